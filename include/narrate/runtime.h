@@ -1,0 +1,78 @@
+/* narrate/runtime.h - start, configure, flush and stop the runtime; add sinks; read counters.
+ * Every call here is for set-up and tear-down, never for the hot path. */
+#ifndef NARR_RUNTIME_H
+#define NARR_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detail/export.h"
+#include "types.h"
+
+NARR__EXTERN_C_BEGIN
+
+/* Error codes: 0 or a negative NARR_E* value; narr_strerror() names it. */
+#define NARR_ERRNO_MAP(X)                                   \
+    X(EINVAL, -1, "invalid argument")                       \
+    X(ENOMEM, -2, "out of memory")                          \
+    X(ESTATE, -3, "runtime is not in the right state")      \
+    X(EIO, -4, "input/output error")                        \
+    X(ENOSPC, -5, "no room left")                           \
+    X(ETHREAD, -6, "could not start the consumer thread")
+#define NARR__ERR_ENUM(name, code, text) NARR_##name = (code),
+enum { NARR_ERRNO_MAP(NARR__ERR_ENUM) NARR__ELAST };
+#undef NARR__ERR_ENUM
+NARR_API const char *narr_strerror(int err);
+
+/* Optional explicit start. Fields left 0/NULL take the environment, then the defaults.
+ * Without a call, the first event starts the runtime from the environment. */
+typedef struct narr_config {
+    size_t ring_bytes;     /* per-thread ring, power of two; NARRATE_RING_SIZE; default 1 MiB */
+    const char *filter;    /* NARRATE_LOG syntax; default "trace" (all recorded sites pass) */
+    const char *outputs;   /* NARRATE_OUTPUT syntax ("console,jsonl:PATH"); "none" for no sink */
+    const char *program;   /* name@version shown in JSON as emitted_by; default the executable */
+    int no_atexit;         /* 1: do not flush and stop at exit() */
+} narr_config_t;
+
+NARR_API int narr_init(const narr_config_t *cfg);
+/* Blocks until every event published before the call has reached every sink. */
+NARR_API int narr_flush(void);
+/* Flushes, stops the consumer, closes sinks. Later events are counted as dropped. */
+NARR_API int narr_shutdown(void);
+
+/* Replace the run-time filter (NARRATE_LOG syntax); every site is re-resolved. */
+NARR_API int narr_filter_set(const char *spec);
+/* The level a site with this actor and function would need to pass the filter. */
+NARR_API narr_level_t narr_filter_level(const char *actor, const char *func);
+
+/* Sinks: a function, its user data and a minimum level. Drop reports reach every sink.
+ * The function runs on the consumer thread, one event at a time, never concurrently with
+ * itself; it must not add or remove sinks. ctl (optional) is told when the consumer has
+ * delivered a batch (write out what you buffer) and when the sink is removed (free user). */
+typedef void (*narr_sink_fn)(const narr_event_t *ev, void *user);
+typedef enum narr_sink_op { NARR_SINK_FLUSH = 0, NARR_SINK_CLOSE = 1 } narr_sink_op_t;
+typedef void (*narr_sink_ctl_fn)(void *user, narr_sink_op_t op);
+/* Returns the sink's id (> 0) or a negative NARR_E* code. */
+NARR_API int narr_sink_add(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_t min_level);
+NARR_API int narr_sink_remove(int sink_id);
+
+/* Built-in sinks. */
+typedef enum narr_color { NARR_COLOR_AUTO = 0, NARR_COLOR_NEVER = 1, NARR_COLOR_ALWAYS = 2 } narr_color_t;
+NARR_API int narr_sink_console_add(int fd, narr_color_t color, narr_level_t min_level);
+NARR_API int narr_sink_jsonl_add(const char *path, narr_level_t min_level);
+
+/* Formatting helpers the built-in sinks use, public for custom sinks.
+ * Both return bytes written (excluding NUL) or the size needed when out is too small. */
+NARR_API size_t narr_format_console(const narr_event_t *ev, int color, char *out, size_t cap);
+NARR_API size_t narr_format_json(const narr_event_t *ev, char *out, size_t cap);
+
+typedef struct narr_stats {
+    uint64_t events;   /* events delivered to sinks */
+    uint64_t dropped;  /* events refused by full rings, all threads, since start */
+    uint64_t threads;  /* rings ever attached */
+} narr_stats_t;
+NARR_API void narr_stats_get(narr_stats_t *out);
+
+NARR__EXTERN_C_END
+
+#endif /* NARR_RUNTIME_H */

@@ -1,0 +1,20 @@
+/* narrate/short.h - opt-in short names for the narrate macros (TRACE_TINY, ...). */
+#ifndef NARR_SHORT_H
+#define NARR_SHORT_H
+
+#include "narrate.h"
+
+#define TRACE_TINY NARR_TRACE_TINY
+#define TRACE_CORR NARR_TRACE_CORR
+#define TRACE_ENTER NARR_TRACE_ENTER
+#define TRACE_EXIT NARR_TRACE_EXIT
+#define TRACE_LOOP NARR_TRACE_LOOP
+#define TRACE_STATE NARR_TRACE_STATE
+#ifdef NARR_TRACE_FN
+#define TRACE_FN NARR_TRACE_FN
+#endif
+#ifdef NARR_NARRATE
+#define NARRATE NARR_NARRATE
+#endif
+
+#endif /* NARR_SHORT_H */

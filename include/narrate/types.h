@@ -1,0 +1,85 @@
+/* narrate/types.h - levels, event kinds and the event record that sinks receive. */
+#ifndef NARR_TYPES_H
+#define NARR_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detail/export.h"
+
+NARR__EXTERN_C_BEGIN
+
+/* Levels, most verbose first. OFF is only meaningful as a threshold. */
+typedef enum narr_level {
+    NARR_LEVEL_TRACE = 0,
+    NARR_LEVEL_DEBUG = 1,
+    NARR_LEVEL_INFO = 2,
+    NARR_LEVEL_WARN = 3,
+    NARR_LEVEL_ERROR = 4,
+    NARR_LEVEL_FATAL = 5,
+    NARR_LEVEL_OFF = 6
+} narr_level_t;
+
+/* What produced an event; decides which prefix values it carries. */
+typedef enum narr_kind {
+    NARR_KIND_TINY = 0,  /* target */
+    NARR_KIND_CORR = 1,  /* target, correlation id */
+    NARR_KIND_ENTER = 2, /* function boundary, action is the function */
+    NARR_KIND_EXIT = 3,
+    NARR_KIND_LOOP = 4,  /* index, total */
+    NARR_KIND_STATE = 5, /* action is the key; from, to */
+    NARR_KIND_LOG = 6,   /* NARR_DEBUG..NARR_FATAL: target */
+    NARR_KIND_DROP = 7   /* synthesised by the consumer: events lost to a full buffer */
+} narr_kind_t;
+
+/* One static descriptor per call site; an event refers to it by id. */
+typedef struct narr_site {
+    const char *actor;
+    const char *action;
+    const char *fmt;
+    const char *file;
+    const char *func;
+    const unsigned char *types; /* NARR__T_* per value, prefix values first, format slot included */
+    uint32_t line;
+    uint8_t level;
+    uint8_t kind;
+    uint8_t ntypes;
+    uint8_t npre;   /* prefix values before the format slot */
+    int32_t state;  /* 0 unresolved, >0 enabled (id), <0 disabled (-id); atomic */
+} narr_site_t;
+
+/* A key/value shown before the message (target="...", from="...", iter="3/8"). */
+typedef struct narr_kv {
+    const char *key;
+    const char *value;
+    size_t value_len;
+} narr_kv_t;
+
+#define NARR_EVENT_MAX_KV 4
+
+/* What a sink receives. Pointers are valid only during the sink call. */
+typedef struct narr_event {
+    uint64_t ts_ns;          /* CLOCK_REALTIME nanoseconds */
+    uint64_t mono_ns;        /* CLOCK_MONOTONIC nanoseconds, for durations */
+    uint32_t tid;            /* kernel thread id of the producer */
+    narr_level_t level;
+    narr_kind_t kind;
+    const narr_site_t *site; /* NULL for consumer-made events (drops) */
+    const char *actor;
+    const char *action;
+    const char *target;      /* may be NULL */
+    const char *correlation_id; /* may be NULL */
+    const char *message;     /* formatted; may hold NUL bytes, use message_len */
+    size_t message_len;
+    size_t nkv;
+    narr_kv_t kv[NARR_EVENT_MAX_KV];
+    uint64_t dropped;        /* NARR_KIND_DROP: events lost on this thread since the last report */
+} narr_event_t;
+
+NARR_API const char *narr_level_name(narr_level_t level);
+/* Parses "trace".."fatal", "off" (any case); returns 0 or NARR_EINVAL. */
+NARR_API int narr_level_parse(const char *text, size_t len, narr_level_t *out);
+
+NARR__EXTERN_C_END
+
+#endif /* NARR_TYPES_H */

@@ -1,0 +1,38 @@
+/* runtime/config.h - every tunable of the runtime in one place, checked at compile time. */
+#ifndef NARR_RUNTIME_CONFIG_H
+#define NARR_RUNTIME_CONFIG_H
+
+#include "narrate/detail/fastpath.h"
+
+/* Default per-thread ring (NARRATE_RING_SIZE overrides). */
+#define NARR_CFG_RING_DEFAULT (1u << 20)
+#define NARR_CFG_RING_MIN (1u << 12)
+#define NARR_CFG_RING_MAX (1u << 30)
+
+/* Bytes past the ring's end so a record is always contiguous: the largest record a call site
+ * can reserve (header + 20 values, all strings at NARR_STR_MAX). */
+#define NARR_CFG_RING_SLACK (NARR__REC_HDR + 20u * (8u + NARR__STR_MAX_LIMIT))
+
+/* Consumer: how long it sleeps when every ring is empty, and between calibrations. */
+#define NARR_CFG_IDLE_SLEEP_NS 1000000L
+#define NARR_CFG_CALIBRATE_NS 5000000L
+
+/* Largest formatted message; longer ones are cut and marked. */
+#define NARR_CFG_MSG_MAX 8192u
+#define NARR_CFG_TRUNC_MARK "...[truncated]"
+
+/* Site registry: chunks of sites, allocated as ids grow. */
+#define NARR_CFG_SITE_CHUNK 1024u
+#define NARR_CFG_SITE_CHUNKS 4096u
+
+/* Filter directives (NARRATE_LOG entries) kept. */
+#define NARR_CFG_FILTER_MAX 64u
+
+#define NARR_CFG_SINKS_MAX 64u
+
+_Static_assert((NARR_CFG_RING_DEFAULT & (NARR_CFG_RING_DEFAULT - 1)) == 0, "ring size must be a power of two");
+_Static_assert(NARR_CFG_RING_MIN >= 2 * NARR__REC_HDR, "ring too small for a record");
+_Static_assert(NARR_CFG_MSG_MAX > sizeof(NARR_CFG_TRUNC_MARK), "message bound below the marker");
+_Static_assert(NARR_CFG_RING_SLACK < NARR_CFG_RING_MAX, "slack larger than any ring");
+
+#endif /* NARR_RUNTIME_CONFIG_H */

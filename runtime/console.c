@@ -1,0 +1,103 @@
+/* runtime/console.c - the console sink: LEVEL actor action key="value" ... "human text". */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static const char *const level_color[] = {
+    "\x1b[2m", "\x1b[34m", "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[1;35m", ""};
+
+static void put_kv(narr__buf_t *b, const char *key, const char *val, size_t n)
+{
+    narr__buf_putc(b, ' ');
+    narr__buf_put(b, key, strlen(key));
+    narr__buf_put(b, "=\"", 2);
+    narr__text_escape_console(b, val, n);
+    narr__buf_putc(b, '"');
+}
+
+void narr__console_line(narr__buf_t *b, const narr_event_t *ev, int color)
+{
+    size_t i;
+    const char *lvl = narr_level_name(ev->level);
+    if (color) narr__buf_put(b, level_color[ev->level], strlen(level_color[ev->level]));
+    narr__buf_put(b, lvl, strlen(lvl));
+    if (color) narr__buf_put(b, "\x1b[0m", 4);
+    narr__buf_putc(b, ' ');
+    narr__text_escape_console(b, ev->actor, strlen(ev->actor));
+    narr__buf_putc(b, ' ');
+    narr__text_escape_console(b, ev->action, strlen(ev->action));
+    if (ev->target) put_kv(b, "target", ev->target, strlen(ev->target));
+    if (ev->correlation_id) put_kv(b, "correlation_id", ev->correlation_id, strlen(ev->correlation_id));
+    for (i = 0; i < ev->nkv; i++) put_kv(b, ev->kv[i].key, ev->kv[i].value, ev->kv[i].value_len);
+    if (ev->kind == NARR_KIND_DROP) {
+        narr__buf_printf(b, " count=\"%llu\" thread=\"%u\"", (unsigned long long)ev->dropped, ev->tid);
+    }
+    narr__buf_put(b, " \"", 2);
+    narr__text_escape_console(b, ev->message, ev->message_len);
+    narr__buf_put(b, "\"\n", 2);
+}
+
+size_t narr_format_console(const narr_event_t *ev, int color, char *out, size_t cap)
+{
+    narr__buf_t b = {0};
+    size_t n;
+    narr__console_line(&b, ev, color);
+    n = b.len;
+    if (out != NULL && cap > 0) {
+        size_t k = n < cap - 1 ? n : cap - 1;
+        memcpy(out, b.p, k);
+        out[k] = '\0';
+    }
+    narr__buf_free(&b);
+    return n;
+}
+
+typedef struct console {
+    int fd;
+    int color;
+    narr__buf_t line;
+} console_t;
+
+static void write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return; /* a closed console must not stall the consumer */
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+static void console_write(const narr_event_t *ev, void *user)
+{
+    console_t *c = user;
+    c->line.len = 0;
+    narr__console_line(&c->line, ev, c->color);
+    write_all(c->fd, c->line.p, c->line.len);
+}
+
+static void console_ctl(void *user, narr_sink_op_t op)
+{
+    console_t *c = user;
+    if (op != NARR_SINK_CLOSE) return; /* writes are unbuffered */
+    narr__buf_free(&c->line);
+    free(c);
+}
+
+int narr_sink_console_add(int fd, narr_color_t color, narr_level_t min_level)
+{
+    console_t *c = calloc(1, sizeof *c);
+    int id;
+    const char *nc = getenv("NO_COLOR");
+    if (c == NULL) return NARR_ENOMEM;
+    c->fd = fd;
+    if (color == NARR_COLOR_ALWAYS) c->color = 1;
+    else if (color == NARR_COLOR_AUTO) c->color = isatty(fd) && (nc == NULL || nc[0] == '\0');
+    id = narr_sink_add(console_write, console_ctl, c, min_level);
+    if (id < 0) free(c);
+    return id;
+}

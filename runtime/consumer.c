@@ -1,0 +1,259 @@
+/* runtime/consumer.c - the one consumer thread: drains every ring, merges records by timestamp
+ * within each pass, decodes and hands them to the sinks, reports drops, frees the rings of
+ * exited threads, and answers narr_flush(). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+uint64_t narr__events_delivered;
+uint64_t narr__rings_attached;
+static uint64_t dropped_freed; /* drops of rings already freed; consumer writes, atomics */
+
+static pthread_mutex_t cmu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
+static uint64_t flush_req, flush_done; /* guarded by cmu */
+static int stop_req, running;          /* guarded by cmu */
+static pthread_t thread;
+
+typedef struct cursor {
+    narr__ring_full_t *rf;
+    uint64_t pos, end;
+    uint64_t ts;
+    int orphaned;
+} cursor_t;
+
+static cursor_t *cursors;
+static size_t ncursors_cap;
+static narr__decoded_t dec;
+
+static void report_drops(narr__ring_full_t *rf)
+{
+    uint64_t d = __atomic_load_n(&rf->r.dropped, __ATOMIC_RELAXED);
+    narr_event_t ev;
+    char msg[96];
+    if (d == rf->dropped_reported) return;
+    memset(&ev, 0, sizeof ev);
+    ev.mono_ns = narr__mono_ns();
+    ev.ts_ns = narr__clock_mono_to_real(ev.mono_ns);
+    ev.tid = rf->tid;
+    ev.level = NARR_LEVEL_WARN;
+    ev.kind = NARR_KIND_DROP;
+    ev.actor = "narrate";
+    ev.action = "dropped";
+    ev.dropped = d - rf->dropped_reported;
+    ev.message_len = (size_t)snprintf(msg, sizeof msg, "%llu events dropped: buffer full on thread %u",
+                                      (unsigned long long)ev.dropped, rf->tid);
+    ev.message = msg;
+    rf->dropped_reported = d;
+    narr__sinks_dispatch(&ev);
+}
+
+/* Timestamp of the record at c->pos, or UINT64_MAX when the cursor is exhausted. */
+static void peek(cursor_t *c)
+{
+    uint64_t ts;
+    if (c->pos >= c->end) {
+        c->ts = UINT64_MAX;
+        return;
+    }
+    memcpy(&ts, c->rf->r.buf + (c->pos & c->rf->r.mask) + 8, 8);
+    c->ts = ts;
+}
+
+static void consume_record(cursor_t *c)
+{
+    narr__ring_t *r = &c->rf->r;
+    const unsigned char *rec = r->buf + (c->pos & r->mask);
+    uint32_t id, size;
+    uint64_t raw;
+    narr_site_t *site;
+    memcpy(&id, rec, 4);
+    memcpy(&size, rec + 4, 4);
+    memcpy(&raw, rec + 8, 8);
+    if (size < NARR__REC_HDR || c->pos + size > c->end || size > NARR_CFG_RING_SLACK) {
+        /* cannot happen unless memory was overwritten; skip the rest of this ring's batch */
+        c->pos = c->end;
+    } else {
+        site = narr__site_get(id);
+        if (site != NULL && narr__decode(site, rec + NARR__REC_HDR, size - NARR__REC_HDR, &dec) == 0) {
+            dec.ev.mono_ns = narr__clock_to_mono(raw);
+            dec.ev.ts_ns = narr__clock_mono_to_real(dec.ev.mono_ns);
+            dec.ev.tid = c->rf->tid;
+            narr__sinks_dispatch(&dec.ev);
+            __atomic_fetch_add(&narr__events_delivered, 1, __ATOMIC_RELAXED);
+        }
+        c->pos += (size + 7u) & ~7u;
+    }
+    /* pairs with the acquire in narr__reserve_slow: the producer may reuse these bytes */
+    __atomic_store_n(&r->tail, c->pos, __ATOMIC_RELEASE);
+}
+
+static void unlink_ring(narr__ring_full_t *rf)
+{
+    narr__ring_full_t **pp;
+    pthread_mutex_lock(&narr__rings_lock);
+    for (pp = &narr__rings; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == rf) {
+            *pp = rf->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&narr__rings_lock);
+    __atomic_fetch_add(&dropped_freed, rf->r.dropped, __ATOMIC_RELAXED);
+    narr__ring_free(rf);
+}
+
+/* One pass over every ring; returns how many records it delivered. */
+static size_t drain_all(void)
+{
+    size_t n = 0, i, delivered = 0;
+    narr__ring_full_t *rf;
+
+    pthread_mutex_lock(&narr__rings_lock);
+    for (rf = narr__rings; rf != NULL; rf = rf->next) n++;
+    if (n > ncursors_cap) {
+        cursor_t *fresh = realloc(cursors, n * 2 * sizeof *cursors);
+        if (fresh == NULL) {
+            pthread_mutex_unlock(&narr__rings_lock);
+            return 0;
+        }
+        cursors = fresh;
+        ncursors_cap = n * 2;
+    }
+    for (i = 0, rf = narr__rings; rf != NULL; rf = rf->next, i++) {
+        cursor_t *c = &cursors[i];
+        c->rf = rf;
+        /* orphaned first: once it reads 1, head is final (pairs with ring_thread_exit) */
+        c->orphaned = __atomic_load_n(&rf->orphaned, __ATOMIC_ACQUIRE);
+        /* pairs with the release in narr__commit */
+        c->end = __atomic_load_n(&rf->r.head, __ATOMIC_ACQUIRE);
+        c->pos = rf->r.tail;
+        peek(c);
+    }
+    pthread_mutex_unlock(&narr__rings_lock);
+
+    for (;;) {
+        cursor_t *best = NULL;
+        for (i = 0; i < n; i++)
+            if (cursors[i].ts != UINT64_MAX && (best == NULL || cursors[i].ts < best->ts)) best = &cursors[i];
+        if (best == NULL) break;
+        consume_record(best);
+        peek(best);
+        delivered++;
+    }
+    for (i = 0; i < n; i++) {
+        report_drops(cursors[i].rf);
+        if (cursors[i].orphaned) unlink_ring(cursors[i].rf);
+    }
+    return delivered;
+}
+
+static void *consumer_main(void *arg)
+{
+    uint64_t last_cal = narr__mono_ns();
+    (void)arg;
+    for (;;) {
+        uint64_t req, now;
+        int stopping;
+        size_t n;
+        pthread_mutex_lock(&cmu);
+        req = flush_req;
+        stopping = stop_req;
+        pthread_mutex_unlock(&cmu);
+
+        now = narr__mono_ns();
+        if (now - last_cal > 100000000u) {
+            narr__clock_calibrate();
+            last_cal = now;
+        }
+        n = drain_all();
+        if (n > 0 || req != flush_done) narr__sinks_flush_all();
+
+        pthread_mutex_lock(&cmu);
+        if (req > flush_done) {
+            flush_done = req;
+            pthread_cond_broadcast(&done);
+        }
+        if (stopping && n == 0) {
+            pthread_mutex_unlock(&cmu);
+            break;
+        }
+        if (n == 0 && flush_req == req && !stop_req) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += NARR_CFG_IDLE_SLEEP_NS;
+            if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+            pthread_cond_timedwait(&wake, &cmu, &until);
+        }
+        pthread_mutex_unlock(&cmu);
+    }
+    return NULL;
+}
+
+int narr__consumer_start(void)
+{
+    int rc;
+    pthread_mutex_lock(&cmu);
+    if (running) {
+        pthread_mutex_unlock(&cmu);
+        return 0;
+    }
+    stop_req = 0;
+    rc = pthread_create(&thread, NULL, consumer_main, NULL);
+    running = rc == 0;
+    pthread_mutex_unlock(&cmu);
+    return rc == 0 ? 0 : NARR_ETHREAD;
+}
+
+void narr__consumer_stop(void)
+{
+    pthread_mutex_lock(&cmu);
+    if (!running) {
+        pthread_mutex_unlock(&cmu);
+        return;
+    }
+    stop_req = 1;
+    pthread_cond_signal(&wake);
+    pthread_mutex_unlock(&cmu);
+    pthread_join(thread, NULL);
+    pthread_mutex_lock(&cmu);
+    running = 0;
+    flush_done = flush_req; /* the final drain answered every request */
+    pthread_cond_broadcast(&done);
+    pthread_mutex_unlock(&cmu);
+}
+
+int narr_flush(void)
+{
+    uint64_t mine;
+    pthread_mutex_lock(&cmu);
+    if (!running) {
+        pthread_mutex_unlock(&cmu);
+        return 0;
+    }
+    if (pthread_equal(pthread_self(), thread)) {
+        pthread_mutex_unlock(&cmu);
+        return NARR_ESTATE; /* a sink asked: waiting for ourselves would never end */
+    }
+    mine = ++flush_req;
+    pthread_cond_signal(&wake);
+    while (flush_done < mine && running) pthread_cond_wait(&done, &cmu);
+    pthread_mutex_unlock(&cmu);
+    return 0;
+}
+
+void narr_stats_get(narr_stats_t *out)
+{
+    narr__ring_full_t *rf;
+    uint64_t d = __atomic_load_n(&dropped_freed, __ATOMIC_RELAXED);
+    pthread_mutex_lock(&narr__rings_lock);
+    for (rf = narr__rings; rf != NULL; rf = rf->next) d += __atomic_load_n(&rf->r.dropped, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&narr__rings_lock);
+    out->events = __atomic_load_n(&narr__events_delivered, __ATOMIC_RELAXED);
+    out->dropped = d;
+    out->threads = __atomic_load_n(&narr__rings_attached, __ATOMIC_RELAXED);
+}

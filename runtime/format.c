@@ -1,0 +1,322 @@
+/* runtime/format.c - turn a record's payload back into an event: prefix values become target,
+ * correlation id and key/values; the format is replayed one conversion at a time with the
+ * captured values, so the caller's thread never formats. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+typedef struct value {
+    unsigned char type;
+    union {
+        long long i;
+        unsigned long long u;
+        double f;
+        uint64_t p;
+    } v;
+    const char *s; /* NARR__T_STR */
+    size_t slen;
+    int snull, strunc;
+} value_t;
+
+#define MAX_VALUES 32
+
+/* Reads values in site order; returns the count or -1 on a damaged payload. */
+static int read_values(const narr_site_t *site, const unsigned char *p, size_t len, value_t *out)
+{
+    size_t off = 0;
+    unsigned i;
+    int n = 0;
+    for (i = 0; i < site->ntypes && i < MAX_VALUES; i++) {
+        value_t *v = &out[n];
+        if (i == site->npre) continue; /* the format's own slot carries nothing */
+        memset(v, 0, sizeof *v);
+        v->type = site->types[i];
+        if (off + 8 > len) return -1;
+        if (v->type == NARR__T_STR) {
+            uint32_t h;
+            memcpy(&h, p + off, 4);
+            off += 8;
+            if (h & NARR__STR_NULL) {
+                v->snull = 1;
+            } else if (h & NARR__STR_LIT) {
+                uint64_t a;
+                if (off + 8 > len) return -1;
+                memcpy(&a, p + off, 8);
+                off += 8;
+                v->s = (const char *)(uintptr_t)a;
+                v->snull = v->s == NULL;
+                v->slen = v->s ? strlen(v->s) : 0;
+            } else {
+                size_t sl = NARR__STR_LEN(h);
+                if (off + sl > len) return -1;
+                v->s = (const char *)p + off;
+                v->slen = sl;
+                v->strunc = (h & NARR__STR_TRUNC) != 0;
+                off += (sl + 7u) & ~(size_t)7u;
+            }
+        } else {
+            memcpy(&v->v, p + off, 8);
+            off += 8;
+        }
+        n++;
+    }
+    return n;
+}
+
+/* A value as text for key="value" fields. */
+static void put_value(narr__buf_t *b, const value_t *v)
+{
+    switch (v->type) {
+    case NARR__T_I64: narr__buf_printf(b, "%lld", v->v.i); break;
+    case NARR__T_U64: narr__buf_printf(b, "%llu", v->v.u); break;
+    case NARR__T_F64: narr__buf_printf(b, "%g", v->v.f); break;
+    case NARR__T_PTR: narr__buf_printf(b, "0x%" PRIx64, v->v.p); break;
+    case NARR__T_STR:
+        if (v->snull) narr__buf_put(b, "(null)", 6);
+        else narr__buf_put(b, v->s, v->slen);
+        if (v->strunc) narr__buf_put(b, NARR_CFG_TRUNC_MARK, sizeof NARR_CFG_TRUNC_MARK - 1);
+        break;
+    default: narr__buf_put(b, "?", 1);
+    }
+}
+
+/* Conversion specification: flags, width, precision, length, conversion char. */
+typedef struct spec {
+    char flags[8];
+    int width, has_width, prec, has_prec;
+    char len[3];
+    char conv;
+} spec_t;
+
+static const char *parse_spec(const char *f, spec_t *sp, const value_t *vals, int nvals, int *next)
+{
+    size_t nf = 0;
+    memset(sp, 0, sizeof *sp);
+    while (*f && strchr("-+ #0'", *f)) {
+        if (nf + 1 < sizeof sp->flags && *f != '\'') sp->flags[nf++] = *f;
+        f++;
+    }
+    if (*f == '*') {
+        if (*next < nvals) sp->width = (int)vals[(*next)++].v.i, sp->has_width = 1;
+        f++;
+    } else {
+        while (*f >= '0' && *f <= '9') sp->width = sp->width * 10 + (*f++ - '0'), sp->has_width = 1;
+    }
+    if (*f == '.') {
+        f++;
+        sp->has_prec = 1;
+        if (*f == '*') {
+            if (*next < nvals) sp->prec = (int)vals[(*next)++].v.i;
+            if (sp->prec < 0) sp->has_prec = 0;
+            f++;
+        } else {
+            while (*f >= '0' && *f <= '9') sp->prec = sp->prec * 10 + (*f++ - '0');
+        }
+    }
+    if (sp->width > 4096) sp->width = 4096; /* a hostile width must not blow up the consumer */
+    if (sp->prec > 4096) sp->prec = 4096;
+    {
+        size_t nl = 0;
+        while (*f && strchr("hljztLq", *f) && nl < 2) sp->len[nl++] = *f++;
+    }
+    sp->conv = *f;
+    return *f ? f + 1 : f;
+}
+
+static void fmt_num(narr__buf_t *b, const spec_t *sp, const char *lenmod, char conv, ...)
+{
+    char fmt[40];
+    va_list ap;
+    int n;
+    char tmp[4200];
+    if (sp->has_width && sp->has_prec) snprintf(fmt, sizeof fmt, "%%%s%d.%d%s%c", sp->flags, sp->width, sp->prec, lenmod, conv);
+    else if (sp->has_width) snprintf(fmt, sizeof fmt, "%%%s%d%s%c", sp->flags, sp->width, lenmod, conv);
+    else if (sp->has_prec) snprintf(fmt, sizeof fmt, "%%%s.%d%s%c", sp->flags, sp->prec, lenmod, conv);
+    else snprintf(fmt, sizeof fmt, "%%%s%s%c", sp->flags, lenmod, conv);
+    va_start(ap, conv);
+    n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n > 0) narr__buf_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+static long long signed_as(const value_t *v, const char *len)
+{
+    long long x = v->type == NARR__T_F64 ? (long long)v->v.f : v->v.i;
+    if (strcmp(len, "hh") == 0) return (signed char)x;
+    if (strcmp(len, "h") == 0) return (short)x;
+    if (len[0] == '\0') return (int)x;
+    if (strcmp(len, "l") == 0) return (long)x;
+    return x;
+}
+
+static unsigned long long unsigned_as(const value_t *v, const char *len)
+{
+    unsigned long long x = v->type == NARR__T_F64 ? (unsigned long long)v->v.f : v->v.u;
+    if (strcmp(len, "hh") == 0) return (unsigned char)x;
+    if (strcmp(len, "h") == 0) return (unsigned short)x;
+    if (len[0] == '\0') return (unsigned int)x;
+    if (strcmp(len, "l") == 0) return (unsigned long)x;
+    return x;
+}
+
+static void replay(narr__buf_t *b, const char *f, const value_t *vals, int nvals)
+{
+    int next = 0;
+    while (*f) {
+        const char *pct = strchr(f, '%');
+        spec_t sp;
+        const value_t *v;
+        if (pct == NULL) {
+            narr__buf_put(b, f, strlen(f));
+            break;
+        }
+        narr__buf_put(b, f, (size_t)(pct - f));
+        if (pct[1] == '%') {
+            narr__buf_putc(b, '%');
+            f = pct + 2;
+            continue;
+        }
+        f = parse_spec(pct + 1, &sp, vals, nvals, &next);
+        if (sp.conv == 'n' || sp.conv == '\0') continue; /* %n never writes; a dangling % prints nothing */
+        if (next >= nvals) {
+            narr__buf_put(b, "<missing>", 9);
+            continue;
+        }
+        v = &vals[next++];
+        switch (sp.conv) {
+        case 'd': case 'i':
+            if (v->type == NARR__T_STR || v->type == NARR__T_PTR) goto mismatch;
+            fmt_num(b, &sp, "ll", 'd', signed_as(v, sp.len));
+            break;
+        case 'u': case 'o': case 'x': case 'X':
+            if (v->type == NARR__T_STR || v->type == NARR__T_PTR) goto mismatch;
+            fmt_num(b, &sp, "ll", sp.conv, unsigned_as(v, sp.len));
+            break;
+        case 'c':
+            if (v->type != NARR__T_I64 && v->type != NARR__T_U64) goto mismatch;
+            if (sp.has_width) fmt_num(b, &sp, "", 'c', (int)v->v.i);
+            else narr__buf_putc(b, (char)v->v.i); /* keeps a NUL byte: sinks escape it */
+            break;
+        case 'e': case 'E': case 'f': case 'F': case 'g': case 'G': case 'a': case 'A':
+            if (v->type != NARR__T_F64) goto mismatch;
+            fmt_num(b, &sp, "", sp.conv, v->v.f);
+            break;
+        case 'p':
+            if (v->type == NARR__T_F64) goto mismatch;
+            if (v->v.p == 0) narr__buf_put(b, "(nil)", 5);
+            else narr__buf_printf(b, "0x%" PRIx64, v->v.p);
+            break;
+        case 's':
+            if (v->type != NARR__T_STR) goto mismatch;
+            if (v->snull) {
+                narr__buf_put(b, "(null)", 6);
+            } else {
+                size_t n = v->slen;
+                int pad;
+                if (sp.has_prec && (size_t)sp.prec < n) n = (size_t)sp.prec;
+                pad = sp.has_width && (size_t)sp.width > n ? sp.width - (int)n : 0;
+                if (strchr(sp.flags, '-') == NULL) while (pad-- > 0) narr__buf_putc(b, ' ');
+                narr__buf_put(b, v->s, n);
+                if (v->strunc && n == v->slen) narr__buf_put(b, NARR_CFG_TRUNC_MARK, sizeof NARR_CFG_TRUNC_MARK - 1);
+                while (pad-- > 0) narr__buf_putc(b, ' ');
+            }
+            break;
+        default:
+            narr__buf_putc(b, '%');
+            narr__buf_putc(b, sp.conv);
+            next--; /* unknown conversion consumed nothing */
+        }
+        continue;
+    mismatch:
+        narr__buf_put(b, "<bad-arg>", 9);
+    }
+}
+
+static size_t add_kv(narr__decoded_t *d, const char *key, size_t start)
+{
+    narr_kv_t *kv = &d->ev.kv[d->ev.nkv++];
+    kv->key = key;
+    kv->value = (const char *)(uintptr_t)start; /* an offset until the buffer stops moving */
+    kv->value_len = d->vals.len - start;
+    narr__buf_putc(&d->vals, '\0');
+    return d->vals.len;
+}
+
+int narr__decode(const narr_site_t *site, const unsigned char *payload, size_t len, narr__decoded_t *d)
+{
+    value_t vals[MAX_VALUES];
+    int n = read_values(site, payload, len, vals), npre = site->npre;
+    size_t target_at = SIZE_MAX, corr_at = SIZE_MAX, i;
+
+    d->msg.len = 0;
+    d->vals.len = 0;
+    memset(&d->ev, 0, sizeof d->ev);
+    d->ev.site = site;
+    d->ev.level = (narr_level_t)site->level;
+    d->ev.kind = (narr_kind_t)site->kind;
+    d->ev.actor = site->actor;
+    d->ev.action = site->action;
+    if (n < 0 || n < npre) return NARR_EINVAL;
+
+    narr__buf_putc(&d->vals, '\0'); /* offset 0 means "none" */
+    switch (site->kind) {
+    case NARR_KIND_TINY:
+    case NARR_KIND_LOG:
+    case NARR_KIND_CORR:
+        target_at = d->vals.len;
+        put_value(&d->vals, &vals[0]);
+        narr__buf_putc(&d->vals, '\0');
+        if (site->kind == NARR_KIND_CORR) {
+            corr_at = d->vals.len;
+            put_value(&d->vals, &vals[1]);
+            narr__buf_putc(&d->vals, '\0');
+        }
+        break;
+    case NARR_KIND_LOOP: {
+        size_t at = d->vals.len;
+        put_value(&d->vals, &vals[0]);
+        narr__buf_putc(&d->vals, '/');
+        put_value(&d->vals, &vals[1]);
+        add_kv(d, "iter", at);
+        break;
+    }
+    case NARR_KIND_STATE: {
+        size_t at = d->vals.len;
+        narr__buf_put(&d->vals, site->action, strlen(site->action));
+        add_kv(d, "key", at);
+        at = d->vals.len;
+        put_value(&d->vals, &vals[0]);
+        add_kv(d, "from", at);
+        at = d->vals.len;
+        put_value(&d->vals, &vals[1]);
+        add_kv(d, "to", at);
+        d->ev.action = "state_change";
+        break;
+    }
+    case NARR_KIND_ENTER:
+    case NARR_KIND_EXIT: {
+        size_t at = d->vals.len;
+        narr__buf_put(&d->vals, site->kind == NARR_KIND_ENTER ? "enter" : "exit", site->kind == NARR_KIND_ENTER ? 5 : 4);
+        add_kv(d, "phase", at);
+        break;
+    }
+    default: break;
+    }
+
+    replay(&d->msg, site->fmt, vals + npre, n - npre);
+    if (d->msg.len > NARR_CFG_MSG_MAX) {
+        d->msg.len = NARR_CFG_MSG_MAX - (sizeof NARR_CFG_TRUNC_MARK - 1);
+        narr__buf_put(&d->msg, NARR_CFG_TRUNC_MARK, sizeof NARR_CFG_TRUNC_MARK - 1);
+    }
+    if (d->msg.oom || d->vals.oom) return NARR_ENOMEM;
+    d->ev.message = d->msg.p ? d->msg.p : "";
+    d->ev.message_len = d->msg.len;
+    /* vals no longer grows: turn offsets into pointers */
+    if (target_at != SIZE_MAX) d->ev.target = d->vals.p + target_at;
+    if (corr_at != SIZE_MAX) d->ev.correlation_id = d->vals.p + corr_at;
+    for (i = 0; i < d->ev.nkv; i++) d->ev.kv[i].value = d->vals.p + (size_t)(uintptr_t)d->ev.kv[i].value;
+    return 0;
+}

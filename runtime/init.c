@@ -1,0 +1,124 @@
+/* runtime/init.c - start and stop: configuration from narr_config_t and the environment,
+ * the consumer thread, the sinks, and the flush at exit(). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+static int state; /* 0 never started, 1 running, 2 shut down; atomic for the fast check */
+static int atexit_done, clock_done;
+static char program[256];
+
+const char *narr__program_name(void)
+{
+    return program;
+}
+
+static size_t parse_size(const char *s)
+{
+    char *end;
+    unsigned long long v;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s) return 0;
+    if (*end == 'k' || *end == 'K') v <<= 10, end++;
+    else if (*end == 'm' || *end == 'M') v <<= 20, end++;
+    if (*end == 'i' || *end == 'I') end++;
+    if (*end == 'b' || *end == 'B') end++;
+    return *end == '\0' ? (size_t)v : 0;
+}
+
+static size_t ring_size(size_t want)
+{
+    size_t cap = NARR_CFG_RING_MIN;
+    if (want == 0) return NARR_CFG_RING_DEFAULT;
+    while (cap < want && cap < NARR_CFG_RING_MAX) cap <<= 1;
+    return cap;
+}
+
+static void at_exit(void)
+{
+    (void)narr_shutdown();
+}
+
+int narr_init(const narr_config_t *cfg)
+{
+    narr_config_t c = {0};
+    const char *env;
+    int rc;
+
+    if (cfg != NULL) c = *cfg;
+    pthread_mutex_lock(&init_lock);
+    if (state == 1) {
+        pthread_mutex_unlock(&init_lock);
+        return NARR_ESTATE;
+    }
+    if (c.ring_bytes == 0 && (env = getenv("NARRATE_RING_SIZE")) != NULL) {
+        c.ring_bytes = parse_size(env);
+        if (c.ring_bytes == 0) fprintf(stderr, "narrate: NARRATE_RING_SIZE: cannot read '%s'; using 1MiB\n", env);
+    }
+    narr__ring_bytes = ring_size(c.ring_bytes);
+    if (c.filter == NULL) c.filter = getenv("NARRATE_LOG");
+    (void)narr__filter_parse(c.filter); /* a bad filter is reported and the default kept */
+    if (c.program != NULL) snprintf(program, sizeof program, "%s", c.program);
+    else if (program[0] == '\0') snprintf(program, sizeof program, "%s", program_invocation_short_name);
+    if (!clock_done) {
+        narr__clock_init();
+        clock_done = 1;
+    }
+    if (c.outputs == NULL) c.outputs = getenv("NARRATE_OUTPUT");
+    if (c.outputs == NULL || c.outputs[0] == '\0') c.outputs = "console";
+    (void)narr__outputs_open(c.outputs); /* each unusable output was reported */
+    rc = narr__consumer_start();
+    if (rc != 0) {
+        narr__sinks_close_all();
+        pthread_mutex_unlock(&init_lock);
+        return rc;
+    }
+    if (!atexit_done && !c.no_atexit) {
+        atexit(at_exit);
+        atexit_done = 1;
+    }
+    /* pairs with the acquire in narr__ensure_init */
+    __atomic_store_n(&state, 1, __ATOMIC_RELEASE);
+    narr__site_mute_all(0);
+    pthread_mutex_unlock(&init_lock);
+    return 0;
+}
+
+int narr__ensure_init(void)
+{
+    int s = __atomic_load_n(&state, __ATOMIC_ACQUIRE);
+    if (s == 1) return 0;
+    if (s == 2) return NARR_ESTATE; /* after shutdown only an explicit narr_init restarts */
+    s = narr_init(NULL);
+    return s == NARR_ESTATE ? 0 : s; /* another thread started it first */
+}
+
+int narr_shutdown(void)
+{
+    pthread_mutex_lock(&init_lock);
+    if (state != 1) {
+        pthread_mutex_unlock(&init_lock);
+        return NARR_ESTATE;
+    }
+    narr__site_mute_all(1);   /* nothing new is recorded ... */
+    narr__consumer_stop();    /* ... and everything already recorded is delivered */
+    narr__sinks_close_all();
+    __atomic_store_n(&state, 2, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&init_lock);
+    return 0;
+}
+
+#define NARR__ERR_TEXT(name, code, text) case (code): return text;
+const char *narr_strerror(int err)
+{
+    switch (err) {
+    case 0: return "success";
+    NARR_ERRNO_MAP(NARR__ERR_TEXT)
+    default: return "unknown narrate error";
+    }
+}

@@ -1,0 +1,92 @@
+/* runtime/internal.h - what runtime modules share. Never installed. */
+#ifndef NARR_RUNTIME_INTERNAL_H
+#define NARR_RUNTIME_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "narrate/narrate.h"
+
+/* ---- ring.c: a ring with its consumer-side bookkeeping ---- */
+typedef struct narr__ring_full {
+    narr__ring_t r;               /* first: the hot path's view */
+    uint32_t tid;
+    int orphaned;                 /* the thread exited; release store pairs with acquire in drain */
+    uint64_t dropped_reported;    /* consumer only */
+    struct narr__ring_full *next; /* registry list, guarded by narr__rings_lock */
+} narr__ring_full_t;
+
+extern pthread_mutex_t narr__rings_lock;
+extern narr__ring_full_t *narr__rings;
+extern size_t narr__ring_bytes;
+void narr__ring_free(narr__ring_full_t *rf);
+uint32_t narr__gettid(void);
+
+/* ---- clock.c ---- */
+void narr__clock_init(void);
+/* Consumer side: convert a raw stamp to CLOCK_MONOTONIC ns and to CLOCK_REALTIME ns. */
+void narr__clock_calibrate(void);
+uint64_t narr__clock_to_mono(uint64_t raw);
+uint64_t narr__clock_mono_to_real(uint64_t mono);
+uint64_t narr__mono_ns(void);
+
+/* ---- site.c ---- */
+narr_site_t *narr__site_get(uint32_t id);
+void narr__site_reresolve_all(void);
+void narr__site_mute_all(int muted);
+uint64_t narr__site_count(void);
+
+/* ---- filter.c ---- */
+int narr__filter_parse(const char *spec);
+narr_level_t narr__filter_for(const char *actor, const char *func);
+
+/* ---- buf: a growable byte buffer for the consumer (never on the hot path) ---- */
+typedef struct narr__buf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} narr__buf_t;
+void narr__buf_put(narr__buf_t *b, const void *s, size_t n);
+void narr__buf_putc(narr__buf_t *b, char c);
+void narr__buf_printf(narr__buf_t *b, const char *fmt, ...) NARR__PRINTF(2, 3);
+void narr__buf_free(narr__buf_t *b);
+
+/* ---- format.c: payload to event ---- */
+typedef struct narr__decoded {
+    narr_event_t ev;
+    narr__buf_t msg;
+    narr__buf_t vals; /* backing store for kv values, target, correlation id */
+} narr__decoded_t;
+/* Fills d->ev from a record's payload; returns 0 or NARR_EINVAL when the record is damaged. */
+int narr__decode(const narr_site_t *site, const unsigned char *payload, size_t len, narr__decoded_t *d);
+
+/* ---- sink.c ---- */
+void narr__sinks_dispatch(const narr_event_t *ev);
+void narr__sinks_close_all(void);
+void narr__sinks_flush_all(void);
+int narr__outputs_open(const char *spec);
+
+/* ---- consumer.c ---- */
+int narr__consumer_start(void);
+void narr__consumer_stop(void);
+extern uint64_t narr__events_delivered; /* atomic */
+extern uint64_t narr__rings_attached;   /* atomic */
+
+/* ---- init.c ---- */
+int narr__ensure_init(void);
+extern int narr__shut_down; /* atomic: 1 after narr_shutdown */
+const char *narr__program_name(void);
+
+/* ---- text.c ---- */
+/* Append s, neutralising control characters and escape sequences (console). */
+void narr__text_escape_console(narr__buf_t *b, const char *s, size_t n);
+/* Append s as a JSON string body: escapes, invalid UTF-8 replaced by U+FFFD. */
+void narr__text_escape_json(narr__buf_t *b, const char *s, size_t n);
+
+
+/* ---- console.c / jsonl.c: one line of text for an event ---- */
+void narr__console_line(narr__buf_t *b, const narr_event_t *ev, int color);
+void narr__json_line(narr__buf_t *b, const narr_event_t *ev);
+
+#endif /* NARR_RUNTIME_INTERNAL_H */

@@ -1,0 +1,101 @@
+/* runtime/jsonl.c - the JSON lines sink: one JSON object per event, always valid JSON. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+static const char *const kind_names[] = {"tiny", "corr", "enter", "exit", "loop", "state", "log", "drop"};
+
+static void put_str(narr__buf_t *b, const char *key, const char *s, size_t n)
+{
+    narr__buf_printf(b, ",\"%s\":\"", key);
+    narr__text_escape_json(b, s, n);
+    narr__buf_putc(b, '"');
+}
+
+void narr__json_line(narr__buf_t *b, const narr_event_t *ev)
+{
+    time_t secs = (time_t)(ev->ts_ns / 1000000000u);
+    struct tm tm;
+    char when[40];
+    size_t i;
+    gmtime_r(&secs, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+    narr__buf_printf(b, "{\"ts\":\"%s.%09uZ\",\"level\":\"%s\",\"kind\":\"%s\"", when,
+                     (unsigned)(ev->ts_ns % 1000000000u), narr_level_name(ev->level),
+                     (unsigned)ev->kind < sizeof kind_names / sizeof kind_names[0] ? kind_names[ev->kind] : "?");
+    put_str(b, "actor", ev->actor, strlen(ev->actor));
+    put_str(b, "action", ev->action, strlen(ev->action));
+    if (ev->target) put_str(b, "target", ev->target, strlen(ev->target));
+    if (ev->correlation_id) put_str(b, "correlation_id", ev->correlation_id, strlen(ev->correlation_id));
+    for (i = 0; i < ev->nkv; i++) put_str(b, ev->kv[i].key, ev->kv[i].value, ev->kv[i].value_len);
+    put_str(b, "human", ev->message, ev->message_len);
+    if (ev->kind == NARR_KIND_DROP) narr__buf_printf(b, ",\"dropped\":%llu", (unsigned long long)ev->dropped);
+    narr__buf_printf(b, ",\"tid\":%u", ev->tid);
+    if (ev->site) {
+        put_str(b, "file", ev->site->file, strlen(ev->site->file));
+        narr__buf_printf(b, ",\"line\":%u", ev->site->line);
+        put_str(b, "fn", ev->site->func, strlen(ev->site->func));
+    }
+    put_str(b, "emitted_by", narr__program_name(), strlen(narr__program_name()));
+    narr__buf_put(b, "}\n", 2);
+}
+
+size_t narr_format_json(const narr_event_t *ev, char *out, size_t cap)
+{
+    narr__buf_t b = {0};
+    size_t n;
+    narr__json_line(&b, ev);
+    n = b.len;
+    if (out != NULL && cap > 0) {
+        size_t k = n < cap - 1 ? n : cap - 1;
+        memcpy(out, b.p, k);
+        out[k] = '\0';
+    }
+    narr__buf_free(&b);
+    return n;
+}
+
+typedef struct jsonl {
+    FILE *f;
+    narr__buf_t line;
+} jsonl_t;
+
+static void jsonl_write(const narr_event_t *ev, void *user)
+{
+    jsonl_t *j = user;
+    j->line.len = 0;
+    narr__json_line(&j->line, ev);
+    fwrite(j->line.p, 1, j->line.len, j->f);
+}
+
+static void jsonl_ctl(void *user, narr_sink_op_t op)
+{
+    jsonl_t *j = user;
+    if (op == NARR_SINK_FLUSH) {
+        fflush(j->f);
+        return;
+    }
+    fclose(j->f);
+    narr__buf_free(&j->line);
+    free(j);
+}
+
+int narr_sink_jsonl_add(const char *path, narr_level_t min_level)
+{
+    jsonl_t *j;
+    int id;
+    if (path == NULL) return NARR_EINVAL;
+    j = calloc(1, sizeof *j);
+    if (j == NULL) return NARR_ENOMEM;
+    j->f = fopen(path, "w");
+    if (j->f == NULL) {
+        free(j);
+        return NARR_EIO;
+    }
+    id = narr_sink_add(jsonl_write, jsonl_ctl, j, min_level);
+    if (id < 0) jsonl_ctl(j, NARR_SINK_CLOSE);
+    return id;
+}

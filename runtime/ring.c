@@ -1,0 +1,104 @@
+/* runtime/ring.c - per-thread rings: lazy attach, the slow reservation path, string copies,
+ * and the hand-over of a ring to the consumer when its thread exits. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+NARR_API NARR__THREAD_LOCAL narr__ring_t *narr__tls_ring NARR__TLS_MODEL;
+
+pthread_mutex_t narr__rings_lock = PTHREAD_MUTEX_INITIALIZER;
+narr__ring_full_t *narr__rings;
+size_t narr__ring_bytes = NARR_CFG_RING_DEFAULT;
+
+static pthread_key_t ring_key;
+static pthread_once_t ring_key_once = PTHREAD_ONCE_INIT;
+
+uint32_t narr__gettid(void)
+{
+    return (uint32_t)syscall(SYS_gettid);
+}
+
+/* Thread exit: the ring goes to the consumer, which drains it and frees it. */
+static void ring_thread_exit(void *arg)
+{
+    narr__ring_full_t *rf = arg;
+    narr__tls_ring = NULL;
+    /* pairs with the acquire in drain_ring: all this thread published is visible first */
+    __atomic_store_n(&rf->orphaned, 1, __ATOMIC_RELEASE);
+}
+
+static void make_key(void)
+{
+    (void)pthread_key_create(&ring_key, ring_thread_exit);
+}
+
+narr__ring_t *narr__ring_attach(void)
+{
+    narr__ring_full_t *rf;
+    size_t cap;
+
+    if (narr__ensure_init() != 0) return NULL;
+    (void)pthread_once(&ring_key_once, make_key);
+    cap = narr__ring_bytes;
+    rf = aligned_alloc(64, (sizeof *rf + 63) & ~(size_t)63);
+    if (rf == NULL) return NULL;
+    memset(rf, 0, sizeof *rf);
+    rf->r.buf = malloc(cap + NARR_CFG_RING_SLACK);
+    if (rf->r.buf == NULL) {
+        free(rf);
+        return NULL;
+    }
+    rf->r.cap = cap;
+    rf->r.mask = cap - 1;
+    rf->tid = narr__gettid();
+    if (pthread_setspecific(ring_key, rf) != 0) {
+        narr__ring_free(rf);
+        return NULL;
+    }
+    pthread_mutex_lock(&narr__rings_lock);
+    rf->next = narr__rings;
+    narr__rings = rf;
+    pthread_mutex_unlock(&narr__rings_lock);
+    __atomic_fetch_add(&narr__rings_attached, 1, __ATOMIC_RELAXED);
+    narr__tls_ring = &rf->r;
+    return &rf->r;
+}
+
+void narr__ring_free(narr__ring_full_t *rf)
+{
+    free(rf->r.buf);
+    free(rf);
+}
+
+unsigned char *narr__reserve_slow(narr__ring_t *r, uint32_t need)
+{
+    /* pairs with the release store of tail in consume_record */
+    r->tail_cache = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+    if (need > NARR_CFG_RING_SLACK || r->head + need - r->tail_cache > r->cap) {
+        __atomic_store_n(&r->dropped, r->dropped + 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    return r->buf + (r->head & r->mask);
+}
+
+unsigned char *narr__put_str_copy(unsigned char *p, const char *s, uint32_t max)
+{
+    uint32_t n = 0, h;
+    if (s == NULL) {
+        h = NARR__STR_NULL;
+        memset(p, 0, 8);
+        memcpy(p, &h, 4);
+        return p + 8;
+    }
+    while (n < max && s[n] != '\0') {
+        p[8 + n] = (unsigned char)s[n];
+        n++;
+    }
+    h = n | (s[n] != '\0' ? NARR__STR_TRUNC : 0u);
+    memset(p, 0, 8);
+    memcpy(p, &h, 4);
+    return p + 8 + ((n + 7u) & ~7u);
+}

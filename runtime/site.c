@@ -1,0 +1,90 @@
+/* runtime/site.c - the call-site registry: ids for sites, the filter decision cached in each. */
+#include <stdlib.h>
+
+#include "internal.h"
+
+static pthread_mutex_t site_lock = PTHREAD_MUTEX_INITIALIZER;
+static narr_site_t **chunks[NARR_CFG_SITE_CHUNKS];
+static uint32_t nsites; /* guarded by site_lock; ids are 1..nsites */
+static int sites_muted; /* after narr_shutdown: every site resolves to disabled */
+
+/* Functions are matched by their own name: for ENTER/EXIT the action is the function. */
+static const char *filter_func(const narr_site_t *s)
+{
+    return (s->kind == NARR_KIND_ENTER || s->kind == NARR_KIND_EXIT) ? s->action : s->func;
+}
+
+static int32_t decide(const narr_site_t *s, int32_t id)
+{
+    if (sites_muted) return -id;
+    return (narr_level_t)s->level >= narr__filter_for(s->actor, filter_func(s)) ? id : -id;
+}
+
+int32_t narr__site_resolve(narr_site_t *s)
+{
+    int32_t st;
+    if (narr__ensure_init() != 0) return -1;
+    pthread_mutex_lock(&site_lock);
+    st = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
+    if (st == 0) {
+        uint32_t id = nsites + 1, c = id / NARR_CFG_SITE_CHUNK;
+        if (c >= NARR_CFG_SITE_CHUNKS) goto full;
+        if (chunks[c] == NULL) {
+            narr_site_t **fresh = calloc(NARR_CFG_SITE_CHUNK, sizeof *fresh);
+            if (fresh == NULL) goto full;
+            /* pairs with the acquire in narr__site_get */
+            __atomic_store_n(&chunks[c], fresh, __ATOMIC_RELEASE);
+        }
+        __atomic_store_n(&chunks[c][id % NARR_CFG_SITE_CHUNK], s, __ATOMIC_RELEASE);
+        nsites = id;
+        st = decide(s, (int32_t)id);
+        /* pairs with the acquire in narr__site_state */
+        __atomic_store_n(&s->state, st, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&site_lock);
+    return st;
+full:
+    pthread_mutex_unlock(&site_lock);
+    return -1; /* not registered: the site stays unresolved and records nothing */
+}
+
+narr_site_t *narr__site_get(uint32_t id)
+{
+    narr_site_t **c;
+    if (id == 0 || id / NARR_CFG_SITE_CHUNK >= NARR_CFG_SITE_CHUNKS) return NULL;
+    c = __atomic_load_n(&chunks[id / NARR_CFG_SITE_CHUNK], __ATOMIC_ACQUIRE);
+    return c == NULL ? NULL : __atomic_load_n(&c[id % NARR_CFG_SITE_CHUNK], __ATOMIC_ACQUIRE);
+}
+
+static void reresolve_locked(void)
+{
+    uint32_t id;
+    for (id = 1; id <= nsites; id++) {
+        narr_site_t *s = chunks[id / NARR_CFG_SITE_CHUNK][id % NARR_CFG_SITE_CHUNK];
+        __atomic_store_n(&s->state, decide(s, (int32_t)id), __ATOMIC_RELEASE);
+    }
+}
+
+void narr__site_reresolve_all(void)
+{
+    pthread_mutex_lock(&site_lock);
+    reresolve_locked();
+    pthread_mutex_unlock(&site_lock);
+}
+
+void narr__site_mute_all(int muted)
+{
+    pthread_mutex_lock(&site_lock);
+    sites_muted = muted;
+    reresolve_locked();
+    pthread_mutex_unlock(&site_lock);
+}
+
+uint64_t narr__site_count(void)
+{
+    uint64_t n;
+    pthread_mutex_lock(&site_lock);
+    n = nsites;
+    pthread_mutex_unlock(&site_lock);
+    return n;
+}

@@ -1,0 +1,142 @@
+/* runtime/text.c - the consumer's growable buffer and the escaping rules of the sinks.
+ * Console values never carry a control character or an escape sequence to the terminal; JSON
+ * strings are always valid JSON with invalid UTF-8 replaced by U+FFFD. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static int grow(narr__buf_t *b, size_t extra)
+{
+    size_t want;
+    char *p;
+    if (b->oom) return -1;
+    if (b->len + extra + 1 <= b->cap) return 0;
+    want = b->cap ? b->cap : 256;
+    while (want < b->len + extra + 1) want *= 2;
+    p = realloc(b->p, want);
+    if (p == NULL) {
+        b->oom = 1;
+        return -1;
+    }
+    b->p = p;
+    b->cap = want;
+    return 0;
+}
+
+void narr__buf_put(narr__buf_t *b, const void *s, size_t n)
+{
+    if (n == 0 || grow(b, n) != 0) return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+void narr__buf_putc(narr__buf_t *b, char c)
+{
+    narr__buf_put(b, &c, 1);
+}
+
+void narr__buf_printf(narr__buf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n <= 0 || grow(b, (size_t)n) != 0) return;
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void narr__buf_free(narr__buf_t *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+/* Length of a valid UTF-8 sequence at s (1..4), or 0 when invalid; *cp gets the code point. */
+static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
+{
+    unsigned c = s[0], need, v, min;
+    size_t i;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) need = 1, v = c & 0x1F, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF) need = 2, v = c & 0x0F, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4) need = 3, v = c & 0x07, min = 0x10000;
+    else return 0;
+    if (n < need + 1) return 0;
+    for (i = 1; i <= need; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
+    *cp = v;
+    return need + 1;
+}
+
+static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
+
+void narr__text_escape_console(narr__buf_t *b, const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n) {
+        unsigned cp;
+        size_t k = utf8_seq(s + i, n - i, &cp);
+        if (k == 0) {
+            narr__buf_put(b, replacement, 3);
+            i++;
+        } else if (cp == '"' || cp == '\\') {
+            narr__buf_putc(b, '\\');
+            narr__buf_putc(b, (char)cp);
+            i++;
+        } else if (cp == '\n') {
+            narr__buf_put(b, "\\n", 2), i++;
+        } else if (cp == '\t') {
+            narr__buf_put(b, "\\t", 2), i++;
+        } else if (cp == '\r') {
+            narr__buf_put(b, "\\r", 2), i++;
+        } else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F)) {
+            /* ESC, NUL, C1 controls (0x9B is a one-byte CSI): shown, never passed through */
+            narr__buf_printf(b, "\\x%02x", cp);
+            i += k;
+        } else {
+            narr__buf_put(b, s + i, k);
+            i += k;
+        }
+    }
+}
+
+void narr__text_escape_json(narr__buf_t *b, const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n) {
+        unsigned cp;
+        size_t k = utf8_seq(s + i, n - i, &cp);
+        if (k == 0) {
+            narr__buf_put(b, replacement, 3);
+            i++;
+            continue;
+        }
+        switch (cp) {
+        case '"': narr__buf_put(b, "\\\"", 2); break;
+        case '\\': narr__buf_put(b, "\\\\", 2); break;
+        case '\n': narr__buf_put(b, "\\n", 2); break;
+        case '\r': narr__buf_put(b, "\\r", 2); break;
+        case '\t': narr__buf_put(b, "\\t", 2); break;
+        default:
+            if (cp < 0x20 || cp == 0x7F) narr__buf_printf(b, "\\u%04x", cp);
+            else narr__buf_put(b, s + i, k);
+        }
+        i += k;
+    }
+}
