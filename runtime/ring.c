@@ -21,6 +21,11 @@ uint32_t narr__gettid(void)
     return (uint32_t)syscall(SYS_gettid);
 }
 
+uint32_t narr_thread_id(void)
+{
+    return narr__gettid();
+}
+
 /* Thread exit: the ring goes to the consumer, which drains it and frees it. */
 static void ring_thread_exit(void *arg)
 {

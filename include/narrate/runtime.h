@@ -73,6 +73,9 @@ typedef struct narr_stats {
 } narr_stats_t;
 NARR_API void narr_stats_get(narr_stats_t *out);
 
+/* The kernel thread id events carry (narr_event_t.tid) for the calling thread. */
+NARR_API uint32_t narr_thread_id(void);
+
 NARR__EXTERN_C_END
 
 #endif /* NARR_RUNTIME_H */

@@ -1,0 +1,2 @@
+/* C11 compile test. */
+#include "use_all_macros.h"
