@@ -1,0 +1,156 @@
+/* examples/orchestrator - a small job dispatcher that narrates what it does.
+ *
+ * An admission thread accepts jobs into a bounded queue; two dispatcher threads take jobs,
+ * evaluate every worker in a loop, pick the least loaded one and dispatch the job to it under
+ * the job's correlation id. Run it and read the story on stderr. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <narrate/narrate.h>
+
+#define ACTOR "orchestratord"
+#define JOBS 6
+#define QUEUE_CAP 4
+#define WORKERS 3
+#define DISPATCHERS 2
+
+typedef struct job {
+    char id[16];
+    char correlation_id[40];
+    int tokens;
+} job_t;
+
+typedef struct worker {
+    const char *id;
+    int load;  /* jobs running, out of 8 */
+    int latency_ms;
+} worker_t;
+
+static job_t queue[QUEUE_CAP];
+static int q_head, q_len, admissions_done;
+static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t q_cond = PTHREAD_COND_INITIALIZER;
+static worker_t workers[WORKERS] = {{"worker-gpu0-r1", 2, 12}, {"worker-gpu1-r1", 5, 9}, {"worker-cpu0-r1", 1, 40}};
+static pthread_mutex_t w_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Returns the job's position in the queue. */
+static int enqueue(const job_t *job)
+{
+    int before, position;
+    pthread_mutex_lock(&q_lock);
+    while (q_len == QUEUE_CAP) pthread_cond_wait(&q_cond, &q_lock);
+    before = q_len;
+    queue[(q_head + q_len) % QUEUE_CAP] = *job;
+    q_len++;
+    NARR_TRACE_STATE(ACTOR, "queue_depth", before, q_len, "Queue depth changed: %d -> %d (added %s)", before, q_len,
+                     job->id);
+    position = q_len;
+    pthread_cond_broadcast(&q_cond);
+    pthread_mutex_unlock(&q_lock);
+    return position;
+}
+
+/* Returns 0 when admissions are over and the queue is empty. */
+static int dequeue(job_t *out)
+{
+    int before;
+    pthread_mutex_lock(&q_lock);
+    while (q_len == 0 && !admissions_done) pthread_cond_wait(&q_cond, &q_lock);
+    if (q_len == 0) {
+        pthread_mutex_unlock(&q_lock);
+        return 0;
+    }
+    before = q_len;
+    *out = queue[q_head];
+    q_head = (q_head + 1) % QUEUE_CAP;
+    q_len--;
+    NARR_TRACE_STATE(ACTOR, "queue_depth", before, q_len, "Queue depth changed: %d -> %d (took %s)", before, q_len,
+                     out->id);
+    pthread_cond_broadcast(&q_cond);
+    pthread_mutex_unlock(&q_lock);
+    return 1;
+}
+
+static worker_t *select_worker(const job_t *job)
+{
+    worker_t *best = NULL;
+    int i;
+    NARR_TRACE_ENTER(ACTOR, "select_worker", "job_id=%s", job->id);
+    pthread_mutex_lock(&w_lock);
+    for (i = 0; i < WORKERS; i++) {
+        worker_t *w = &workers[i];
+        NARR_TRACE_LOOP(ACTOR, "select_worker", i, WORKERS, "worker=%s, load=%d/8, latency=%dms", w->id, w->load,
+                        w->latency_ms);
+        if (w->load < 8 && (best == NULL || w->load < best->load)) best = w;
+    }
+    if (best != NULL) best->load++;
+    pthread_mutex_unlock(&w_lock);
+    NARR_TRACE_EXIT(ACTOR, "select_worker", "-> %s", best ? best->id : "none");
+    return best;
+}
+
+static void *admission(void *arg)
+{
+    int i;
+    (void)arg;
+    for (i = 0; i < JOBS; i++) {
+        job_t job;
+        memset(&job, 0, sizeof job);
+        snprintf(job.id, sizeof job.id, "job-%d", 120 + i);
+        snprintf(job.correlation_id, sizeof job.correlation_id, "req-%04x-%02d", 0xa11c, i);
+        job.tokens = 64 * (i + 1);
+        NARR_TRACE_CORR(ACTOR, "accept", job.id, job.correlation_id, "Accepted %s (%d tokens)", job.id, job.tokens);
+        NARR_INFO(ACTOR, "admit", job.id, "Accepted request; queued at position %d", enqueue(&job));
+        sleep_ms(3);
+    }
+    pthread_mutex_lock(&q_lock);
+    admissions_done = 1;
+    pthread_cond_broadcast(&q_cond);
+    pthread_mutex_unlock(&q_lock);
+    return NULL;
+}
+
+static void *dispatcher(void *arg)
+{
+    const char *name = arg;
+    job_t job;
+    while (dequeue(&job)) {
+        worker_t *w;
+        NARR_TRACE_ENTER(ACTOR, "dispatch_job", "job_id=%s dispatcher=%s", job.id, name);
+        w = select_worker(&job);
+        if (w == NULL) {
+            NARR_WARN(ACTOR, "dispatch", job.id, "No worker has room; %s waits", job.id);
+            continue;
+        }
+        NARR_TRACE_CORR(ACTOR, "dispatch", w->id, job.correlation_id, "Dispatching %s to %s", job.id, w->id);
+        sleep_ms(w->latency_ms / 4);
+        pthread_mutex_lock(&w_lock);
+        w->load--;
+        pthread_mutex_unlock(&w_lock);
+        NARR_INFO(ACTOR, "complete", job.id, "Finished %s on %s: %d tokens", job.id, w->id, job.tokens);
+        NARR_TRACE_EXIT(ACTOR, "dispatch_job", "-> %s", w->id);
+    }
+    return NULL;
+}
+
+int main(void)
+{
+    pthread_t adm, disp[DISPATCHERS];
+    static const char *names[DISPATCHERS] = {"d0", "d1"};
+    int i;
+    NARR_INFO(ACTOR, "start", "pool-default", "Starting with %d workers and %d dispatchers", WORKERS, DISPATCHERS);
+    pthread_create(&adm, NULL, admission, NULL);
+    for (i = 0; i < DISPATCHERS; i++) pthread_create(&disp[i], NULL, dispatcher, (void *)names[i]);
+    pthread_join(adm, NULL);
+    for (i = 0; i < DISPATCHERS; i++) pthread_join(disp[i], NULL);
+    NARR_INFO(ACTOR, "stop", "pool-default", "All %d jobs finished", JOBS);
+    return 0; /* narrate flushes at exit: nothing is lost */
+}
