@@ -10,7 +10,7 @@
 
 #include "internal.h"
 
-NARR_API int narr__clock_is_tsc;
+int narr__clock_is_tsc; /* set once at init, before any ring exists */
 
 static uint64_t base_raw, base_mono;
 static double ns_per_tick = 1.0; /* consumer only after init */
@@ -47,9 +47,16 @@ static int tsc_invariant(void)
 #endif
 }
 
-static uint64_t raw_now(void)
+uint64_t narr__clock_raw(void)
 {
-    return narr__now();
+#ifdef NARR__HAVE_TSC
+    if (narr__clock_is_tsc) {
+        uint32_t lo, hi;
+        __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+        return ((uint64_t)hi << 32) | lo;
+    }
+#endif
+    return narr__mono_ns();
 }
 
 void narr__clock_init(void)
@@ -63,7 +70,7 @@ void narr__clock_init(void)
 #endif
     __atomic_store_n(&narr__clock_is_tsc, tsc, __ATOMIC_RELAXED);
     base_mono = narr__mono_ns();
-    base_raw = raw_now();
+    base_raw = narr__clock_raw();
     real_minus_mono = (int64_t)(real_ns() - narr__mono_ns());
     ns_per_tick = 1.0;
     if (tsc) {
@@ -79,7 +86,7 @@ void narr__clock_calibrate(void)
     uint64_t m, r;
     if (!narr__clock_is_tsc) return;
     m = narr__mono_ns();
-    r = raw_now();
+    r = narr__clock_raw();
     if (r > base_raw && m > base_mono) ns_per_tick = (double)(m - base_mono) / (double)(r - base_raw);
     real_minus_mono = (int64_t)(real_ns() - narr__mono_ns());
 }

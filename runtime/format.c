@@ -34,6 +34,14 @@ static int read_values(const narr_site_t *site, const unsigned char *p, size_t l
         if (i == site->npre) continue; /* the format's own slot carries nothing */
         memset(v, 0, sizeof *v);
         v->type = site->types[i];
+        if (v->type == NARR__T_LIT) {
+            v->type = NARR__T_STR;
+            v->s = site->lits[i];
+            v->snull = v->s == NULL;
+            v->slen = v->s ? strlen(v->s) : 0;
+            n++;
+            continue;
+        }
         if (off + 8 > len) return -1;
         if (v->type == NARR__T_STR) {
             uint32_t h;
@@ -41,14 +49,6 @@ static int read_values(const narr_site_t *site, const unsigned char *p, size_t l
             off += 8;
             if (h & NARR__STR_NULL) {
                 v->snull = 1;
-            } else if (h & NARR__STR_LIT) {
-                uint64_t a;
-                if (off + 8 > len) return -1;
-                memcpy(&a, p + off, 8);
-                off += 8;
-                v->s = (const char *)(uintptr_t)a;
-                v->snull = v->s == NULL;
-                v->slen = v->s ? strlen(v->s) : 0;
             } else {
                 size_t sl = NARR__STR_LEN(h);
                 if (off + sl > len) return -1;

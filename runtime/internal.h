@@ -24,7 +24,9 @@ void narr__ring_free(narr__ring_full_t *rf);
 uint32_t narr__gettid(void);
 
 /* ---- clock.c ---- */
+extern int narr__clock_is_tsc; /* 0: rings stay on the slow path, stamped with clock_gettime */
 void narr__clock_init(void);
+uint64_t narr__clock_raw(void);
 /* Consumer side: convert a raw stamp to CLOCK_MONOTONIC ns and to CLOCK_REALTIME ns. */
 void narr__clock_calibrate(void);
 uint64_t narr__clock_to_mono(uint64_t raw);

@@ -7,7 +7,9 @@
 
 #include "internal.h"
 
-NARR_API NARR__THREAD_LOCAL narr__ring_t *narr__tls_ring NARR__TLS_MODEL;
+/* Never written: limit 0 sends a thread's first event to narr__reserve_slow. */
+NARR_API narr__ring_t narr__ring_none;
+NARR_API NARR__THREAD_LOCAL narr__ring_t *narr__tls_ring NARR__TLS_MODEL = &narr__ring_none;
 
 pthread_mutex_t narr__rings_lock = PTHREAD_MUTEX_INITIALIZER;
 narr__ring_full_t *narr__rings;
@@ -30,7 +32,7 @@ uint32_t narr_thread_id(void)
 static void ring_thread_exit(void *arg)
 {
     narr__ring_full_t *rf = arg;
-    narr__tls_ring = NULL;
+    narr__tls_ring = &narr__ring_none; /* an event from a later destructor attaches anew */
     /* pairs with the acquire in drain_ring: all this thread published is visible first */
     __atomic_store_n(&rf->orphaned, 1, __ATOMIC_RELEASE);
 }
@@ -40,7 +42,7 @@ static void make_key(void)
     (void)pthread_key_create(&ring_key, ring_thread_exit);
 }
 
-narr__ring_t *narr__ring_attach(void)
+static narr__ring_t *ring_attach(void)
 {
     narr__ring_full_t *rf;
     size_t cap;
@@ -58,6 +60,7 @@ narr__ring_t *narr__ring_attach(void)
     }
     rf->r.cap = cap;
     rf->r.mask = cap - 1;
+    rf->r.limit = narr__clock_is_tsc ? cap : 0;
     rf->tid = narr__gettid();
     if (pthread_setspecific(ring_key, rf) != 0) {
         narr__ring_free(rf);
@@ -80,13 +83,23 @@ void narr__ring_free(narr__ring_full_t *rf)
 
 unsigned char *narr__reserve_slow(narr__ring_t *r, uint32_t need)
 {
+    unsigned char *rec;
+    uint64_t t;
+    if (r == &narr__ring_none) {
+        r = ring_attach(); /* sets narr__tls_ring */
+        if (r == NULL) return NULL; /* not started, shut down, or out of memory */
+    }
     /* pairs with the release store of tail in consume_record */
-    r->tail_cache = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
-    if (need > NARR_CFG_RING_SLACK || r->head + need - r->tail_cache > r->cap) {
+    t = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+    if (need > NARR_CFG_RING_SLACK || r->head + need > t + r->cap) {
         __atomic_store_n(&r->dropped, r->dropped + 1, __ATOMIC_RELAXED);
         return NULL;
     }
-    return r->buf + (r->head & r->mask);
+    rec = r->buf + (r->head & r->mask);
+    if (narr__clock_is_tsc) r->limit = t + r->cap; /* else every event keeps coming here */
+    t = narr__clock_raw();
+    memcpy(rec + 8, &t, 8);
+    return rec;
 }
 
 unsigned char *narr__put_str_copy(unsigned char *p, const char *s, uint32_t max)

@@ -40,6 +40,7 @@ typedef struct narr_site {
     const char *file;
     const char *func;
     const unsigned char *types; /* NARR__T_* per value, prefix values first, format slot included */
+    const char *const *lits;    /* per value: the string when it is a literal (NARR__T_LIT) */
     uint32_t line;
     uint8_t level;
     uint8_t kind;

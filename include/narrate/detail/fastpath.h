@@ -21,12 +21,12 @@ enum {
     NARR__T_U64 = 2, /* any unsigned integer, _Bool */
     NARR__T_F64 = 3, /* float, double, long double (as double) */
     NARR__T_STR = 4, /* char * / const char *: string slot */
-    NARR__T_PTR = 5  /* any other object pointer: address */
+    NARR__T_PTR = 5, /* any other object pointer: address */
+    NARR__T_LIT = 6  /* a string literal: kept in the site (lits), nothing in the payload */
 };
 
-/* String slot: a 32-bit header, then either a pointer to a literal or the copied bytes. */
+/* String slot: a 32-bit header (length and flags), 4 bytes of padding, the bytes padded to 8. */
 #define NARR__STR_NULL 0x80000000u  /* the pointer was NULL */
-#define NARR__STR_LIT 0x40000000u   /* 8-byte pointer to a string literal follows */
 #define NARR__STR_TRUNC 0x20000000u /* copied bytes were cut at NARR_STR_MAX */
 #define NARR__STR_LEN(h) ((h) & 0x1fffffffu)
 
@@ -42,16 +42,17 @@ enum {
 #define NARR__REC_HDR 16u /* uint32 site id, uint32 size, uint64 timestamp */
 
 /* The producer half of a per-thread ring. Positions grow forever; offset = pos & mask.
- * The buffer has NARR__RING_SLACK bytes past cap so a record never wraps. */
+ * The buffer has slack past cap so a record never wraps. A thread without a ring points at
+ * narr__ring_none, whose limit of 0 sends its first event to the slow path, which attaches. */
 typedef struct narr__ring {
-    uint64_t head;       /* producer writes; release store pairs with the acquire in narr__ring_drain */
-    uint64_t tail_cache; /* producer's last view of tail */
-    uint64_t dropped;    /* events refused because the ring was full; relaxed, read by the consumer */
+    uint64_t head;    /* producer writes; release store pairs with the acquire in drain_all */
+    uint64_t limit;   /* producer's bound: tail seen + cap, or 0 to send every event to the slow path */
+    uint64_t dropped; /* events refused because the ring was full; relaxed, read by the consumer */
     uint64_t cap;
     uint64_t mask;
     unsigned char *buf;
     unsigned char pad_[64 - 6 * sizeof(uint64_t)];
-    uint64_t tail;       /* consumer writes; release store pairs with the acquire in narr__reserve_slow */
+    uint64_t tail;    /* consumer writes; release store pairs with the acquire in narr__reserve_slow */
 } narr__ring_t;
 
 #if defined(__GNUC__) && !defined(NARR__NO_TLS_MODEL)
@@ -61,24 +62,29 @@ typedef struct narr__ring {
 #endif
 
 extern NARR_API NARR__THREAD_LOCAL narr__ring_t *narr__tls_ring NARR__TLS_MODEL;
-extern NARR_API int narr__clock_is_tsc;
+extern NARR_API narr__ring_t narr__ring_none;
 
-NARR_API narr__ring_t *narr__ring_attach(void);
+/* Attaches a ring (updating narr__tls_ring), refreshes the limit, or counts a drop. Returns
+ * the record with its timestamp written, or NULL. */
 NARR_API unsigned char *narr__reserve_slow(narr__ring_t *r, uint32_t need);
 NARR_API int32_t narr__site_resolve(narr_site_t *site);
 NARR_API uint64_t narr__clock_slow(void);
 NARR_API unsigned char *narr__put_str_copy(unsigned char *p, const char *s, uint32_t max);
 
-static inline uint64_t narr__now(void)
+/* Raw timestamp into rec[8..16): the TSC as two 32-bit stores (x86 is little-endian), or
+ * CLOCK_MONOTONIC where there is no TSC. Machines whose TSC is not invariant never reach this:
+ * their rings keep limit 0 and the slow path stamps with clock_gettime. */
+static inline void narr__stamp(unsigned char *rec)
 {
 #ifdef NARR__HAVE_TSC
-    if (NARR__LIKELY(narr__clock_is_tsc)) {
-        uint32_t lo, hi;
-        __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-        return ((uint64_t)hi << 32) | lo;
-    }
+    uint32_t lo, hi;
+    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+    memcpy(rec + 8, &lo, 4);
+    memcpy(rec + 12, &hi, 4);
+#else
+    uint64_t t = narr__clock_slow();
+    memcpy(rec + 8, &t, 8);
 #endif
-    return narr__clock_slow();
 }
 
 static inline int32_t narr__site_state(narr_site_t *s)
@@ -87,50 +93,27 @@ static inline int32_t narr__site_state(narr_site_t *s)
     return __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
 }
 
-/* Room for `need` contiguous bytes, or NULL when the ring is full (the drop is counted). */
-static inline unsigned char *narr__reserve(narr__ring_t **rp, uint32_t need)
+/* Publishes a record: header (site id, size), then head, rounded up to keep headers aligned. */
+static inline void narr__commit(narr__ring_t *r, uint64_t h, unsigned char *rec, int32_t id, unsigned char *end)
 {
-    narr__ring_t *r = narr__tls_ring;
-    if (NARR__UNLIKELY(r == NULL)) {
-        r = narr__ring_attach();
-        if (r == NULL) return NULL;
-    }
-    *rp = r;
-    if (NARR__UNLIKELY(r->head + need - r->tail_cache > r->cap)) return narr__reserve_slow(r, need);
-    return r->buf + (r->head & r->mask);
+    uint32_t hdr[2];
+    hdr[0] = (uint32_t)id;
+    hdr[1] = (uint32_t)(end - rec);
+    memcpy(rec, hdr, 8);
+    __atomic_store_n(&r->head, h + ((hdr[1] + 7u) & ~7u), __ATOMIC_RELEASE);
 }
 
-static inline void narr__commit(narr__ring_t *r, unsigned char *rec, int32_t id, unsigned char *end)
-{
-    uint32_t size = (uint32_t)(end - rec);
-    uint64_t hdr = (uint64_t)(uint32_t)id | ((uint64_t)size << 32);
-    uint64_t ts = narr__now();
-    memcpy(rec, &hdr, 8);
-    memcpy(rec + 8, &ts, 8);
-    /* round up to 8 so every record header stays aligned */
-    __atomic_store_n(&r->head, r->head + ((size + 7u) & ~7u), __ATOMIC_RELEASE);
-}
-
-/* Writers take (p, value, lit); lit is __builtin_constant_p(value), used by strings only. */
-static inline unsigned char *narr__put_i(unsigned char *p, long long v, int lit) { (void)lit; memcpy(p, &v, 8); return p + 8; }
-static inline unsigned char *narr__put_u(unsigned char *p, unsigned long long v, int lit) { (void)lit; memcpy(p, &v, 8); return p + 8; }
-static inline unsigned char *narr__put_f(unsigned char *p, double v, int lit) { (void)lit; memcpy(p, &v, 8); return p + 8; }
-static inline unsigned char *narr__put_p(unsigned char *p, const volatile void *v, int lit)
+static inline unsigned char *narr__put_i(unsigned char *p, long long v) { memcpy(p, &v, 8); return p + 8; }
+static inline unsigned char *narr__put_u(unsigned char *p, unsigned long long v) { memcpy(p, &v, 8); return p + 8; }
+static inline unsigned char *narr__put_f(unsigned char *p, double v) { memcpy(p, &v, 8); return p + 8; }
+static inline unsigned char *narr__put_p(unsigned char *p, const volatile void *v)
 {
     uint64_t a = (uint64_t)(uintptr_t)v;
-    (void)lit;
     memcpy(p, &a, 8);
     return p + 8;
 }
-/* String literals live for the whole program: store the pointer, not the bytes. */
-static inline unsigned char *narr__put_s(unsigned char *p, const char *s, int lit)
+static inline unsigned char *narr__put_s(unsigned char *p, const char *s)
 {
-    if (lit && s != NULL) { /* a constant NULL is constant too */
-        uint64_t h = NARR__STR_LIT, a = (uint64_t)(uintptr_t)s;
-        memcpy(p, &h, 8);
-        memcpy(p + 8, &a, 8);
-        return p + 16;
-    }
     return narr__put_str_copy(p, s, NARR_STR_MAX);
 }
 
@@ -157,7 +140,12 @@ NARR__EXTERN_C_END
     short: narr__put_i, unsigned short: narr__put_u, int: narr__put_i, unsigned int: narr__put_u, \
     long: narr__put_i, unsigned long: narr__put_u, long long: narr__put_i, unsigned long long: narr__put_u, \
     float: narr__put_f, double: narr__put_f, long double: narr__put_f, \
-    char *: narr__put_s, const char *: narr__put_s, default: narr__put_p)((p), (x), __builtin_constant_p(x))
+    char *: narr__put_s, const char *: narr__put_s, default: narr__put_p)((p), (x))
+/* A string literal (or constant NULL) is kept in the site: both arrays are static initializers,
+ * and the writer reads the decision back from the types array, so the two always agree. */
+#define NARR__STRSEL(x) _Generic((x), char *: (x), const char *: (x), default: (const char *)0)
+#define NARR__TCL(x) (NARR__TC(x) == NARR__T_STR && __builtin_constant_p(x) ? NARR__T_LIT : NARR__TC(x))
+#define NARR__LIT(x) (__builtin_constant_p(x) ? NARR__STRSEL(x) : (const char *)0)
 #else
 #include <type_traits>
 namespace narr__cxx {
@@ -170,16 +158,19 @@ template <> struct tc<char *> { enum { value = NARR__T_STR }; };
 template <> struct tc<const char *> { enum { value = NARR__T_STR }; };
 template <> struct tc<bool> { enum { value = NARR__T_U64 }; };
 template <class T> struct tcd : tc<typename std::decay<T>::type> {};
-template <class T> inline unsigned char *put(unsigned char *p, T v, int lit, typename std::enable_if<std::is_integral<T>::value && std::is_signed<T>::value>::type * = 0) { return narr__put_i(p, v, lit); }
-template <class T> inline unsigned char *put(unsigned char *p, T v, int lit, typename std::enable_if<std::is_integral<T>::value && !std::is_signed<T>::value>::type * = 0) { return narr__put_u(p, v, lit); }
-template <class T> inline unsigned char *put(unsigned char *p, T v, int lit, typename std::enable_if<std::is_floating_point<T>::value>::type * = 0) { return narr__put_f(p, (double)v, lit); }
-template <class T> inline unsigned char *put(unsigned char *p, T v, int lit, typename std::enable_if<std::is_enum<T>::value>::type * = 0) { return narr__put_i(p, (long long)v, lit); }
-template <class T> inline unsigned char *put(unsigned char *p, T *v, int lit) { return narr__put_p(p, (const volatile void *)v, lit); }
-inline unsigned char *put(unsigned char *p, char *v, int lit) { return narr__put_s(p, v, lit); }
-inline unsigned char *put(unsigned char *p, const char *v, int lit) { return narr__put_s(p, v, lit); }
+template <class T> inline unsigned char *put(unsigned char *p, T v, typename std::enable_if<std::is_integral<T>::value && std::is_signed<T>::value>::type * = 0) { return narr__put_i(p, v); }
+template <class T> inline unsigned char *put(unsigned char *p, T v, typename std::enable_if<std::is_integral<T>::value && !std::is_signed<T>::value>::type * = 0) { return narr__put_u(p, v); }
+template <class T> inline unsigned char *put(unsigned char *p, T v, typename std::enable_if<std::is_floating_point<T>::value>::type * = 0) { return narr__put_f(p, (double)v); }
+template <class T> inline unsigned char *put(unsigned char *p, T v, typename std::enable_if<std::is_enum<T>::value>::type * = 0) { return narr__put_i(p, (long long)v); }
+template <class T> inline unsigned char *put(unsigned char *p, T *v) { return narr__put_p(p, (const volatile void *)v); }
+inline unsigned char *put(unsigned char *p, char *v) { return narr__put_s(p, v); }
+inline unsigned char *put(unsigned char *p, const char *v) { return narr__put_s(p, v); }
 } // namespace narr__cxx
 #define NARR__TC(x) ((unsigned char)::narr__cxx::tcd<decltype(x)>::value)
-#define NARR__PUT(p, x) ::narr__cxx::put((p), (x), __builtin_constant_p(x))
+#define NARR__PUT(p, x) ::narr__cxx::put((p), (x))
+/* C++ keeps every string in the payload: its static locals must stay constant-initialized. */
+#define NARR__TCL(x) NARR__TC(x)
+#define NARR__LIT(x) ((const char *)0)
 #endif
 #define NARR__MAXSZ(x) (NARR__TC(x) == NARR__T_STR ? NARR__SZ_STR : 8u)
 
