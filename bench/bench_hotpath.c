@@ -1,7 +1,7 @@
 /* bench/bench_hotpath.c - narrate's hot path against a floor and fprintf.
  *   bench_hotpath            time every case: median ns per event over repeated batches
  *   bench_hotpath CASE N     run one case N times (for callgrind --toggle-collect=bench_loop_CASE)
- * Cases: empty floor tiny enter_exit disabled fprintf. Between timed batches the consumer is
+ * Cases: empty rdtsc floor tiny enter_exit disabled fprintf. Between timed batches the consumer is
  * flushed (untimed), so rings never fill and no case measures the drop path. */
 #include <narrate/narrate.h>
 
@@ -36,6 +36,19 @@ __attribute__((noinline)) static void bench_loop_floor(int n)
     }
 }
 
+/* rdtsc alone: on virtual machines it can dominate everything else. */
+__attribute__((noinline)) static void bench_loop_rdtsc(int n)
+{
+    int i;
+    uint64_t sum = 0;
+    for (i = 0; i < n; i++) {
+        uint32_t lo, hi;
+        __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+        sum += lo + ((uint64_t)hi << 32);
+    }
+    __asm__ __volatile__("" : : "r"(sum));
+}
+
 __attribute__((noinline)) static void bench_loop_tiny(int n)
 {
     int i;
@@ -67,7 +80,8 @@ static const struct {
     const char *name;
     void (*loop)(int);
 } cases[] = {
-    {"empty", bench_loop_empty},       {"floor", bench_loop_floor},       {"tiny", bench_loop_tiny},
+    {"empty", bench_loop_empty},       {"rdtsc", bench_loop_rdtsc},       {"floor", bench_loop_floor},
+    {"tiny", bench_loop_tiny},
     {"enter_exit", bench_loop_enter_exit}, {"disabled", bench_loop_disabled}, {"fprintf", bench_loop_fprintf},
 };
 

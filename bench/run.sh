@@ -57,7 +57,7 @@ per_iter() { # binary case
 }
 if command -v valgrind >/dev/null 2>&1; then
   empty=$(per_iter "$b/bench_hotpath" empty)
-  for c in floor tiny enter_exit disabled fprintf; do
+  for c in rdtsc floor tiny enter_exit disabled fprintf; do
     printf '%s\t%s\n' "$c" "$(per_iter "$b/bench_hotpath" $c)" >> "$tmp/ir.tsv"
   done
   [ -x "$b/bench_lttng" ] && printf 'lttng_disabled\t%s\n' "$(per_iter "$b/bench_lttng" lttng)" >> "$tmp/ir.tsv"
@@ -79,7 +79,7 @@ awk -F'\t' -v empty="$empty" '
     return a[int((m + 1) / 2)]
   }
   END {
-    label["empty"] = "empty loop (reference)"; label["floor"] = "floor: rdtsc + 32-byte TLS store"
+    label["empty"] = "empty loop (reference)"; label["rdtsc"] = "rdtsc alone (reference)"; label["floor"] = "floor: rdtsc + 32-byte TLS store"
     label["tiny"] = "narrate NARR_TRACE_TINY, enabled"; label["enter_exit"] = "narrate ENTER+EXIT pair, 2 int args"
     label["disabled"] = "narrate site disabled at run time"; label["fprintf"] = "fprintf to /dev/null"
     label["lttng_disabled"] = "LTTng-UST tracepoint, disabled"; label["lttng_enabled"] = "LTTng-UST tracepoint, enabled"
