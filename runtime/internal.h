@@ -53,6 +53,8 @@ void narr__buf_put(narr__buf_t *b, const void *s, size_t n);
 void narr__buf_putc(narr__buf_t *b, char c);
 void narr__buf_printf(narr__buf_t *b, const char *fmt, ...) NARR__PRINTF(2, 3);
 void narr__buf_free(narr__buf_t *b);
+/* Copies into out (NUL-terminated, cut at cap), frees b; returns the full length. */
+size_t narr__buf_copy_out(narr__buf_t *b, char *out, size_t cap);
 
 /* ---- format.c: payload to event ---- */
 typedef struct narr__decoded {

@@ -46,16 +46,8 @@ void narr__json_line(narr__buf_t *b, const narr_event_t *ev)
 size_t narr_format_json(const narr_event_t *ev, char *out, size_t cap)
 {
     narr__buf_t b = {0};
-    size_t n;
     narr__json_line(&b, ev);
-    n = b.len;
-    if (out != NULL && cap > 0) {
-        size_t k = n < cap - 1 ? n : cap - 1;
-        memcpy(out, b.p, k);
-        out[k] = '\0';
-    }
-    narr__buf_free(&b);
-    return n;
+    return narr__buf_copy_out(&b, out, cap);
 }
 
 typedef struct jsonl {

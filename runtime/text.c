@@ -84,38 +84,10 @@ static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
 
 static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
 
-void narr__text_escape_console(narr__buf_t *b, const char *str, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < n) {
-        unsigned cp;
-        size_t k = utf8_seq(s + i, n - i, &cp);
-        if (k == 0) {
-            narr__buf_put(b, replacement, 3);
-            i++;
-        } else if (cp == '"' || cp == '\\') {
-            narr__buf_putc(b, '\\');
-            narr__buf_putc(b, (char)cp);
-            i++;
-        } else if (cp == '\n') {
-            narr__buf_put(b, "\\n", 2), i++;
-        } else if (cp == '\t') {
-            narr__buf_put(b, "\\t", 2), i++;
-        } else if (cp == '\r') {
-            narr__buf_put(b, "\\r", 2), i++;
-        } else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F)) {
-            /* ESC, NUL, C1 controls (0x9B is a one-byte CSI): shown, never passed through */
-            narr__buf_printf(b, "\\x%02x", cp);
-            i += k;
-        } else {
-            narr__buf_put(b, s + i, k);
-            i += k;
-        }
-    }
-}
-
-void narr__text_escape_json(narr__buf_t *b, const char *str, size_t n)
+/* One walk for both sinks: valid UTF-8 passes, invalid bytes become U+FFFD, quotes and
+ * backslashes are escaped, and control characters (C0, DEL, and C1 such as the one-byte CSI
+ * 0x9B) are spelled out, never passed through: \xNN on the console, \uNNNN in JSON. */
+static void escape(narr__buf_t *b, const char *str, size_t n, int json)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
@@ -134,9 +106,33 @@ void narr__text_escape_json(narr__buf_t *b, const char *str, size_t n)
         case '\r': narr__buf_put(b, "\\r", 2); break;
         case '\t': narr__buf_put(b, "\\t", 2); break;
         default:
-            if (cp < 0x20 || cp == 0x7F) narr__buf_printf(b, "\\u%04x", cp);
-            else narr__buf_put(b, s + i, k);
+            if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
+                narr__buf_printf(b, json ? "\\u%04x" : "\\x%02x", cp);
+            else
+                narr__buf_put(b, s + i, k);
         }
         i += k;
     }
+}
+
+void narr__text_escape_console(narr__buf_t *b, const char *s, size_t n)
+{
+    escape(b, s, n, 0);
+}
+
+void narr__text_escape_json(narr__buf_t *b, const char *s, size_t n)
+{
+    escape(b, s, n, 1);
+}
+
+size_t narr__buf_copy_out(narr__buf_t *b, char *out, size_t cap)
+{
+    size_t n = b->len;
+    if (out != NULL && cap > 0) {
+        size_t k = n < cap - 1 ? n : cap - 1;
+        if (k > 0) memcpy(out, b->p, k);
+        out[k] = '\0';
+    }
+    narr__buf_free(b);
+    return n;
 }

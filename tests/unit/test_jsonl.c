@@ -71,7 +71,7 @@ int main(void)
     NARR_TRACE_TINY("hostile", "good", "h\xc3\xa9llo", "ok h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x98\x80");
     NARR_TRACE_TINY("hostile", "quote", "\"q\"", "say \"%s\" \\ %s", "\\\"", "\"");
     NARR_TRACE_TINY("hostile", "big", "t", "%s", mb);
-    NARR_INFO("hostile\x1b", "act\"ion", "t", "actor and action are escaped too");
+    NARR_INFO("hostile\x1b", "act\"ion", "t", "actor and action are escaped too, C1 too: \xc2\x9b" "31m");
     CHECK_EQ_INT(narr_flush(), 0);
 
     buf = slurp(path, &len);
@@ -85,6 +85,8 @@ int main(void)
     CHECK_CONTAINS(buf, "ok h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x98\x80");
     CHECK_CONTAINS(buf, "say \\\"\\\\\\\"\\\" \\\\ \\\"");
     CHECK_CONTAINS(buf, "AAAA...[truncated]");
+    CHECK_CONTAINS(buf, "C1 too: \\u009b31m");
+    CHECK_CONTAINS(buf, "\"actor\":\"hostile\\u001b\",\"action\":\"act\\\"ion\"");
     CHECK(strchr(buf, '\x1b') == NULL);
     free(buf);
 
