@@ -12,8 +12,12 @@
 
 int narr__clock_is_tsc; /* set once at init, before any ring exists */
 
-static uint64_t base_raw, base_mono;
-static double ns_per_tick = 1.0; /* consumer only after init */
+/* The mapping raw -> mono is a line from an anchor; each calibration starts a new segment where
+ * the old one ends (continuous, so time never jumps back) and slews toward the measured clock:
+ * the slope is the long-run rate plus the error spread over the next period, bounded. */
+static uint64_t first_raw, first_mono; /* long baseline */
+static uint64_t anchor_raw, anchor_mono;
+static double ns_per_tick = 1.0;        /* consumer only after init */
 static int64_t real_minus_mono;
 
 uint64_t narr__mono_ns(void)
@@ -68,34 +72,48 @@ void narr__clock_init(void)
 #ifndef NARR__HAVE_TSC
     tsc = 0;
 #endif
-    __atomic_store_n(&narr__clock_is_tsc, tsc, __ATOMIC_RELAXED);
-    base_mono = narr__mono_ns();
-    base_raw = narr__clock_raw();
+    narr__clock_is_tsc = tsc;
+    first_mono = anchor_mono = narr__mono_ns();
+    first_raw = anchor_raw = narr__clock_raw();
     real_minus_mono = (int64_t)(real_ns() - narr__mono_ns());
     ns_per_tick = 1.0;
     if (tsc) {
-        /* A first estimate over a short interval; the consumer refines it as time passes. */
+        /* a first estimate over a short interval; calibrations refine it */
         struct timespec d = {0, 2000000};
+        uint64_t m, r;
         nanosleep(&d, NULL);
-        narr__clock_calibrate();
+        m = narr__mono_ns();
+        r = narr__clock_raw();
+        if (r > first_raw && m > first_mono) ns_per_tick = (double)(m - first_mono) / (double)(r - first_raw);
     }
 }
 
 void narr__clock_calibrate(void)
 {
     uint64_t m, r;
+    double rate, err, corr;
+    real_minus_mono = (int64_t)(real_ns() - narr__mono_ns());
     if (!narr__clock_is_tsc) return;
     m = narr__mono_ns();
     r = narr__clock_raw();
-    if (r > base_raw && m > base_mono) ns_per_tick = (double)(m - base_mono) / (double)(r - base_raw);
-    real_minus_mono = (int64_t)(real_ns() - narr__mono_ns());
+    if (r <= first_raw || m <= first_mono || r <= anchor_raw) return;
+    rate = (double)(m - first_mono) / (double)(r - first_raw);
+    anchor_mono = narr__clock_to_mono(r); /* continuity */
+    anchor_raw = r;
+    /* close the gap to the measured clock over the next calibration period, at most 1% faster
+     * or slower than the long-run rate */
+    err = (double)((int64_t)(m - anchor_mono));
+    corr = err / ((double)NARR_CFG_CALIBRATE_PERIOD_NS / rate);
+    if (corr > rate * 0.01) corr = rate * 0.01;
+    if (corr < -rate * 0.01) corr = -rate * 0.01;
+    ns_per_tick = rate + corr;
 }
 
 uint64_t narr__clock_to_mono(uint64_t raw)
 {
     if (!narr__clock_is_tsc) return raw;
-    if (raw >= base_raw) return base_mono + (uint64_t)((double)(raw - base_raw) * ns_per_tick);
-    return base_mono - (uint64_t)((double)(base_raw - raw) * ns_per_tick);
+    if (raw >= anchor_raw) return anchor_mono + (uint64_t)((double)(raw - anchor_raw) * ns_per_tick);
+    return anchor_mono - (uint64_t)((double)(anchor_raw - raw) * ns_per_tick);
 }
 
 uint64_t narr__clock_mono_to_real(uint64_t mono)

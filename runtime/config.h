@@ -15,7 +15,7 @@
 
 /* Consumer: how long it sleeps when every ring is empty, and between calibrations. */
 #define NARR_CFG_IDLE_SLEEP_NS 1000000L
-#define NARR_CFG_CALIBRATE_NS 5000000L
+#define NARR_CFG_CALIBRATE_PERIOD_NS 100000000L
 
 /* Largest formatted message; longer ones are cut and marked. */
 #define NARR_CFG_MSG_MAX 8192u

@@ -81,6 +81,9 @@ static void consume_record(cursor_t *c)
         site = narr__site_get(id);
         if (site != NULL && narr__decode(site, rec + NARR__REC_HDR, size - NARR__REC_HDR, &dec) == 0) {
             dec.ev.mono_ns = narr__clock_to_mono(raw);
+            /* a thread's events never go back in time, whatever calibration did meanwhile */
+            if (dec.ev.mono_ns < c->rf->last_mono) dec.ev.mono_ns = c->rf->last_mono;
+            c->rf->last_mono = dec.ev.mono_ns;
             dec.ev.ts_ns = narr__clock_mono_to_real(dec.ev.mono_ns);
             dec.ev.tid = c->rf->tid;
             narr__sinks_dispatch(&dec.ev);
@@ -166,7 +169,7 @@ static void *consumer_main(void *arg)
         pthread_mutex_unlock(&cmu);
 
         now = narr__mono_ns();
-        if (now - last_cal > 100000000u) {
+        if (now - last_cal > (uint64_t)NARR_CFG_CALIBRATE_PERIOD_NS) {
             narr__clock_calibrate();
             last_cal = now;
         }

@@ -14,6 +14,7 @@ typedef struct narr__ring_full {
     uint32_t tid;
     int orphaned;                 /* the thread exited; release store pairs with acquire in drain */
     uint64_t dropped_reported;    /* consumer only */
+    uint64_t last_mono;           /* consumer only: last timestamp delivered for this thread */
     struct narr__ring_full *next; /* registry list, guarded by narr__rings_lock */
 } narr__ring_full_t;
 
