@@ -36,7 +36,8 @@ static narr_captured_t *copy_event(const narr_event_t *ev)
     narr_captured_t *it;
     char *p;
     for (i = 0; i < ev->nkv; i++) {
-        if (i) narr__buf_putc(&kv, ' ');
+        if (ev->kv[i].meta) continue; /* as on the console */
+        if (kv.len) narr__buf_putc(&kv, ' ');
         narr__buf_printf(&kv, "%s=\"", ev->kv[i].key);
         narr__buf_put(&kv, ev->kv[i].value, ev->kv[i].value_len);
         narr__buf_putc(&kv, '"');

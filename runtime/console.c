@@ -31,7 +31,9 @@ void narr__console_line(narr__buf_t *b, const narr_event_t *ev, int color)
     narr__text_escape_console(b, ev->action, strlen(ev->action));
     if (ev->target) put_kv(b, "target", ev->target, strlen(ev->target));
     if (ev->correlation_id) put_kv(b, "correlation_id", ev->correlation_id, strlen(ev->correlation_id));
-    for (i = 0; i < ev->nkv; i++) put_kv(b, ev->kv[i].key, ev->kv[i].value, ev->kv[i].value_len);
+    for (i = 0; i < ev->nkv; i++)
+        if (!ev->kv[i].meta) put_kv(b, ev->kv[i].key, ev->kv[i].value, ev->kv[i].value_len);
+    if (ev->error) put_kv(b, "error", "true", 4);
     if (ev->kind == NARR_KIND_DROP) {
         narr__buf_printf(b, " count=\"%llu\" thread=\"%u\"", (unsigned long long)ev->dropped, ev->tid);
     }

@@ -84,6 +84,16 @@ static void consume_record(cursor_t *c)
             /* a thread's events never go back in time, whatever calibration did meanwhile */
             if (dec.ev.mono_ns < c->rf->last_mono) dec.ev.mono_ns = c->rf->last_mono;
             c->rf->last_mono = dec.ev.mono_ns;
+            if (dec.t0_raw != 0 && dec.ev.nkv < NARR__DECODE_MAX_KV) {
+                uint64_t t0 = narr__clock_to_mono(dec.t0_raw);
+                narr_kv_t *kv = &dec.kv[dec.ev.nkv++];
+                dec.ev.elapsed_ns = dec.ev.mono_ns > t0 ? dec.ev.mono_ns - t0 : 0;
+                dec.ev.has_elapsed = 1;
+                kv->key = "elapsed_ms";
+                kv->value = dec.elapsed;
+                kv->value_len = (size_t)snprintf(dec.elapsed, sizeof dec.elapsed, "%.3f", (double)dec.ev.elapsed_ns / 1e6);
+                kv->meta = 0;
+            }
             dec.ev.ts_ns = narr__clock_mono_to_real(dec.ev.mono_ns);
             dec.ev.tid = c->rf->tid;
             narr__sinks_dispatch(&dec.ev);

@@ -16,7 +16,7 @@ typedef struct value {
         double f;
         uint64_t p;
     } v;
-    const char *s; /* NARR__T_STR */
+    const char *s; /* NARR__T_STR; NARR__T_ENUM: the constant's name or NULL */
     size_t slen;
     int snull, strunc;
 } value_t;
@@ -57,6 +57,13 @@ static int read_values(const narr_site_t *site, const unsigned char *p, size_t l
                 v->strunc = (h & NARR__STR_TRUNC) != 0;
                 off += (sl + 7u) & ~(size_t)7u;
             }
+        } else if (v->type == NARR__T_ENUM) {
+            uint64_t a;
+            if (off + 16 > len) return -1;
+            memcpy(&v->v, p + off, 8);
+            memcpy(&a, p + off + 8, 8);
+            v->s = (const char *)(uintptr_t)a;
+            off += 16;
         } else {
             memcpy(&v->v, p + off, 8);
             off += 8;
@@ -74,6 +81,11 @@ static void put_value(narr__buf_t *b, const value_t *v)
     case NARR__T_U64: narr__buf_printf(b, "%llu", v->v.u); break;
     case NARR__T_F64: narr__buf_printf(b, "%g", v->v.f); break;
     case NARR__T_PTR: narr__buf_printf(b, "0x%" PRIx64, v->v.p); break;
+    case NARR__T_BOOL: narr__buf_put(b, v->v.u ? "true" : "false", v->v.u ? 4 : 5); break;
+    case NARR__T_ENUM:
+        if (v->s != NULL) narr__buf_put(b, v->s, strlen(v->s));
+        else narr__buf_printf(b, "%lld", v->v.i);
+        break;
     case NARR__T_STR:
         if (v->snull) narr__buf_put(b, "(null)", 6);
         else narr__buf_put(b, v->s, v->slen);
@@ -237,8 +249,9 @@ static void replay(narr__buf_t *b, const char *f, const value_t *vals, int nvals
 
 static size_t add_kv(narr__decoded_t *d, const char *key, size_t start)
 {
-    narr_kv_t *kv = &d->ev.kv[d->ev.nkv++];
+    narr_kv_t *kv = &d->kv[d->ev.nkv++];
     kv->key = key;
+    kv->meta = 0;
     kv->value = (const char *)(uintptr_t)start; /* an offset until the buffer stops moving */
     kv->value_len = d->vals.len - start;
     narr__buf_putc(&d->vals, '\0');
@@ -254,6 +267,8 @@ int narr__decode(const narr_site_t *site, const unsigned char *payload, size_t l
     d->msg.len = 0;
     d->vals.len = 0;
     memset(&d->ev, 0, sizeof d->ev);
+    d->t0_raw = 0;
+    d->ev.kv = d->kv;
     d->ev.site = site;
     d->ev.level = (narr_level_t)site->level;
     d->ev.kind = (narr_kind_t)site->kind;
@@ -262,7 +277,27 @@ int narr__decode(const narr_site_t *site, const unsigned char *payload, size_t l
     if (n < 0 || n < npre) return NARR_EINVAL;
 
     narr__buf_putc(&d->vals, '\0'); /* offset 0 means "none" */
-    switch (site->kind) {
+    if (site->keys != NULL) {
+        /* generated sites: every prefix value has a name; "@..." names are metadata */
+        int j;
+        for (j = 0; j < npre && d->ev.nkv < NARR__DECODE_MAX_KV; j++) {
+            const char *k = site->keys[j];
+            size_t at = d->vals.len;
+            if (strcmp(k, "@depth") == 0) {
+                d->ev.depth = (uint32_t)vals[j].v.u;
+                continue;
+            }
+            if (strcmp(k, "@t0") == 0) {
+                d->t0_raw = vals[j].v.u;
+                continue;
+            }
+            if (strcmp(k, "@caller") == 0) d->ev.caller = vals[j].v.p;
+            put_value(&d->vals, &vals[j]);
+            add_kv(d, k[0] == '@' ? k + 1 : k, at);
+            d->kv[d->ev.nkv - 1].meta = k[0] == '@';
+        }
+        d->ev.error = (site->flags & NARR_SITE_ERROR) != 0;
+    } else switch (site->kind) {
     case NARR_KIND_TINY:
     case NARR_KIND_LOG:
     case NARR_KIND_CORR:
@@ -317,6 +352,6 @@ int narr__decode(const narr_site_t *site, const unsigned char *payload, size_t l
     /* vals no longer grows: turn offsets into pointers */
     if (target_at != SIZE_MAX) d->ev.target = d->vals.p + target_at;
     if (corr_at != SIZE_MAX) d->ev.correlation_id = d->vals.p + corr_at;
-    for (i = 0; i < d->ev.nkv; i++) d->ev.kv[i].value = d->vals.p + (size_t)(uintptr_t)d->ev.kv[i].value;
+    for (i = 0; i < d->ev.nkv; i++) d->kv[i].value = d->vals.p + (size_t)(uintptr_t)d->kv[i].value;
     return 0;
 }

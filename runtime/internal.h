@@ -58,10 +58,14 @@ void narr__buf_free(narr__buf_t *b);
 size_t narr__buf_copy_out(narr__buf_t *b, char *out, size_t cap);
 
 /* ---- format.c: payload to event ---- */
+#define NARR__DECODE_MAX_KV 40
 typedef struct narr__decoded {
     narr_event_t ev;
+    narr_kv_t kv[NARR__DECODE_MAX_KV];
     narr__buf_t msg;
     narr__buf_t vals; /* backing store for kv values, target, correlation id */
+    uint64_t t0_raw;  /* FN_EXIT: the enter's raw stamp, 0 when unknown */
+    char elapsed[32]; /* FN_EXIT: elapsed_ms text, filled by the consumer */
 } narr__decoded_t;
 /* Fills d->ev from a record's payload; returns 0 or NARR_EINVAL when the record is damaged. */
 int narr__decode(const narr_site_t *site, const unsigned char *payload, size_t len, narr__decoded_t *d);

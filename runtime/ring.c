@@ -10,6 +10,7 @@
 /* Never written: limit 0 sends a thread's first event to narr__reserve_slow. */
 NARR_API narr__ring_t narr__ring_none;
 NARR_API NARR__THREAD_LOCAL narr__ring_t *narr__tls_ring NARR__TLS_MODEL = &narr__ring_none;
+NARR_API NARR__THREAD_LOCAL uint32_t narr__depth NARR__TLS_MODEL;
 
 pthread_mutex_t narr__rings_lock = PTHREAD_MUTEX_INITIALIZER;
 narr__ring_full_t *narr__rings;

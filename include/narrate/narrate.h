@@ -79,35 +79,19 @@
 #define NARR__SZ_ITEM(d, i, x) +((i) == (d) || narr__types[i] == NARR__T_LIT ? 0u : NARR__MAXSZ(x))
 #define NARR__PUT_ITEM(d, i, x) if ((i) != (d) && narr__types[i] != NARR__T_LIT) narr__p = NARR__PUT(narr__p, x);
 
-/* __VA_ARGS__ = npre prefix values, the format, the format's arguments.
- * Enabled: one load and two branches on the site, one bounds check on the ring, the stores. */
+/* __VA_ARGS__ = npre prefix values, the format, the format's arguments. */
 #define NARR__REC(lvl, kind, actor_, action_, npre_, ...) do {                                        \
     static const unsigned char narr__types[] = {NARR__FE(NARR__TC_ITEM, npre_, __VA_ARGS__)};      \
     static const char *const narr__lits[] = {NARR__FE(NARR__LIT_ITEM, npre_, __VA_ARGS__)};        \
     static narr_site_t narr__site = {actor_, action_, NARR__CAT(NARR__ARG_, npre_)(__VA_ARGS__, ~), \
         __FILE__, __func__, narr__types, narr__lits, __LINE__, (lvl), (kind),                       \
-        (unsigned char)sizeof(narr__types), (npre_), 0};                                            \
-    int32_t narr__st = narr__site_state(&narr__site);                                               \
-    if (narr__st < 0) break;                                                                        \
-    if (NARR__UNLIKELY(narr__st == 0) && (narr__st = narr__site_resolve(&narr__site)) < 0) break;   \
-    {                                                                                               \
-        const uint32_t narr__need = NARR__REC_HDR NARR__FE(NARR__SZ_ITEM, npre_, __VA_ARGS__);      \
-        narr__ring_t *narr__r = narr__tls_ring;                                                     \
-        uint64_t narr__h = narr__r->head;                                                           \
-        unsigned char *narr__rec, *narr__p;                                                         \
-        if (NARR__LIKELY(narr__h + narr__need <= narr__r->limit)) {                                 \
-            narr__rec = narr__r->buf + (narr__h & narr__r->mask);                                   \
-            narr__stamp(narr__rec);                                                                 \
-        } else {                                                                                    \
-            narr__rec = narr__reserve_slow(narr__r, narr__need);                                    \
-            if (narr__rec == NULL) break;                                                           \
-            narr__r = narr__tls_ring; /* re-read: the slow path may have attached one */           \
-            narr__h = narr__r->head;                                                                \
-        }                                                                                           \
-        narr__p = narr__rec + NARR__REC_HDR;                                                        \
-        NARR__FE(NARR__PUT_ITEM, npre_, __VA_ARGS__)                                                \
-        narr__commit(narr__r, narr__h, narr__rec, narr__st, narr__p);                               \
-    }                                                                                               \
+        (unsigned char)sizeof(narr__types), (npre_), 0, 0, 0};                                      \
+    narr__rec_t narr__g;                                                                            \
+    unsigned char *narr__p = narr__rec_begin(&narr__site,                                           \
+        NARR__REC_HDR NARR__FE(NARR__SZ_ITEM, npre_, __VA_ARGS__), &narr__g);                       \
+    if (narr__p == NULL) break;                                                                     \
+    NARR__FE(NARR__PUT_ITEM, npre_, __VA_ARGS__)                                                    \
+    narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);                           \
 } while (0)
 
 /* Type-checks everything and evaluates nothing. pre is a parenthesised list of prefix values. */

@@ -29,8 +29,13 @@ typedef enum narr_kind {
     NARR_KIND_LOOP = 4,  /* index, total */
     NARR_KIND_STATE = 5, /* action is the key; from, to */
     NARR_KIND_LOG = 6,   /* NARR_DEBUG..NARR_FATAL: target */
-    NARR_KIND_DROP = 7   /* synthesised by the consumer: events lost to a full buffer */
+    NARR_KIND_DROP = 7,     /* synthesised by the consumer: events lost to a full buffer */
+    NARR_KIND_FN_ENTER = 8, /* generated (NARR_TRACE_FN): parameters as named values */
+    NARR_KIND_FN_EXIT = 9   /* generated: result, elapsed time */
 } narr_kind_t;
+
+/* Site flags. */
+#define NARR_SITE_ERROR 1u /* an exit whose result matched the function's error rule */
 
 /* One static descriptor per call site; an event refers to it by id. */
 typedef struct narr_site {
@@ -47,6 +52,8 @@ typedef struct narr_site {
     uint8_t ntypes;
     uint8_t npre;   /* prefix values before the format slot */
     int32_t state;  /* 0 unresolved, >0 enabled (id), <0 disabled (-id); atomic */
+    const char *const *keys; /* generated sites: a name per prefix value; "@name" is metadata */
+    uint32_t flags;          /* NARR_SITE_* */
 } narr_site_t;
 
 /* A key/value shown before the message (target="...", from="...", iter="3/8"). */
@@ -54,9 +61,8 @@ typedef struct narr_kv {
     const char *key;
     const char *value;
     size_t value_len;
+    int meta; /* depth, caller: in JSON, not on the console line */
 } narr_kv_t;
-
-#define NARR_EVENT_MAX_KV 4
 
 /* What a sink receives. Pointers are valid only during the sink call. */
 typedef struct narr_event {
@@ -73,8 +79,13 @@ typedef struct narr_event {
     const char *message;     /* formatted; may hold NUL bytes, use message_len */
     size_t message_len;
     size_t nkv;
-    narr_kv_t kv[NARR_EVENT_MAX_KV];
+    const narr_kv_t *kv;
     uint64_t dropped;        /* NARR_KIND_DROP: events lost on this thread since the last report */
+    uint32_t depth;          /* FN_ENTER/FN_EXIT: traced calls active on the thread, this one excluded */
+    uint64_t caller;         /* FN_ENTER: return address into the calling code */
+    uint64_t elapsed_ns;     /* FN_EXIT: since the matching enter; valid when has_elapsed */
+    int has_elapsed;
+    int error;               /* FN_EXIT: the result matched the error rule */
 } narr_event_t;
 
 NARR_API const char *narr_level_name(narr_level_t level);

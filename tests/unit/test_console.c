@@ -30,7 +30,7 @@ int main(void)
 {
     narr_config_t cfg = {0};
     narr_event_t ev;
-    narr_kv_t kv = {"from", "5", 1};
+    narr_kv_t kv = {"from", "5", 1, 0};
     char line[512];
     int pipefd[2], master, slave, id;
 
@@ -47,7 +47,7 @@ int main(void)
     ev.target = "a\x1b[2Jb\nc\"d\\";
     ev.correlation_id = "\xc2\x9b" "31m";
     ev.nkv = 1;
-    ev.kv[0] = kv;
+    ev.kv = &kv;
     ev.message = "m\x1b]0;pwned\x07\0tail";
     ev.message_len = 16;
     narr_format_console(&ev, 0, line, sizeof line);

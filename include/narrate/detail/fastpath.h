@@ -22,7 +22,9 @@ enum {
     NARR__T_F64 = 3, /* float, double, long double (as double) */
     NARR__T_STR = 4, /* char * / const char *: string slot */
     NARR__T_PTR = 5, /* any other object pointer: address */
-    NARR__T_LIT = 6  /* a string literal: kept in the site (lits), nothing in the payload */
+    NARR__T_LIT = 6,  /* a string literal: kept in the site (lits), nothing in the payload */
+    NARR__T_BOOL = 7, /* shown as true/false */
+    NARR__T_ENUM = 8  /* value, then a pointer to its constant's name (static) or 0: 16 bytes */
 };
 
 /* String slot: a 32-bit header (length and flags), 4 bytes of padding, the bytes padded to 8. */
@@ -62,6 +64,8 @@ typedef struct narr__ring {
 #endif
 
 extern NARR_API NARR__THREAD_LOCAL narr__ring_t *narr__tls_ring NARR__TLS_MODEL;
+/* Traced calls active on this thread (generated wrappers count it up and down). */
+extern NARR_API NARR__THREAD_LOCAL uint32_t narr__depth NARR__TLS_MODEL;
 extern NARR_API narr__ring_t narr__ring_none;
 
 /* Attaches a ring (updating narr__tls_ring), refreshes the limit, or counts a drop. Returns
@@ -93,6 +97,45 @@ static inline int32_t narr__site_state(narr_site_t *s)
     return __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
 }
 
+/* One record under construction. */
+typedef struct narr__rec {
+    narr__ring_t *r;
+    uint64_t h;
+    unsigned char *rec;
+    int32_t st;
+} narr__rec_t;
+
+/* Starts a record for a site: checks the site's cached filter state, reserves `need` bytes
+ * (the worst case) and stamps the time. Returns where the values go, or NULL when the site is
+ * disabled or the ring is full. Shared by the macros and by generated code. */
+static inline unsigned char *narr__rec_begin(narr_site_t *site, uint32_t need, narr__rec_t *g)
+{
+    int32_t st = narr__site_state(site);
+    if (st < 0) return NULL;
+    if (NARR__UNLIKELY(st == 0) && (st = narr__site_resolve(site)) < 0) return NULL;
+    g->st = st;
+    g->r = narr__tls_ring;
+    g->h = g->r->head;
+    if (NARR__LIKELY(g->h + need <= g->r->limit)) {
+        g->rec = g->r->buf + (g->h & g->r->mask);
+        narr__stamp(g->rec);
+    } else {
+        g->rec = narr__reserve_slow(g->r, need);
+        if (g->rec == NULL) return NULL;
+        g->r = narr__tls_ring; /* re-read: the slow path may have attached one */
+        g->h = g->r->head;
+    }
+    return g->rec + NARR__REC_HDR;
+}
+
+/* The raw timestamp the record was stamped with (generated exits carry it as elapsed's start). */
+static inline uint64_t narr__rec_stamp(const narr__rec_t *g)
+{
+    uint64_t t;
+    memcpy(&t, g->rec + 8, 8);
+    return t;
+}
+
 /* Publishes a record: header (site id, size), then head, rounded up to keep headers aligned. */
 static inline void narr__commit(narr__ring_t *r, uint64_t h, unsigned char *rec, int32_t id, unsigned char *end)
 {
@@ -111,6 +154,19 @@ static inline unsigned char *narr__put_p(unsigned char *p, const volatile void *
     uint64_t a = (uint64_t)(uintptr_t)v;
     memcpy(p, &a, 8);
     return p + 8;
+}
+static inline unsigned char *narr__put_b(unsigned char *p, int v)
+{
+    uint64_t b = v != 0;
+    memcpy(p, &b, 8);
+    return p + 8;
+}
+static inline unsigned char *narr__put_e(unsigned char *p, long long v, const char *name)
+{
+    uint64_t a = (uint64_t)(uintptr_t)name;
+    memcpy(p, &v, 8);
+    memcpy(p + 8, &a, 8);
+    return p + 16;
 }
 static inline unsigned char *narr__put_s(unsigned char *p, const char *s)
 {
