@@ -91,7 +91,7 @@ static void consume_record(cursor_t *c)
                 dec.ev.has_elapsed = 1;
                 kv->key = "elapsed_ms";
                 kv->value = dec.elapsed;
-                kv->value_len = (size_t)snprintf(dec.elapsed, sizeof dec.elapsed, "%.3f", (double)dec.ev.elapsed_ns / 1e6);
+                kv->value_len = (size_t)snprintf(dec.elapsed, sizeof dec.elapsed, "%.6g", (double)dec.ev.elapsed_ns / 1e6);
                 kv->meta = 0;
             }
             dec.ev.ts_ns = narr__clock_mono_to_real(dec.ev.mono_ns);

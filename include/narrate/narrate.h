@@ -137,6 +137,18 @@
 
 /* ---- the macros of SPEC.md ---- */
 
+/* Marks a function for the generator (narrate_instrument in CMake): it emits a traced version
+ * with an enter event (every parameter by its type) and an exit event (result, elapsed time).
+ * Options: "skip=a,b; level=trace|debug|info; err=neg|null|nonzero". The marker is an annotate
+ * attribute while the generator parses (and under clang) and nothing otherwise. */
+#if defined(NARR__GENERATING) || defined(__clang__)
+#define NARR_TRACE_FN __attribute__((annotate("narrate:trace")))
+#define NARR_TRACE_FN_WITH(opts) __attribute__((annotate("narrate:trace:" opts)))
+#else
+#define NARR_TRACE_FN
+#define NARR_TRACE_FN_WITH(opts)
+#endif
+
 /* One hot-path event: TRACE actor action target="..." "message" */
 #define NARR_TRACE_TINY(actor, action, target, ...)                                                 \
     NARR__AT_TRACE(NARR__DEAD(actor, action, (0, target), __VA_ARGS__),                             \

@@ -1,0 +1,119 @@
+"""narrate-gen command line: the only place that reads arguments, writes files and exits."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shlex
+import sys
+
+
+def _flags_from_compile_commands(path: str, source: str) -> list[str]:
+    with open(path, encoding="utf-8") as fh:
+        entries = json.load(fh)
+    want = os.path.realpath(source)
+    for e in entries:
+        f = e["file"] if os.path.isabs(e["file"]) else os.path.join(e["directory"], e["file"])
+        if os.path.realpath(f) != want:
+            continue
+        args = e.get("arguments") or shlex.split(e["command"])
+        out, skip = [], False
+        for a in args[1:]:
+            if skip:
+                skip = False
+                continue
+            if a in ("-c",) or os.path.realpath(os.path.join(e["directory"], a)) == want:
+                continue
+            if a == "-o":
+                skip = True
+                continue
+            out.append(a)
+        return out
+    return []
+
+
+def _output_name(source: str, root: str) -> str:
+    rel = os.path.relpath(os.path.realpath(source), os.path.realpath(root))
+    if rel.startswith(".."):
+        digest = hashlib.sha1(os.path.realpath(source).encode()).hexdigest()[:8]
+        rel = f"external-{digest}-{os.path.basename(source)}"
+    return rel
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="narrate-gen", description="Emit traced versions of C sources whose "
+                                 "functions are marked NARR_TRACE_FN (or all of them).")
+    ap.add_argument("sources", nargs="+", help="C files to scan")
+    ap.add_argument("-o", "--out-dir", required=True, help="where the traced files go (the build folder)")
+    ap.add_argument("--source-root", default=".", help="paths in banners are relative to this")
+    ap.add_argument("--actor", default="app", help="actor of the traced functions (NARRATE_ACTOR overrides per file)")
+    ap.add_argument("--all-functions", action="store_true", help="trace every function definition")
+    ap.add_argument("--include", action="append", default=[], metavar="GLOB", help="with --all-functions: only these")
+    ap.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="with --all-functions: not these")
+    ap.add_argument("--flags-file", help="compiler flags, one per line (what CMake passes)")
+    ap.add_argument("--compile-commands", help="compile_commands.json to take each file's flags from")
+    ap.add_argument("--flag", action="append", default=[], help="one more compiler flag")
+    args = ap.parse_args(argv)
+
+    try:
+        from .errors import GenError, GenErrors
+        from .scan import Scanner
+        from .emit import emit
+    except ImportError as e:
+        print(f"narrate-gen: cannot import {e.name or e}: run it with a Python that has Debian's "
+              "python3-clang-14 and python3-jinja2 (apt-get install python3-clang-14 libclang-14-dev "
+              "python3-jinja2; /usr/bin/python3 has them)", file=sys.stderr)
+        return 1
+
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", args.actor):
+        print(f"narrate-gen: actor '{args.actor}' is not identifier-like (letters, digits, _ . -)", file=sys.stderr)
+        return 1
+    base_flags: list[str] = []
+    if args.flags_file:
+        with open(args.flags_file, encoding="utf-8") as fh:
+            base_flags = [ln.strip() for ln in fh.read().splitlines() if ln.strip()]
+    base_flags += args.flag
+    root = args.source_root
+
+    def display(path: str) -> str:
+        rel = os.path.relpath(os.path.realpath(path), os.path.realpath(root))
+        return path if rel.startswith("..") else rel
+
+    scanned = []
+    failures: list[str] = []
+    for source in args.sources:
+        flags = list(base_flags)
+        if args.compile_commands:
+            flags += _flags_from_compile_commands(args.compile_commands, source)
+        scanner = Scanner(flags, args.actor, args.all_functions, args.include, args.exclude, display)
+        try:
+            src = scanner.scan(source)
+        except GenErrors as e:
+            failures += [str(x) for x in e.errors]
+            continue
+        except GenError as e:
+            failures.append(str(e))
+            continue
+        except OSError as e:
+            failures.append(f"{source}:1: cannot read: {e.strerror}")
+            continue
+        for s in src.skipped:
+            print(f"narrate-gen: {src.display}:{s.line}: function {s.name} not traced: {s.reason}", file=sys.stderr)
+        for fn in src.functions:
+            for note in fn.notes:
+                print(f"narrate-gen: {src.display}:{fn.line}: function {fn.name}: {note}", file=sys.stderr)
+        scanned.append((src, _output_name(source, root), source))
+    if failures:
+        for f in failures:
+            print(f"{f}", file=sys.stderr)
+        print(f"narrate-gen: {len(failures)} error(s); nothing generated", file=sys.stderr)
+        return 1
+    for name, text in emit(scanned, args.actor):
+        path = os.path.join(args.out_dir, name)
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(path, "w", encoding="utf-8", errors="surrogateescape") as fh:
+            fh.write(text)
+    return 0

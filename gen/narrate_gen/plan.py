@@ -1,0 +1,239 @@
+"""Model to plan: everything the templates print, computed here (ids, layouts, C statements,
+edits of the source text). Templates only loop over this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import Capture, Function, SourceFile
+
+TYPE_CODE = {"i": "NARR__T_I64", "u": "NARR__T_U64", "b": "NARR__T_BOOL", "f": "NARR__T_F64",
+             "e": "NARR__T_ENUM", "s": "NARR__T_STR", "p": "NARR__T_PTR", "lit": "NARR__T_LIT"}
+LEVEL = {"trace": ("NARR_LEVEL_TRACE", "NARR__LVL_TRACE"), "debug": ("NARR_LEVEL_DEBUG", "NARR__LVL_DEBUG"),
+         "info": ("NARR_LEVEL_INFO", "NARR__LVL_INFO")}
+ERR_COND = {"neg": "narr__ret < 0", "null": "narr__ret == 0", "nonzero": "narr__ret != 0"}
+
+
+def c_string(s: str) -> str:
+    """A C string literal for s."""
+    out = []
+    for ch in s:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\{ord(ch):03o}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+@dataclass(frozen=True)
+class EnumHelper:
+    fn: str
+    cases: tuple[tuple[int, str], ...]  # value, C string literal of the name
+
+
+@dataclass(frozen=True)
+class Site:
+    var: str
+    types: tuple[str, ...]  # value type codes, then the format slot
+    lits: tuple[str, ...]  # C expressions: a string literal or 0
+    keys: tuple[str, ...]  # C string literals
+    fmt: str  # C string literal
+    kind: str
+    flags: str
+    need: int
+    puts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Wrapper:
+    name: str
+    line: int
+    def_line: int  # line of the function's first token, for #line
+    resume_line: int  # line the original text resumes on
+    gate: str  # NARR__GEN_ON_<name>
+    prefix: str  # declaration text before the name, copied from the source
+    params: str  # parameter list text, copied from the source
+    args: str  # the parameters' names, for the call
+    call: str  # narr__impl_<name>
+    level: str
+    file: str  # C string literal
+    enums: tuple[EnumHelper, ...]
+    enter: Site
+    exit: Site | None
+    exit_err: Site | None
+    err_cond: str
+    ret_decl: str  # declaration of narr__ret, "" when void
+    noreturn: bool
+    variadic: bool
+
+
+@dataclass(frozen=True)
+class Gate:
+    name: str
+    level_macro: str
+    variadic: bool
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str = ""
+    wrapper: Wrapper | None = None
+
+
+@dataclass(frozen=True)
+class FilePlan:
+    version: str
+    display: str
+    actor: str  # C string literal: the default actor
+    line_path: str  # C string literal for #line
+    gates: tuple[Gate, ...]
+    segments: tuple[Segment, ...]
+    skipped: tuple[str, ...]  # one-line reasons, as comments
+
+
+def _size(c: Capture) -> int:
+    if c.kind == "lit":
+        return 0
+    if c.kind == "e":
+        return 16
+    if c.kind == "s":
+        return 8 + ((c.str_max + 7) & ~7)
+    return 8
+
+
+def _put(c: Capture, enum_fn: str) -> str:
+    e = c.expr
+    if c.kind == "i":
+        return f"narr__p = narr__put_i(narr__p, (long long)({e}));"
+    if c.kind == "u":
+        return f"narr__p = narr__put_u(narr__p, (unsigned long long)({e}));"
+    if c.kind == "b":
+        return f"narr__p = narr__put_b(narr__p, ({e}) != 0);"
+    if c.kind == "f":
+        return f"narr__p = narr__put_f(narr__p, (double)({e}));"
+    if c.kind == "e":
+        return f"narr__p = narr__put_e(narr__p, (long long)({e}), {enum_fn}((long long)({e})));"
+    if c.kind == "s":
+        return f"narr__p = narr__put_str_copy(narr__p, (const char *)({e}), {c.str_max});"
+    if c.kind == "p":
+        return f"narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)({e}));"
+    return ""
+
+
+def _site(var: str, captures: list[Capture], meta: list[tuple[str, str, str]], fmt: str, kind: str,
+          flags: str, enum_fns: dict[int, str]) -> Site:
+    types, lits, keys, puts = [], [], [], []
+    need = 16
+    for i, c in enumerate(captures):
+        types.append(TYPE_CODE[c.kind])
+        lits.append(c_string(c.lit) if c.kind == "lit" else "0")
+        keys.append(c_string(c.key))
+        need += _size(c)
+        stmt = _put(c, enum_fns.get(i, ""))
+        if stmt:
+            puts.append(stmt)
+    for key, code, stmt in meta:
+        types.append(code)
+        lits.append("0")
+        keys.append(c_string(key))
+        need += 8
+        puts.append(stmt)
+    types.append("NARR__T_LIT")  # the format's slot
+    lits.append("0")
+    return Site(var=var, types=tuple(types), lits=tuple(lits), keys=tuple(keys), fmt=c_string(fmt), kind=kind,
+                flags=flags, need=need, puts=tuple(puts))
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> FilePlan:
+    text = src.text
+    gates: list[Gate] = []
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement); insertions have start == end
+    wrappers: dict[int, Wrapper] = {}
+    for fn in src.functions:
+        n = fn.name
+        gates.append(Gate(n, LEVEL[fn.options.level][1], fn.is_variadic))
+        params_text = text[fn.params_open + 1:fn.params_close]
+        enter_caps = [c for p in fn.params for c in p.captures]
+        enums: list[EnumHelper] = []
+        enter_enum_fns: dict[int, str] = {}
+        for i, c in enumerate(enter_caps):
+            if c.kind == "e":
+                helper = EnumHelper(f"narr__en_{n}_{len(enums)}", tuple((v, c_string(s)) for v, s in c.enum_values))
+                enums.append(helper)
+                enter_enum_fns[i] = helper.fn
+        enter = _site("narr__se", enter_caps,
+                      [("@caller", "NARR__T_PTR",
+                        "narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));"),
+                       ("@depth", "NARR__T_U64", "narr__p = narr__put_u(narr__p, narr__depth);")],
+                      f"{n} started", "NARR_KIND_FN_ENTER", "0", enter_enum_fns)
+        exit_site = exit_err = None
+        ret_decl = ""
+        if not fn.is_noreturn and not fn.is_variadic:
+            exit_enum_fns: dict[int, str] = {}
+            for i, c in enumerate(fn.return_captures):
+                if c.kind == "e":
+                    helper = EnumHelper(f"narr__en_{n}_{len(enums)}", tuple((v, c_string(s)) for v, s in c.enum_values))
+                    enums.append(helper)
+                    exit_enum_fns[i] = helper.fn
+            meta = [("@t0", "NARR__T_U64", "narr__p = narr__put_u(narr__p, narr__t0);"),
+                    ("@depth", "NARR__T_U64", "narr__p = narr__put_u(narr__p, narr__depth);")]
+            exit_site = _site("narr__sx", list(fn.return_captures), meta, f"{n} completed", "NARR_KIND_FN_EXIT", "0",
+                              exit_enum_fns)
+            if fn.options.err:
+                exit_err = _site("narr__sx_err", list(fn.return_captures), meta, f"{n} failed", "NARR_KIND_FN_EXIT",
+                                 "NARR_SITE_ERROR", exit_enum_fns)
+            if not fn.return_void:
+                ret_decl = f"{fn.return_spelling} narr__ret;"
+        if fn.is_variadic:
+            params_text = _drop_ellipsis(params_text)
+        wrappers[fn.def_end] = Wrapper(
+            name=n, line=fn.line, def_line=_line_of(text, fn.decl_start), resume_line=_line_of(text, fn.def_end),
+            gate=f"NARR__GEN_ON_{n}", prefix=text[fn.decl_start:fn.name_start], params=params_text,
+            args=", ".join(p.name for p in fn.params), call=f"narr__impl_{n}", level=LEVEL[fn.options.level][0],
+            file=c_string(src.display), enums=tuple(enums), enter=enter, exit=exit_site, exit_err=exit_err,
+            err_cond=ERR_COND.get(fn.options.err, ""), ret_decl=ret_decl, noreturn=fn.is_noreturn,
+            variadic=fn.is_variadic)
+        if fn.is_variadic:
+            # a wrapper cannot forward '...': the enter event is recorded from inside the body
+            edits.append((fn.decl_start, fn.decl_start,
+                          f"static inline void narr__va_{n}({params_text}); "))
+            edits.append((fn.body_open + 1, fn.body_open + 1,
+                          f" narr__va_{n}({', '.join(p.name for p in fn.params)});"))
+        else:
+            if fn.storage == "":
+                edits.append((fn.decl_start, fn.decl_start, f"NARR__GEN_STATIC_{n} "))
+            elif fn.storage == "extern":
+                edits.append((fn.extern_at, fn.extern_at + len("extern"), f"NARR__GEN_EXTERN_{n}"))
+            edits.append((fn.name_start, fn.name_end, f"NARR__GEN_NAME_{n}"))
+    edits.sort()
+    segments: list[Segment] = []
+    pos = 0
+    cuts = sorted(set([e[0] for e in edits] + list(wrappers)))
+    pending = {e[0]: e for e in edits}
+    for at in cuts:
+        segments.append(Segment(text=text[pos:at]))
+        pos = at
+        if at in pending:
+            start, end, repl = pending[at]
+            segments.append(Segment(text=repl))
+            pos = end
+        if at in wrappers:
+            segments.append(Segment(wrapper=wrappers[at]))
+    segments.append(Segment(text=text[pos:]))
+    skipped = tuple(f"{s.name} (line {s.line}) not traced: {s.reason}" for s in src.skipped)
+    return FilePlan(version=version, display=src.display, actor=c_string(actor), line_path=c_string(line_path),
+                    gates=tuple(gates),
+                    segments=tuple(s for s in segments if s.text or s.wrapper), skipped=skipped)
+
+
+def _drop_ellipsis(params: str) -> str:
+    head, sep, _ = params.rpartition(",")
+    return head if sep else params

@@ -1,0 +1,420 @@
+"""libclang to model: parse one C file with the build's flags, find the functions to trace,
+and decide how each parameter and result is captured. Never emits anything from a broken
+parse: any error diagnostic stops here with its file and line."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from typing import Iterable
+
+import clang.cindex as ci
+
+from .errors import GenError, GenErrors
+from .model import Capture, Function, Options, Param, Skipped, SourceFile
+
+MARK = "narrate:trace"
+STR_MAX = 1024  # NARR_STR_MAX's default: bytes copied per string parameter
+
+# Names that are never captured: whole words of the parameter's name (snake_case or camelCase).
+SECRET_WORDS = (
+    ("password",), ("passwords",), ("passwd",), ("passphrase",), ("token",), ("tokens",),
+    ("secret",), ("secrets",), ("api", "key"), ("apikey",), ("private", "key"), ("secret", "key"),
+    ("auth",), ("authorization",), ("credential",), ("credentials",), ("cookie",), ("cookies",),
+    ("session", "key"),
+)
+
+_SIGNED = {ci.TypeKind.CHAR_S, ci.TypeKind.SCHAR, ci.TypeKind.SHORT, ci.TypeKind.INT, ci.TypeKind.LONG,
+           ci.TypeKind.LONGLONG, ci.TypeKind.INT128}
+_UNSIGNED = {ci.TypeKind.CHAR_U, ci.TypeKind.UCHAR, ci.TypeKind.USHORT, ci.TypeKind.UINT, ci.TypeKind.ULONG,
+             ci.TypeKind.ULONGLONG, ci.TypeKind.UINT128, ci.TypeKind.CHAR16, ci.TypeKind.CHAR32, ci.TypeKind.WCHAR}
+_FLOAT = {ci.TypeKind.FLOAT, ci.TypeKind.DOUBLE, ci.TypeKind.LONGDOUBLE}
+_ARRAYS = {ci.TypeKind.CONSTANTARRAY, ci.TypeKind.INCOMPLETEARRAY, ci.TypeKind.VARIABLEARRAY,
+           ci.TypeKind.DEPENDENTSIZEDARRAY}
+
+
+def name_words(name: str) -> list[str]:
+    """password_hash -> [password, hash]; apiKey -> [api, key]."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return [w.lower() for w in re.split(r"[_\W]+", spaced) if w]
+
+
+def is_secret(name: str) -> bool:
+    words = name_words(name)
+    for pattern in SECRET_WORDS:
+        n = len(pattern)
+        for i in range(len(words) - n + 1):
+            if tuple(words[i:i + n]) == pattern:
+                return True
+    return False
+
+
+def parse_options(text: str, file: str, line: int, function: str) -> Options:
+    skip: list[str] = []
+    level = "trace"
+    err = ""
+    for item in text.split(";"):
+        item = item.strip()
+        if not item:
+            continue
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep:
+            raise GenError(file, line, f"option '{item}' needs a value (skip=, level=, err=)", function)
+        if key == "skip":
+            skip.extend(v.strip() for v in value.split(",") if v.strip())
+        elif key == "level":
+            if value not in ("trace", "debug", "info"):
+                raise GenError(file, line, f"level '{value}' is not one of trace, debug, info", function)
+            level = value
+        elif key == "err":
+            if value not in ("neg", "null", "nonzero"):
+                raise GenError(file, line, f"err '{value}' is not one of neg, null, nonzero", function)
+            err = value
+        else:
+            raise GenError(file, line, f"unknown option '{key}' (skip, level, err)", function)
+    return Options(skip=tuple(skip), level=level, err=err)
+
+
+def _atomic_value_type(t: ci.Type) -> ci.Type | None:
+    """The T of _Atomic(T); the Python bindings of clang 14 do not wrap this call."""
+    try:
+        fn = ci.conf.lib.clang_Type_getValueType
+    except AttributeError:
+        return None
+    fn.argtypes = [ci.Type]
+    fn.restype = ci.Type
+    value = fn(t)
+    value._tu = t._tu  # what the bindings' own wrappers set, so later calls work
+    return value if value.kind != ci.TypeKind.INVALID else None
+
+
+def _enum_values(t: ci.Type) -> tuple[tuple[int, str], ...]:
+    decl = t.get_canonical().get_declaration()
+    seen: dict[int, str] = {}
+    for c in decl.get_children():
+        if c.kind == ci.CursorKind.ENUM_CONSTANT_DECL and c.enum_value not in seen:
+            seen[c.enum_value] = c.spelling
+    return tuple(sorted(seen.items()))
+
+
+def scalar_capture(t: ci.Type, key: str, expr: str) -> Capture | None:
+    """A capture for a scalar type, or None when the type is not a scalar narrate records."""
+    c = t.get_canonical()
+    if c.kind == ci.TypeKind.ATOMIC:
+        inner = _atomic_value_type(c)
+        return scalar_capture(inner, key, expr) if inner is not None else None
+    if c.kind == ci.TypeKind.BOOL:
+        return Capture(key, "b", expr)
+    if c.kind in _SIGNED:
+        return Capture(key, "i", expr)
+    if c.kind in _UNSIGNED:
+        return Capture(key, "u", expr)
+    if c.kind in _FLOAT:
+        return Capture(key, "f", expr)
+    if c.kind == ci.TypeKind.ENUM:
+        return Capture(key, "e", expr, enum_values=_enum_values(c))
+    if c.kind == ci.TypeKind.POINTER:
+        pointee = c.get_pointee().get_canonical()
+        if pointee.kind in (ci.TypeKind.CHAR_S, ci.TypeKind.CHAR_U):
+            return Capture(key, "s", expr, str_max=STR_MAX)
+        return Capture(key, "p", expr)
+    return None
+
+
+def value_captures(t: ci.Type, key: str, expr: str) -> tuple[tuple[Capture, ...], str]:
+    """Captures for a parameter or result of type t, and a note when something is left out."""
+    c = t.get_canonical()
+    one = scalar_capture(t, key, expr)
+    if one is not None:
+        return (one,), ""
+    if c.kind in _ARRAYS:
+        elem = c.get_array_element_type().get_canonical()
+        size = c.get_array_size() if c.kind == ci.TypeKind.CONSTANTARRAY else -1
+        if elem.kind in (ci.TypeKind.CHAR_S, ci.TypeKind.CHAR_U):
+            bound = min(size, STR_MAX) if size > 0 else STR_MAX
+            return (Capture(key, "s", expr, str_max=bound),), ""
+        caps = [Capture(key, "p", expr)]
+        if size > 0:
+            caps.append(Capture(key + "_len", "lit", lit=str(size)))
+        return tuple(caps), ""
+    if c.kind == ci.TypeKind.RECORD:
+        caps: list[Capture] = []
+        left: list[str] = []
+        for f in c.get_declaration().get_children():
+            if f.kind != ci.CursorKind.FIELD_DECL:
+                continue
+            if not f.spelling:
+                left.append("an unnamed member")
+                continue
+            sc = scalar_capture(f.type, f"{key}.{f.spelling}", f"{expr}.{f.spelling}")
+            if sc is None:
+                left.append(f"{key}.{f.spelling}")
+            else:
+                caps.append(sc)
+        note = f"{key}: only scalar members one level deep are recorded ({', '.join(left)} left out)" if left else ""
+        return tuple(caps), note
+    return (), f"{key}: type '{t.spelling}' is not recorded"
+
+
+def _skip_space(text: str, i: int) -> int:
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = len(text) if j < 0 else j + 2
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            i = len(text) if j < 0 else j + 1
+        else:
+            break
+    return i
+
+
+def _matching_paren(text: str, open_at: int) -> int:
+    depth = 0
+    i = open_at
+    while i < len(text):
+        ch = text[i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        elif text.startswith("/*", i) or text.startswith("//", i):
+            i = _skip_space(text, i)
+            continue
+        i += 1
+    return -1
+
+
+class Scanner:
+    """Scans one file: call scan(path) per source."""
+
+    def __init__(self, flags: list[str], actor: str, all_functions: bool, include: Iterable[str],
+                 exclude: Iterable[str], display: callable) -> None:
+        self.flags = list(flags)
+        self.actor = actor
+        self.all_functions = all_functions
+        self.include = tuple(include)
+        self.exclude = tuple(exclude)
+        self.display = display
+        self.index = ci.Index.create()
+
+    def _parse(self, path: str) -> ci.TranslationUnit:
+        args = self.flags + ["-DNARR__GENERATING=1", "-Wno-unused-command-line-argument"]
+        try:
+            tu = self.index.parse(path, args=args, options=ci.TranslationUnit.PARSE_DETAILED_PROCESSING_RECORD)
+        except ci.TranslationUnitLoadError:
+            raise GenError(self.display(path), 1, "libclang could not parse this file (is it readable C?)") from None
+        errors = [GenError(self.display(d.location.file.name) if d.location.file else self.display(path),
+                           d.location.line, d.spelling)
+                  for d in tu.diagnostics if d.severity >= ci.Diagnostic.Error]
+        if errors:
+            raise GenErrors(errors)
+        return tu
+
+    def _wanted(self, name: str) -> bool:
+        if self.include and not any(fnmatch.fnmatchcase(name, g) for g in self.include):
+            return False
+        return not any(fnmatch.fnmatchcase(name, g) for g in self.exclude)
+
+    def scan(self, path: str) -> SourceFile:
+        with open(path, encoding="utf-8", errors="surrogateescape") as fh:
+            text = fh.read()
+        tu = self._parse(path)
+        shown = self.display(path)
+        marks: dict[str, str] = {}  # usr -> options text ("" when plain NARR_TRACE_FN)
+        defs: list[ci.Cursor] = []
+        for c in tu.cursor.get_children():
+            if c.kind != ci.CursorKind.FUNCTION_DECL:
+                continue
+            for a in c.get_children():
+                if a.kind == ci.CursorKind.ANNOTATE_ATTR and a.spelling.startswith(MARK):
+                    opts = a.spelling[len(MARK):].lstrip(":")
+                    if opts or c.get_usr() not in marks:
+                        marks[c.get_usr()] = opts
+            if c.is_definition() and c.location.file and c.location.file.name == tu.spelling:
+                defs.append(c)
+        self._check_macros(tu, text, shown)
+
+        functions: list[Function] = []
+        skipped: list[Skipped] = []
+        seen: set[str] = set()
+        for c in defs:
+            usr = c.get_usr()
+            if usr in seen:
+                continue
+            seen.add(usr)
+            marked = usr in marks
+            if not marked and not (self.all_functions and self._wanted(c.spelling)):
+                continue
+            options = parse_options(marks.get(usr, ""), shown, c.location.line, c.spelling)
+            try:
+                functions.append(self._function(c, text, shown, options))
+            except _CannotTrace as why:
+                if marked:
+                    raise GenError(shown, c.location.line, str(why), c.spelling) from None
+                skipped.append(Skipped(c.spelling, c.location.line, str(why)))
+        return SourceFile(path=path, display=shown, text=text, functions=tuple(functions), skipped=tuple(skipped))
+
+    def _function(self, c: ci.Cursor, text: str, shown: str, options: Options) -> Function:
+        name = c.spelling
+        name_start = c.location.offset
+        if text[name_start:name_start + len(name)] != name:
+            raise _CannotTrace("its name comes from a macro expansion")
+        decl_start = c.extent.start.offset
+        prefix = text[decl_start:name_start]
+        params_open = _skip_space(text, name_start + len(name))
+        if params_open >= len(text) or text[params_open] != "(":
+            raise _CannotTrace("its declarator is not 'name(parameters)' in the source text")
+        params_close = _matching_paren(text, params_open)
+        body = next((k for k in c.get_children() if k.kind == ci.CursorKind.COMPOUND_STMT), None)
+        if params_close < 0 or body is None:
+            raise _CannotTrace("its parameter list or body could not be found in the source text")
+        body_open = body.extent.start.offset
+        if ";" in text[params_close + 1:body_open]:
+            raise GenError(shown, c.location.line,
+                           "K&R-style definition: give it a prototype, e.g. 'int f(int a, int b)'", name)
+        words = set(re.findall(r"[A-Za-z_]\w*", prefix))
+        is_inline = "inline" in words or "__inline" in words or "__inline__" in words
+        storage = {ci.StorageClass.STATIC: "static", ci.StorageClass.EXTERN: "extern"}.get(c.storage_class, "")
+        if is_inline and storage != "static":
+            raise _CannotTrace("an inline function with external linkage cannot hold the static call-site "
+                               "descriptor narrate needs; make it 'static inline'")
+        extern_at = -1
+        if storage == "extern":
+            m = re.search(r"\bextern\b", prefix)
+            if m is None:
+                raise _CannotTrace("'extern' comes from a macro")
+            extern_at = decl_start + m.start()
+        is_noreturn = bool(words & {"_Noreturn", "noreturn", "__noreturn__"}) or "noreturn" in prefix
+
+        params: list[Param] = []
+        notes: list[str] = []
+        for i, p in enumerate(k for k in c.get_children() if k.kind == ci.CursorKind.PARM_DECL):
+            pname = p.spelling
+            if not pname:
+                raise _CannotTrace(f"parameter {i + 1} has no name")
+            if pname in options.skip or is_secret(pname):
+                caps: tuple[Capture, ...] = (Capture(pname, "lit", lit="[REDACTED]"),)
+            else:
+                caps, note = value_captures(p.type, pname, pname)
+                if note:
+                    notes.append(note)
+            params.append(Param(pname, p.type.spelling, caps))
+        for s in options.skip:
+            if s not in {p.name for p in params}:
+                raise GenError(shown, c.location.line, f"skip names '{s}', which is not a parameter", name)
+
+        rt = c.result_type
+        rc = rt.get_canonical()
+        return_void = rc.kind == ci.TypeKind.VOID
+        ret_caps: tuple[Capture, ...] = ()
+        if not return_void:
+            ret_caps, note = value_captures(rt, "result", "narr__ret")
+            if note:
+                notes.append(note)
+        rkind = _return_kind(rc)
+        _check_err_rule(options.err, rkind, shown, c.location.line, name)
+        return Function(
+            name=name, usr=c.get_usr(), line=c.location.line, storage=storage, is_inline=is_inline,
+            is_noreturn=is_noreturn, is_variadic=c.type.kind == ci.TypeKind.FUNCTIONPROTO and c.type.is_function_variadic(),
+            return_spelling=rt.spelling, return_void=return_void, return_captures=ret_caps, return_kind=rkind,
+            params=tuple(params), options=options, decl_start=decl_start, name_start=name_start,
+            name_end=name_start + len(name), params_open=params_open, params_close=params_close,
+            body_open=body_open, def_end=c.extent.end.offset, extern_at=extern_at, notes=tuple(notes))
+
+    # Editorial checks on the narrate macros used in the file: literal texts and actors.
+    _FMT_ARG = {"NARR_TRACE_TINY": 3, "NARR_TRACE_CORR": 4, "NARR_TRACE_ENTER": 2, "NARR_TRACE_EXIT": 2,
+                "NARR_TRACE_LOOP": 4, "NARR_TRACE_STATE": 4, "NARR_DEBUG": 3, "NARR_INFO": 3, "NARR_WARN": 3,
+                "NARR_ERROR": 3, "NARR_FATAL": 3, "TRACE_TINY": 3, "TRACE_CORR": 4, "TRACE_ENTER": 2,
+                "TRACE_EXIT": 2, "TRACE_LOOP": 4, "TRACE_STATE": 4}
+    HUMAN_MAX = 100
+
+    def _check_macros(self, tu: ci.TranslationUnit, text: str, shown: str) -> None:
+        errors: list[GenError] = []
+        for c in tu.cursor.get_children():
+            if c.kind != ci.CursorKind.MACRO_INSTANTIATION or c.spelling not in self._FMT_ARG:
+                continue
+            if not c.location.file or c.location.file.name != tu.spelling:
+                continue
+            args = _macro_args(text, c.extent.start.offset + len(c.spelling))
+            if args is None:
+                continue
+            idx = self._FMT_ARG[c.spelling]
+            actor = _string_literal(args[0]) if args else None
+            if actor is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", actor):
+                errors.append(GenError(shown, c.location.line, f"{c.spelling}: actor \"{actor}\" is not identifier-like "
+                                                               "(letters, digits, _ . -; not starting with a digit)"))
+            fmt = _string_literal(args[idx]) if len(args) > idx else None
+            if fmt is not None and len(fmt) > self.HUMAN_MAX:
+                errors.append(GenError(shown, c.location.line, f"{c.spelling}: human text is {len(fmt)} characters, "
+                                                               f"more than {self.HUMAN_MAX}"))
+        if errors:
+            raise GenErrors(errors)
+
+
+class _CannotTrace(Exception):
+    """A reason a function is left as it is (an error when the user marked it)."""
+
+
+def _return_kind(c: ci.Type) -> str:
+    if c.kind == ci.TypeKind.VOID:
+        return "void"
+    if c.kind == ci.TypeKind.BOOL:
+        return "bool"
+    if c.kind in _SIGNED or c.kind in _UNSIGNED or c.kind == ci.TypeKind.ENUM:
+        return "int"
+    if c.kind in _FLOAT:
+        return "float"
+    if c.kind == ci.TypeKind.POINTER:
+        return "pointer"
+    if c.kind == ci.TypeKind.RECORD:
+        return "record"
+    return "other"
+
+
+def _check_err_rule(err: str, rkind: str, file: str, line: int, function: str) -> None:
+    allowed = {"neg": {"int", "float"}, "null": {"pointer"}, "nonzero": {"int", "bool", "pointer", "float"}}
+    if err and rkind not in allowed[err]:
+        raise GenError(file, line, f"err={err} does not fit a result of this type ({rkind})", function)
+
+
+def _macro_args(text: str, i: int) -> list[str] | None:
+    """Top-level arguments of a macro call whose '(' follows offset i, as source text."""
+    i = _skip_space(text, i)
+    if i >= len(text) or text[i] != "(":
+        return None
+    args, depth, start, j = [], 0, i + 1, i
+    while j < len(text):
+        ch = text[j]
+        if ch == '"' or ch == "'":
+            k = j + 1
+            while k < len(text) and text[k] != ch:
+                k += 2 if text[k] == "\\" else 1
+            j = k + 1
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                args.append(text[start:j].strip())
+                return args
+        elif ch == "," and depth == 1:
+            args.append(text[start:j].strip())
+            start = j + 1
+        j += 1
+    return None
+
+
+def _string_literal(arg: str) -> str | None:
+    """The value of an argument made only of string literals ("a" "b"), else None."""
+    parts = re.findall(r'"((?:[^"\\]|\\.)*)"', arg)
+    if not parts or re.sub(r'"((?:[^"\\]|\\.)*)"', "", arg).strip():
+        return None
+    joined = "".join(parts)
+    return bytes(joined, "utf-8").decode("unicode_escape", errors="replace") if "\\" in joined else joined
