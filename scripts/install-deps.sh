@@ -2,10 +2,10 @@
 # Installs what narrate's build, tests or benchmarks need from Debian's archive, and only what
 # is missing. usage: scripts/install-deps.sh [build|test|bench]
 set -eu
-need="cmake make gcc g++ binutils pkg-config"
+need="cmake make gcc g++ binutils pkg-config python3 python3-clang-14 libclang-14-dev python3-jinja2"
 case "${1:-build}" in
   build) ;;
-  test) need="$need clang" ;;
+  test) need="$need clang python3-pytest" ;;
   bench) need="$need valgrind liblttng-ust-dev lttng-tools libspdlog-dev" ;;
   *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
 esac

@@ -11,6 +11,7 @@
 #include <narrate/narrate.h>
 
 #define ACTOR "orchestratord"
+#define NARRATE_ACTOR ACTOR /* the actor of this file's traced functions */
 #define JOBS 6
 #define QUEUE_CAP 4
 #define WORKERS 3
@@ -79,11 +80,13 @@ static int dequeue(job_t *out)
     return 1;
 }
 
-static worker_t *select_worker(const job_t *job)
+/* Traced by narrate-gen: enter with the job id, exit with the chosen worker and the time. */
+NARR_TRACE_FN_WITH("err=null")
+static worker_t *select_worker(const char *job_id)
 {
     worker_t *best = NULL;
     int i;
-    NARR_TRACE_ENTER(ACTOR, "select_worker", "job_id=%s", job->id);
+    (void)job_id;
     pthread_mutex_lock(&w_lock);
     for (i = 0; i < WORKERS; i++) {
         worker_t *w = &workers[i];
@@ -93,7 +96,6 @@ static worker_t *select_worker(const job_t *job)
     }
     if (best != NULL) best->load++;
     pthread_mutex_unlock(&w_lock);
-    NARR_TRACE_EXIT(ACTOR, "select_worker", "-> %s", best ? best->id : "none");
     return best;
 }
 
@@ -118,26 +120,30 @@ static void *admission(void *arg)
     return NULL;
 }
 
+/* Traced by narrate-gen: every parameter by type, the result and the elapsed time. */
+NARR_TRACE_FN
+static const char *dispatch_job(const char *job_id, const char *correlation_id, int tokens, const char *dispatcher)
+{
+    worker_t *w = select_worker(job_id);
+    (void)dispatcher;
+    if (w == NULL) {
+        NARR_WARN(ACTOR, "dispatch", job_id, "No worker has room; %s waits", job_id);
+        return NULL;
+    }
+    NARR_TRACE_CORR(ACTOR, "dispatch", w->id, correlation_id, "Dispatching %s to %s", job_id, w->id);
+    sleep_ms(w->latency_ms / 4);
+    pthread_mutex_lock(&w_lock);
+    w->load--;
+    pthread_mutex_unlock(&w_lock);
+    NARR_INFO(ACTOR, "complete", job_id, "Finished %s on %s: %d tokens", job_id, w->id, tokens);
+    return w->id;
+}
+
 static void *dispatcher(void *arg)
 {
     const char *name = arg;
     job_t job;
-    while (dequeue(&job)) {
-        worker_t *w;
-        NARR_TRACE_ENTER(ACTOR, "dispatch_job", "job_id=%s dispatcher=%s", job.id, name);
-        w = select_worker(&job);
-        if (w == NULL) {
-            NARR_WARN(ACTOR, "dispatch", job.id, "No worker has room; %s waits", job.id);
-            continue;
-        }
-        NARR_TRACE_CORR(ACTOR, "dispatch", w->id, job.correlation_id, "Dispatching %s to %s", job.id, w->id);
-        sleep_ms(w->latency_ms / 4);
-        pthread_mutex_lock(&w_lock);
-        w->load--;
-        pthread_mutex_unlock(&w_lock);
-        NARR_INFO(ACTOR, "complete", job.id, "Finished %s on %s: %d tokens", job.id, w->id, job.tokens);
-        NARR_TRACE_EXIT(ACTOR, "dispatch_job", "-> %s", w->id);
-    }
+    while (dequeue(&job)) dispatch_job(job.id, job.correlation_id, job.tokens, name);
     return NULL;
 }
 

@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--flags-file", help="compiler flags, one per line (what CMake passes)")
     ap.add_argument("--compile-commands", help="compile_commands.json to take each file's flags from")
     ap.add_argument("--flag", action="append", default=[], help="one more compiler flag")
+    ap.add_argument("--depfile", help="write make-style dependencies (sources and headers) here")
     args = ap.parse_args(argv)
 
     try:
@@ -83,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         return path if rel.startswith("..") else rel
 
     scanned = []
+    deps: list[str] = []
     failures: list[str] = []
     for source in args.sources:
         flags = list(base_flags)
@@ -106,14 +108,23 @@ def main(argv: list[str] | None = None) -> int:
             for note in fn.notes:
                 print(f"narrate-gen: {src.display}:{fn.line}: function {fn.name}: {note}", file=sys.stderr)
         scanned.append((src, _output_name(source, root), source))
+        deps.extend(src.includes)
     if failures:
         for f in failures:
             print(f"{f}", file=sys.stderr)
         print(f"narrate-gen: {len(failures)} error(s); nothing generated", file=sys.stderr)
         return 1
+    outputs = []
     for name, text in emit(scanned, args.actor):
         path = os.path.join(args.out_dir, name)
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         with open(path, "w", encoding="utf-8", errors="surrogateescape") as fh:
             fh.write(text)
+        outputs.append(path)
+    if args.depfile:
+        def esc(p: str) -> str:
+            return p.replace(" ", "\\ ")
+        with open(args.depfile, "w", encoding="utf-8") as fh:
+            inputs = sorted(set([os.path.abspath(s) for s in args.sources] + deps))
+            fh.write(" ".join(esc(o) for o in outputs) + ": " + " \\\n  ".join(esc(i) for i in inputs) + "\n")
     return 0

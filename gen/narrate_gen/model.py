@@ -74,3 +74,4 @@ class SourceFile:
     text: str
     functions: tuple[Function, ...]
     skipped: tuple[Skipped, ...] = field(default=())
+    includes: tuple[str, ...] = ()  # every file the parse read, for build dependencies

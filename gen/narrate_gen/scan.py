@@ -5,6 +5,7 @@ parse: any error diagnostic stops here with its file and line."""
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from typing import Iterable
 
@@ -18,9 +19,8 @@ STR_MAX = 1024  # NARR_STR_MAX's default: bytes copied per string parameter
 
 # Names that are never captured: whole words of the parameter's name (snake_case or camelCase).
 SECRET_WORDS = (
-    ("password",), ("passwords",), ("passwd",), ("passphrase",), ("token",), ("tokens",),
-    ("secret",), ("secrets",), ("api", "key"), ("apikey",), ("private", "key"), ("secret", "key"),
-    ("auth",), ("authorization",), ("credential",), ("credentials",), ("cookie",), ("cookies",),
+    ("password",), ("passwd",), ("passphrase",), ("token",), ("secret",), ("api", "key"), ("apikey",),
+    ("private", "key"), ("secret", "key"), ("auth",), ("authorization",), ("credential",), ("cookie",),
     ("session", "key"),
 )
 
@@ -258,7 +258,9 @@ class Scanner:
                 if marked:
                     raise GenError(shown, c.location.line, str(why), c.spelling) from None
                 skipped.append(Skipped(c.spelling, c.location.line, str(why)))
-        return SourceFile(path=path, display=shown, text=text, functions=tuple(functions), skipped=tuple(skipped))
+        includes = tuple(sorted({os.path.abspath(i.include.name) for i in tu.get_includes()}))
+        return SourceFile(path=path, display=shown, text=text, functions=tuple(functions), skipped=tuple(skipped),
+                          includes=includes)
 
     def _function(self, c: ci.Cursor, text: str, shown: str, options: Options) -> Function:
         name = c.spelling

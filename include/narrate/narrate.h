@@ -7,8 +7,9 @@
  *
  * actor and action (and fn, key) must be string literals or static arrays: they live in the
  * call site's static descriptor. Other values are captured by type; `fmt` is printf-style and
- * is formatted later, on the consumer thread. Arguments are evaluated only when the event is
- * recorded (not when the site is disabled or the buffer is full). */
+ * is formatted later, on the consumer thread. Arguments are evaluated exactly once when the
+ * site is enabled (even if the buffer then turns out full), never when it is disabled; an
+ * argument may itself record events. */
 #ifndef NARR_NARRATE_H
 #define NARR_NARRATE_H
 
@@ -77,7 +78,9 @@
 #define NARR__TC_ITEM(d, i, x) NARR__TCL(x),
 #define NARR__LIT_ITEM(d, i, x) NARR__LIT(x),
 #define NARR__SZ_ITEM(d, i, x) +((i) == (d) || narr__types[i] == NARR__T_LIT ? 0u : NARR__MAXSZ(x))
-#define NARR__PUT_ITEM(d, i, x) if ((i) != (d) && narr__types[i] != NARR__T_LIT) narr__p = NARR__PUT(narr__p, x);
+#define NARR__HOLD(d, i) ((i) != (d) && narr__types[i] != NARR__T_LIT)
+#define NARR__VAL_ITEM(d, i, x) narr__val_t NARR__CAT(narr__v, i) = NARR__HOLD(d, i) ? NARR__TOVAL(x) : narr__val_none();
+#define NARR__PUT_ITEM(d, i, x) if (NARR__HOLD(d, i)) narr__p = narr__put_val(narr__p, narr__types[i], NARR__CAT(narr__v, i));
 
 /* __VA_ARGS__ = npre prefix values, the format, the format's arguments. */
 #define NARR__REC(lvl, kind, actor_, action_, npre_, ...) do {                                        \
@@ -87,11 +90,17 @@
         __FILE__, __func__, narr__types, narr__lits, __LINE__, (lvl), (kind),                       \
         (unsigned char)sizeof(narr__types), (npre_), 0, 0, 0};                                      \
     narr__rec_t narr__g;                                                                            \
-    unsigned char *narr__p = narr__rec_begin(&narr__site,                                           \
-        NARR__REC_HDR NARR__FE(NARR__SZ_ITEM, npre_, __VA_ARGS__), &narr__g);                       \
-    if (narr__p == NULL) break;                                                                     \
-    NARR__FE(NARR__PUT_ITEM, npre_, __VA_ARGS__)                                                    \
-    narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);                           \
+    unsigned char *narr__p;                                                                         \
+    int32_t narr__st = narr__site_enabled(&narr__site);                                             \
+    if (narr__st < 0) break;                                                                        \
+    {                                                                                               \
+        NARR__FE(NARR__VAL_ITEM, npre_, __VA_ARGS__)                                                \
+        narr__p = narr__rec_reserve(narr__st,                                                       \
+            NARR__REC_HDR NARR__FE(NARR__SZ_ITEM, npre_, __VA_ARGS__), &narr__g);                   \
+        if (narr__p == NULL) break;                                                                 \
+        NARR__FE(NARR__PUT_ITEM, npre_, __VA_ARGS__)                                                \
+        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);                       \
+    }                                                                                               \
 } while (0)
 
 /* Type-checks everything and evaluates nothing. pre is a parenthesised list of prefix values. */

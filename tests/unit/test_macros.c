@@ -17,6 +17,13 @@ static void quiet_site(void)
     NARR_TRACE_TINY("quiet", "tick", "t", "%d", side_effect());
 }
 
+/* An argument that records an event of its own while the outer one is being built. */
+static int nested(int v)
+{
+    NARR_TRACE_TINY("nest", "inner", "t", "inner %d", v);
+    return v * 10;
+}
+
 static const narr_captured_t *only(narr_capture_t *c)
 {
     CHECK_EQ_INT(narr_capture_count(c), 1);
@@ -144,6 +151,16 @@ int main(void)
         CHECK_EQ_STR(narr_capture_at(c, 2)->message, "first");
         CHECK_EQ_STR(narr_capture_at(c, 2)->target, "first");
     }
+    narr_capture_end(c);
+
+    /* an argument that records an event: both arrive whole, the inner one first */
+    c = narr_capture_begin(NARR_CAPTURE_THIS_THREAD);
+    NARR_INFO("nest", "outer", job, "outer %d %s %d", nested(1), job, nested(2));
+    CHECK_EQ_INT(narr_capture_count(c), 3);
+    CHECK_EQ_STR(narr_capture_at(c, 0)->message, "inner 1");
+    CHECK_EQ_STR(narr_capture_at(c, 1)->message, "inner 2");
+    CHECK_EQ_STR(narr_capture_at(c, 2)->message, "outer 10 job-123 20");
+    CHECK_EQ_STR(narr_capture_at(c, 2)->target, "job-123");
     narr_capture_end(c);
 
     /* the expectation helpers */

@@ -105,14 +105,20 @@ typedef struct narr__rec {
     int32_t st;
 } narr__rec_t;
 
-/* Starts a record for a site: checks the site's cached filter state, reserves `need` bytes
- * (the worst case) and stamps the time. Returns where the values go, or NULL when the site is
- * disabled or the ring is full. Shared by the macros and by generated code. */
-static inline unsigned char *narr__rec_begin(narr_site_t *site, uint32_t need, narr__rec_t *g)
+/* The site's id when it is enabled, else a negative value (cached filter decision). */
+static inline int32_t narr__site_enabled(narr_site_t *site)
 {
     int32_t st = narr__site_state(site);
-    if (st < 0) return NULL;
-    if (NARR__UNLIKELY(st == 0) && (st = narr__site_resolve(site)) < 0) return NULL;
+    if (st < 0) return st;
+    if (NARR__UNLIKELY(st == 0)) st = narr__site_resolve(site);
+    return st;
+}
+
+/* Reserves `need` bytes (the worst case) on this thread's ring and stamps the time. Returns
+ * where the values go, or NULL when the ring is full (the drop is counted). Nothing may record
+ * another event on this thread between this and narr__commit. */
+static inline unsigned char *narr__rec_reserve(int32_t st, uint32_t need, narr__rec_t *g)
+{
     g->st = st;
     g->r = narr__tls_ring;
     g->h = g->r->head;
@@ -126,6 +132,13 @@ static inline unsigned char *narr__rec_begin(narr_site_t *site, uint32_t need, n
         g->h = g->r->head;
     }
     return g->rec + NARR__REC_HDR;
+}
+
+/* Both, for generated code whose values are already computed. */
+static inline unsigned char *narr__rec_begin(narr_site_t *site, uint32_t need, narr__rec_t *g)
+{
+    int32_t st = narr__site_enabled(site);
+    return st < 0 ? NULL : narr__rec_reserve(st, need, g);
 }
 
 /* The raw timestamp the record was stamped with (generated exits carry it as elapsed's start). */
@@ -173,6 +186,35 @@ static inline unsigned char *narr__put_s(unsigned char *p, const char *s)
     return narr__put_str_copy(p, s, NARR_STR_MAX);
 }
 
+/* A value held between evaluating the arguments and writing the record: arguments are
+ * evaluated first, so an argument that records an event itself cannot interleave. */
+typedef union narr__val {
+    long long i;
+    unsigned long long u;
+    double f;
+    const volatile void *p;
+    const char *s;
+} narr__val_t;
+static inline narr__val_t narr__val_i(long long v) { narr__val_t x; x.i = v; return x; }
+static inline narr__val_t narr__val_u(unsigned long long v) { narr__val_t x; x.u = v; return x; }
+static inline narr__val_t narr__val_f(double v) { narr__val_t x; x.f = v; return x; }
+static inline narr__val_t narr__val_p(const volatile void *v) { narr__val_t x; x.p = v; return x; }
+static inline narr__val_t narr__val_s(const char *v) { narr__val_t x; x.s = v; return x; }
+static inline narr__val_t narr__val_none(void) { narr__val_t x; x.u = 0; return x; }
+
+/* Writes a held value by its (compile-time constant) type code. */
+static inline unsigned char *narr__put_val(unsigned char *p, unsigned char type, narr__val_t v)
+{
+    switch (type) {
+    case NARR__T_I64: return narr__put_i(p, v.i);
+    case NARR__T_U64: return narr__put_u(p, v.u);
+    case NARR__T_F64: return narr__put_f(p, v.f);
+    case NARR__T_STR: return narr__put_s(p, v.s);
+    case NARR__T_PTR: return narr__put_p(p, v.p);
+    default: return p;
+    }
+}
+
 /* Never called: gives the compiler a printf prototype to check formats against. */
 static inline void narr__check_fmt(const char *fmt, ...) NARR__PRINTF(1, 2);
 static inline void narr__check_fmt(const char *fmt, ...) { (void)fmt; }
@@ -197,6 +239,12 @@ NARR__EXTERN_C_END
     long: narr__put_i, unsigned long: narr__put_u, long long: narr__put_i, unsigned long long: narr__put_u, \
     float: narr__put_f, double: narr__put_f, long double: narr__put_f, \
     char *: narr__put_s, const char *: narr__put_s, default: narr__put_p)((p), (x))
+#define NARR__TOVAL(x) _Generic((x), \
+    _Bool: narr__val_u, char: narr__val_i, signed char: narr__val_i, unsigned char: narr__val_u, \
+    short: narr__val_i, unsigned short: narr__val_u, int: narr__val_i, unsigned int: narr__val_u, \
+    long: narr__val_i, unsigned long: narr__val_u, long long: narr__val_i, unsigned long long: narr__val_u, \
+    float: narr__val_f, double: narr__val_f, long double: narr__val_f, \
+    char *: narr__val_s, const char *: narr__val_s, default: narr__val_p)(x)
 /* A string literal (or constant NULL) is kept in the site: both arrays are static initializers,
  * and the writer reads the decision back from the types array, so the two always agree. */
 #define NARR__STRSEL(x) _Generic((x), char *: (x), const char *: (x), default: (const char *)0)
@@ -221,9 +269,17 @@ template <class T> inline unsigned char *put(unsigned char *p, T v, typename std
 template <class T> inline unsigned char *put(unsigned char *p, T *v) { return narr__put_p(p, (const volatile void *)v); }
 inline unsigned char *put(unsigned char *p, char *v) { return narr__put_s(p, v); }
 inline unsigned char *put(unsigned char *p, const char *v) { return narr__put_s(p, v); }
+template <class T> inline narr__val_t val(T v, typename std::enable_if<std::is_integral<T>::value && std::is_signed<T>::value>::type * = 0) { return narr__val_i(v); }
+template <class T> inline narr__val_t val(T v, typename std::enable_if<std::is_integral<T>::value && !std::is_signed<T>::value>::type * = 0) { return narr__val_u(v); }
+template <class T> inline narr__val_t val(T v, typename std::enable_if<std::is_floating_point<T>::value>::type * = 0) { return narr__val_f((double)v); }
+template <class T> inline narr__val_t val(T v, typename std::enable_if<std::is_enum<T>::value>::type * = 0) { return narr__val_i((long long)v); }
+template <class T> inline narr__val_t val(T *v) { return narr__val_p((const volatile void *)v); }
+inline narr__val_t val(char *v) { return narr__val_s(v); }
+inline narr__val_t val(const char *v) { return narr__val_s(v); }
 } // namespace narr__cxx
 #define NARR__TC(x) ((unsigned char)::narr__cxx::tcd<decltype(x)>::value)
 #define NARR__PUT(p, x) ::narr__cxx::put((p), (x))
+#define NARR__TOVAL(x) ::narr__cxx::val(x)
 /* C++ keeps every string in the payload: its static locals must stay constant-initialized. */
 #define NARR__TCL(x) NARR__TC(x)
 #define NARR__LIT(x) ((const char *)0)

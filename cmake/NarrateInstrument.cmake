@@ -1,0 +1,100 @@
+# narrate_instrument(<target> [ALL_FUNCTIONS] [INCLUDE <glob>...] [EXCLUDE <glob>...] [ACTOR <name>])
+#
+# Runs narrate-gen on the target's C sources at build time and compiles the traced versions
+# instead. Without ALL_FUNCTIONS only functions marked NARR_TRACE_FN are traced; INCLUDE and
+# EXCLUDE are globs over function names. ACTOR defaults to the target's name; a file can
+# override it with '#define NARRATE_ACTOR "name"'. The target must link narrate::narrate.
+include_guard(GLOBAL)
+
+# gen/ sits beside this file's folder in the source tree and in the installed share/narrate/.
+get_filename_component(_narr_gen_dir "${CMAKE_CURRENT_LIST_DIR}/../gen" ABSOLUTE)
+set_property(GLOBAL PROPERTY NARRATE_GEN_DIR "${_narr_gen_dir}")
+
+# An interpreter that can import clang.cindex and jinja2 (the first python3 on PATH may not).
+function(_narrate_find_python out)
+  if(NARRATE_PYTHON)
+    set(${out} "${NARRATE_PYTHON}" PARENT_SCOPE)
+    return()
+  endif()
+  find_program(_narr_py_path NAMES python3)
+  set(candidates /usr/bin/python3 /usr/local/bin/python3 ${_narr_py_path})
+  foreach(py IN LISTS candidates)
+    if(EXISTS "${py}")
+      execute_process(COMMAND "${py}" -c "import clang.cindex, jinja2; clang.cindex.Index.create()"
+                      RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+      if(rc EQUAL 0)
+        set(NARRATE_PYTHON "${py}" CACHE FILEPATH "Python for narrate-gen (needs clang.cindex and jinja2)")
+        set(${out} "${py}" PARENT_SCOPE)
+        return()
+      endif()
+    endif()
+  endforeach()
+  message(FATAL_ERROR "narrate_instrument: no Python here can import clang.cindex and jinja2 "
+    "(tried: ${candidates}). On Debian: apt-get install python3-clang-14 libclang-14-dev python3-jinja2, "
+    "or set NARRATE_PYTHON to an interpreter that has them.")
+endfunction()
+
+function(narrate_instrument target)
+  cmake_parse_arguments(NI "ALL_FUNCTIONS" "ACTOR" "INCLUDE;EXCLUDE" ${ARGN})
+  if(NI_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "narrate_instrument: unknown arguments: ${NI_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT TARGET ${target})
+    message(FATAL_ERROR "narrate_instrument: '${target}' is not a target")
+  endif()
+  _narrate_find_python(py)
+  get_property(gen_dir GLOBAL PROPERTY NARRATE_GEN_DIR)
+  if(NOT NI_ACTOR)
+    set(NI_ACTOR ${target})
+  endif()
+  get_target_property(sources ${target} SOURCES)
+  get_target_property(src_dir ${target} SOURCE_DIR)
+  set(out_dir "${CMAKE_CURRENT_BINARY_DIR}/narrate/${target}")
+  set(flags_file "${out_dir}/flags.txt")
+  set(incs "$<TARGET_PROPERTY:${target},INCLUDE_DIRECTORIES>")
+  set(defs "$<TARGET_PROPERTY:${target},COMPILE_DEFINITIONS>")
+  set(std "$<TARGET_PROPERTY:${target},C_STANDARD>")
+  file(GENERATE OUTPUT "${flags_file}" CONTENT
+    "$<$<BOOL:${incs}>:-I$<JOIN:${incs},\n-I>>\n$<$<BOOL:${defs}>:-D$<JOIN:${defs},\n-D>>\n$<$<BOOL:${std}>:-std=c${std}>\n")
+  file(GLOB_RECURSE gen_files CONFIGURE_DEPENDS "${gen_dir}/narrate_gen/*.py")
+  file(GLOB templates CONFIGURE_DEPENDS "${gen_dir}/../templates/*.j2")
+  set(extra)
+  if(NI_ALL_FUNCTIONS)
+    list(APPEND extra --all-functions)
+  endif()
+  foreach(g IN LISTS NI_INCLUDE)
+    list(APPEND extra --include "${g}")
+  endforeach()
+  foreach(g IN LISTS NI_EXCLUDE)
+    list(APPEND extra --exclude "${g}")
+  endforeach()
+
+  set(new_sources)
+  foreach(src IN LISTS sources)
+    get_filename_component(abs "${src}" ABSOLUTE BASE_DIR "${src_dir}")
+    if(NOT abs MATCHES "\\.c$")
+      list(APPEND new_sources "${src}")
+      continue()
+    endif()
+    file(RELATIVE_PATH rel "${src_dir}" "${abs}")
+    if(rel MATCHES "^\\.\\./")
+      string(MD5 h "${abs}")
+      string(SUBSTRING "${h}" 0 8 h)
+      get_filename_component(base "${abs}" NAME)
+      set(rel "external-${h}-${base}")
+    endif()
+    set(out "${out_dir}/${rel}")
+    get_filename_component(abs_dir "${abs}" DIRECTORY)
+    add_custom_command(OUTPUT "${out}"
+      COMMAND "${py}" "${gen_dir}/narrate-gen" -o "${out_dir}" --source-root "${src_dir}"
+              --actor "${NI_ACTOR}" --flags-file "${flags_file}" --depfile "${out}.d" ${extra} "${abs}"
+      DEPENDS "${abs}" "${flags_file}" ${gen_files} ${templates}
+      DEPFILE "${out}.d"
+      COMMENT "narrate-gen ${target}: ${rel}"
+      VERBATIM)
+    # the traced twin includes the user's headers as the original did
+    set_source_files_properties("${out}" PROPERTIES GENERATED TRUE COMPILE_OPTIONS "-iquote;${abs_dir}")
+    list(APPEND new_sources "${out}")
+  endforeach()
+  set_property(TARGET ${target} PROPERTY SOURCES ${new_sources})
+endfunction()
