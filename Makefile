@@ -40,7 +40,7 @@ test-asan:
 	@sh scripts/install-deps.sh test
 	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DNARRATE_SANITIZE=address,undefined $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(BUILD)-asan -j $(JOBS)
-	cd $(BUILD)-asan && ctest --output-on-failure -j $(JOBS) -L unit
+	cd $(BUILD)-asan && ctest --output-on-failure -j $(JOBS) -L "unit|e2e"
 
 test-tsan:
 	@sh scripts/install-deps.sh test

@@ -57,8 +57,8 @@ class Wrapper:
     gate: str  # NARR__GEN_ON_<name>
     prefix: str  # declaration text before the name, copied from the source
     params: str  # parameter list text, copied from the source
-    args: str  # the parameters' names, for the call
-    call: str  # narr__impl_<name>
+    arg_names: tuple[str, ...]
+    call_stmt: str  # the call of the original, assigning narr__ret when there is a result
     level: str
     file: str  # C string literal
     enums: tuple[EnumHelper, ...]
@@ -194,23 +194,30 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
                 ret_decl = f"{fn.return_spelling} narr__ret;"
         if fn.is_variadic:
             params_text = _drop_ellipsis(params_text)
+        args = ", ".join(p.name for p in fn.params)
         wrappers[fn.def_end] = Wrapper(
             name=n, line=fn.line, def_line=_line_of(text, fn.decl_start), resume_line=_line_of(text, fn.def_end),
             gate=f"NARR__GEN_ON_{n}", prefix=text[fn.decl_start:fn.name_start], params=params_text,
-            args=", ".join(p.name for p in fn.params), call=f"narr__impl_{n}", level=LEVEL[fn.options.level][0],
+            arg_names=tuple(p.name for p in fn.params),
+            call_stmt=(f"narr__ret = narr__impl_{n}({args});" if ret_decl else f"narr__impl_{n}({args});"),
+            level=LEVEL[fn.options.level][0],
             file=c_string(src.display), enums=tuple(enums), enter=enter, exit=exit_site, exit_err=exit_err,
             err_cond=ERR_COND.get(fn.options.err, ""), ret_decl=ret_decl, noreturn=fn.is_noreturn,
             variadic=fn.is_variadic)
         if fn.is_variadic:
             # a wrapper cannot forward '...': the enter event is recorded from inside the body
             edits.append((fn.decl_start, fn.decl_start,
-                          f"static inline void narr__va_{n}({params_text}); "))
+                          f"static inline void narr__va_{n}({_one_line(params_text)}); "))
             edits.append((fn.body_open + 1, fn.body_open + 1,
                           f" narr__va_{n}({', '.join(p.name for p in fn.params)});"))
         else:
+            # the traced function is declared first, so the original's body (recursion) calls it;
+            # on the same line, so every line keeps its number
+            forward = f"{_one_line(text[fn.decl_start:fn.name_start])}{n}({_one_line(params_text)}); "
             if fn.storage == "":
-                edits.append((fn.decl_start, fn.decl_start, f"NARR__GEN_STATIC_{n} "))
-            elif fn.storage == "extern":
+                forward += f"NARR__GEN_STATIC_{n} "
+            edits.append((fn.decl_start, fn.decl_start, forward))
+            if fn.storage == "extern":
                 edits.append((fn.extern_at, fn.extern_at + len("extern"), f"NARR__GEN_EXTERN_{n}"))
             edits.append((fn.name_start, fn.name_end, f"NARR__GEN_NAME_{n}"))
     edits.sort()
@@ -232,6 +239,12 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
     return FilePlan(version=version, display=src.display, actor=c_string(actor), line_path=c_string(line_path),
                     gates=tuple(gates),
                     segments=tuple(s for s in segments if s.text or s.wrapper), skipped=skipped)
+
+
+def _one_line(text: str) -> str:
+    """Source text folded onto one line: // comments dropped, line breaks turned into spaces."""
+    lines = [ln.split("//", 1)[0] for ln in text.split("\n")]
+    return " ".join(ln.strip() for ln in lines if ln.strip()) + (" " if text.endswith((" ", "\n")) else "")
 
 
 def _drop_ellipsis(params: str) -> str:

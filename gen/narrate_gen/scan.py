@@ -314,6 +314,8 @@ class Scanner:
         rt = c.result_type
         rc = rt.get_canonical()
         return_void = rc.kind == ci.TypeKind.VOID
+        if not return_void and ("(" in rt.spelling or "[" in rt.spelling):
+            raise _CannotTrace(f"its result type '{rt.spelling}' cannot be declared as written; give it a typedef")
         ret_caps: tuple[Capture, ...] = ()
         if not return_void:
             ret_caps, note = value_captures(rt, "result", "narr__ret")

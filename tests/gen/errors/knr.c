@@ -1,0 +1,7 @@
+#include <narrate/narrate.h>
+NARR_TRACE_FN int old_style(a, b)
+int a;
+int b;
+{
+    return a + b;
+}

@@ -1,0 +1,2 @@
+#include "does_not_exist.h"
+NARR_TRACE_FN int f(int a) { return a; }

@@ -1,0 +1,116 @@
+"""Golden tests of narrate-gen: the corpus in cases/ must generate exactly golden/, compile
+warning-free under gcc and clang at TRACE and OFF, and every error case must fail with a
+located message and no traceback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "gen"))
+
+from narrate_gen.cli import main  # noqa: E402
+
+CASES = sorted(f for f in os.listdir(os.path.join(HERE, "cases")) if f.endswith(".c"))
+FLAGS = ["--flag=-I" + os.path.join(ROOT, "include"), "--flag=-std=c11"]
+COMPILERS = [c for c in ("gcc", "clang") if shutil.which(c)]
+
+
+def generate(tmp_path, *sources, extra=()):
+    out = tmp_path / "out"
+    rc = main([*sources, "-o", str(out), "--source-root", HERE, "--actor", "golden", *FLAGS, *extra])
+    return rc, out
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden(case, tmp_path, request, monkeypatch):
+    monkeypatch.chdir(HERE)  # relative paths in #line, so the golden files do not name this machine
+    rc, out = generate(tmp_path, os.path.join("cases", case))
+    assert rc == 0
+    got = (out / "cases" / case).read_text()
+    golden = os.path.join(HERE, "golden", case)
+    if request.config.getoption("--update-golden"):
+        with open(golden, "w") as fh:
+            fh.write(got)
+    with open(golden) as fh:
+        assert got == fh.read(), f"{case}: generated text differs from golden (run pytest --update-golden)"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_deterministic(case, tmp_path, monkeypatch):
+    monkeypatch.chdir(HERE)
+    _, a = generate(tmp_path / "a", os.path.join("cases", case))
+    _, b = generate(tmp_path / "b", os.path.join("cases", case))
+    assert (a / "cases" / case).read_bytes() == (b / "cases" / case).read_bytes()
+
+
+@pytest.mark.parametrize("compiler", COMPILERS)
+@pytest.mark.parametrize("level", ["TRACE", "OFF"])
+@pytest.mark.parametrize("case", CASES)
+def test_compiles_strict(case, level, compiler, tmp_path, monkeypatch):
+    monkeypatch.chdir(HERE)
+    rc, out = generate(tmp_path, os.path.join("cases", case))
+    assert rc == 0
+    cmd = [compiler, "-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror", f"-DNARRATE_LEVEL={level}",
+           "-I" + os.path.join(ROOT, "include"), "-iquote", os.path.join(HERE, "cases"), "-c",
+           str(out / "cases" / case), "-o", str(tmp_path / "x.o")]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
+ERRORS = {
+    "missing_header.c": ["errors/missing_header.c:1: 'does_not_exist.h' file not found"],
+    "knr.c": ["errors/knr.c:2: function old_style: K&R-style definition: give it a prototype"],
+    "editorial.c": ['errors/editorial.c:4: NARR_INFO: actor "bad actor!" is not identifier-like',
+                    "errors/editorial.c:5: NARR_WARN: human text is 138 characters, more than 100"],
+    "bad_option.c": ["errors/bad_option.c:2: function f: level 'loud' is not one of trace, debug, info"],
+    "unknown_type.c": ["errors/unknown_type.c:2: unknown type name 'widget_t'"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(ERRORS))
+def test_errors_are_located(case, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(HERE)
+    rc, out = generate(tmp_path, os.path.join("errors", case))
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert "Traceback" not in err
+    for want in ERRORS[case]:
+        assert want in err, err
+    assert not out.exists(), "nothing may be generated from a broken parse"
+
+
+def test_all_functions_mode(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(HERE)
+    rc, out = generate(tmp_path, os.path.join("cases", "markers.c"), extra=["--all-functions", "--exclude", "helper"])
+    assert rc == 0
+    text = (out / "cases" / "markers.c").read_text()
+    assert "NARR__GEN_NAME_untouched" in text  # traced without a marker
+    assert "NARR__GEN_NAME_helper" not in text  # excluded by glob
+
+
+def test_all_functions_skips_with_reason(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(HERE)
+    src = tmp_path / "inl.c"
+    src.write_text("inline int shared(int a) { return a; }\nint plain(int a) { return shared(a); }\n")
+    rc, out = generate(tmp_path, str(src), extra=["--all-functions"])
+    err = capsys.readouterr().err
+    assert rc == 0
+    assert "function shared not traced: an inline function with external linkage" in err
+
+
+def test_command_without_modules_says_what_to_install(tmp_path):
+    """The generator under an interpreter without clang.cindex says what to install."""
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "gen"))
+    r = subprocess.run([sys.executable, "-S", "-c",
+                        "import sys; sys.modules['clang'] = None; sys.modules['clang.cindex'] = None;"
+                        "from narrate_gen.cli import main; sys.exit(main(['x.c', '-o', 'o']))"],
+                       capture_output=True, text=True, env=env)
+    assert r.returncode == 1
+    assert "python3-clang-14" in r.stderr and "Traceback" not in r.stderr
