@@ -1,7 +1,7 @@
 #!/bin/sh
 # The e2e program built through narrate_instrument: exact enter/exit sequence with values;
 # its JSON lines carry depth; the same program built at OFF prints no trace and its traced
-# twins compile to the same .text as the original sources.
+# twins compile to the same code (every executable section) as the original sources.
 # usage: check_e2e.sh TRACED_EXE OFF_EXE EXPECTED GEN_DIR SRC_DIR INCLUDE_DIR CC
 set -eu
 traced=$1 off=$2 expected=$3 gen=$4 src=$5 inc=$6 cc=$7
@@ -26,10 +26,10 @@ echo "off: no trace, same results"
 for f in shapes.c main.c; do
   "$cc" -std=c11 -O2 -DNARRATE_LEVEL=OFF -I"$inc" -iquote "$src" -c "$src/$f" -o "$tmp/orig.o"
   "$cc" -std=c11 -O2 -DNARRATE_LEVEL=OFF -I"$inc" -iquote "$src" -c "$gen/$f" -o "$tmp/gen.o"
-  objdump -d --no-show-raw-insn -j .text "$tmp/orig.o" | tail -n +4 > "$tmp/orig.txt"
-  objdump -d --no-show-raw-insn -j .text "$tmp/gen.o" | tail -n +4 > "$tmp/gen.txt"
+  objdump -d --no-show-raw-insn "$tmp/orig.o" | tail -n +4 > "$tmp/orig.txt"
+  objdump -d --no-show-raw-insn "$tmp/gen.o" | tail -n +4 > "$tmp/gen.txt"
   if ! cmp -s "$tmp/orig.txt" "$tmp/gen.txt"; then
     echo "FAIL: $f: generated code at OFF differs from the original"; diff "$tmp/orig.txt" "$tmp/gen.txt" | head -20; exit 1
   fi
-  echo "off: $f .text identical to the unannotated source ($(wc -l < "$tmp/gen.txt") lines)"
+  echo "off: $f code (all sections) identical to the unannotated source ($(wc -l < "$tmp/gen.txt") lines)"
 done
