@@ -6,7 +6,7 @@ need="cmake make gcc g++ binutils pkg-config python3 python3-clang-14 libclang-1
 case "${1:-build}" in
   build) ;;
   test) need="$need clang python3-pytest" ;;
-  bench) need="$need valgrind liblttng-ust-dev lttng-tools libspdlog-dev" ;;
+  bench) need="$need valgrind liblttng-ust-dev lttng-tools libspdlog-dev uftrace" ;;
   *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
 esac
 missing=""
