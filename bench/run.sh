@@ -10,6 +10,11 @@ trap 'rm -rf "$tmp"' EXIT
 
 run_all() {
   "$b/bench_hotpath"
+  "$b/bench_fn"
+  "$b/bench_fn_cyg"
+  if command -v uftrace >/dev/null 2>&1; then
+    uftrace record -d "$tmp/uftrace.data" "$b/bench_fn_pg" uftrace 2>/dev/null
+  fi
   [ -x "$b/bench_lttng" ] && "$b/bench_lttng" lttng_disabled
   [ -x "$b/bench_spdlog" ] && "$b/bench_spdlog"
   true
@@ -62,6 +67,8 @@ if command -v valgrind >/dev/null 2>&1; then
   done
   [ -x "$b/bench_lttng" ] && printf 'lttng_disabled\t%s\n' "$(per_iter "$b/bench_lttng" lttng)" >> "$tmp/ir.tsv"
   [ -x "$b/bench_spdlog" ] && printf 'spdlog\t%s\n' "$(per_iter "$b/bench_spdlog" spdlog)" >> "$tmp/ir.tsv"
+  for c in plain_call trace_fn; do printf '%s\t%s\n' "$c" "$(per_iter "$b/bench_fn" $c)" >> "$tmp/ir.tsv"; done
+  printf 'cyg_hooks\t%s\n' "$(per_iter "$b/bench_fn_cyg" cyg)" >> "$tmp/ir.tsv"
 else
   empty=0
 fi
@@ -84,12 +91,27 @@ awk -F'\t' -v empty="$empty" '
     label["disabled"] = "narrate site disabled at run time"; label["fprintf"] = "fprintf to /dev/null"
     label["lttng_disabled"] = "LTTng-UST tracepoint, disabled"; label["lttng_enabled"] = "LTTng-UST tracepoint, enabled"
     label["spdlog"] = "spdlog trace() to /dev/null (sync)"; label["spdlog_null"] = "spdlog trace() to null_sink"
+    fnrow["plain_call"] = 1; fnrow["trace_fn"] = 1; fnrow["cyg_hooks"] = 1; fnrow["uftrace"] = 1
     f = median("floor")
     printf "| case | ns/event | x floor | instructions/event |\n|---|---:|---:|---:|\n"
     for (i = 1; i <= k; i++) {
-      c = order[i]; m = median(c)
+      c = order[i]; if (c in fnrow) continue; m = median(c)
       ins = (c in ir) ? sprintf("%.1f", ir[c] - empty) : "-"
       printf "| %s | %.2f | %.2f | %s |\n", (c in label) ? label[c] : c, m, m / f, ins
+    }
+    # function tracing: calls of work(int, int) defined in another file; overhead = ns - plain call
+    flabel["plain_call"] = "plain call (reference)"
+    flabel["trace_fn"] = "narrate TRACE_FN: enter+exit, 2 int args, result, elapsed"
+    flabel["cyg_hooks"] = "-finstrument-functions, hooks record fn+site+rdtsc (no args)"
+    flabel["uftrace"] = "uftrace record (-pg, mcount)"
+    p = median("plain_call"); t = median("tiny")
+    printf "\n| function tracing | ns/call | overhead ns | overhead / tiny event | instructions/call over plain |\n"
+    printf "|---|---:|---:|---:|---:|\n"
+    split("plain_call trace_fn cyg_hooks uftrace", rows, " ")
+    for (i = 1; i <= 4; i++) {
+      c = rows[i]; if (!(c in n)) continue; m = median(c)
+      ins = (c in ir) ? sprintf("%.1f", ir[c] - ir["plain_call"]) : "-"
+      printf "| %s | %.2f | %.2f | %.2f | %s |\n", flabel[c], m, m - p, (m - p) / t, ins
     }
   }' "$tmp/ir.tsv" "$tmp/times.tsv"
 echo

@@ -83,6 +83,7 @@ function(narrate_instrument target)
       get_filename_component(base "${abs}" NAME)
       set(rel "external-${h}-${base}")
     endif()
+    string(REGEX REPLACE "\\.c$" ".traced.c" rel "${rel}") # never the original's name: see narrate-gen
     set(out "${out_dir}/${rel}")
     get_filename_component(abs_dir "${abs}" DIRECTORY)
     add_custom_command(OUTPUT "${out}"

@@ -36,11 +36,14 @@ def _flags_from_compile_commands(path: str, source: str) -> list[str]:
 
 
 def _output_name(source: str, root: str) -> str:
+    """x/y.c -> x/y.traced.c: never the original's name, so a quoted #include in a traced file
+    (even of another .c file) cannot pick up a traced twin from the output folder."""
     rel = os.path.relpath(os.path.realpath(source), os.path.realpath(root))
     if rel.startswith(".."):
         digest = hashlib.sha1(os.path.realpath(source).encode()).hexdigest()[:8]
         rel = f"external-{digest}-{os.path.basename(source)}"
-    return rel
+    stem, ext = os.path.splitext(rel)
+    return f"{stem}.traced{ext or '.c'}"
 
 
 def main(argv: list[str] | None = None) -> int:

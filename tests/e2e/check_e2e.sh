@@ -25,7 +25,7 @@ echo "off: no trace, same results"
 
 for f in shapes.c main.c; do
   "$cc" -std=c11 -O2 -DNARRATE_LEVEL=OFF -I"$inc" -iquote "$src" -c "$src/$f" -o "$tmp/orig.o"
-  "$cc" -std=c11 -O2 -DNARRATE_LEVEL=OFF -I"$inc" -iquote "$src" -c "$gen/$f" -o "$tmp/gen.o"
+  "$cc" -std=c11 -O2 -DNARRATE_LEVEL=OFF -I"$inc" -iquote "$src" -c "$gen/${f%.c}.traced.c" -o "$tmp/gen.o"
   objdump -d --no-show-raw-insn "$tmp/orig.o" | tail -n +4 > "$tmp/orig.txt"
   objdump -d --no-show-raw-insn "$tmp/gen.o" | tail -n +4 > "$tmp/gen.txt"
   if ! cmp -s "$tmp/orig.txt" "$tmp/gen.txt"; then

@@ -33,7 +33,7 @@ def test_golden(case, tmp_path, request, monkeypatch):
     monkeypatch.chdir(HERE)  # relative paths in #line, so the golden files do not name this machine
     rc, out = generate(tmp_path, os.path.join("cases", case))
     assert rc == 0
-    got = (out / "cases" / case).read_text()
+    got = (out / "cases" / case.replace(".c", ".traced.c")).read_text()
     golden = os.path.join(HERE, "golden", case)
     if request.config.getoption("--update-golden"):
         with open(golden, "w") as fh:
@@ -47,7 +47,8 @@ def test_deterministic(case, tmp_path, monkeypatch):
     monkeypatch.chdir(HERE)
     _, a = generate(tmp_path / "a", os.path.join("cases", case))
     _, b = generate(tmp_path / "b", os.path.join("cases", case))
-    assert (a / "cases" / case).read_bytes() == (b / "cases" / case).read_bytes()
+    twin = case.replace(".c", ".traced.c")
+    assert (a / "cases" / twin).read_bytes() == (b / "cases" / twin).read_bytes()
 
 
 @pytest.mark.parametrize("compiler", COMPILERS)
@@ -59,7 +60,7 @@ def test_compiles_strict(case, level, compiler, tmp_path, monkeypatch):
     assert rc == 0
     cmd = [compiler, "-std=c11", "-Wall", "-Wextra", "-Wpedantic", "-Werror", f"-DNARRATE_LEVEL={level}",
            "-I" + os.path.join(ROOT, "include"), "-iquote", os.path.join(HERE, "cases"), "-c",
-           str(out / "cases" / case), "-o", str(tmp_path / "x.o")]
+           str(out / "cases" / case.replace(".c", ".traced.c")), "-o", str(tmp_path / "x.o")]
     r = subprocess.run(cmd, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
 
@@ -90,7 +91,7 @@ def test_all_functions_mode(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(HERE)
     rc, out = generate(tmp_path, os.path.join("cases", "markers.c"), extra=["--all-functions", "--exclude", "helper"])
     assert rc == 0
-    text = (out / "cases" / "markers.c").read_text()
+    text = (out / "cases" / "markers.traced.c").read_text()
     assert "NARR__GEN_NAME_untouched" in text  # traced without a marker
     assert "NARR__GEN_NAME_helper" not in text  # excluded by glob
 
