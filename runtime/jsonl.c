@@ -34,7 +34,7 @@ void narr__json_line(narr__buf_t *b, const narr_event_t *ev)
     for (i = 0; i < ev->nkv; i++) put_str(b, ev->kv[i].key, ev->kv[i].value, ev->kv[i].value_len);
     put_str(b, "human", ev->message, ev->message_len);
     if (ev->kind == NARR_KIND_DROP) narr__buf_printf(b, ",\"dropped\":%llu", (unsigned long long)ev->dropped);
-    if (ev->kind == NARR_KIND_FN_ENTER || ev->kind == NARR_KIND_FN_EXIT) narr__buf_printf(b, ",\"depth\":%u", ev->depth);
+    if (ev->kind == NARR_KIND_FN_ENTER) narr__buf_printf(b, ",\"depth\":%u", ev->depth);
     if (ev->has_elapsed) narr__buf_printf(b, ",\"elapsed_ns\":%llu", (unsigned long long)ev->elapsed_ns);
     if (ev->error) narr__buf_put(b, ",\"error\":true", 13);
     narr__buf_printf(b, ",\"tid\":%u", ev->tid);

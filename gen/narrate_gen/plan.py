@@ -183,8 +183,8 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
                     helper = EnumHelper(f"narr__en_{n}_{len(enums)}", tuple((v, c_string(s)) for v, s in c.enum_values))
                     enums.append(helper)
                     exit_enum_fns[i] = helper.fn
-            meta = [("@t0", "NARR__T_U64", "narr__p = narr__put_u(narr__p, narr__t0);"),
-                    ("@depth", "NARR__T_U64", "narr__p = narr__put_u(narr__p, narr__depth);")]
+            # the exit's depth is its enter's: only the enter carries it
+            meta = [("@t0", "NARR__T_U64", "narr__p = narr__put_u(narr__p, narr__t0);")]
             exit_site = _site("narr__sx", list(fn.return_captures), meta, f"{n} completed", "NARR_KIND_FN_EXIT", "0",
                               exit_enum_fns)
             if fn.options.err:

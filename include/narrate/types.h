@@ -81,7 +81,7 @@ typedef struct narr_event {
     size_t nkv;
     const narr_kv_t *kv;
     uint64_t dropped;        /* NARR_KIND_DROP: events lost on this thread since the last report */
-    uint32_t depth;          /* FN_ENTER/FN_EXIT: traced calls active on the thread, this one excluded */
+    uint32_t depth;          /* FN_ENTER: traced calls active on the thread, this one excluded */
     uint64_t caller;         /* FN_ENTER: return address into the calling code */
     uint64_t elapsed_ns;     /* FN_EXIT: since the matching enter; valid when has_elapsed */
     int has_elapsed;

@@ -104,12 +104,12 @@ NARR_TRACE_FN static int find(const int *v, int n, int want)
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "find", "find started", "cases/control.c", "find",
         narr__se_types, narr__se_lits, 7, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         6, 5, 0, narr__se_keys, 0};
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0", "@depth"};
+    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_lits[] = {0, 0, 0};
+    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "find", "find completed", "cases/control.c", "find",
         narr__sx_types, narr__sx_lits, 7, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -126,10 +126,9 @@ NARR_TRACE_FN static int find(const int *v, int n, int want)
     narr__depth++;
     narr__ret = narr__impl_find(v, n, want);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
     return narr__ret;
@@ -165,12 +164,12 @@ NARR_TRACE_FN int classify(int code)
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "classify", "classify started", "cases/control.c", "classify",
         narr__se_types, narr__se_lits, 16, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         4, 3, 0, narr__se_keys, 0};
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0", "@depth"};
+    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_lits[] = {0, 0, 0};
+    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "classify", "classify completed", "cases/control.c", "classify",
         narr__sx_types, narr__sx_lits, 16, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -185,10 +184,9 @@ NARR_TRACE_FN int classify(int code)
     narr__depth++;
     narr__ret = narr__impl_classify(code);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
     return narr__ret;
@@ -214,12 +212,12 @@ NARR_TRACE_FN unsigned long fact(unsigned n)
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "fact", "fact started", "cases/control.c", "fact",
         narr__se_types, narr__se_lits, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         4, 3, 0, narr__se_keys, 0};
-    static const unsigned char narr__sx_types[] = {NARR__T_U64, NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0", "@depth"};
+    static const unsigned char narr__sx_types[] = {NARR__T_U64, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_lits[] = {0, 0, 0};
+    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "fact", "fact completed", "cases/control.c", "fact",
         narr__sx_types, narr__sx_lits, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -234,10 +232,9 @@ NARR_TRACE_FN unsigned long fact(unsigned n)
     narr__depth++;
     narr__ret = narr__impl_fact(n);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
     return narr__ret;
@@ -263,12 +260,12 @@ NARR_TRACE_FN void touch(int *out)
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "touch", "touch started", "cases/control.c", "touch",
         narr__se_types, narr__se_lits, 30, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         4, 3, 0, narr__se_keys, 0};
-    static const unsigned char narr__sx_types[] = {NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0};
-    static const char *const narr__sx_keys[] = {"@t0", "@depth"};
+    static const unsigned char narr__sx_types[] = {NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_lits[] = {0, 0};
+    static const char *const narr__sx_keys[] = {"@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "touch", "touch completed", "cases/control.c", "touch",
         narr__sx_types, narr__sx_lits, 30, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0};
+        2, 1, 0, narr__sx_keys, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -282,9 +279,8 @@ NARR_TRACE_FN void touch(int *out)
     narr__depth++;
     narr__impl_touch(out);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_begin(&narr__sx, 24, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
 }
@@ -309,12 +305,12 @@ NARR_TRACE_FN static inline int twice(int x)
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "twice", "twice started", "cases/control.c", "twice",
         narr__se_types, narr__se_lits, 32, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         4, 3, 0, narr__se_keys, 0};
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0", "@depth"};
+    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_lits[] = {0, 0, 0};
+    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "twice", "twice completed", "cases/control.c", "twice",
         narr__sx_types, narr__sx_lits, 32, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -329,10 +325,9 @@ NARR_TRACE_FN static inline int twice(int x)
     narr__depth++;
     narr__ret = narr__impl_twice(x);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
     return narr__ret;

@@ -82,12 +82,12 @@ API int behind_macro(int a)
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "behind_macro", "behind_macro started", "cases/markers.c", "behind_macro",
         narr__se_types, narr__se_lits, 8, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         4, 3, 0, narr__se_keys, 0};
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0", "@depth"};
+    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_lits[] = {0, 0, 0};
+    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "behind_macro", "behind_macro completed", "cases/markers.c", "behind_macro",
         narr__sx_types, narr__sx_lits, 8, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -102,10 +102,9 @@ API int behind_macro(int a)
     narr__depth++;
     narr__ret = narr__impl_behind_macro(a);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
     return narr__ret;
@@ -134,12 +133,12 @@ int declared_first(int count, const char *what)
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "declared_first", "declared_first started", "cases/markers.c", "declared_first",
         narr__se_types, narr__se_lits, 13, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         5, 4, 0, narr__se_keys, 0};
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0", "@depth"};
+    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_lits[] = {0, 0, 0};
+    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "declared_first", "declared_first completed", "cases/markers.c", "declared_first",
         narr__sx_types, narr__sx_lits, 13, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -155,10 +154,9 @@ int declared_first(int count, const char *what)
     narr__depth++;
     narr__ret = narr__impl_declared_first(count, what);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
     return narr__ret;
@@ -189,18 +187,18 @@ extern int with_options(int size, const void *blob)
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "with_options", "with_options started", "cases/markers.c", "with_options",
         narr__se_types, narr__se_lits, 16, NARR_LEVEL_DEBUG, NARR_KIND_FN_ENTER,
         5, 4, 0, narr__se_keys, 0};
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0", "@depth"};
+    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_lits[] = {0, 0, 0};
+    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "with_options", "with_options completed", "cases/markers.c", "with_options",
         narr__sx_types, narr__sx_lits, 16, NARR_LEVEL_DEBUG, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_keys, 0};
-    static const unsigned char narr__sx_err_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_err_lits[] = {0, 0, 0, 0};
-    static const char *const narr__sx_err_keys[] = {"result", "@t0", "@depth"};
+        3, 2, 0, narr__sx_keys, 0};
+    static const unsigned char narr__sx_err_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_err_lits[] = {0, 0, 0};
+    static const char *const narr__sx_err_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx_err = {NARR__GEN_ACTOR, "with_options", "with_options failed", "cases/markers.c", "with_options",
         narr__sx_err_types, narr__sx_err_lits, 16, NARR_LEVEL_DEBUG, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_err_keys, NARR_SITE_ERROR};
+        3, 2, 0, narr__sx_err_keys, NARR_SITE_ERROR};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -215,10 +213,9 @@ extern int with_options(int size, const void *blob)
     narr__depth++;
     narr__ret = narr__impl_with_options(size, blob);
     narr__depth--;
-    if ((narr__p = narr__rec_begin((narr__ret < 0) ? &narr__sx_err : &narr__sx, 40, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_begin((narr__ret < 0) ? &narr__sx_err : &narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
     return narr__ret;
@@ -246,18 +243,18 @@ static const char *lookup(int key)
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "lookup", "lookup started", "cases/markers.c", "lookup",
         narr__se_types, narr__se_lits, 22, NARR_LEVEL_INFO, NARR_KIND_FN_ENTER,
         4, 3, 0, narr__se_keys, 0};
-    static const unsigned char narr__sx_types[] = {NARR__T_STR, NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0", "@depth"};
+    static const unsigned char narr__sx_types[] = {NARR__T_STR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_lits[] = {0, 0, 0};
+    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "lookup", "lookup completed", "cases/markers.c", "lookup",
         narr__sx_types, narr__sx_lits, 22, NARR_LEVEL_INFO, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_keys, 0};
-    static const unsigned char narr__sx_err_types[] = {NARR__T_STR, NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_err_lits[] = {0, 0, 0, 0};
-    static const char *const narr__sx_err_keys[] = {"result", "@t0", "@depth"};
+        3, 2, 0, narr__sx_keys, 0};
+    static const unsigned char narr__sx_err_types[] = {NARR__T_STR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_err_lits[] = {0, 0, 0};
+    static const char *const narr__sx_err_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx_err = {NARR__GEN_ACTOR, "lookup", "lookup failed", "cases/markers.c", "lookup",
         narr__sx_err_types, narr__sx_err_lits, 22, NARR_LEVEL_INFO, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_err_keys, NARR_SITE_ERROR};
+        3, 2, 0, narr__sx_err_keys, NARR_SITE_ERROR};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -272,10 +269,9 @@ static const char *lookup(int key)
     narr__depth++;
     narr__ret = narr__impl_lookup(key);
     narr__depth--;
-    if ((narr__p = narr__rec_begin((narr__ret == 0) ? &narr__sx_err : &narr__sx, 1064, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_begin((narr__ret == 0) ? &narr__sx_err : &narr__sx, 1056, &narr__g)) != NULL) {
         narr__p = narr__put_str_copy(narr__p, (const char *)(narr__ret), 1024);
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
     return narr__ret;
@@ -305,18 +301,18 @@ int check(int rc)
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "check", "check started", "cases/markers.c", "check",
         narr__se_types, narr__se_lits, 27, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         4, 3, 0, narr__se_keys, 0};
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0", "@depth"};
+    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_lits[] = {0, 0, 0};
+    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "check", "check completed", "cases/markers.c", "check",
         narr__sx_types, narr__sx_lits, 27, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_keys, 0};
-    static const unsigned char narr__sx_err_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_err_lits[] = {0, 0, 0, 0};
-    static const char *const narr__sx_err_keys[] = {"result", "@t0", "@depth"};
+        3, 2, 0, narr__sx_keys, 0};
+    static const unsigned char narr__sx_err_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_err_lits[] = {0, 0, 0};
+    static const char *const narr__sx_err_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx_err = {NARR__GEN_ACTOR, "check", "check failed", "cases/markers.c", "check",
         narr__sx_err_types, narr__sx_err_lits, 27, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_err_keys, NARR_SITE_ERROR};
+        3, 2, 0, narr__sx_err_keys, NARR_SITE_ERROR};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -331,10 +327,9 @@ int check(int rc)
     narr__depth++;
     narr__ret = narr__impl_check(rc);
     narr__depth--;
-    if ((narr__p = narr__rec_begin((narr__ret != 0) ? &narr__sx_err : &narr__sx, 40, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_begin((narr__ret != 0) ? &narr__sx_err : &narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
     return narr__ret;

@@ -131,12 +131,12 @@ NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "by_value", "by_value started", "cases/types.c", "by_value",
         narr__se_types, narr__se_lits, 12, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         9, 8, 0, narr__se_keys, 0};
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0", "@depth"};
+    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_lits[] = {0, 0, 0};
+    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "by_value", "by_value completed", "cases/types.c", "by_value",
         narr__sx_types, narr__sx_lits, 12, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -156,10 +156,9 @@ NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
     narr__depth++;
     narr__ret = narr__impl_by_value(p, n, m, flag);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
     return narr__ret;
@@ -188,12 +187,12 @@ NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char 
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "arrays", "arrays started", "cases/types.c", "arrays",
         narr__se_types, narr__se_lits, 17, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         9, 8, 0, narr__se_keys, 0};
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0", "@depth"};
+    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_lits[] = {0, 0, 0};
+    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "arrays", "arrays completed", "cases/types.c", "arrays",
         narr__sx_types, narr__sx_lits, 17, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -212,10 +211,9 @@ NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char 
     narr__depth++;
     narr__ret = narr__impl_arrays(fixed, open, name, bytes, n);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
     return narr__ret;
@@ -246,12 +244,12 @@ NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *l
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "pointers", "pointers started", "cases/types.c", "pointers",
         narr__se_types, narr__se_lits, 22, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         8, 7, 0, narr__se_keys, 0};
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0", "@depth"};
+    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_lits[] = {0, 0, 0};
+    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "pointers", "pointers completed", "cases/types.c", "pointers",
         narr__sx_types, narr__sx_lits, 22, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -270,10 +268,9 @@ NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *l
     narr__depth++;
     narr__ret = narr__impl_pointers(raw, typed, label, opaque, values);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
     return narr__ret;
@@ -302,12 +299,12 @@ NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "atomics", "atomics started", "cases/types.c", "atomics",
         narr__se_types, narr__se_lits, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         5, 4, 0, narr__se_keys, 0};
-    static const unsigned char narr__sx_types[] = {NARR__T_U64, NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0", "@depth"};
+    static const unsigned char narr__sx_types[] = {NARR__T_U64, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_lits[] = {0, 0, 0};
+    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "atomics", "atomics completed", "cases/types.c", "atomics",
         narr__sx_types, narr__sx_lits, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -323,10 +320,9 @@ NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
     narr__depth++;
     narr__ret = narr__impl_atomics(counter, wide);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
     return narr__ret;
@@ -356,12 +352,12 @@ NARR_TRACE_FN point_t make_point(int x, double y)
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "make_point", "make_point started", "cases/types.c", "make_point",
         narr__se_types, narr__se_lits, 33, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         5, 4, 0, narr__se_keys, 0};
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_F64, NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result.x", "result.y", "@t0", "@depth"};
+    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_F64, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_lits[] = {0, 0, 0, 0};
+    static const char *const narr__sx_keys[] = {"result.x", "result.y", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "make_point", "make_point completed", "cases/types.c", "make_point",
         narr__sx_types, narr__sx_lits, 33, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        5, 4, 0, narr__sx_keys, 0};
+        4, 3, 0, narr__sx_keys, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -377,11 +373,10 @@ NARR_TRACE_FN point_t make_point(int x, double y)
     narr__depth++;
     narr__ret = narr__impl_make_point(x, y);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 48, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret.x));
         narr__p = narr__put_f(narr__p, (double)(narr__ret.y));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
     return narr__ret;
@@ -425,12 +420,12 @@ NARR_TRACE_FN enum mode next_mode(enum mode m)
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "next_mode", "next_mode started", "cases/types.c", "next_mode",
         narr__se_types, narr__se_lits, 39, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         4, 3, 0, narr__se_keys, 0};
-    static const unsigned char narr__sx_types[] = {NARR__T_ENUM, NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0", "@depth"};
+    static const unsigned char narr__sx_types[] = {NARR__T_ENUM, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_lits[] = {0, 0, 0};
+    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "next_mode", "next_mode completed", "cases/types.c", "next_mode",
         narr__sx_types, narr__sx_lits, 39, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -445,10 +440,9 @@ NARR_TRACE_FN enum mode next_mode(enum mode m)
     narr__depth++;
     narr__ret = narr__impl_next_mode(m);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 48, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
         narr__p = narr__put_e(narr__p, (long long)(narr__ret), narr__en_next_mode_1((long long)(narr__ret)));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
     return narr__ret;
@@ -474,12 +468,12 @@ NARR_TRACE_FN double scale(float f, double d, long double ld)
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "scale", "scale started", "cases/types.c", "scale",
         narr__se_types, narr__se_lits, 41, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         6, 5, 0, narr__se_keys, 0};
-    static const unsigned char narr__sx_types[] = {NARR__T_F64, NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0", "@depth"};
+    static const unsigned char narr__sx_types[] = {NARR__T_F64, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_lits[] = {0, 0, 0};
+    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "scale", "scale completed", "cases/types.c", "scale",
         narr__sx_types, narr__sx_lits, 41, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -496,10 +490,9 @@ NARR_TRACE_FN double scale(float f, double d, long double ld)
     narr__depth++;
     narr__ret = narr__impl_scale(f, d, ld);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_f(narr__p, (double)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
     return narr__ret;
@@ -530,12 +523,12 @@ NARR_TRACE_FN bool login(const char *user, const char *password, const char *api
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "login", "login started", "cases/types.c", "login",
         narr__se_types, narr__se_lits, 43, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         8, 7, 0, narr__se_keys, 0};
-    static const unsigned char narr__sx_types[] = {NARR__T_BOOL, NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0", "@depth"};
+    static const unsigned char narr__sx_types[] = {NARR__T_BOOL, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_lits[] = {0, 0, 0};
+    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "login", "login completed", "cases/types.c", "login",
         narr__sx_types, narr__sx_lits, 43, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -551,10 +544,9 @@ NARR_TRACE_FN bool login(const char *user, const char *password, const char *api
     narr__depth++;
     narr__ret = narr__impl_login(user, password, api_key, sessionKey, monkey);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_b(narr__p, (narr__ret) != 0);
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
     return narr__ret;
