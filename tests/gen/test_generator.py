@@ -115,3 +115,38 @@ def test_command_without_modules_says_what_to_install(tmp_path):
                        capture_output=True, text=True, env=env)
     assert r.returncode == 1
     assert "python3-clang-14" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_line_directives_point_at_the_users_file(tmp_path, monkeypatch):
+    """A warning in a traced function's body is reported at the user's file and line."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "user.c").write_text(
+        "#include <narrate/narrate.h>\n"
+        "\n"
+        "NARR_TRACE_FN int f(int a)\n"
+        "{\n"
+        "    int unused_here;\n"
+        "    return a;\n"
+        "}\n"
+        "int g(void) { int also_unused; return f(1); }\n")
+    rc = main(["user.c", "-o", "out", "--actor", "t", *FLAGS])
+    assert rc == 0
+    for compiler in COMPILERS:
+        r = subprocess.run([compiler, "-std=c11", "-Wall", "-I" + os.path.join(ROOT, "include"), "-c",
+                            "out/user.traced.c", "-o", "x.o"], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert "user.c:5:" in r.stderr and "unused_here" in r.stderr, r.stderr
+        assert "user.c:8:" in r.stderr and "also_unused" in r.stderr, r.stderr
+        assert "traced.c" not in r.stderr, r.stderr
+
+
+def test_secret_names_are_whole_words(tmp_path, monkeypatch):
+    monkeypatch.chdir(HERE)
+    rc, out = generate(tmp_path, os.path.join("cases", "types.c"))
+    assert rc == 0
+    text = (out / "cases" / "types.traced.c").read_text()
+    login = text[text.index('"login started"') - 2000:text.index('"login started"')]
+    for name in ("password", "api_key", "sessionKey"):
+        assert f'"{name}"' in login and f"(long long)({name})" not in login and f"({name}), " not in login
+    assert '"[REDACTED]"' in login
+    assert "narr__put_str_copy(narr__p, (const char *)(monkey)" in text  # 'key' inside monkey is not a word

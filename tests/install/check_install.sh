@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs narrate (built at NARRATE_LEVEL=INFO) into a scratch prefix, then builds a downstream
-# program three ways: find_package(narrate CONFIG), pkg-config narrate, add_subdirectory.
+# program three ways: find_package(narrate CONFIG) with narrate_instrument from the installed
+# generator, pkg-config narrate, add_subdirectory (traced at the default TRACE level).
 # usage: check_install.sh SOURCE_DIR C_COMPILER
 set -eu
 src=$1 cc=$2
@@ -24,7 +25,7 @@ echo "find_package(narrate CONFIG): ok"
 
 pc="$(ls -d "$work"/prefix/lib*/pkgconfig | head -n 1)"
 # shellcheck disable=SC2046
-"$cc" -std=c11 -o "$work/pc" "$src/tests/install/consumer/main.c" $(PKG_CONFIG_PATH="$pc" pkg-config --cflags --libs narrate)
+"$cc" -std=c11 -o "$work/pc" "$src/tests/install/consumer/main.c" "$src/tests/install/consumer/traced.c" $(PKG_CONFIG_PATH="$pc" pkg-config --cflags --libs narrate)
 "$work/pc" 2> "$work/out2"
 expect "$work/out2"
 if grep -q detail "$work/out2"; then echo "pkg-config: TRACE event present in an INFO build"; exit 1; fi
@@ -35,4 +36,8 @@ cmake --build "$work/sub" -j 2 >/dev/null
 "$work/sub/consumer" 2> "$work/out3"
 expect "$work/out3"
 grep -q 'TRACE consumer detail' "$work/out3" || { echo "add_subdirectory: TRACE event missing at the default level"; exit 1; }
+grep -q 'TRACE consumer scaled v="21" factor="2" "scaled started"' "$work/out3" ||
+  { echo "add_subdirectory: narrate_instrument did not trace scaled():"; cat "$work/out3"; exit 1; }
+test -f "$work/prefix/share/narrate/gen/narrate-gen" || { echo "the generator was not installed"; exit 1; }
+ls "$work"/cfg/narrate/consumer/traced.traced.c >/dev/null || { echo "find_package: no traced twin generated"; exit 1; }
 echo "add_subdirectory: ok"
