@@ -105,23 +105,32 @@ def _size(c: Capture) -> int:
     return 8
 
 
+# The statement that writes one captured value; {e} is its expression, {fn} an enum's name helper.
+PUT = {
+    "i": "narr__p = narr__put_i(narr__p, (long long)({e}));",
+    "u": "narr__p = narr__put_u(narr__p, (unsigned long long)({e}));",
+    "b": "narr__p = narr__put_b(narr__p, ({e}) != 0);",
+    "f": "narr__p = narr__put_f(narr__p, (double)({e}));",
+    "e": "narr__p = narr__put_e(narr__p, (long long)({e}), {fn}((long long)({e})));",
+    "s": "narr__p = narr__put_str_copy(narr__p, (const char *)({e}), {max});",
+    "p": "narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)({e}));",
+    "lit": "",
+}
+
+
 def _put(c: Capture, enum_fn: str) -> str:
-    e = c.expr
-    if c.kind == "i":
-        return f"narr__p = narr__put_i(narr__p, (long long)({e}));"
-    if c.kind == "u":
-        return f"narr__p = narr__put_u(narr__p, (unsigned long long)({e}));"
-    if c.kind == "b":
-        return f"narr__p = narr__put_b(narr__p, ({e}) != 0);"
-    if c.kind == "f":
-        return f"narr__p = narr__put_f(narr__p, (double)({e}));"
-    if c.kind == "e":
-        return f"narr__p = narr__put_e(narr__p, (long long)({e}), {enum_fn}((long long)({e})));"
-    if c.kind == "s":
-        return f"narr__p = narr__put_str_copy(narr__p, (const char *)({e}), {c.str_max});"
-    if c.kind == "p":
-        return f"narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)({e}));"
-    return ""
+    return PUT[c.kind].format(e=c.expr, fn=enum_fn, max=c.str_max)
+
+
+def _enum_helpers(captures: list[Capture], fn_name: str, enums: list[EnumHelper]) -> dict[int, str]:
+    """A name helper per enum capture, appended to enums; returns capture index -> helper."""
+    out: dict[int, str] = {}
+    for i, c in enumerate(captures):
+        if c.kind == "e":
+            helper = EnumHelper(f"narr__en_{fn_name}_{len(enums)}", tuple((v, c_string(s)) for v, s in c.enum_values))
+            enums.append(helper)
+            out[i] = helper.fn
+    return out
 
 
 def _site(var: str, captures: list[Capture], meta: list[tuple[str, str, str]], fmt: str, kind: str,
@@ -163,12 +172,7 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
         params_text = text[fn.params_open + 1:fn.params_close]
         enter_caps = [c for p in fn.params for c in p.captures]
         enums: list[EnumHelper] = []
-        enter_enum_fns: dict[int, str] = {}
-        for i, c in enumerate(enter_caps):
-            if c.kind == "e":
-                helper = EnumHelper(f"narr__en_{n}_{len(enums)}", tuple((v, c_string(s)) for v, s in c.enum_values))
-                enums.append(helper)
-                enter_enum_fns[i] = helper.fn
+        enter_enum_fns = _enum_helpers(enter_caps, n, enums)
         enter = _site("narr__se", enter_caps,
                       [("@caller", "NARR__T_PTR",
                         "narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));"),
@@ -177,12 +181,7 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
         exit_site = exit_err = None
         ret_decl = ""
         if not fn.is_noreturn and not fn.is_variadic:
-            exit_enum_fns: dict[int, str] = {}
-            for i, c in enumerate(fn.return_captures):
-                if c.kind == "e":
-                    helper = EnumHelper(f"narr__en_{n}_{len(enums)}", tuple((v, c_string(s)) for v, s in c.enum_values))
-                    enums.append(helper)
-                    exit_enum_fns[i] = helper.fn
+            exit_enum_fns = _enum_helpers(list(fn.return_captures), n, enums)
             # the exit's depth is its enter's: only the enter carries it
             meta = [("@t0", "NARR__T_U64", "narr__p = narr__put_u(narr__p, narr__t0);")]
             exit_site = _site("narr__sx", list(fn.return_captures), meta, f"{n} completed", "NARR_KIND_FN_EXIT", "0",
