@@ -5,6 +5,7 @@
 
 #include "internal.h"
 #include "narrate/capture.h"
+#include "narrate/redact.h"
 
 #define CAPTURE_TIDS_MAX 256
 
@@ -28,52 +29,119 @@ static int wants(narr_capture_t *c, uint32_t tid)
     return 0;
 }
 
+static void put_raw(const char *piece, size_t n, void *ctx)
+{
+    narr__buf_put(ctx, piece, n);
+}
+
+/* s redacted like the console does, NUL-terminated, appended to b; returns its offset. */
+static size_t put_redacted(narr__buf_t *b, const char *s, size_t n)
+{
+    size_t at = b->len;
+    narr_redact(s, n, NARR_REDACT_DEFAULT, put_raw, b);
+    narr__buf_putc(b, '\0');
+    return at;
+}
+
 /* One allocation per event: the struct, then its strings. */
 static narr_captured_t *copy_event(const narr_event_t *ev)
 {
-    narr__buf_t kv = {0};
-    size_t i, la, lc, lt, lr, lk, lf, total;
+    narr__buf_t t = {0}, kv = {0};
+    size_t o_actor, o_action, o_target, o_corr, o_msg, o_cute = 0, o_story = 0, o_file, o_kv, o_fields, i;
     narr_captured_t *it;
-    char *p;
     for (i = 0; i < ev->nkv; i++) {
         if (ev->kv[i].meta) continue; /* as on the console */
         if (kv.len) narr__buf_putc(&kv, ' ');
         narr__buf_printf(&kv, "%s=\"", ev->kv[i].key);
-        narr__buf_put(&kv, ev->kv[i].value, ev->kv[i].value_len);
+        if (narr__secret_key(ev->kv[i].key, strlen(ev->kv[i].key))) narr__buf_put(&kv, NARR_REDACTED, sizeof NARR_REDACTED - 1);
+        else narr_redact(ev->kv[i].value, ev->kv[i].value_len, NARR_REDACT_DEFAULT, put_raw, &kv);
         narr__buf_putc(&kv, '"');
     }
-    la = strlen(ev->actor) + 1;
-    lc = strlen(ev->action) + 1;
-    lt = (ev->target ? strlen(ev->target) : 0) + 1;
-    lr = (ev->correlation_id ? strlen(ev->correlation_id) : 0) + 1;
-    lk = kv.len + 1;
-    lf = (ev->site ? strlen(ev->site->file) : 0) + 1;
-    total = sizeof *it + la + lc + lt + lr + lk + lf + ev->message_len + 1;
-    it = malloc(total);
-    if (it == NULL || kv.oom) {
-        free(it);
-        narr__buf_free(&kv);
-        return NULL;
+    narr__buf_putc(&t, '\0');
+    o_actor = put_redacted(&t, ev->actor, strlen(ev->actor));
+    o_action = put_redacted(&t, ev->action, strlen(ev->action));
+    o_target = put_redacted(&t, ev->target ? ev->target : "", ev->target ? strlen(ev->target) : 0);
+    o_corr = put_redacted(&t, ev->correlation_id ? ev->correlation_id : "",
+                          ev->correlation_id ? strlen(ev->correlation_id) : 0);
+    o_msg = put_redacted(&t, ev->message, ev->message_len);
+    if (ev->cute) o_cute = put_redacted(&t, ev->cute, ev->cute_len);
+    if (ev->story) o_story = put_redacted(&t, ev->story, ev->story_len);
+    o_file = t.len;
+    narr__buf_put(&t, ev->site ? ev->site->file : "", ev->site ? strlen(ev->site->file) : 0);
+    narr__buf_putc(&t, '\0');
+    o_kv = t.len;
+    narr__buf_put(&t, kv.p ? kv.p : "", kv.len);
+    narr__buf_putc(&t, '\0');
+    o_fields = t.len;
+    if (ev->target) put_redacted(&t, "target", 6), put_redacted(&t, ev->target, strlen(ev->target));
+    if (ev->correlation_id)
+        put_redacted(&t, "correlation_id", 14), put_redacted(&t, ev->correlation_id, strlen(ev->correlation_id));
+    for (i = 0; i < ev->nkv; i++) {
+        put_redacted(&t, ev->kv[i].key, strlen(ev->kv[i].key));
+        if (narr__secret_key(ev->kv[i].key, strlen(ev->kv[i].key))) put_redacted(&t, NARR_REDACTED, sizeof NARR_REDACTED - 1);
+        else put_redacted(&t, ev->kv[i].value, ev->kv[i].value_len);
     }
-    memset(it, 0, sizeof *it);
-    p = (char *)(it + 1);
-#define CAPTURE_COPY(field, src, n) do { memcpy(p, (src), (n) - 1); p[(n) - 1] = '\0'; it->field = p; p += (n); } while (0)
-    CAPTURE_COPY(actor, ev->actor, la);
-    CAPTURE_COPY(action, ev->action, lc);
-    CAPTURE_COPY(target, ev->target ? ev->target : "", lt);
-    CAPTURE_COPY(correlation_id, ev->correlation_id ? ev->correlation_id : "", lr);
-    CAPTURE_COPY(kv, kv.p ? kv.p : "", lk);
-    CAPTURE_COPY(file, ev->site ? ev->site->file : "", lf);
-    CAPTURE_COPY(message, ev->message, ev->message_len + 1);
-#undef CAPTURE_COPY
-    it->message_len = ev->message_len;
-    it->level = ev->level;
-    it->kind = ev->kind;
-    it->tid = ev->tid;
-    it->line = ev->site ? ev->site->line : 0;
-    it->dropped = ev->dropped;
+    narr__buf_putc(&t, '\0');
+    it = t.oom || kv.oom ? NULL : malloc(sizeof *it + t.len);
+    if (it != NULL) {
+        char *base = (char *)(it + 1);
+        memset(it, 0, sizeof *it);
+        memcpy(base, t.p, t.len);
+        it->actor = base + o_actor;
+        it->action = base + o_action;
+        it->target = base + o_target;
+        it->correlation_id = base + o_corr;
+        it->message = base + o_msg;
+        it->message_len = strlen(it->message) < ev->message_len ? ev->message_len : strlen(it->message);
+        it->cute = ev->cute ? base + o_cute : NULL;
+        it->story = ev->story ? base + o_story : NULL;
+        it->file = base + o_file;
+        it->kv = base + o_kv;
+        it->fields = base + o_fields;
+        it->level = ev->level;
+        it->kind = ev->kind;
+        it->tid = ev->tid;
+        it->line = ev->site ? ev->site->line : 0;
+        it->dropped = ev->dropped;
+    }
+    narr__buf_free(&t);
     narr__buf_free(&kv);
     return it;
+}
+
+const char *narr_captured_field(const narr_captured_t *e, const char *key)
+{
+    const char *p = e->fields;
+    while (*p != '\0') {
+        const char *v = p + strlen(p) + 1;
+        if (strcmp(p, key) == 0) return v;
+        p = v + strlen(v) + 1;
+    }
+    return NULL;
+}
+
+size_t narr_capture_count_field(narr_capture_t *c, const char *key, const char *value)
+{
+    size_t i, n = 0;
+    (void)narr_flush();
+    pthread_mutex_lock(&c->mu);
+    for (i = 0; i < c->n; i++) {
+        const char *v = narr_captured_field(c->items[i], key);
+        if (v != NULL && (value == NULL || strcmp(v, value) == 0)) n++;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return n;
+}
+
+int narr_capture_expect_field(narr_capture_t *c, const char *file, int line, const char *key, const char *value,
+                              size_t want)
+{
+    size_t got = narr_capture_count_field(c, key, value);
+    if (got == want) return 1;
+    fprintf(stderr, "%s:%d: expected %zu event(s) with %s=\"%s\", got %zu\n", file, line, want, key,
+            value ? value : "*", got);
+    narr_capture_dump(c, stderr);
+    return 0;
 }
 
 static void capture_write(const narr_event_t *ev, void *user)

@@ -5,47 +5,61 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "narrate/redact.h"
 
 static const char *const level_color[] = {
     "\x1b[2m", "\x1b[34m", "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[1;35m", ""};
 
-static void put_kv(narr__buf_t *b, const char *key, const char *val, size_t n)
+static size_t put_kv(narr__buf_t *b, const char *key, const char *val, size_t n, unsigned policy)
 {
+    size_t r;
     narr__buf_putc(b, ' ');
-    narr__buf_put(b, key, strlen(key));
+    r = narr__text_put(b, key, strlen(key), 0, policy);
     narr__buf_put(b, "=\"", 2);
-    narr__text_escape_console(b, val, n);
+    r += narr__value_put(b, key, val, n, 0, policy);
     narr__buf_putc(b, '"');
+    return r;
 }
 
-void narr__console_line(narr__buf_t *b, const narr_event_t *ev, int color)
+/* The text a mode shows, human when the event has none of that kind. */
+static void mode_text(const narr_event_t *ev, narr_mode_t mode, const char **s, size_t *n)
 {
-    size_t i;
-    const char *lvl = narr_level_name(ev->level);
+    *s = ev->message;
+    *n = ev->message_len;
+    if (mode == NARR_MODE_CUTE && ev->cute != NULL) *s = ev->cute, *n = ev->cute_len;
+    if (mode == NARR_MODE_STORY && ev->story != NULL) *s = ev->story, *n = ev->story_len;
+}
+
+size_t narr__console_line(narr__buf_t *b, const narr_event_t *ev, int color, narr_mode_t mode, unsigned policy)
+{
+    size_t i, r = 0, n;
+    const char *lvl = narr_level_name(ev->level), *text;
     if (color) narr__buf_put(b, level_color[ev->level], strlen(level_color[ev->level]));
     narr__buf_put(b, lvl, strlen(lvl));
     if (color) narr__buf_put(b, "\x1b[0m", 4);
     narr__buf_putc(b, ' ');
-    narr__text_escape_console(b, ev->actor, strlen(ev->actor));
+    r += narr__text_put(b, ev->actor, strlen(ev->actor), 0, policy);
     narr__buf_putc(b, ' ');
-    narr__text_escape_console(b, ev->action, strlen(ev->action));
-    if (ev->target) put_kv(b, "target", ev->target, strlen(ev->target));
-    if (ev->correlation_id) put_kv(b, "correlation_id", ev->correlation_id, strlen(ev->correlation_id));
+    r += narr__text_put(b, ev->action, strlen(ev->action), 0, policy);
+    if (ev->target) r += put_kv(b, "target", ev->target, strlen(ev->target), policy);
+    if (ev->correlation_id) r += put_kv(b, "correlation_id", ev->correlation_id, strlen(ev->correlation_id), policy);
     for (i = 0; i < ev->nkv; i++)
-        if (!ev->kv[i].meta) put_kv(b, ev->kv[i].key, ev->kv[i].value, ev->kv[i].value_len);
-    if (ev->error) put_kv(b, "error", "true", 4);
+        if (!ev->kv[i].meta) r += put_kv(b, ev->kv[i].key, ev->kv[i].value, ev->kv[i].value_len, policy);
+    if (ev->error) put_kv(b, "error", "true", 4, NARR_REDACT_NONE);
     if (ev->kind == NARR_KIND_DROP) {
         narr__buf_printf(b, " count=\"%llu\" thread=\"%u\"", (unsigned long long)ev->dropped, ev->tid);
     }
+    mode_text(ev, mode, &text, &n);
     narr__buf_put(b, " \"", 2);
-    narr__text_escape_console(b, ev->message, ev->message_len);
+    r += narr__text_put(b, text, n, 0, policy);
     narr__buf_put(b, "\"\n", 2);
+    return r;
 }
 
 size_t narr_format_console(const narr_event_t *ev, int color, char *out, size_t cap)
 {
     narr__buf_t b = {0};
-    narr__console_line(&b, ev, color);
+    narr__console_line(&b, ev, color, NARR_MODE_HUMAN, NARR_REDACT_DEFAULT);
     return narr__buf_copy_out(&b, out, cap);
 }
 
@@ -69,8 +83,9 @@ static void write_all(int fd, const char *p, size_t n)
 static void console_write(const narr_event_t *ev, void *user)
 {
     console_t *c = user;
+    narr_sink_options_t *o = narr_sink_current_options();
     c->line.len = 0;
-    narr__console_line(&c->line, ev, c->color);
+    o->redactions += narr__console_line(&c->line, ev, c->color, o->mode, o->redaction);
     write_all(c->fd, c->line.p, c->line.len);
 }
 

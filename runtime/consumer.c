@@ -84,9 +84,9 @@ static void consume_record(cursor_t *c)
             /* a thread's events never go back in time, whatever calibration did meanwhile */
             if (dec.ev.mono_ns < c->rf->last_mono) dec.ev.mono_ns = c->rf->last_mono;
             c->rf->last_mono = dec.ev.mono_ns;
-            if (dec.t0_raw != 0 && dec.ev.nkv < NARR__DECODE_MAX_KV) {
+            narr_kv_t *kv = dec.t0_raw != 0 ? narr__decoded_kv(&dec) : NULL;
+            if (kv != NULL) {
                 uint64_t t0 = narr__clock_to_mono(dec.t0_raw);
-                narr_kv_t *kv = &dec.kv[dec.ev.nkv++];
                 dec.ev.elapsed_ns = dec.ev.mono_ns > t0 ? dec.ev.mono_ns - t0 : 0;
                 dec.ev.has_elapsed = 1;
                 kv->key = "elapsed_ms";

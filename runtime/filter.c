@@ -19,6 +19,12 @@ static pthread_mutex_t filter_lock = PTHREAD_MUTEX_INITIALIZER;
 static directive_t dirs[NARR_CFG_FILTER_MAX];
 static size_t ndirs;
 static narr_level_t default_level = NARR_LEVEL_TRACE;
+static uint64_t generation; /* atomic */
+
+uint64_t narr__filter_generation(void)
+{
+    return __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
+}
 
 static const char *const level_names[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF"};
 
@@ -100,6 +106,7 @@ int narr__filter_parse(const char *spec)
     memcpy(dirs, parsed, n * sizeof parsed[0]);
     ndirs = n;
     default_level = def;
+    __atomic_fetch_add(&generation, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&filter_lock);
     return 0;
 }

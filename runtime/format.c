@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -247,15 +248,182 @@ static void replay(narr__buf_t *b, const char *f, const value_t *vals, int nvals
     }
 }
 
+narr_kv_t *narr__decoded_kv(narr__decoded_t *d)
+{
+    if (d->ev.nkv == d->kv_cap) {
+        size_t want = d->kv_cap ? d->kv_cap * 2 : 16;
+        narr_kv_t *fresh = realloc(d->kv, want * sizeof *fresh);
+        if (fresh == NULL) return NULL;
+        d->kv = fresh;
+        d->kv_cap = want;
+    }
+    d->ev.kv = d->kv;
+    return &d->kv[d->ev.nkv++];
+}
+
 static size_t add_kv(narr__decoded_t *d, const char *key, size_t start)
 {
-    narr_kv_t *kv = &d->kv[d->ev.nkv++];
+    narr_kv_t *kv = narr__decoded_kv(d);
+    if (kv == NULL) {
+        d->vals.oom = 1;
+        return d->vals.len;
+    }
     kv->key = key;
     kv->meta = 0;
     kv->value = (const char *)(uintptr_t)start; /* an offset until the buffer stops moving */
     kv->value_len = d->vals.len - start;
     narr__buf_putc(&d->vals, '\0');
     return d->vals.len;
+}
+
+/* Cuts b to at most `max` code points, marking the cut. */
+static void limit_chars(narr__buf_t *b, size_t max)
+{
+    size_t i = 0, chars = 0, keep = 0;
+    const size_t mark = sizeof NARR_CFG_TRUNC_MARK - 1;
+    while (i < b->len) {
+        if (chars == max - mark) keep = i;
+        chars++;
+        i++;
+        while (i < b->len && ((unsigned char)b->p[i] & 0xC0) == 0x80) i++;
+    }
+    if (chars <= max) return;
+    b->len = keep;
+    narr__buf_put(b, NARR_CFG_TRUNC_MARK, mark);
+}
+
+/* A string slot at p[*off]: bytes and length (not NUL-terminated), or -1 when damaged. */
+static int take_str(const unsigned char *p, size_t len, size_t *off, value_t *v)
+{
+    uint32_t h;
+    memset(v, 0, sizeof *v);
+    v->type = NARR__T_STR;
+    if (*off + 8 > len) return -1;
+    memcpy(&h, p + *off, 4);
+    *off += 8;
+    if (h & NARR__STR_NULL) {
+        v->snull = 1;
+        return 0;
+    }
+    v->slen = NARR__STR_LEN(h);
+    if (*off + v->slen > len) return -1;
+    v->s = (const char *)p + *off;
+    v->strunc = (h & NARR__STR_TRUNC) != 0;
+    *off += (v->slen + 7u) & ~(size_t)7u;
+    return 0;
+}
+
+static int decode_narration(const unsigned char *p, size_t len, narr__decoded_t *d)
+{
+    size_t off = 8, at, actor_at = 0, action_at = 0, target_at = 0, corr_at = 0, i;
+    uint64_t head, tag;
+    unsigned nitems, k;
+    if (len < 8) return NARR_EINVAL;
+    memcpy(&head, p, 8);
+    d->ev.level = (narr_level_t)(head & 0xff);
+    nitems = (unsigned)((head >> 8) & 0xffff);
+    for (k = 0; k < nitems; k++) {
+        unsigned id, enc, n;
+        value_t v;
+        if (off + 8 > len) return NARR_EINVAL;
+        memcpy(&tag, p + off, 8);
+        off += 8;
+        id = (unsigned)(tag & 0xff);
+        enc = (unsigned)((tag >> 8) & 0xff);
+        n = (unsigned)((tag >> 16) & 0xffff);
+        if (enc == 's') {
+            if (take_str(p, len, &off, &v) != 0 || id >= narr__nfields) return NARR_EINVAL;
+            at = d->vals.len;
+            put_value(&d->vals, &v);
+            if (id == 0) actor_at = at;
+            else if (id == 1) action_at = at;
+            else if (id == 2) target_at = at;
+            else if (id == 6) corr_at = at;
+            if (id <= 2 || id == 6) narr__buf_putc(&d->vals, '\0');
+            else add_kv(d, narr__fields[id].key, at);
+        } else if (enc == 'n') {
+            if (off + 8 > len || id >= narr__nfields) return NARR_EINVAL;
+            memset(&v, 0, sizeof v);
+            v.type = NARR__T_I64;
+            memcpy(&v.v, p + off, 8);
+            off += 8;
+            at = d->vals.len;
+            put_value(&d->vals, &v);
+            add_kv(d, narr__fields[id].key, at);
+        } else if (enc == 't') {
+            value_t fmt, args[MAX_VALUES];
+            narr__buf_t *out = id == 3 ? &d->msg : id == 4 ? &d->cute : &d->story;
+            unsigned j;
+            char fmtz[1025];
+            if (take_str(p, len, &off, &fmt) != 0 || n > MAX_VALUES) return NARR_EINVAL;
+            for (j = 0; j < n; j++) {
+                uint64_t type;
+                if (off + 8 > len) return NARR_EINVAL;
+                memcpy(&type, p + off, 8);
+                off += 8;
+                if (type == NARR__T_STR) {
+                    if (take_str(p, len, &off, &args[j]) != 0) return NARR_EINVAL;
+                } else {
+                    if (off + 8 > len) return NARR_EINVAL;
+                    memset(&args[j], 0, sizeof args[j]);
+                    args[j].type = (unsigned char)type;
+                    memcpy(&args[j].v, p + off, 8);
+                    off += 8;
+                }
+            }
+            memcpy(fmtz, fmt.s ? fmt.s : "", fmt.slen);
+            fmtz[fmt.slen] = '\0';
+            out->len = 0;
+            replay(out, fmtz, args, (int)n);
+            limit_chars(out, id == 3 ? 100 : id == 4 ? 150 : 200);
+        } else if (enc == 'x') {
+            value_t key;
+            size_t kat;
+            if (take_str(p, len, &off, &key) != 0 || take_str(p, len, &off, &v) != 0) return NARR_EINVAL;
+            kat = d->vals.len;
+            put_value(&d->vals, &key);
+            narr__buf_putc(&d->vals, '\0');
+            at = d->vals.len;
+            put_value(&d->vals, &v);
+            add_kv(d, NULL, at);
+            d->kv[d->ev.nkv - 1].key = (const char *)(uintptr_t)kat; /* an offset, like the value */
+            d->kv[d->ev.nkv - 1].meta = 2;                          /* marks "key is an offset" */
+        } else if (enc == 'r') {
+            static const char digits[] = "0123456789abcdef";
+            if (off + 24 > len) return NARR_EINVAL;
+            for (i = 0; i < 2; i++) {
+                size_t nb = i == 0 ? 16 : 8, b;
+                const unsigned char *src = p + off + (i == 0 ? 0 : 16);
+                at = d->vals.len;
+                for (b = 0; b < nb; b++) {
+                    narr__buf_putc(&d->vals, digits[src[b] >> 4]);
+                    narr__buf_putc(&d->vals, digits[src[b] & 15]);
+                }
+                add_kv(d, i == 0 ? "trace_id" : "span_id", at);
+                d->kv[d->ev.nkv - 1].meta = 1;
+            }
+            off += 24;
+        } else {
+            return NARR_EINVAL;
+        }
+    }
+    if (d->msg.oom || d->vals.oom || d->cute.oom || d->story.oom) return NARR_ENOMEM;
+    d->ev.message = d->msg.p && d->msg.len ? d->msg.p : "";
+    d->ev.message_len = d->msg.len;
+    if (d->cute.len) d->ev.cute = d->cute.p, d->ev.cute_len = d->cute.len;
+    if (d->story.len) d->ev.story = d->story.p, d->ev.story_len = d->story.len;
+    d->ev.actor = actor_at ? d->vals.p + actor_at : "app";
+    d->ev.action = action_at ? d->vals.p + action_at : "narrate";
+    if (target_at) d->ev.target = d->vals.p + target_at;
+    if (corr_at) d->ev.correlation_id = d->vals.p + corr_at;
+    for (i = 0; i < d->ev.nkv; i++) {
+        d->kv[i].value = d->vals.p + (size_t)(uintptr_t)d->kv[i].value;
+        if (d->kv[i].meta == 2) {
+            d->kv[i].key = d->vals.p + (size_t)(uintptr_t)d->kv[i].key;
+            d->kv[i].meta = 0;
+        }
+    }
+    return 0;
 }
 
 int narr__decode(const narr_site_t *site, const unsigned char *payload, size_t len, narr__decoded_t *d)
@@ -266,6 +434,8 @@ int narr__decode(const narr_site_t *site, const unsigned char *payload, size_t l
 
     d->msg.len = 0;
     d->vals.len = 0;
+    d->cute.len = 0;
+    d->story.len = 0;
     memset(&d->ev, 0, sizeof d->ev);
     d->t0_raw = 0;
     d->ev.kv = d->kv;
@@ -274,13 +444,17 @@ int narr__decode(const narr_site_t *site, const unsigned char *payload, size_t l
     d->ev.kind = (narr_kind_t)site->kind;
     d->ev.actor = site->actor;
     d->ev.action = site->action;
+    if (site->kind == NARR_KIND_NARRATE) {
+        narr__buf_putc(&d->vals, '\0'); /* offset 0 means "none" */
+        return decode_narration(payload, len, d);
+    }
     if (n < 0 || n < npre) return NARR_EINVAL;
 
     narr__buf_putc(&d->vals, '\0'); /* offset 0 means "none" */
     if (site->keys != NULL) {
         /* generated sites: every prefix value has a name; "@..." names are metadata */
         int j;
-        for (j = 0; j < npre && d->ev.nkv < NARR__DECODE_MAX_KV; j++) {
+        for (j = 0; j < npre; j++) {
             const char *k = site->keys[j];
             size_t at = d->vals.len;
             if (strcmp(k, "@depth") == 0) {

@@ -69,6 +69,12 @@ int narr_init(const narr_config_t *cfg)
         narr__clock_init();
         clock_done = 1;
     }
+    if ((env = getenv("NARRATE_MODE")) != NULL && env[0] != '\0') {
+        if (strcmp(env, "human") == 0) narr__sinks_default_mode(NARR_MODE_HUMAN);
+        else if (strcmp(env, "cute") == 0) narr__sinks_default_mode(NARR_MODE_CUTE);
+        else if (strcmp(env, "story") == 0) narr__sinks_default_mode(NARR_MODE_STORY);
+        else fprintf(stderr, "narrate: NARRATE_MODE: '%s' is not human, cute or story; using human\n", env);
+    }
     if (c.outputs == NULL) c.outputs = getenv("NARRATE_OUTPUT");
     if (c.outputs == NULL || c.outputs[0] == '\0') c.outputs = "console";
     (void)narr__outputs_open(c.outputs); /* each unusable output was reported */

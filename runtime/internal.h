@@ -42,6 +42,7 @@ uint64_t narr__site_count(void);
 
 /* ---- filter.c ---- */
 int narr__filter_parse(const char *spec);
+uint64_t narr__filter_generation(void); /* changes whenever the filter does */
 narr_level_t narr__filter_for(const char *actor, const char *func);
 
 /* ---- buf: a growable byte buffer for the consumer (never on the hot path) ---- */
@@ -58,17 +59,20 @@ void narr__buf_free(narr__buf_t *b);
 size_t narr__buf_copy_out(narr__buf_t *b, char *out, size_t cap);
 
 /* ---- format.c: payload to event ---- */
-#define NARR__DECODE_MAX_KV 40
 typedef struct narr__decoded {
     narr_event_t ev;
-    narr_kv_t kv[NARR__DECODE_MAX_KV];
+    narr_kv_t *kv; /* grows: narration has no cap on fields */
+    size_t kv_cap;
     narr__buf_t msg;
+    narr__buf_t cute, story;
     narr__buf_t vals; /* backing store for kv values, target, correlation id */
     uint64_t t0_raw;  /* FN_EXIT: the enter's raw stamp, 0 when unknown */
     char elapsed[32]; /* FN_EXIT: elapsed_ms text, filled by the consumer */
 } narr__decoded_t;
 /* Fills d->ev from a record's payload; returns 0 or NARR_EINVAL when the record is damaged. */
 int narr__decode(const narr_site_t *site, const unsigned char *payload, size_t len, narr__decoded_t *d);
+/* Room for one more key/value in d (NULL when out of memory). */
+narr_kv_t *narr__decoded_kv(narr__decoded_t *d);
 
 /* ---- sink.c ---- */
 void narr__sinks_dispatch(const narr_event_t *ev);
@@ -87,15 +91,37 @@ int narr__ensure_init(void);
 extern int narr__shut_down; /* atomic: 1 after narr_shutdown */
 const char *narr__program_name(void);
 
+/* ---- sink.c ---- */
+void narr__sinks_default_mode(narr_mode_t mode);
+
 /* ---- text.c ---- */
+/* Append s[0..n) (s[n] must be NUL) redacted by policy and escaped for the console (json 0) or
+ * a JSON string body (json 1); returns the number of secrets removed. */
+size_t narr__text_put(narr__buf_t *b, const char *s, size_t n, int json, unsigned policy);
+/* A field's value: all of it is a secret when its key is one (policy NARR_REDACT_KV). */
+size_t narr__value_put(narr__buf_t *b, const char *key, const char *s, size_t n, int json, unsigned policy);
+/* 1 when a key name is a secret word (whole words of snake_case, kebab-case, camelCase). */
+int narr__secret_key(const char *key, size_t n);
 /* Append s, neutralising control characters and escape sequences (console). */
 void narr__text_escape_console(narr__buf_t *b, const char *s, size_t n);
 /* Append s as a JSON string body: escapes, invalid UTF-8 replaced by U+FFFD. */
 void narr__text_escape_json(narr__buf_t *b, const char *s, size_t n);
 
 
+/* ---- narration.c / context.c ---- */
+typedef struct narr_field_desc {
+    const char *key;
+    size_t offset;
+    char enc; /* 's' string, 'n' number, 't' text */
+} narr_field_desc_t;
+extern const narr_field_desc_t narr__fields[];
+extern const size_t narr__nfields;
+struct narr_context;
+const struct narr_context *narr__context_top(void);
+
 /* ---- console.c / jsonl.c: one line of text for an event ---- */
-void narr__console_line(narr__buf_t *b, const narr_event_t *ev, int color);
-void narr__json_line(narr__buf_t *b, const narr_event_t *ev);
+/* Both return the number of secrets redacted. */
+size_t narr__console_line(narr__buf_t *b, const narr_event_t *ev, int color, narr_mode_t mode, unsigned policy);
+size_t narr__json_line(narr__buf_t *b, const narr_event_t *ev, unsigned policy);
 
 #endif /* NARR_RUNTIME_INTERNAL_H */

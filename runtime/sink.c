@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "narrate/redact.h"
 
 typedef struct sink {
     narr_sink_fn fn;
@@ -12,22 +13,42 @@ typedef struct sink {
     void *user;
     narr_level_t min_level;
     int id;
+    narr_sink_options_t *opts; /* stable while the sink lives (sinks[] entries move) */
 } sink_t;
 
 static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
 static sink_t sinks[NARR_CFG_SINKS_MAX];
 static size_t nsinks;
 static int next_id = 1;
+static narr_sink_options_t *current; /* consumer only: the options of the sink being called */
+static narr_mode_t default_mode;
+
+narr_sink_options_t *narr_sink_current_options(void)
+{
+    return current;
+}
+
+void narr__sinks_default_mode(narr_mode_t mode)
+{
+    default_mode = mode;
+}
 
 int narr_sink_add(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_t min_level)
 {
     int id;
+    narr_sink_options_t *opts;
     if (fn == NULL || (unsigned)min_level > NARR_LEVEL_OFF) return NARR_EINVAL;
+    opts = calloc(1, sizeof *opts);
+    if (opts == NULL) return NARR_ENOMEM;
+    opts->mode = default_mode;
+    opts->redaction = NARR_REDACT_DEFAULT;
     pthread_mutex_lock(&sink_lock);
     if (nsinks == NARR_CFG_SINKS_MAX) {
         pthread_mutex_unlock(&sink_lock);
+        free(opts);
         return NARR_ENOSPC;
     }
+    sinks[nsinks].opts = opts;
     id = next_id++;
     sinks[nsinks].fn = fn;
     sinks[nsinks].ctl = ctl;
@@ -59,7 +80,49 @@ int narr_sink_remove(int sink_id)
     pthread_mutex_unlock(&sink_lock);
     if (!found) return NARR_EINVAL;
     if (gone.ctl) gone.ctl(gone.user, NARR_SINK_CLOSE);
+    free(gone.opts);
     return 0;
+}
+
+static narr_sink_options_t *find_opts(int sink_id)
+{
+    size_t i;
+    for (i = 0; i < nsinks; i++)
+        if (sinks[i].id == sink_id) return sinks[i].opts;
+    return NULL;
+}
+
+int narr_sink_set_mode(int sink_id, narr_mode_t mode)
+{
+    narr_sink_options_t *o;
+    if ((unsigned)mode > NARR_MODE_STORY) return NARR_EINVAL;
+    pthread_mutex_lock(&sink_lock);
+    o = find_opts(sink_id);
+    if (o != NULL) o->mode = mode;
+    pthread_mutex_unlock(&sink_lock);
+    return o ? 0 : NARR_EINVAL;
+}
+
+int narr_sink_set_redaction(int sink_id, unsigned policy)
+{
+    narr_sink_options_t *o;
+    pthread_mutex_lock(&sink_lock);
+    o = find_opts(sink_id);
+    if (o != NULL) o->redaction = policy;
+    pthread_mutex_unlock(&sink_lock);
+    return o ? 0 : NARR_EINVAL;
+}
+
+uint64_t narr_sink_redactions(int sink_id)
+{
+    narr_sink_options_t *o;
+    uint64_t n = 0;
+    (void)narr_flush();
+    pthread_mutex_lock(&sink_lock);
+    o = find_opts(sink_id);
+    if (o != NULL) n = o->redactions;
+    pthread_mutex_unlock(&sink_lock);
+    return n;
 }
 
 void narr__sinks_dispatch(const narr_event_t *ev)
@@ -68,8 +131,12 @@ void narr__sinks_dispatch(const narr_event_t *ev)
     pthread_mutex_lock(&sink_lock);
     for (i = 0; i < nsinks; i++) {
         /* drop reports reach every sink, whatever its level */
-        if (ev->kind == NARR_KIND_DROP || ev->level >= sinks[i].min_level) sinks[i].fn(ev, sinks[i].user);
+        if (ev->kind == NARR_KIND_DROP || ev->level >= sinks[i].min_level) {
+            current = sinks[i].opts;
+            sinks[i].fn(ev, sinks[i].user);
+        }
     }
+    current = NULL;
     pthread_mutex_unlock(&sink_lock);
 }
 
@@ -82,8 +149,10 @@ void narr__sinks_close_all(void)
     memcpy(copy, sinks, n * sizeof sinks[0]);
     nsinks = 0;
     pthread_mutex_unlock(&sink_lock);
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         if (copy[i].ctl) copy[i].ctl(copy[i].user, NARR_SINK_CLOSE);
+        free(copy[i].opts);
+    }
 }
 
 void narr__sinks_flush_all(void)

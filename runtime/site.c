@@ -17,6 +17,7 @@ static const char *filter_func(const narr_site_t *s)
 static int32_t decide(const narr_site_t *s, int32_t id)
 {
     if (sites_muted) return -id;
+    if (s->kind == NARR_KIND_NARRATE) return id; /* its actor is known per call: narr__narrate filters */
     return (narr_level_t)s->level >= narr__filter_for(s->actor, filter_func(s)) ? id : -id;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "narrate/redact.h"
 
 static int grow(narr__buf_t *b, size_t extra)
 {
@@ -123,6 +124,36 @@ void narr__text_escape_console(narr__buf_t *b, const char *s, size_t n)
 void narr__text_escape_json(narr__buf_t *b, const char *s, size_t n)
 {
     escape(b, s, n, 1);
+}
+
+typedef struct esc_ctx {
+    narr__buf_t *b;
+    int json;
+} esc_ctx_t;
+
+static void emit_escaped(const char *piece, size_t n, void *ctx)
+{
+    esc_ctx_t *c = ctx;
+    escape(c->b, piece, n, c->json);
+}
+
+size_t narr__text_put(narr__buf_t *b, const char *s, size_t n, int json, unsigned policy)
+{
+    esc_ctx_t c = {b, json};
+    if (policy == NARR_REDACT_NONE) {
+        escape(b, s, n, json);
+        return 0;
+    }
+    return narr_redact(s, n, policy, emit_escaped, &c);
+}
+
+size_t narr__value_put(narr__buf_t *b, const char *key, const char *s, size_t n, int json, unsigned policy)
+{
+    if ((policy & NARR_REDACT_KV) && n > 0 && narr__secret_key(key, strlen(key))) {
+        narr__buf_put(b, NARR_REDACTED, sizeof NARR_REDACTED - 1);
+        return 1;
+    }
+    return narr__text_put(b, s, n, json, policy);
 }
 
 size_t narr__buf_copy_out(narr__buf_t *b, char *out, size_t cap)

@@ -28,7 +28,14 @@ typedef struct narr_captured {
     const char *file;
     unsigned line;
     uint64_t dropped;
+    const char *cute;           /* NULL when the event has none */
+    const char *story;
+    const char *fields;         /* every key/value, as "key\0value\0...\0" (narr_captured_field) */
 } narr_captured_t;
+
+/* A captured event's field by key (target, job_id, tokens_in, an extra, ...), or NULL. Values
+ * are redacted as the console redacts them. */
+NARR_API const char *narr_captured_field(const narr_captured_t *e, const char *key);
 
 /* Which events a capture sees. */
 #define NARR_CAPTURE_THIS_THREAD 0u /* events recorded by the thread that began the capture */
@@ -60,6 +67,12 @@ NARR_API int narr_capture_expect_order(narr_capture_t *c, const char *file, int 
     narr_capture_expect((c), __FILE__, __LINE__, (actor), (action), (sub), (n))
 #define NARR_CAPTURE_EXPECT_NONE(c, actor, action, sub) \
     narr_capture_expect((c), __FILE__, __LINE__, (actor), (action), (sub), 0)
+/* Events whose field `key` equals `value` (NULL value: events that have the field at all). */
+NARR_API size_t narr_capture_count_field(narr_capture_t *c, const char *key, const char *value);
+NARR_API int narr_capture_expect_field(narr_capture_t *c, const char *file, int line, const char *key,
+                                       const char *value, size_t want_count);
+#define NARR_CAPTURE_EXPECT_FIELD(c, key, value, n) \
+    narr_capture_expect_field((c), __FILE__, __LINE__, (key), (value), (n))
 
 NARR__EXTERN_C_END
 

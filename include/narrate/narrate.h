@@ -203,6 +203,12 @@
                 NARR__REC(NARR_LEVEL_ERROR, NARR_KIND_LOG, actor, action, 1, target, __VA_ARGS__))
 #define NARR_FATAL(actor, action, target, ...)                                                         \
     NARR__AT_FATAL(NARR__DEAD(actor, action, (0, target), __VA_ARGS__),                                \
-                NARR__REC(NARR_LEVEL_FATAL, NARR_KIND_LOG, actor, action, 1, target, __VA_ARGS__))
+                do { NARR__REC(NARR_LEVEL_FATAL, NARR_KIND_LOG, actor, action, 1, target, __VA_ARGS__);   \
+                     narr__fatal(); } while (0))
+
+/* The full structured path (C only: it is built on compound literals). */
+#ifndef __cplusplus
+#include "narration.h"
+#endif
 
 #endif /* NARR_NARRATE_H */

@@ -56,13 +56,27 @@ typedef void (*narr_sink_ctl_fn)(void *user, narr_sink_op_t op);
 NARR_API int narr_sink_add(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_t min_level);
 NARR_API int narr_sink_remove(int sink_id);
 
+/* Per sink: the console's text (human, cute or story; human when the event has no such text;
+ * default from NARRATE_MODE) and which secrets are redacted (NARR_REDACT_*, narrate/redact.h;
+ * default NARR_REDACT_DEFAULT). narr_sink_redactions counts the secrets a sink removed. */
+NARR_API int narr_sink_set_mode(int sink_id, narr_mode_t mode);
+NARR_API int narr_sink_set_redaction(int sink_id, unsigned policy);
+NARR_API uint64_t narr_sink_redactions(int sink_id);
+/* For custom sinks, during their call: their mode and policy; count what you redact. */
+typedef struct narr_sink_options {
+    narr_mode_t mode;
+    unsigned redaction;
+    uint64_t redactions;
+} narr_sink_options_t;
+NARR_API narr_sink_options_t *narr_sink_current_options(void);
+
 /* Built-in sinks. */
 typedef enum narr_color { NARR_COLOR_AUTO = 0, NARR_COLOR_NEVER = 1, NARR_COLOR_ALWAYS = 2 } narr_color_t;
 NARR_API int narr_sink_console_add(int fd, narr_color_t color, narr_level_t min_level);
 NARR_API int narr_sink_jsonl_add(const char *path, narr_level_t min_level);
 
-/* Formatting helpers the built-in sinks use, public for custom sinks.
- * Both return bytes written (excluding NUL) or the size needed when out is too small. */
+/* Formatting helpers the built-in sinks use, public for custom sinks (human mode, default
+ * redaction). Both return bytes written (excluding NUL) or the size needed when out is too small. */
 NARR_API size_t narr_format_console(const narr_event_t *ev, int color, char *out, size_t cap);
 NARR_API size_t narr_format_json(const narr_event_t *ev, char *out, size_t cap);
 
@@ -72,6 +86,12 @@ typedef struct narr_stats {
     uint64_t threads;  /* rings ever attached */
 } narr_stats_t;
 NARR_API void narr_stats_get(narr_stats_t *out);
+
+/* FATAL events (NARR_FATAL, NARR_NARRATE at FATAL) flush every sink and then call this hook
+ * (default: none, the program goes on; pass abort for the classic behaviour). */
+typedef void (*narr_fatal_hook_fn)(void);
+NARR_API void narr_set_fatal_hook(narr_fatal_hook_fn hook);
+NARR_API void narr__fatal(void);
 
 /* The kernel thread id events carry (narr_event_t.tid) for the calling thread. */
 NARR_API uint32_t narr_thread_id(void);

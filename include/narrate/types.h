@@ -17,7 +17,8 @@ typedef enum narr_level {
     NARR_LEVEL_WARN = 3,
     NARR_LEVEL_ERROR = 4,
     NARR_LEVEL_FATAL = 5,
-    NARR_LEVEL_OFF = 6
+    NARR_LEVEL_OFF = 6,
+    NARR_LEVEL_MUTE = 7 /* NARR_NARRATE only: dropped before any sink */
 } narr_level_t;
 
 /* What produced an event; decides which prefix values it carries. */
@@ -31,8 +32,12 @@ typedef enum narr_kind {
     NARR_KIND_LOG = 6,   /* NARR_DEBUG..NARR_FATAL: target */
     NARR_KIND_DROP = 7,     /* synthesised by the consumer: events lost to a full buffer */
     NARR_KIND_FN_ENTER = 8, /* generated (NARR_TRACE_FN): parameters as named values */
-    NARR_KIND_FN_EXIT = 9   /* generated: result, elapsed time */
+    NARR_KIND_FN_EXIT = 9,  /* generated: result, elapsed time */
+    NARR_KIND_NARRATE = 10  /* NARR_NARRATE: the structured full path */
 } narr_kind_t;
+
+/* How a console renders the text of an event (JSON keeps all three). */
+typedef enum narr_mode { NARR_MODE_HUMAN = 0, NARR_MODE_CUTE = 1, NARR_MODE_STORY = 2 } narr_mode_t;
 
 /* Site flags. */
 #define NARR_SITE_ERROR 1u /* an exit whose result matched the function's error rule */
@@ -86,6 +91,10 @@ typedef struct narr_event {
     uint64_t elapsed_ns;     /* FN_EXIT: since the matching enter; valid when has_elapsed */
     int has_elapsed;
     int error;               /* FN_EXIT: the result matched the error rule */
+    const char *cute;        /* NARRATE: the cute and story texts, NULL when absent */
+    size_t cute_len;
+    const char *story;
+    size_t story_len;
 } narr_event_t;
 
 NARR_API const char *narr_level_name(narr_level_t level);

@@ -1,0 +1,47 @@
+/* narrate/context.h - correlation: ids, W3C traceparent, and a per-thread context stack that is
+ * handed to other threads explicitly (capture it, enter it in the worker). Nothing global: one
+ * request's context cannot leak into another's. */
+#ifndef NARR_CONTEXT_H
+#define NARR_CONTEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "detail/export.h"
+
+NARR__EXTERN_C_BEGIN
+
+typedef struct narr_context {
+    uint8_t trace_id[16]; /* all zero: no trace */
+    uint8_t span_id[8];
+    uint8_t flags;        /* W3C trace-flags: 0x01 sampled */
+    char correlation_id[64];
+} narr_context_t;
+
+#define NARR_UUID_LEN 36
+#define NARR_TRACEPARENT_LEN 55
+
+/* Ids: UUID v4 (random) and v7 (time-ordered), as 36 characters plus NUL. */
+NARR_API int narr_uuid_v4(char out[NARR_UUID_LEN + 1]);
+NARR_API int narr_uuid_v7(char out[NARR_UUID_LEN + 1]);
+/* 0 when s is a UUID (8-4-4-4-12 hex, RFC 4122 variant) of that version (0: any), else NARR_EINVAL. */
+NARR_API int narr_uuid_validate(const char *s, int version);
+
+/* A new root context: random trace and span ids (never all zero), sampled, and the given
+ * correlation id (a fresh UUID v7 when NULL). */
+NARR_API int narr_context_new(narr_context_t *out, const char *correlation_id);
+/* Same trace and correlation, a new span id. */
+NARR_API int narr_context_child(const narr_context_t *parent, narr_context_t *out);
+
+/* "00-<32 hex trace>-<16 hex span>-<2 hex flags>" */
+NARR_API int narr_traceparent_format(const narr_context_t *ctx, char out[NARR_TRACEPARENT_LEN + 1]);
+NARR_API int narr_traceparent_parse(const char *header, narr_context_t *out);
+
+/* The thread's stack: enter makes ctx current until the matching leave; current copies the top. */
+NARR_API int narr_context_enter(const narr_context_t *ctx);
+NARR_API int narr_context_leave(void);
+NARR_API int narr_context_current(narr_context_t *out); /* NARR_ESTATE when there is none */
+
+NARR__EXTERN_C_END
+
+#endif /* NARR_CONTEXT_H */

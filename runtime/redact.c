@@ -1,0 +1,252 @@
+/* runtime/redact.c - one-pass secret redaction. The scan jumps between bytes that can start a
+ * secret ('=' ':' for key=value and URLs, 'B' 'b' for Bearer, 'J' for JWTs (eyJ), '-' for PEM
+ * and UUIDs) with strpbrk, which glibc vectorises; clean text is emitted straight from the
+ * input, nothing is copied or allocated. Key names match as whole words ("monkey" is not a
+ * key), and values run to the next separator, so "password=p@ss!word" goes whole. */
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "internal.h"
+#include "narrate/redact.h"
+
+static const char *const secret_words[][2] = {
+    {"password", 0}, {"passwd", 0}, {"pwd", 0}, {"passphrase", 0}, {"token", 0}, {"secret", 0},
+    {"api", "key"}, {"apikey", 0}, {"private", "key"}, {"secret", "key"}, {"auth", 0},
+    {"authorization", 0}, {"credential", 0}, {"credentials", 0}, {"cookie", 0}, {"session", "key"},
+    {"access", "token"}, {"refresh", "token"},
+};
+
+static int is_word(unsigned char c)
+{
+    return isalnum(c) || c == '_' || c == '-';
+}
+
+/* Splits key[0..n) into lower-case words (snake_case, kebab-case, camelCase); 1 when one of
+ * them, or two in a row, is a secret word. */
+int narr__secret_key(const char *key, size_t n)
+{
+    char words[8][24];
+    size_t nw = 0, i = 0, w, k;
+    while (i < n && nw < 8) {
+        size_t len = 0;
+        while (i < n && (key[i] == '_' || key[i] == '-')) i++;
+        if (i >= n) break;
+        do {
+            if (len < sizeof words[0] - 1) words[nw][len++] = (char)tolower((unsigned char)key[i]);
+            i++;
+        } while (i < n && key[i] != '_' && key[i] != '-' &&
+                 !(isupper((unsigned char)key[i]) && islower((unsigned char)key[i - 1])));
+        words[nw++][len] = '\0';
+    }
+    for (w = 0; w < nw; w++) {
+        for (k = 0; k < sizeof secret_words / sizeof secret_words[0]; k++) {
+            if (strcmp(words[w], secret_words[k][0]) != 0) continue;
+            if (secret_words[k][1] == NULL) return 1;
+            if (w + 1 < nw && strcmp(words[w + 1], secret_words[k][1]) == 0) return 1;
+        }
+    }
+    return 0;
+}
+
+static int b64url(unsigned char c)
+{
+    return isalnum(c) || c == '-' || c == '_';
+}
+
+/* End of a JWT starting at s (three base64url parts), or s when there is none. */
+static const char *jwt_end(const char *s, const char *end)
+{
+    const char *p = s;
+    int part;
+    if (end - s < 10 || memcmp(s, "eyJ", 3) != 0) return s;
+    for (part = 0; part < 3; part++) {
+        const char *start = p;
+        while (p < end && b64url((unsigned char)*p)) p++;
+        if (p == start) return s;
+        if (part < 2) {
+            if (p >= end || *p != '.') return s;
+            p++;
+        }
+    }
+    return p;
+}
+
+static int hexn(const char *p, const char *end, int n)
+{
+    int i;
+    if (end - p < n) return 0;
+    for (i = 0; i < n; i++)
+        if (!isxdigit((unsigned char)p[i])) return 0;
+    return 1;
+}
+
+typedef struct scan {
+    const char *s, *end, *flushed;
+    unsigned policy;
+    size_t count;
+    narr_redact_emit_fn emit;
+    void *ctx;
+} scan_t;
+
+/* Emits the clean text up to `from`, the marker, and skips to `to`. */
+static void cut(scan_t *sc, const char *from, const char *to)
+{
+    if (from > sc->flushed) sc->emit(sc->flushed, (size_t)(from - sc->flushed), sc->ctx);
+    sc->emit(NARR_REDACTED, sizeof NARR_REDACTED - 1, sc->ctx);
+    sc->flushed = to;
+    sc->count++;
+}
+
+/* At '=' or ':' (p): key=value, key: value, or scheme://user:password@host. Returns where to go on. */
+static const char *at_separator(scan_t *sc, const char *p)
+{
+    const char *key = p, *v, *vend;
+    if ((sc->policy & NARR_REDACT_URL) && p[0] == ':' && p[1] == '/' && p[2] == '/') {
+        /* userinfo runs to '@' before any '/', '?', '#' or space */
+        const char *u = p + 3, *colon = NULL, *q;
+        for (q = u; q < sc->end && *q != '@' && *q != '/' && *q != '?' && *q != '#' && !isspace((unsigned char)*q); q++)
+            if (*q == ':' && colon == NULL) colon = q;
+        if (q < sc->end && *q == '@' && colon != NULL && colon + 1 < q) {
+            cut(sc, colon + 1, q);
+            return q + 1;
+        }
+        return p + 3;
+    }
+    if (!(sc->policy & NARR_REDACT_KV)) return p + 1;
+    {
+        const char *kend = p;
+        if (kend > sc->s && (kend[-1] == '"' || kend[-1] == '\'')) kend--; /* "password": "..." */
+        key = kend;
+        while (key > sc->s && is_word((unsigned char)key[-1])) key--;
+        if (key == kend || (key > sc->s && (key[-1] == '@' || key[-1] == '/'))) return p + 1;
+        if (!narr__secret_key(key, (size_t)(kend - key))) return p + 1;
+    }
+    v = p + 1;
+    if (*p == ':') while (v < sc->end && *v == ' ') v++;
+    if (v < sc->end && (*v == '"' || *v == '\'')) {
+        char quote = *v++;
+        vend = v;
+        while (vend < sc->end && *vend != quote) vend++;
+    } else {
+        vend = v;
+        /* an Authorization value is "Scheme credentials": keep going past the scheme */
+        if (strncasecmp(key, "auth", 4) == 0) {
+            while (vend < sc->end && *vend != '\n' && *vend != '"' && *vend != ',' && *vend != ';') vend++;
+        } else {
+            while (vend < sc->end && !isspace((unsigned char)*vend) && *vend != '&' && *vend != ',' &&
+                   *vend != ';' && *vend != '"' && *vend != '\'')
+                vend++;
+        }
+    }
+    if (vend > v) cut(sc, v, vend);
+    return vend > v ? vend : p + 1;
+}
+
+static const char *at_bearer(scan_t *sc, const char *p)
+{
+    const char *t, *e;
+    if ((p > sc->s && is_word((unsigned char)p[-1])) || sc->end - p < 8 || strncasecmp(p, "bearer", 6) != 0)
+        return p + 1;
+    t = p + 6;
+    if (*t != ' ' && *t != '\t') return p + 1;
+    while (t < sc->end && (*t == ' ' || *t == '\t')) t++;
+    e = t;
+    while (e < sc->end && (isalnum((unsigned char)*e) || strchr("-._~+/=", *e) != NULL)) e++;
+    if (e - t < 8) return p + 1; /* "bearer of bad news" is prose */
+    cut(sc, t, e);
+    return e;
+}
+
+static const char *at_dash(scan_t *sc, const char *p)
+{
+    if ((sc->policy & NARR_REDACT_PEM) && sc->end - p > 11 && memcmp(p, "-----BEGIN ", 11) == 0) {
+        const char *hdr_end = strstr(p + 11, "-----");
+        const char *endm = hdr_end ? strstr(hdr_end + 5, "-----END ") : NULL;
+        if (hdr_end != NULL && endm != NULL && endm < sc->end && memmem(p, (size_t)(hdr_end - p), "PRIVATE KEY", 11)) {
+            cut(sc, hdr_end + 5, endm);
+            return endm + 9;
+        }
+    }
+    if ((sc->policy & NARR_REDACT_UUID) && p - sc->s >= 8 && hexn(p - 8, sc->end, 8) && hexn(p + 1, sc->end, 4) &&
+        p[5] == '-' && hexn(p + 6, sc->end, 4) && p[10] == '-' && hexn(p + 11, sc->end, 4) && p[15] == '-' &&
+        hexn(p + 16, sc->end, 12) && (p - 8 == sc->s || !isxdigit((unsigned char)p[-9])) && p - 8 >= sc->flushed) {
+        cut(sc, p - 8, p + 28);
+        return p + 28;
+    }
+    return p + 1;
+}
+
+size_t narr_redact(const char *s, size_t n, unsigned policy, narr_redact_emit_fn emit, void *ctx)
+{
+    scan_t sc = {s, s + n, s, policy, 0, emit, ctx};
+    const char *p = s;
+    char set[8];
+    size_t k = 0;
+    if (policy & (NARR_REDACT_KV | NARR_REDACT_URL)) set[k++] = '=', set[k++] = ':';
+    if (policy & NARR_REDACT_BEARER) set[k++] = 'B', set[k++] = 'b';
+    if (policy & NARR_REDACT_JWT) set[k++] = 'J';
+    if (policy & (NARR_REDACT_PEM | NARR_REDACT_UUID)) set[k++] = '-';
+    set[k] = '\0';
+    while (k > 0 && p < sc.end) {
+        const char *hit = strpbrk(p, set); /* s[n] is NUL; an embedded NUL ends the scan early */
+        if (hit == NULL || hit >= sc.end) {
+            if (hit == NULL && p + strlen(p) < sc.end) { /* embedded NUL: go on after it */
+                p += strlen(p) + 1;
+                continue;
+            }
+            break;
+        }
+        switch (*hit) {
+        case '=':
+            p = at_separator(&sc, hit);
+            break;
+        case ':':
+            p = at_separator(&sc, hit);
+            break;
+        case 'B':
+        case 'b':
+            p = (policy & NARR_REDACT_BEARER) ? at_bearer(&sc, hit) : hit + 1;
+            break;
+        case 'J': {
+            const char *start = hit - 2, *e;
+            if (hit - s >= 2 && hit[-1] == 'y' && hit[-2] == 'e' && (start == s || !b64url((unsigned char)start[-1])) &&
+                start >= sc.flushed && (e = jwt_end(start, sc.end)) != start) {
+                cut(&sc, start, e);
+                p = e;
+            } else {
+                p = hit + 1;
+            }
+            break;
+        }
+        default:
+            p = at_dash(&sc, hit);
+        }
+    }
+    if (sc.end > sc.flushed) emit(sc.flushed, (size_t)(sc.end - sc.flushed), ctx);
+    return sc.count;
+}
+
+typedef struct fixed {
+    char *out;
+    size_t cap, len;
+} fixed_t;
+
+static void to_fixed(const char *piece, size_t n, void *ctx)
+{
+    fixed_t *f = ctx;
+    size_t room = f->cap > f->len + 1 ? f->cap - f->len - 1 : 0;
+    if (n > room) n = room;
+    memcpy(f->out + f->len, piece, n);
+    f->len += n;
+}
+
+size_t narr_redact_to(const char *s, unsigned policy, char *out, size_t cap)
+{
+    fixed_t f = {out, cap, 0};
+    size_t count;
+    if (cap == 0) return 0;
+    count = narr_redact(s, strlen(s), policy, to_fixed, &f);
+    out[f.len] = '\0';
+    return count;
+}
