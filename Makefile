@@ -27,6 +27,9 @@ demo: build
 	@echo
 	@echo "== only INFO and above, and select_worker at trace (NARRATE_LOG='info,select_worker=trace') =="
 	@NARRATE_LOG='info,select_worker=trace' $(BUILD)/examples/orchestrator/orchestrator 2>&1 | head -n 12
+	@echo
+	@echo "== the same story in cute mode (NARRATE_MODE=cute NARRATE_LOG=info) =="
+	@NARRATE_MODE=cute NARRATE_LOG=info $(BUILD)/examples/orchestrator/orchestrator 2>&1 | head -n 16
 
 test: test-plain test-asan test-tsan
 

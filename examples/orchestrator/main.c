@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <narrate/context.h>
 #include <narrate/narrate.h>
 
 #define ACTOR "orchestratord"
@@ -21,6 +22,7 @@ typedef struct job {
     char id[16];
     char correlation_id[40];
     int tokens;
+    narr_context_t ctx; /* the request's context, handed from admission to the dispatcher */
 } job_t;
 
 typedef struct worker {
@@ -109,8 +111,19 @@ static void *admission(void *arg)
         snprintf(job.id, sizeof job.id, "job-%d", 120 + i);
         snprintf(job.correlation_id, sizeof job.correlation_id, "req-%04x-%02d", 0xa11c, i);
         job.tokens = 64 * (i + 1);
+        narr_context_new(&job.ctx, job.correlation_id);
+        narr_context_enter(&job.ctx);
         NARR_TRACE_CORR(ACTOR, "accept", job.id, job.correlation_id, "Accepted %s (%d tokens)", job.id, job.tokens);
-        NARR_INFO(ACTOR, "admit", job.id, "Accepted request; queued at position %d", enqueue(&job));
+        {
+            int position = enqueue(&job);
+            NARR_NARRATE(NARR_LEVEL_INFO, .actor = ACTOR, .action = "admit", .target = job.id, .job_id = job.id,
+                         .queue_position = NARR_V(position), .tokens_in = NARR_V(job.tokens),
+                         .human = NARR_FMT("Accepted request; queued at position %d", position),
+                         .cute = NARR_FMT("%s snuggled into the queue at spot %d!", job.id, position),
+                         .story = NARR_FMT("\"Room for one more?\" asked %s. \"Spot %d is yours,\" said the queue.",
+                                           job.id, position));
+        }
+        narr_context_leave();
         sleep_ms(3);
     }
     pthread_mutex_lock(&q_lock);
@@ -131,11 +144,26 @@ static const char *dispatch_job(const char *job_id, const char *correlation_id, 
         return NULL;
     }
     NARR_TRACE_CORR(ACTOR, "dispatch", w->id, correlation_id, "Dispatching %s to %s", job_id, w->id);
+    NARR_NARRATE(NARR_LEVEL_INFO, .actor = ACTOR, .action = "dispatch", .target = job_id, .job_id = job_id,
+                 .worker_id = w->id, .pool_id = "default", .engine = "llamacpp", .device = "GPU0",
+                 .human = NARR_FMT("Dispatched %s to %s", job_id, w->id),
+                 .cute = NARR_FMT("Off you go, %s! %s will take good care of you.", job_id, w->id));
     sleep_ms(w->latency_ms / 4);
     pthread_mutex_lock(&w_lock);
     w->load--;
     pthread_mutex_unlock(&w_lock);
-    NARR_INFO(ACTOR, "complete", job_id, "Finished %s on %s: %d tokens", job_id, w->id, tokens);
+    if (tokens == 256) {
+        /* a worker that cannot reach its model store: the message holds a secret that must not print */
+        NARR_NARRATE(NARR_LEVEL_ERROR, .actor = ACTOR, .action = "fetch_model", .target = job_id, .job_id = job_id,
+                     .worker_id = w->id, .error_kind = "model_store_unreachable", .retry_after_ms = NARR_V(500),
+                     .human = NARR_FMT("Model store https://svc:%s@models.internal:8443 refused %s; retrying",
+                                       "s3cr3t-pass", job_id),
+                     .cute = NARR_FMT("Oh no, the model store said no to %s. We will try again soon!", job_id));
+    }
+    NARR_NARRATE(NARR_LEVEL_INFO, .actor = ACTOR, .action = "complete", .target = job_id, .job_id = job_id,
+                 .worker_id = w->id, .tokens_out = NARR_V(tokens), .duration_ms = NARR_V(w->latency_ms / 4),
+                 .human = NARR_FMT("Finished %s on %s: %d tokens", job_id, w->id, tokens),
+                 .cute = NARR_FMT("%s is all done, %d tokens later. Well done, %s!", job_id, tokens, w->id));
     return w->id;
 }
 
@@ -143,7 +171,11 @@ static void *dispatcher(void *arg)
 {
     const char *name = arg;
     job_t job;
-    while (dequeue(&job)) dispatch_job(job.id, job.correlation_id, job.tokens, name);
+    while (dequeue(&job)) {
+        narr_context_enter(&job.ctx); /* the request's context follows it to this thread */
+        dispatch_job(job.id, job.correlation_id, job.tokens, name);
+        narr_context_leave();
+    }
     return NULL;
 }
 
@@ -152,6 +184,9 @@ int main(void)
     pthread_t adm, disp[DISPATCHERS];
     static const char *names[DISPATCHERS] = {"d0", "d1"};
     int i;
+    narr_config_t cfg = {0};
+    cfg.program = "orchestratord@0.3.1";
+    narr_init(&cfg);
     NARR_INFO(ACTOR, "start", "pool-default", "Starting with %d workers and %d dispatchers", WORKERS, DISPATCHERS);
     pthread_create(&adm, NULL, admission, NULL);
     for (i = 0; i < DISPATCHERS; i++) pthread_create(&disp[i], NULL, dispatcher, (void *)names[i]);

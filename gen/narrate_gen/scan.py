@@ -337,16 +337,22 @@ class Scanner:
                 "NARR_ERROR": 3, "NARR_FATAL": 3, "TRACE_TINY": 3, "TRACE_CORR": 4, "TRACE_ENTER": 2,
                 "TRACE_EXIT": 2, "TRACE_LOOP": 4, "TRACE_STATE": 4}
     HUMAN_MAX = 100
+    TEXT_MAX = {"human": 100, "cute": 150, "story": 200}
 
     def _check_macros(self, tu: ci.TranslationUnit, text: str, shown: str) -> None:
         errors: list[GenError] = []
         for c in tu.cursor.get_children():
-            if c.kind != ci.CursorKind.MACRO_INSTANTIATION or c.spelling not in self._FMT_ARG:
+            if c.kind != ci.CursorKind.MACRO_INSTANTIATION:
+                continue
+            if c.spelling not in self._FMT_ARG and c.spelling not in ("NARR_NARRATE", "NARRATE"):
                 continue
             if not c.location.file or c.location.file.name != tu.spelling:
                 continue
             args = _macro_args(text, c.extent.start.offset + len(c.spelling))
             if args is None:
+                continue
+            if c.spelling in ("NARR_NARRATE", "NARRATE"):
+                errors += self._check_narrate(args[1:], shown, c.location.line, c.spelling)
                 continue
             idx = self._FMT_ARG[c.spelling]
             actor = _string_literal(args[0]) if args else None
@@ -359,6 +365,27 @@ class Scanner:
                                                                f"more than {self.HUMAN_MAX}"))
         if errors:
             raise GenErrors(errors)
+
+    def _check_narrate(self, fields: list[str], shown: str, line: int, macro: str) -> list[GenError]:
+        """.actor must be identifier-like; literal .human/.cute/.story formats within their limits."""
+        errors = []
+        for f in fields:
+            m = re.match(r"\.(\w+)\s*=\s*(.*)$", f, re.S)
+            if m is None:
+                continue
+            name, value = m.group(1), m.group(2).strip()
+            if name == "actor":
+                actor = _string_literal(value)
+                if actor is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", actor):
+                    errors.append(GenError(shown, line, f"{macro}: actor \"{actor}\" is not identifier-like "
+                                                        "(letters, digits, _ . -; not starting with a digit)"))
+            elif name in self.TEXT_MAX and value.startswith("NARR_FMT"):
+                inner = _macro_args(value, len("NARR_FMT"))
+                fmt = _string_literal(inner[0]) if inner else None
+                if fmt is not None and len(fmt) > self.TEXT_MAX[name]:
+                    errors.append(GenError(shown, line, f"{macro}: {name} text is {len(fmt)} characters, "
+                                                        f"more than {self.TEXT_MAX[name]}"))
+        return errors
 
 
 class _CannotTrace(Exception):

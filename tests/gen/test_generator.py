@@ -72,6 +72,8 @@ ERRORS = {
                     "errors/editorial.c:5: NARR_WARN: human text is 138 characters, more than 100"],
     "bad_option.c": ["errors/bad_option.c:2: function f: level 'loud' is not one of trace, debug, info"],
     "unknown_type.c": ["errors/unknown_type.c:2: unknown type name 'widget_t'"],
+    "narrate_texts.c": [f"errors/narrate_texts.c:4: NARR_NARRATE: cute text is 159 characters, more than 150",
+                        'errors/narrate_texts.c:8: NARR_NARRATE: actor "9lives" is not identifier-like'],
 }
 
 
