@@ -32,5 +32,11 @@ int compile_use_all(int n, const char *s, double d, enum compile_color col, stru
     NARR_TRACE_EXIT("compile", "compile_use_all", "ret=%d", n + 1);
     TRACE_ENTER("compile", "short", "x");
     TRACE_EXIT("compile", "short", "x");
+#ifndef __cplusplus /* the full path is C only: compound literals */
+    NARR_NARRATE(NARR_LEVEL_INFO, .actor = "compile", .action = "narrate", .target = s,
+                 .human = NARR_FMT("n=%d d=%.1f", n, d), .cute = NARR_FMT("plain"), .job_id = buf,
+                 .queue_position = NARR_V(n), .extra = NARR_EXTRA({"k", "v"}));
+    NARRATE(NARR_LEVEL_WARN, .actor = "compile", .action = "short", .human = NARR_FMT("%s", s));
+#endif
     return n + 1;
 }
