@@ -95,7 +95,7 @@ const char *narr__program_name(void);
 void narr__sinks_default_mode(narr_mode_t mode);
 
 /* ---- text.c ---- */
-/* Append s[0..n) (s[n] must be NUL) redacted by policy and escaped for the console (json 0) or
+/* Append s[0..n) redacted by policy and escaped for the console (json 0) or
  * a JSON string body (json 1); returns the number of secrets removed. */
 size_t narr__text_put(narr__buf_t *b, const char *s, size_t n, int json, unsigned policy);
 /* A field's value: all of it is a secret when its key is one (policy NARR_REDACT_KV). */

@@ -22,7 +22,7 @@ NARR__EXTERN_C_BEGIN
 /* Called with consecutive pieces of the redacted text (pointers into the input, or the marker). */
 typedef void (*narr_redact_emit_fn)(const char *piece, size_t len, void *ctx);
 
-/* Redacts s[0..n) (NUL-terminated at s[n]) into emit; returns how many secrets were removed. */
+/* Redacts s[0..n) into emit (reads nothing outside it); returns how many secrets were removed. */
 NARR_API size_t narr_redact(const char *s, size_t n, unsigned policy, narr_redact_emit_fn emit, void *ctx);
 
 /* Convenience: into out (NUL-terminated, cut at cap); returns the count of secrets removed. */
