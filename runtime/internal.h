@@ -38,7 +38,6 @@ uint64_t narr__mono_ns(void);
 narr_site_t *narr__site_get(uint32_t id);
 void narr__site_reresolve_all(void);
 void narr__site_mute_all(int muted);
-uint64_t narr__site_count(void);
 
 /* ---- filter.c ---- */
 int narr__filter_parse(const char *spec);
@@ -102,10 +101,6 @@ size_t narr__text_put(narr__buf_t *b, const char *s, size_t n, int json, unsigne
 size_t narr__value_put(narr__buf_t *b, const char *key, const char *s, size_t n, int json, unsigned policy);
 /* 1 when a key name is a secret word (whole words of snake_case, kebab-case, camelCase). */
 int narr__secret_key(const char *key, size_t n);
-/* Append s, neutralising control characters and escape sequences (console). */
-void narr__text_escape_console(narr__buf_t *b, const char *s, size_t n);
-/* Append s as a JSON string body: escapes, invalid UTF-8 replaced by U+FFFD. */
-void narr__text_escape_json(narr__buf_t *b, const char *s, size_t n);
 
 
 /* ---- narration.c / context.c ---- */

@@ -80,12 +80,3 @@ void narr__site_mute_all(int muted)
     reresolve_locked();
     pthread_mutex_unlock(&site_lock);
 }
-
-uint64_t narr__site_count(void)
-{
-    uint64_t n;
-    pthread_mutex_lock(&site_lock);
-    n = nsites;
-    pthread_mutex_unlock(&site_lock);
-    return n;
-}

@@ -116,16 +116,6 @@ static void escape(narr__buf_t *b, const char *str, size_t n, int json)
     }
 }
 
-void narr__text_escape_console(narr__buf_t *b, const char *s, size_t n)
-{
-    escape(b, s, n, 0);
-}
-
-void narr__text_escape_json(narr__buf_t *b, const char *s, size_t n)
-{
-    escape(b, s, n, 1);
-}
-
 typedef struct esc_ctx {
     narr__buf_t *b;
     int json;
