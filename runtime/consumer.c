@@ -84,18 +84,11 @@ static void consume_record(cursor_t *c)
             /* a thread's events never go back in time, whatever calibration did meanwhile */
             if (dec.ev.mono_ns < c->rf->last_mono) dec.ev.mono_ns = c->rf->last_mono;
             c->rf->last_mono = dec.ev.mono_ns;
-            narr_kv_t *kv = dec.t0_raw != 0 ? narr__decoded_kv(&dec) : NULL;
-            if (kv != NULL) {
-                uint64_t t0 = narr__clock_to_mono(dec.t0_raw);
-                dec.ev.elapsed_ns = dec.ev.mono_ns > t0 ? dec.ev.mono_ns - t0 : 0;
-                dec.ev.has_elapsed = 1;
-                kv->key = "elapsed_ms";
-                kv->value = dec.elapsed;
-                kv->value_len = (size_t)snprintf(dec.elapsed, sizeof dec.elapsed, "%.6g", (double)dec.ev.elapsed_ns / 1e6);
-                kv->meta = 0;
-            }
+            if (dec.t0_raw != 0) narr__decoded_elapsed(&dec, narr__clock_to_mono(dec.t0_raw));
             dec.ev.ts_ns = narr__clock_mono_to_real(dec.ev.mono_ns);
             dec.ev.tid = c->rf->tid;
+            dec.ev.raw = rec + NARR__REC_HDR;
+            dec.ev.raw_len = size - NARR__REC_HDR;
             narr__sinks_dispatch(&dec.ev);
             __atomic_fetch_add(&narr__events_delivered, 1, __ATOMIC_RELAXED);
         }

@@ -261,6 +261,18 @@ narr_kv_t *narr__decoded_kv(narr__decoded_t *d)
     return &d->kv[d->ev.nkv++];
 }
 
+void narr__decoded_elapsed(narr__decoded_t *d, uint64_t t0_mono)
+{
+    narr_kv_t *kv = narr__decoded_kv(d);
+    if (kv == NULL) return;
+    d->ev.elapsed_ns = d->ev.mono_ns > t0_mono ? d->ev.mono_ns - t0_mono : 0;
+    d->ev.has_elapsed = 1;
+    kv->key = "elapsed_ms";
+    kv->value = d->elapsed;
+    kv->value_len = (size_t)snprintf(d->elapsed, sizeof d->elapsed, "%.6g", (double)d->ev.elapsed_ns / 1e6);
+    kv->meta = 0;
+}
+
 static size_t add_kv(narr__decoded_t *d, const char *key, size_t start)
 {
     narr_kv_t *kv = narr__decoded_kv(d);

@@ -17,6 +17,11 @@ const char *narr__program_name(void)
     return program;
 }
 
+void narr__set_program_name(const char *name)
+{
+    snprintf(program, sizeof program, "%s", name);
+}
+
 static size_t parse_size(const char *s)
 {
     char *end;

@@ -72,6 +72,8 @@ typedef struct narr__decoded {
 int narr__decode(const narr_site_t *site, const unsigned char *payload, size_t len, narr__decoded_t *d);
 /* Room for one more key/value in d (NULL when out of memory). */
 narr_kv_t *narr__decoded_kv(narr__decoded_t *d);
+/* An exit's elapsed time from its enter's CLOCK_MONOTONIC stamp (ev.mono_ns must be set). */
+void narr__decoded_elapsed(narr__decoded_t *d, uint64_t t0_mono);
 
 /* ---- sink.c ---- */
 void narr__sinks_dispatch(const narr_event_t *ev);
@@ -89,6 +91,7 @@ extern uint64_t narr__rings_attached;   /* atomic */
 int narr__ensure_init(void);
 extern int narr__shut_down; /* atomic: 1 after narr_shutdown */
 const char *narr__program_name(void);
+void narr__set_program_name(const char *name); /* the narrate tool: the traced program's name */
 
 /* ---- sink.c ---- */
 void narr__sinks_default_mode(narr_mode_t mode);

@@ -184,9 +184,12 @@ int narr__outputs_open(const char *spec)
         } else if (strncmp(item, "jsonl:", 6) == 0 && item[6] != '\0') {
             r = narr_sink_jsonl_add(item + 6, NARR_LEVEL_TRACE);
             if (r < 0) fprintf(stderr, "narrate: NARRATE_OUTPUT: cannot open '%s' for JSON lines\n", item + 6);
+        } else if (strncmp(item, "trace:", 6) == 0 && item[6] != '\0') {
+            r = narr_sink_trace_add(item + 6, NARR_LEVEL_TRACE);
+            if (r < 0) fprintf(stderr, "narrate: NARRATE_OUTPUT: cannot open '%s' for the trace\n", item + 6);
         } else {
             fprintf(stderr, "narrate: NARRATE_OUTPUT: unknown or unavailable sink '%s' "
-                            "(this build has: console, jsonl:PATH, none)\n", item);
+                            "(this build has: console, jsonl:PATH, trace:PATH, none)\n", item);
             r = NARR_EINVAL;
         }
         if (r < 0) rc = r;

@@ -74,6 +74,8 @@ NARR_API narr_sink_options_t *narr_sink_current_options(void);
 typedef enum narr_color { NARR_COLOR_AUTO = 0, NARR_COLOR_NEVER = 1, NARR_COLOR_ALWAYS = 2 } narr_color_t;
 NARR_API int narr_sink_console_add(int fd, narr_color_t color, narr_level_t min_level);
 NARR_API int narr_sink_jsonl_add(const char *path, narr_level_t min_level);
+/* A compact binary trace for the narrate command (cat, tree, stats, ...). */
+NARR_API int narr_sink_trace_add(const char *path, narr_level_t min_level);
 
 /* Formatting helpers the built-in sinks use, public for custom sinks (human mode, default
  * redaction). Both return bytes written (excluding NUL) or the size needed when out is too small. */

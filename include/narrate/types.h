@@ -95,6 +95,8 @@ typedef struct narr_event {
     size_t cute_len;
     const char *story;
     size_t story_len;
+    const unsigned char *raw; /* the record's values as captured (site layout), for binary sinks */
+    size_t raw_len;
 } narr_event_t;
 
 NARR_API const char *narr_level_name(narr_level_t level);

@@ -1,0 +1,71 @@
+/* runtime/trace_format.h - the binary trace file, shared by the trace sink and the narrate tool.
+ *
+ * file   := header block*
+ * header := "NARRTRC1" u32 version u32 0                      (16 bytes, little-endian)
+ * block  := u32 'NBLK' u8 type u8[3] 0 u32 len u32 fnv1a(payload) payload[len]
+ * Blocks are written whole, with one write(), so a writer that dies leaves a readable prefix;
+ * a reader stops at the first block whose length or checksum does not hold.
+ *
+ * SITES  payload: { v id, u8 kind, u8 level, u8 npre, u8 ntypes, u8 types[ntypes], v flags, v line,
+ *                   s actor, s action, s fmt, s file, s func, (s lit, for each NARR__T_LIT type),
+ *                   v nkeys, s key[nkeys] }*
+ * CALIB  payload: v mono_ns, v real_ns                     (CLOCK_MONOTONIC to CLOCK_REALTIME)
+ * EVENTS payload: v tid, v base_mono_ns, v count, { v site, v delta_ns, values }*
+ *                 values follow the site's types (format slot and literals carry nothing):
+ *                 I64 zigzag v; U64 BOOL PTR v; F64 8 bytes; STR v header (length | flags) + bytes;
+ *                 ENUM zigzag v + s name (v 0 when none); a NARRATE site: v len + its raw record.
+ *                 A "@t0" value (an exit's enter stamp) is stored as CLOCK_MONOTONIC ns.
+ * DROPS  payload: v tid, v mono_ns, v count
+ * META   payload: s program (name@version), first in the file
+ * v = unsigned LEB128; s = v length + bytes. */
+#ifndef NARR_RUNTIME_TRACE_FORMAT_H
+#define NARR_RUNTIME_TRACE_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NARR_TRACE_MAGIC "NARRTRC1"
+#define NARR_TRACE_VERSION 1u
+#define NARR_TRACE_BLOCK_MAGIC 0x4b4c424eu /* "NBLK" */
+#define NARR_TRACE_HEADER 16u
+#define NARR_TRACE_BLOCK_HEADER 16u
+#define NARR_TRACE_BLOCK_MAX (1u << 20) /* larger lengths mean damage */
+
+enum { NARR_TB_SITES = 1, NARR_TB_CALIB = 2, NARR_TB_EVENTS = 3, NARR_TB_DROPS = 4, NARR_TB_META = 5 };
+
+static inline uint32_t narr__fnv1a(const unsigned char *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    size_t i;
+    for (i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+static inline uint64_t narr__zigzag(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static inline int64_t narr__unzigzag(uint64_t v)
+{
+    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+/* Reads a LEB128 value at *p (< end); 0 on success, -1 when truncated or too long. */
+static inline int narr__get_v(const unsigned char **p, const unsigned char *end, uint64_t *out)
+{
+    uint64_t v = 0;
+    unsigned shift = 0;
+    while (*p < end && shift < 64) {
+        unsigned char b = *(*p)++;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            return 0;
+        }
+        shift += 7;
+    }
+    return -1;
+}
+
+#endif /* NARR_RUNTIME_TRACE_FORMAT_H */

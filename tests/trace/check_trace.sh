@@ -1,0 +1,51 @@
+#!/bin/sh
+# Trace files end to end: cat equals the console; tree of a known nested program; stats on a
+# known distribution written independently; damaged and truncated files.
+# usage: check_trace.sh NARRATE_CMD E2E_TRACED_EXE ORCHESTRATOR_EXE HERE PYTHON
+set -eu
+narrate=$1 e2e=$2 orch=$3 here=$4 py=$5
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# 1. cat shows exactly what the console showed, in the same order
+NARRATE_OUTPUT="console,trace:$tmp/orch.trace" NO_COLOR=1 "$orch" > /dev/null 2> "$tmp/console.txt"
+"$narrate" cat "$tmp/orch.trace" > "$tmp/cat.txt"
+diff -u "$tmp/console.txt" "$tmp/cat.txt" > "$tmp/diff" || { head -20 "$tmp/diff"; fail "cat differs from the console"; }
+echo "cat: $(wc -l < "$tmp/cat.txt") events, identical to the console"
+"$narrate" cat "$tmp/orch.trace" --json | "$py" -c "import json,sys; [json.loads(l) for l in sys.stdin]" ||
+  fail "cat --json is not JSON lines"
+"$narrate" check "$tmp/orch.trace" > "$tmp/check.txt" || fail "check of an intact trace failed"
+grep -q "status: ok" "$tmp/check.txt" || fail "intact trace not ok: $(cat "$tmp/check.txt")"
+
+# 2. the call tree of a known program: exact structure and counts
+NARRATE_OUTPUT="trace:$tmp/e2e.trace" "$e2e" > /dev/null
+"$narrate" tree "$tmp/e2e.trace" | sed -E 's/^thread [0-9]+/thread N/; s/[0-9]+\.[0-9]+ ms/T ms/g' > "$tmp/tree.txt"
+diff -u "$here/expected_tree.txt" "$tmp/tree.txt" || fail "tree differs"
+echo "tree: as expected"
+
+# 3. percentiles and self time on a distribution written from the format description alone
+"$py" "$here/make_trace.py" "$tmp/synthetic.trace"
+"$narrate" stats "$tmp/synthetic.trace" --sort total > "$tmp/stats.txt"
+diff -u "$here/expected_stats.txt" "$tmp/stats.txt" || fail "stats differ"
+"$narrate" stats "$tmp/synthetic.trace" --sort calls --top 1 | grep -c '^[wl]' | grep -qx 1 || fail "--top 1"
+echo "stats: exact on the synthetic distribution"
+
+# 4. damage: every truncation is reported (exit 1) and the prefix still reads
+size=$(wc -c < "$tmp/orch.trace")
+for cut in 10 17 40 100 1000 $((size / 2)) $((size - 1)); do
+  head -c "$cut" "$tmp/orch.trace" > "$tmp/cut.trace"
+  if "$narrate" check "$tmp/cut.trace" > "$tmp/c.txt" 2> "$tmp/c.err"; then fail "truncated at $cut: check said ok"; fi
+  grep -q "narrate: " "$tmp/c.err" || fail "truncated at $cut: no message"
+  "$narrate" cat "$tmp/cut.trace" > "$tmp/prefix.txt" 2> /dev/null || true
+  head -n "$(wc -l < "$tmp/prefix.txt")" "$tmp/cat.txt" | sort > "$tmp/want"; sort "$tmp/prefix.txt" > "$tmp/got"
+  [ "$(wc -l < "$tmp/prefix.txt")" -le "$(wc -l < "$tmp/cat.txt")" ] || fail "truncated at $cut: more events than whole"
+done
+cp "$tmp/orch.trace" "$tmp/flip.trace"
+printf '\377' | dd of="$tmp/flip.trace" bs=1 seek=$((size / 2)) conv=notrunc 2> /dev/null
+if "$narrate" check "$tmp/flip.trace" > /dev/null 2> "$tmp/flip.err"; then fail "a flipped byte went unnoticed"; fi
+grep -q "damaged" "$tmp/flip.err" || fail "no damage message for a flipped byte"
+printf 'not a trace' > "$tmp/junk"
+if "$narrate" cat "$tmp/junk" 2> "$tmp/junk.err"; then fail "junk accepted"; fi
+grep -q "not a narrate trace" "$tmp/junk.err" || fail "junk: $(cat "$tmp/junk.err")"
+echo "damage: truncations and a flipped byte reported, prefixes read"

@@ -1,0 +1,83 @@
+#!/usr/bin/python3
+"""Writes a narrate trace from the format description alone (runtime/trace_format.h), as an
+independent check of the reader: one thread calls work() 100 times taking 1..100 ms, and each
+call makes one 0.5 ms call of leaf(); the 7th call of work fails. usage: make_trace.py OUT"""
+import struct
+import sys
+
+
+def v(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def s(text):
+    b = text.encode()
+    return v(len(b)) + b
+
+
+def fnv1a(data):
+    h = 2166136261
+    for byte in data:
+        h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def block(kind, payload):
+    return struct.pack("<IIII", 0x4B4C424E, kind, len(payload), fnv1a(payload)) + payload
+
+
+T_I64, T_U64, T_PTR, T_LIT = 1, 2, 5, 6
+FN_ENTER, FN_EXIT = 8, 9
+ERROR = 1
+
+
+def site(sid, kind, fn, types, keys, flags=0, fmt=None):
+    p = v(sid) + bytes([kind, 0, len(keys), len(types)]) + bytes(types) + v(flags) + v(10)
+    p += s("synthetic") + s(fn) + s(fmt or fn) + s("synthetic.c") + s(fn)
+    p += b"".join(s("") for t in types if t == T_LIT)  # a literal per T_LIT type (here the format slot)
+    p += v(len(keys)) + b"".join(s(k) for k in keys)
+    return p
+
+
+def main(out):
+    sites = b"".join([
+        site(1, FN_ENTER, "work", [T_I64, T_PTR, T_U64, T_LIT], ["n", "@caller", "@depth"], fmt="work started"),
+        site(2, FN_EXIT, "work", [T_I64, T_U64, T_LIT], ["result", "@t0"], fmt="work completed"),
+        site(3, FN_EXIT, "work", [T_I64, T_U64, T_LIT], ["result", "@t0"], flags=ERROR, fmt="work failed"),
+        site(4, FN_ENTER, "leaf", [T_PTR, T_U64, T_LIT], ["@caller", "@depth"], fmt="leaf started"),
+        site(5, FN_EXIT, "leaf", [T_U64, T_LIT], ["@t0"], fmt="leaf completed"),
+    ])
+    ms = 1_000_000
+    t = 1_000 * ms
+    events, last, count = bytearray(), t, 0
+
+    def ev(sid, at, values):
+        nonlocal last, count
+        events.extend(v(sid) + v(at - last) + values)
+        last = at
+        count += 1
+
+    for i in range(1, 101):
+        start = t
+        ev(1, start, v(i * 2) + v(0x401000) + v(0))          # n = i (zigzag), caller, depth 0
+        ev(4, start + ms // 4, v(0x401100) + v(1))
+        ev(5, start + ms // 4 + ms // 2, v(start + ms // 4))
+        failed = i == 7
+        ev(3 if failed else 2, start + i * ms, v(i * 2 if not failed else 1) + v(start))  # result i or -1
+        t = start + i * ms + ms
+    payload = v(42) + v(1_000 * ms) + v(count) + bytes(events)
+    data = b"NARRTRC1" + struct.pack("<II", 1, 0)
+    data += block(5, s("synthetic@1"))
+    data += block(2, v(1_000 * ms) + v(1_700_000_000 * 1_000 * ms))
+    data += block(1, sites) + block(3, payload)
+    with open(out, "wb") as fh:
+        fh.write(data)
+
+
+main(sys.argv[1])

@@ -1,0 +1,127 @@
+/* tools/narrate/main.c - the narrate command: reads trace files (NARRATE_OUTPUT=trace:PATH).
+ *   narrate cat FILE [--json]   every event as the console (or the JSON sink) showed it
+ *   narrate check FILE          integrity: counts, drops, unmatched enter/exit; exit 1 on damage */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "narrate/redact.h"
+#include "reader.h"
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: narrate cat FILE [--json]\n"
+                    "       narrate check FILE\n"
+                    "       narrate stats FILE [--sort calls|total|self|p50|p95|p99|errors] [--top N]\n"
+                    "       narrate tree FILE\n");
+    return 2;
+}
+
+static narr_trace_t *load(const char *path)
+{
+    char err[512];
+    narr_trace_t *t = narr_trace_load(path, err, sizeof err);
+    if (t == NULL) {
+        fprintf(stderr, "narrate: %s\n", err);
+        return NULL;
+    }
+    if (t->damaged)
+        fprintf(stderr, "narrate: %s: damaged: %s; read the %zu blocks (%zu of %zu bytes, %zu events) before it\n",
+                path, t->damage, t->blocks, t->bytes_ok, t->size, t->nevents);
+    narr__set_program_name(t->program);
+    return t;
+}
+
+static int cmd_cat(narr_trace_t *t, int json)
+{
+    narr__buf_t line = {0};
+    size_t i;
+    for (i = 0; i < t->nevents; i++) {
+        const narr_tevent_t *e = &t->events[i];
+        narr_event_t drop;
+        const narr_event_t *ev;
+        char msg[96];
+        if (e->site == 0) {
+            memset(&drop, 0, sizeof drop);
+            drop.mono_ns = e->mono;
+            drop.ts_ns = (uint64_t)((int64_t)e->mono + t->real_minus_mono);
+            drop.tid = e->tid;
+            drop.level = NARR_LEVEL_WARN;
+            drop.kind = NARR_KIND_DROP;
+            drop.actor = "narrate";
+            drop.action = "dropped";
+            drop.dropped = e->dropped;
+            drop.message_len = (size_t)snprintf(msg, sizeof msg, "%llu events dropped: buffer full on thread %u",
+                                                (unsigned long long)e->dropped, e->tid);
+            drop.message = msg;
+            ev = &drop;
+        } else {
+            ev = narr_trace_decode(t, e);
+        }
+        if (ev == NULL) continue;
+        line.len = 0;
+        if (json) narr__json_line(&line, ev, NARR_REDACT_DEFAULT);
+        else narr__console_line(&line, ev, 0, NARR_MODE_HUMAN, NARR_REDACT_DEFAULT);
+        fwrite(line.p, 1, line.len, stdout);
+    }
+    narr__buf_free(&line);
+    return 0;
+}
+
+/* Enter/exit pairs per thread, matched by a stack of (site's function, actor). */
+static int cmd_check(narr_trace_t *t)
+{
+    typedef struct frame { uint32_t tid; const char *fn; } frame_t;
+    frame_t *stack = NULL;
+    size_t depth = 0, cap = 0, i, unmatched_exit = 0, events = 0;
+    for (i = 0; i < t->nevents; i++) {
+        const narr_tevent_t *e = &t->events[i];
+        const narr_site_t *s = e->site < t->nsites ? t->sites[e->site] : NULL;
+        if (e->site == 0 || s == NULL) continue;
+        events++;
+        if (s->kind == NARR_KIND_FN_ENTER || s->kind == NARR_KIND_ENTER) {
+            if (depth == cap) {
+                cap = cap ? cap * 2 : 64;
+                stack = realloc(stack, cap * sizeof *stack);
+                if (stack == NULL) return 1;
+            }
+            stack[depth].tid = e->tid;
+            stack[depth].fn = s->action;
+            depth++;
+        } else if (s->kind == NARR_KIND_FN_EXIT || s->kind == NARR_KIND_EXIT) {
+            size_t k = depth;
+            while (k > 0 && !(stack[k - 1].tid == e->tid)) k--; /* this thread's innermost frame */
+            if (k > 0 && strcmp(stack[k - 1].fn, s->action) == 0) {
+                memmove(&stack[k - 1], &stack[k], (depth - k) * sizeof *stack);
+                depth--;
+            } else {
+                unmatched_exit++;
+            }
+        }
+    }
+    printf("events: %zu\ndropped: %llu\nunmatched enter: %zu\nunmatched exit: %zu\nblocks: %zu (%zu of %zu bytes)\n",
+           events, (unsigned long long)t->dropped, depth, unmatched_exit, t->blocks, t->bytes_ok, t->size);
+    printf("status: %s\n", t->damaged ? "damaged" : t->dropped || depth || unmatched_exit ? "incomplete" : "ok");
+    free(stack);
+    return t->damaged ? 1 : 0;
+}
+
+int narrate_stats(narr_trace_t *t, int argc, char **argv);
+int narrate_tree(narr_trace_t *t);
+
+int main(int argc, char **argv)
+{
+    narr_trace_t *t;
+    int rc;
+    if (argc < 3) return usage();
+    t = load(argv[2]);
+    if (t == NULL) return 1;
+    if (strcmp(argv[1], "cat") == 0) rc = cmd_cat(t, argc > 3 && strcmp(argv[3], "--json") == 0);
+    else if (strcmp(argv[1], "check") == 0) rc = cmd_check(t);
+    else if (strcmp(argv[1], "stats") == 0) rc = narrate_stats(t, argc - 3, argv + 3);
+    else if (strcmp(argv[1], "tree") == 0) rc = narrate_tree(t);
+    else rc = usage();
+    if (rc == 0 && t->damaged && strcmp(argv[1], "check") != 0) rc = 1;
+    narr_trace_free(t);
+    return rc;
+}

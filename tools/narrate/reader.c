@@ -1,0 +1,383 @@
+/* tools/narrate/reader.c - the binary trace back into events. Values are re-laid in the ring's
+ * layout and decoded by the runtime's own decoder, so every command shows exactly what the live
+ * sinks showed. */
+#include "reader.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace_format.h"
+
+static int get_s(const unsigned char **p, const unsigned char *end, const char **s, size_t *n)
+{
+    uint64_t len;
+    if (narr__get_v(p, end, &len) != 0 || len > (uint64_t)(end - *p)) return -1;
+    *s = (const char *)*p;
+    *n = (size_t)len;
+    *p += len;
+    return 0;
+}
+
+static char *dup_s(const char *s, size_t n)
+{
+    char *c = malloc(n + 1);
+    if (c != NULL) {
+        memcpy(c, s, n);
+        c[n] = '\0';
+    }
+    return c;
+}
+
+static int get_cs(const unsigned char **p, const unsigned char *end, const char **out)
+{
+    const char *s;
+    size_t n;
+    if (get_s(p, end, &s, &n) != 0) return -1;
+    *out = dup_s(s, n);
+    return *out ? 0 : -1;
+}
+
+static int add_site(narr_trace_t *t, const unsigned char *p, const unsigned char *end)
+{
+    while (p < end) {
+        uint64_t id, flags, line, nkeys;
+        narr_site_t *s = calloc(1, sizeof *s);
+        unsigned char *types;
+        const char **lits, **keys = NULL;
+        unsigned i;
+        if (s == NULL || narr__get_v(&p, end, &id) != 0 || id == 0 || id > 10000000 || end - p < 4) return -1;
+        s->kind = p[0];
+        s->level = p[1];
+        s->npre = p[2];
+        s->ntypes = p[3];
+        p += 4;
+        if ((size_t)(end - p) < s->ntypes) return -1;
+        types = malloc(s->ntypes + 1u);
+        lits = calloc(s->ntypes + 1u, sizeof *lits);
+        if (types == NULL || lits == NULL) return -1;
+        memcpy(types, p, s->ntypes);
+        p += s->ntypes;
+        s->types = types;
+        s->lits = lits;
+        if (narr__get_v(&p, end, &flags) != 0 || narr__get_v(&p, end, &line) != 0) return -1;
+        s->flags = (uint32_t)flags;
+        s->line = (uint32_t)line;
+        if (get_cs(&p, end, &s->actor) || get_cs(&p, end, &s->action) || get_cs(&p, end, &s->fmt) ||
+            get_cs(&p, end, &s->file) || get_cs(&p, end, &s->func))
+            return -1;
+        for (i = 0; i < s->ntypes; i++)
+            if (types[i] == NARR__T_LIT && get_cs(&p, end, &lits[i]) != 0) return -1;
+        if (narr__get_v(&p, end, &nkeys) != 0 || nkeys > s->npre) return -1;
+        if (nkeys > 0) {
+            keys = calloc(s->npre, sizeof *keys); /* freed by npre */
+            if (keys == NULL) return -1;
+            for (i = 0; i < nkeys; i++)
+                if (get_cs(&p, end, &keys[i]) != 0) return -1;
+            s->keys = keys;
+        }
+        s->state = (int32_t)id;
+        if (id >= t->nsites) {
+            size_t want = (size_t)id * 2 + 16;
+            narr_site_t **fresh = realloc(t->sites, want * sizeof *fresh);
+            if (fresh == NULL) return -1;
+            memset(fresh + t->nsites, 0, (want - t->nsites) * sizeof *fresh);
+            t->sites = fresh;
+            t->nsites = want;
+        }
+        t->sites[id] = s;
+    }
+    return 0;
+}
+
+static int push_event(narr_trace_t *t, size_t *cap, const narr_tevent_t *e)
+{
+    if (t->nevents == *cap) {
+        size_t want = *cap ? *cap * 2 : 4096;
+        narr_tevent_t *fresh = realloc(t->events, want * sizeof *fresh);
+        if (fresh == NULL) return -1;
+        t->events = fresh;
+        *cap = want;
+    }
+    t->events[t->nevents++] = *e;
+    return 0;
+}
+
+/* Skips one event's values (to find the next event); -1 when the block is damaged. */
+static int skip_values(const narr_site_t *s, const unsigned char **p, const unsigned char *end)
+{
+    unsigned i;
+    uint64_t v;
+    if (s->kind == NARR_KIND_NARRATE) {
+        const char *raw;
+        size_t n;
+        return get_s(p, end, &raw, &n);
+    }
+    for (i = 0; i < s->ntypes; i++) {
+        if (i == s->npre || s->types[i] == NARR__T_LIT) continue;
+        switch (s->types[i]) {
+        case NARR__T_F64:
+            if (end - *p < 8) return -1;
+            *p += 8;
+            break;
+        case NARR__T_STR:
+            if (narr__get_v(p, end, &v) != 0) return -1;
+            if (!(v & NARR__STR_NULL)) {
+                if (NARR__STR_LEN(v) > (uint64_t)(end - *p)) return -1;
+                *p += NARR__STR_LEN(v);
+            }
+            break;
+        case NARR__T_ENUM: {
+            const char *name;
+            size_t n;
+            if (narr__get_v(p, end, &v) != 0 || get_s(p, end, &name, &n) != 0) return -1;
+            break;
+        }
+        default:
+            if (narr__get_v(p, end, &v) != 0) return -1;
+        }
+    }
+    return 0;
+}
+
+static int add_events(narr_trace_t *t, size_t *cap, const unsigned char *p, const unsigned char *end)
+{
+    uint64_t tid, mono, count, k;
+    if (narr__get_v(&p, end, &tid) != 0 || narr__get_v(&p, end, &mono) != 0 || narr__get_v(&p, end, &count) != 0)
+        return -1;
+    for (k = 0; k < count; k++) {
+        narr_tevent_t e;
+        uint64_t site, delta;
+        const narr_site_t *s;
+        if (narr__get_v(&p, end, &site) != 0 || narr__get_v(&p, end, &delta) != 0) return -1;
+        mono += delta;
+        s = site < t->nsites ? t->sites[site] : NULL;
+        if (s == NULL) return -1; /* every site is described before its first event */
+        memset(&e, 0, sizeof e);
+        e.mono = mono;
+        e.tid = (uint32_t)tid;
+        e.site = (uint32_t)site;
+        e.vals = p;
+        if (skip_values(s, &p, end) != 0) return -1;
+        e.vlen = (size_t)(p - e.vals);
+        if (push_event(t, cap, &e) != 0) return -1;
+    }
+    return p == end ? 0 : -1;
+}
+
+static int by_time(const void *a, const void *b)
+{
+    const narr_tevent_t *x = a, *y = b;
+    if (x->mono != y->mono) return x->mono < y->mono ? -1 : 1;
+    return x < y ? -1 : x > y; /* stable: file order */
+}
+
+narr_trace_t *narr_trace_load(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    narr_trace_t *t;
+    size_t off, cap = 0;
+    long size;
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    t = calloc(1, sizeof *t);
+    if (t == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        snprintf(err, errlen, "%s: cannot read", path);
+        fclose(f);
+        free(t);
+        return NULL;
+    }
+    t->size = (size_t)size;
+    t->image = malloc(t->size + 1);
+    if (t->image == NULL || fread(t->image, 1, t->size, f) != t->size) {
+        snprintf(err, errlen, "%s: cannot read %zu bytes", path, t->size);
+        fclose(f);
+        narr_trace_free(t);
+        return NULL;
+    }
+    fclose(f);
+    if (t->size < NARR_TRACE_HEADER || memcmp(t->image, NARR_TRACE_MAGIC, 8) != 0) {
+        snprintf(err, errlen, "%s: not a narrate trace (no NARRTRC1 header)", path);
+        narr_trace_free(t);
+        return NULL;
+    }
+    off = NARR_TRACE_HEADER;
+    while (off < t->size) {
+        uint32_t hdr[4];
+        const unsigned char *payload;
+        int bad = 0;
+        if (t->size - off < NARR_TRACE_BLOCK_HEADER) {
+            snprintf(t->damage, sizeof t->damage, "truncated block header at byte %zu", off);
+            t->damaged = 1;
+            break;
+        }
+        memcpy(hdr, t->image + off, sizeof hdr);
+        if (hdr[0] != NARR_TRACE_BLOCK_MAGIC || hdr[2] > NARR_TRACE_BLOCK_MAX || hdr[2] > t->size - off - NARR_TRACE_BLOCK_HEADER) {
+            snprintf(t->damage, sizeof t->damage, "%s block at byte %zu",
+                     hdr[0] != NARR_TRACE_BLOCK_MAGIC ? "no" : "truncated", off);
+            t->damaged = 1;
+            break;
+        }
+        payload = t->image + off + NARR_TRACE_BLOCK_HEADER;
+        if (narr__fnv1a(payload, hdr[2]) != hdr[3]) {
+            snprintf(t->damage, sizeof t->damage, "checksum mismatch in the block at byte %zu", off);
+            t->damaged = 1;
+            break;
+        }
+        switch (hdr[1]) {
+        case NARR_TB_META: {
+            const unsigned char *p = payload;
+            const char *s;
+            size_t n;
+            if (get_s(&p, payload + hdr[2], &s, &n) == 0)
+                snprintf(t->program, sizeof t->program, "%.*s", (int)n, s);
+            break;
+        }
+        case NARR_TB_SITES: bad = add_site(t, payload, payload + hdr[2]); break;
+        case NARR_TB_CALIB: {
+            const unsigned char *p = payload;
+            uint64_t mono, real;
+            if (narr__get_v(&p, payload + hdr[2], &mono) != 0 || narr__get_v(&p, payload + hdr[2], &real) != 0) bad = 1;
+            else if (t->real_minus_mono == 0) t->real_minus_mono = (int64_t)(real - mono);
+            break;
+        }
+        case NARR_TB_EVENTS: bad = add_events(t, &cap, payload, payload + hdr[2]); break;
+        case NARR_TB_DROPS: {
+            const unsigned char *p = payload;
+            narr_tevent_t e;
+            uint64_t tid, mono, count;
+            memset(&e, 0, sizeof e);
+            if (narr__get_v(&p, payload + hdr[2], &tid) != 0 || narr__get_v(&p, payload + hdr[2], &mono) != 0 ||
+                narr__get_v(&p, payload + hdr[2], &count) != 0) {
+                bad = 1;
+                break;
+            }
+            e.tid = (uint32_t)tid;
+            e.mono = mono;
+            e.dropped = count;
+            t->dropped += count;
+            bad = push_event(t, &cap, &e);
+            break;
+        }
+        default: break; /* a later version's block: skip it */
+        }
+        if (bad) {
+            snprintf(t->damage, sizeof t->damage, "unreadable contents in the block at byte %zu", off);
+            t->damaged = 1;
+            break;
+        }
+        t->blocks++;
+        off += NARR_TRACE_BLOCK_HEADER + hdr[2];
+        t->bytes_ok = off;
+    }
+    if (!t->damaged) t->bytes_ok = t->size;
+    if (t->nevents > 1) qsort(t->events, t->nevents, sizeof *t->events, by_time);
+    return t;
+}
+
+/* Re-lays compact values in the ring's layout so narr__decode can read them. */
+static int relay(narr_trace_t *t, const narr_site_t *s, const narr_tevent_t *e)
+{
+    const unsigned char *p = e->vals, *end = e->vals + e->vlen;
+    unsigned i;
+    narr__buf_t *b = &t->payload;
+    b->len = 0;
+    if (s->kind == NARR_KIND_NARRATE) {
+        const char *raw;
+        size_t n;
+        if (get_s(&p, end, &raw, &n) != 0) return -1;
+        narr__buf_put(b, raw, n);
+        return 0;
+    }
+    for (i = 0; i < s->ntypes; i++) {
+        uint64_t v;
+        if (i == s->npre || s->types[i] == NARR__T_LIT) continue;
+        switch (s->types[i]) {
+        case NARR__T_F64:
+            narr__buf_put(b, p, 8);
+            p += 8;
+            break;
+        case NARR__T_I64:
+            if (narr__get_v(&p, end, &v) != 0) return -1;
+            v = (uint64_t)narr__unzigzag(v);
+            narr__buf_put(b, &v, 8);
+            break;
+        case NARR__T_STR: {
+            uint32_t h;
+            size_t n;
+            static const unsigned char zeros[8];
+            if (narr__get_v(&p, end, &v) != 0) return -1;
+            h = (uint32_t)v;
+            n = (h & NARR__STR_NULL) ? 0 : NARR__STR_LEN(h);
+            narr__buf_put(b, &h, 4);
+            narr__buf_put(b, zeros, 4);
+            narr__buf_put(b, p, n);
+            narr__buf_put(b, zeros, ((n + 7u) & ~7u) - n);
+            p += n;
+            break;
+        }
+        case NARR__T_ENUM: {
+            const char *name;
+            size_t n;
+            uint64_t a = 0;
+            if (narr__get_v(&p, end, &v) != 0 || get_s(&p, end, &name, &n) != 0) return -1;
+            v = (uint64_t)narr__unzigzag(v);
+            if (n > 0) a = (uint64_t)(uintptr_t)name; /* stored with its NUL: a C string in the image */
+            narr__buf_put(b, &v, 8);
+            narr__buf_put(b, &a, 8);
+            break;
+        }
+        default:
+            if (narr__get_v(&p, end, &v) != 0) return -1;
+            narr__buf_put(b, &v, 8);
+        }
+    }
+    return b->oom ? -1 : 0;
+}
+
+const narr_event_t *narr_trace_decode(narr_trace_t *t, const narr_tevent_t *e)
+{
+    const narr_site_t *s = e->site < t->nsites ? t->sites[e->site] : NULL;
+    if (e->site == 0 || s == NULL || relay(t, s, e) != 0) return NULL;
+    if (narr__decode(s, (const unsigned char *)t->payload.p, t->payload.len, &t->dec) != 0) return NULL;
+    t->dec.ev.mono_ns = e->mono;
+    t->dec.ev.ts_ns = (uint64_t)((int64_t)e->mono + t->real_minus_mono);
+    t->dec.ev.tid = e->tid;
+    if (t->dec.t0_raw != 0) narr__decoded_elapsed(&t->dec, t->dec.t0_raw);
+    return &t->dec.ev;
+}
+
+void narr_trace_free(narr_trace_t *t)
+{
+    size_t i;
+    if (t == NULL) return;
+    for (i = 0; i < t->nsites; i++) {
+        narr_site_t *s = t->sites[i];
+        unsigned k;
+        if (s == NULL) continue;
+        for (k = 0; k < s->ntypes; k++) free((void *)s->lits[k]);
+        for (k = 0; s->keys && k < s->npre; k++) free((void *)s->keys[k]);
+        free((void *)s->keys);
+        free((void *)s->lits);
+        free((void *)s->types);
+        free((void *)s->actor);
+        free((void *)s->action);
+        free((void *)s->fmt);
+        free((void *)s->file);
+        free((void *)s->func);
+        free(s);
+    }
+    free(t->sites);
+    free(t->events);
+    free(t->image);
+    narr__buf_free(&t->payload);
+    narr__buf_free(&t->dec.msg);
+    narr__buf_free(&t->dec.vals);
+    narr__buf_free(&t->dec.cute);
+    narr__buf_free(&t->dec.story);
+    free(t->dec.kv);
+    free(t);
+}
