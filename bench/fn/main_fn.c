@@ -1,6 +1,7 @@
 /* bench/fn/main_fn.c - TRACE_FN enter+exit against a plain call, timed like bench_hotpath.
  *   bench_fn            rows "plain_call" and "trace_fn"
- *   bench_fn CASE N     one loop, for callgrind (--toggle-collect=bench_loop_CASE) */
+ *   bench_fn CASE N     one loop, for callgrind (--toggle-collect=bench_loop_CASE)
+ *   bench_fn size N     N traced calls with the outputs of NARRATE_OUTPUT (trace vs JSON size) */
 #include <narrate/narrate.h>
 
 #include "../bench_common.h"
@@ -27,6 +28,14 @@ int main(int argc, char **argv)
 {
     narr_config_t cfg = {0};
     double ns;
+    if (argc == 3 && strcmp(argv[1], "size") == 0) {
+        int i, n = atoi(argv[2]);
+        for (i = 0; i < n; i++) {
+            sink += work(i % 100, 7);
+            if (i % 4096 == 4095) narr_flush(); /* paced: measure size, not drops */
+        }
+        return 0;
+    }
     cfg.outputs = "none";
     if (narr_init(&cfg) != 0) return 1;
     if (argc == 3) {
