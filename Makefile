@@ -30,6 +30,12 @@ demo: build
 	@echo
 	@echo "== the same story in cute mode (NARRATE_MODE=cute NARRATE_LOG=info) =="
 	@NARRATE_MODE=cute NARRATE_LOG=info $(BUILD)/examples/orchestrator/orchestrator 2>&1 | head -n 16
+	@echo
+	@echo "== its call tree and per-function statistics (NARRATE_OUTPUT=trace:$(BUILD)/demo.trace, narrate tree/stats) =="
+	@NARRATE_OUTPUT=trace:$(BUILD)/demo.trace $(BUILD)/examples/orchestrator/orchestrator
+	@$(BUILD)/tools/narrate/narrate tree $(BUILD)/demo.trace
+	@echo
+	@$(BUILD)/tools/narrate/narrate stats $(BUILD)/demo.trace
 
 test: test-plain test-asan test-tsan
 
