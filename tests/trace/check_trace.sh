@@ -49,3 +49,27 @@ printf 'not a trace' > "$tmp/junk"
 if "$narrate" cat "$tmp/junk" 2> "$tmp/junk.err"; then fail "junk accepted"; fi
 grep -q "not a narrate trace" "$tmp/junk.err" || fail "junk: $(cat "$tmp/junk.err")"
 echo "damage: truncations and a flipped byte reported, prefixes read"
+
+# 5. exports: Chrome trace JSON with B/E properly nested per thread; JSON lines; a flame graph
+"$narrate" export --format chrome "$tmp/e2e.trace" -o "$tmp/chrome.json"
+"$py" - "$tmp/chrome.json" <<'PY' || fail "chrome export"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+stacks, begins = {}, 0
+for ev in doc["traceEvents"]:
+    st = stacks.setdefault(ev["tid"], [])
+    if ev["ph"] == "B":
+        st.append(ev["name"]); begins += 1
+    elif ev["ph"] == "E":
+        assert st and st.pop() == ev["name"], ("E without its B", ev)
+assert all(not s for s in stacks.values()), stacks
+assert begins == 7, begins
+PY
+"$narrate" export --format jsonl "$tmp/orch.trace" -o "$tmp/out.jsonl"
+cmp -s "$tmp/out.jsonl" "$tmp/cat.json" 2>/dev/null || "$narrate" cat "$tmp/orch.trace" --json | cmp -s - "$tmp/out.jsonl" ||
+  fail "export jsonl differs from cat --json"
+"$narrate" flame "$tmp/e2e.trace" -o "$tmp/flame.svg"
+"$py" -c "import sys, xml.etree.ElementTree as ET; r = ET.parse(sys.argv[1]).getroot(); \
+t = ' '.join(x.text or '' for x in r.iter('{http://www.w3.org/2000/svg}title')); \
+assert 'depth_sum' in t and 'total_area' in t, t" "$tmp/flame.svg" || fail "flame graph"
+echo "export: chrome nesting, jsonl, flame svg as expected"

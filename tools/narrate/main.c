@@ -13,7 +13,9 @@ static int usage(void)
     fprintf(stderr, "usage: narrate cat FILE [--json]\n"
                     "       narrate check FILE\n"
                     "       narrate stats FILE [--sort calls|total|self|p50|p95|p99|errors] [--top N]\n"
-                    "       narrate tree FILE\n");
+                    "       narrate tree FILE\n"
+                    "       narrate export --format chrome|jsonl FILE -o OUT\n"
+                    "       narrate flame FILE -o OUT.svg\n");
     return 2;
 }
 
@@ -108,12 +110,37 @@ static int cmd_check(narr_trace_t *t)
 
 int narrate_stats(narr_trace_t *t, int argc, char **argv);
 int narrate_tree(narr_trace_t *t);
+int narrate_export(narr_trace_t *t, const char *format, const char *out_path);
+int narrate_flame(narr_trace_t *t, const char *out_path);
+
+/* export and flame take options around the file: pick them out. */
+static int options(int argc, char **argv, const char **file, const char **format, const char **out)
+{
+    int i;
+    for (i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) *format = argv[++i];
+        else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) *out = argv[++i];
+        else if (*file == NULL) *file = argv[i];
+        else return -1;
+    }
+    return *file ? 0 : -1;
+}
 
 int main(int argc, char **argv)
 {
     narr_trace_t *t;
     int rc;
     if (argc < 3) return usage();
+    if (strcmp(argv[1], "export") == 0 || strcmp(argv[1], "flame") == 0) {
+        const char *file = NULL, *format = NULL, *out = "-";
+        if (options(argc, argv, &file, &format, &out) != 0 || (argv[1][0] == 'e' && format == NULL)) return usage();
+        t = load(file);
+        if (t == NULL) return 1;
+        rc = argv[1][0] == 'e' ? narrate_export(t, format, out) : narrate_flame(t, out);
+        if (rc == 0 && t->damaged) rc = 1;
+        narr_trace_free(t);
+        return rc;
+    }
     t = load(argv[2]);
     if (t == NULL) return 1;
     if (strcmp(argv[1], "cat") == 0) rc = cmd_cat(t, argc > 3 && strcmp(argv[3], "--json") == 0);

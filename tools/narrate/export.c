@@ -1,0 +1,179 @@
+/* tools/narrate/export.c - narrate export --format chrome|jsonl FILE -o OUT, and narrate flame.
+ * Chrome trace JSON: enter/exit as B/E per thread, every other event an instant, values as args;
+ * Perfetto, chrome://tracing and speedscope open it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calls.h"
+#include "narrate/redact.h"
+
+static void json_str(narr__buf_t *b, const char *s, size_t n)
+{
+    narr__buf_putc(b, '"');
+    narr__text_put(b, s, n, 1, NARR_REDACT_DEFAULT);
+    narr__buf_putc(b, '"');
+}
+
+static void chrome_event(narr__buf_t *b, const narr_event_t *ev, const narr_site_t *s, int *first)
+{
+    size_t i;
+    const char *ph = "i";
+    if (s->kind == NARR_KIND_FN_ENTER || s->kind == NARR_KIND_ENTER) ph = "B";
+    else if (s->kind == NARR_KIND_FN_EXIT || s->kind == NARR_KIND_EXIT) ph = "E";
+    narr__buf_put(b, *first ? "\n" : ",\n", *first ? 1 : 2);
+    *first = 0;
+    narr__buf_put(b, "{\"name\":", 8);
+    json_str(b, ev->action, strlen(ev->action));
+    narr__buf_put(b, ",\"cat\":", 7);
+    json_str(b, ev->actor, strlen(ev->actor));
+    narr__buf_printf(b, ",\"ph\":\"%s\",\"ts\":%.3f,\"pid\":1,\"tid\":%u", ph, (double)ev->mono_ns / 1e3, ev->tid);
+    if (ph[0] == 'i') narr__buf_put(b, ",\"s\":\"t\"", 8);
+    narr__buf_put(b, ",\"args\":{\"message\":", 19);
+    json_str(b, ev->message, ev->message_len);
+    if (ev->target) narr__buf_put(b, ",\"target\":", 10), json_str(b, ev->target, strlen(ev->target));
+    for (i = 0; i < ev->nkv; i++) {
+        narr__buf_putc(b, ',');
+        json_str(b, ev->kv[i].key, strlen(ev->kv[i].key));
+        narr__buf_putc(b, ':');
+        json_str(b, ev->kv[i].value, ev->kv[i].value_len);
+    }
+    narr__buf_put(b, "}}", 2);
+}
+
+static FILE *open_out(const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+    if (f == NULL) fprintf(stderr, "narrate: cannot write %s\n", path);
+    return f;
+}
+
+int narrate_export(narr_trace_t *t, const char *format, const char *out_path)
+{
+    narr__buf_t b = {0};
+    FILE *out;
+    size_t i;
+    int first = 1;
+    if (strcmp(format, "chrome") != 0 && strcmp(format, "jsonl") != 0) {
+        fprintf(stderr, "narrate export: --format takes chrome or jsonl in this version\n");
+        return 2;
+    }
+    out = open_out(out_path);
+    if (out == NULL) return 1;
+    if (format[0] == 'c') fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", out);
+    for (i = 0; i < t->nevents; i++) {
+        const narr_tevent_t *e = &t->events[i];
+        const narr_event_t *ev = narr_trace_decode(t, e);
+        if (ev == NULL) continue;
+        b.len = 0;
+        if (format[0] == 'c') chrome_event(&b, ev, t->sites[e->site], &first);
+        else narr__json_line(&b, ev, NARR_REDACT_DEFAULT);
+        fwrite(b.p, 1, b.len, out);
+    }
+    if (format[0] == 'c') fputs("\n]}\n", out);
+    narr__buf_free(&b);
+    return out == stdout ? 0 : fclose(out) == 0 ? 0 : 1;
+}
+
+/* ---- flame graph: stacks merged by path, width = total time ---- */
+typedef struct fnode {
+    const char *fn;
+    size_t parent;
+    uint64_t total;
+    double x; /* 0..1, set by layout */
+    int depth;
+} fnode_t;
+
+static void xml_text(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '<') fputs("&lt;", out);
+        else if (*s == '>') fputs("&gt;", out);
+        else if (*s == '&') fputs("&amp;", out);
+        else if (*s == '"') fputs("&quot;", out);
+        else if ((unsigned char)*s >= 0x20) fputc(*s, out);
+    }
+}
+
+int narrate_flame(narr_trace_t *t, const char *out_path)
+{
+    narr_calls_t calls;
+    fnode_t *nodes = NULL;
+    size_t n = 0, cap = 0, i, k, *node_of;
+    uint64_t all = 0;
+    int maxdepth = 0;
+    const double width = 1200.0, row = 18.0;
+    FILE *out;
+    if (narr_calls_build(t, &calls) != 0) return 1;
+    node_of = calloc(calls.n + 1, sizeof *node_of);
+    if (node_of == NULL) return 1;
+    for (i = 0; i < calls.n; i++) {
+        const narr_call_t *c = &calls.v[i];
+        size_t parent = c->parent == SIZE_MAX ? SIZE_MAX : node_of[c->parent];
+        for (k = 0; k < n && !(nodes[k].parent == parent && strcmp(nodes[k].fn, c->fn) == 0); k++) {}
+        if (k == n) {
+            if (n == cap) nodes = realloc(nodes, (cap = cap ? cap * 2 : 64) * sizeof *nodes);
+            if (nodes == NULL) return 1;
+            memset(&nodes[n], 0, sizeof nodes[0]);
+            nodes[n].fn = c->fn;
+            nodes[n].parent = parent;
+            nodes[n].depth = parent == SIZE_MAX ? 0 : nodes[parent].depth + 1;
+            n++;
+        }
+        node_of[i] = k;
+        if (c->end != UINT64_MAX) {
+            nodes[k].total += c->end - c->start;
+            if (parent == SIZE_MAX) all += c->end - c->start;
+        }
+        if (nodes[k].depth > maxdepth) maxdepth = nodes[k].depth;
+    }
+    /* children are laid out left to right inside their parent; roots across the whole width */
+    {
+        double root_x = 0;
+        for (i = 0; i < n; i++) {
+            double cx;
+            if (nodes[i].parent == SIZE_MAX) {
+                nodes[i].x = root_x;
+                root_x += all ? (double)nodes[i].total / (double)all : 0;
+            }
+            cx = nodes[i].x;
+            for (k = i + 1; k < n; k++)
+                if (nodes[k].parent == i) {
+                    nodes[k].x = cx;
+                    cx += all ? (double)nodes[k].total / (double)all : 0;
+                }
+        }
+    }
+    out = open_out(out_path);
+    if (out == NULL) return 1;
+    fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+                 "height=\"%.0f\" font-family=\"monospace\" font-size=\"11\">\n",
+            width, (maxdepth + 2) * row + 20);
+    fprintf(out, "<text x=\"4\" y=\"14\">narrate flame graph: ");
+    xml_text(out, t->program);
+    fprintf(out, " (%.3f ms traced)</text>\n", (double)all / 1e6);
+    for (i = 0; i < n; i++) {
+        double w = all ? (double)nodes[i].total / (double)all * width : 0;
+        double y = (maxdepth + 1 - nodes[i].depth) * row + 20;
+        unsigned hue = 0;
+        const char *p;
+        for (p = nodes[i].fn; *p; p++) hue = hue * 31 + (unsigned char)*p;
+        fprintf(out, "<g><title>");
+        xml_text(out, nodes[i].fn);
+        fprintf(out, " (%.3f ms, %.1f%%)</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
+                     "fill=\"hsl(%u,70%%,60%%)\" stroke=\"white\"/>",
+                (double)nodes[i].total / 1e6, all ? 100.0 * (double)nodes[i].total / (double)all : 0.0,
+                nodes[i].x * width, y, w, row - 1, 10 + hue % 50);
+        if (w > 40) {
+            fprintf(out, "<text x=\"%.2f\" y=\"%.1f\">", nodes[i].x * width + 3, y + row - 5);
+            xml_text(out, nodes[i].fn);
+            fprintf(out, "</text>");
+        }
+        fprintf(out, "</g>\n");
+    }
+    fputs("</svg>\n", out);
+    free(node_of);
+    free(nodes);
+    narr_calls_free(&calls);
+    return out == stdout ? 0 : fclose(out) == 0 ? 0 : 1;
+}
