@@ -126,6 +126,17 @@ tsize=$(wc -c < "$tmp/size.trace"); jsize=$(wc -c < "$tmp/size.jsonl")
 echo
 echo "Trace size: 100000 TRACE_FN calls (enter+exit, two small ints, result): trace $tsize bytes," \
      "JSON lines $jsize bytes, 1/$(awk -v a="$jsize" -v b="$tsize" 'BEGIN { printf "%.1f", a / b }') ($(awk -v a="$tsize" 'BEGIN { printf "%.1f", a / 200000 }') bytes/event)"
+# Decoding speed: narrate stats over 1000000 traced calls (2000000 events), median of 3 runs.
+narrate_cmd="$(dirname "$b")/tools/narrate/narrate"
+if [ -x "$narrate_cmd" ]; then
+  NARRATE_OUTPUT="trace:$tmp/big.trace" "$b/bench_fn" size 1000000
+  for r in 1 2 3; do
+    s0=$(date +%s%N); "$narrate_cmd" stats "$tmp/big.trace" > /dev/null; s1=$(date +%s%N)
+    echo $((s1 - s0))
+  done | sort -n | sed -n 2p > "$tmp/decode_ns"
+  echo "Decoding: narrate stats reads 2000000 events in $(awk '{ printf "%.3f", $1 / 1e9 }' "$tmp/decode_ns") s," \
+       "$(awk '{ printf "%.1f", 2000000 / ($1 / 1e9) / 1e6 }' "$tmp/decode_ns") M events/s (median of 3)"
+fi
 echo
 echo "LTTng enabled: $lttng_note"
 echo "Compiled out (below NARRATE_LEVEL): identical .text, checked by ctest -L codegen."

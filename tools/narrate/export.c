@@ -60,6 +60,7 @@ int narrate_export(narr_trace_t *t, const char *format, const char *out_path)
     }
     out = open_out(out_path);
     if (out == NULL) return 1;
+    narr_trace_sort(t);
     if (format[0] == 'c') fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", out);
     for (i = 0; i < t->nevents; i++) {
         const narr_tevent_t *e = &t->events[i];

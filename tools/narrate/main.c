@@ -38,6 +38,7 @@ static int cmd_cat(narr_trace_t *t, int json)
 {
     narr__buf_t line = {0};
     size_t i;
+    narr_trace_sort(t);
     for (i = 0; i < t->nevents; i++) {
         const narr_tevent_t *e = &t->events[i];
         narr_event_t drop;

@@ -274,8 +274,13 @@ narr_trace_t *narr_trace_load(const char *path, char *err, size_t errlen)
         t->bytes_ok = off;
     }
     if (!t->damaged) t->bytes_ok = t->size;
-    if (t->nevents > 1) qsort(t->events, t->nevents, sizeof *t->events, by_time);
     return t;
+}
+
+void narr_trace_sort(narr_trace_t *t)
+{
+    if (t->nevents > 1 && !t->sorted) qsort(t->events, t->nevents, sizeof *t->events, by_time);
+    t->sorted = 1;
 }
 
 /* Re-lays compact values in the ring's layout so narr__decode can read them. */

@@ -27,6 +27,7 @@ typedef struct narr_trace {
     narr_tevent_t *events;
     size_t nevents;
     int64_t real_minus_mono; /* from the first calibration */
+    int sorted;              /* events in global time order (else: in order per thread only) */
     /* integrity */
     size_t blocks, bytes_ok;
     int damaged;
@@ -41,6 +42,9 @@ typedef struct narr_trace {
  * loads what precedes the damage and sets damaged/damage. */
 narr_trace_t *narr_trace_load(const char *path, char *err, size_t errlen);
 void narr_trace_free(narr_trace_t *t);
+/* Events come in file order, which is time order within each thread (enough for call trees and
+ * statistics); this puts them in global time order, for cat and export. */
+void narr_trace_sort(narr_trace_t *t);
 /* The event decoded as the live sinks saw it; NULL for drops and unknown sites. */
 const narr_event_t *narr_trace_decode(narr_trace_t *t, const narr_tevent_t *e);
 

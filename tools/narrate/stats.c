@@ -15,10 +15,28 @@ typedef struct fstat {
 
 static const char *sort_key = "total";
 
-static int cmp_u64(const void *a, const void *b)
+/* The k-th smallest of v[0..n) (0-based), reordering v: quickselect, linear on average. */
+static uint64_t select_k(uint64_t *v, size_t n, size_t k)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        uint64_t pivot = v[lo + (hi - lo) / 2], tmp;
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot) i++;
+            while (v[j] > pivot) j--;
+            if (i <= j) {
+                tmp = v[i], v[i] = v[j], v[j] = tmp;
+                i++;
+                if (j == 0) break;
+                j--;
+            }
+        }
+        if (k <= j) hi = j;
+        else if (k >= i) lo = i;
+        else return v[k];
+    }
+    return v[k];
 }
 
 static uint64_t field(const fstat_t *f)
@@ -39,11 +57,11 @@ static int by_key(const void *a, const void *b)
     return strcmp(((const fstat_t *)a)->fn, ((const fstat_t *)b)->fn);
 }
 
-/* Nearest-rank percentile of sorted values. */
-static uint64_t pct(const uint64_t *v, size_t n, unsigned p)
+/* Nearest-rank percentile. */
+static uint64_t pct(uint64_t *v, size_t n, unsigned p)
 {
     size_t rank = (n * p + 99) / 100;
-    return n == 0 ? 0 : v[rank == 0 ? 0 : rank - 1];
+    return n == 0 ? 0 : select_k(v, n, rank == 0 ? 0 : rank - 1);
 }
 
 static void ms(char *out, size_t cap, uint64_t ns)
@@ -90,7 +108,6 @@ int narrate_stats(narr_trace_t *t, int argc, char **argv)
         fs[k].errors += (uint64_t)c->error;
     }
     for (i = 0; i < nfs; i++) {
-        qsort(fs[i].durs, fs[i].ndurs, 8, cmp_u64);
         fs[i].p50 = pct(fs[i].durs, fs[i].ndurs, 50);
         fs[i].p95 = pct(fs[i].durs, fs[i].ndurs, 95);
         fs[i].p99 = pct(fs[i].durs, fs[i].ndurs, 99);
