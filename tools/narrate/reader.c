@@ -39,53 +39,87 @@ static int get_cs(const unsigned char **p, const unsigned char *end, const char 
     return *out ? 0 : -1;
 }
 
+static void free_site(narr_site_t *s)
+{
+    unsigned k;
+    if (s == NULL) return;
+    for (k = 0; s->lits && k < s->ntypes; k++) free((void *)s->lits[k]);
+    for (k = 0; s->keys && k < s->npre; k++) free((void *)s->keys[k]);
+    free((void *)s->keys);
+    free((void *)s->lits);
+    free((void *)s->types);
+    free((void *)s->actor);
+    free((void *)s->action);
+    free((void *)s->fmt);
+    free((void *)s->file);
+    free((void *)s->func);
+    free(s);
+}
+
+/* One site description; the site is complete or freed. */
+static narr_site_t *read_site(const unsigned char **pp, const unsigned char *end, uint64_t *id)
+{
+    const unsigned char *p = *pp;
+    uint64_t flags, line, nkeys;
+    narr_site_t *s = calloc(1, sizeof *s);
+    unsigned char *types;
+    const char **lits, **keys;
+    unsigned i;
+    if (s == NULL) return NULL;
+    if (narr__get_v(&p, end, id) != 0 || *id == 0 || *id > 10000000 || end - p < 4) goto bad;
+    s->kind = p[0];
+    s->level = p[1];
+    s->npre = p[2];
+    s->ntypes = p[3];
+    p += 4;
+    if ((size_t)(end - p) < s->ntypes || s->npre > s->ntypes) goto bad;
+    s->types = types = malloc(s->ntypes + 1u);
+    s->lits = lits = calloc(s->ntypes + 1u, sizeof *lits);
+    if (types == NULL || lits == NULL) goto bad;
+    memcpy(types, p, s->ntypes);
+    p += s->ntypes;
+    if (narr__get_v(&p, end, &flags) != 0 || narr__get_v(&p, end, &line) != 0) goto bad;
+    s->flags = (uint32_t)flags;
+    s->line = (uint32_t)line;
+    if (get_cs(&p, end, &s->actor) || get_cs(&p, end, &s->action) || get_cs(&p, end, &s->fmt) ||
+        get_cs(&p, end, &s->file) || get_cs(&p, end, &s->func))
+        goto bad;
+    for (i = 0; i < s->ntypes; i++)
+        if (types[i] == NARR__T_LIT && get_cs(&p, end, &lits[i]) != 0) goto bad;
+    if (narr__get_v(&p, end, &nkeys) != 0 || nkeys > s->npre) goto bad;
+    if (nkeys > 0) {
+        s->keys = keys = calloc(s->npre, sizeof *keys); /* freed by npre */
+        if (keys == NULL) goto bad;
+        for (i = 0; i < nkeys; i++)
+            if (get_cs(&p, end, &keys[i]) != 0) goto bad;
+        for (; i < s->npre; i++) keys[i] = dup_s("", 0); /* fewer names than values: unnamed */
+    }
+    s->state = (int32_t)*id;
+    *pp = p;
+    return s;
+bad:
+    free_site(s);
+    return NULL;
+}
+
 static int add_site(narr_trace_t *t, const unsigned char *p, const unsigned char *end)
 {
     while (p < end) {
-        uint64_t id, flags, line, nkeys;
-        narr_site_t *s = calloc(1, sizeof *s);
-        unsigned char *types;
-        const char **lits, **keys = NULL;
-        unsigned i;
-        if (s == NULL || narr__get_v(&p, end, &id) != 0 || id == 0 || id > 10000000 || end - p < 4) return -1;
-        s->kind = p[0];
-        s->level = p[1];
-        s->npre = p[2];
-        s->ntypes = p[3];
-        p += 4;
-        if ((size_t)(end - p) < s->ntypes) return -1;
-        types = malloc(s->ntypes + 1u);
-        lits = calloc(s->ntypes + 1u, sizeof *lits);
-        if (types == NULL || lits == NULL) return -1;
-        memcpy(types, p, s->ntypes);
-        p += s->ntypes;
-        s->types = types;
-        s->lits = lits;
-        if (narr__get_v(&p, end, &flags) != 0 || narr__get_v(&p, end, &line) != 0) return -1;
-        s->flags = (uint32_t)flags;
-        s->line = (uint32_t)line;
-        if (get_cs(&p, end, &s->actor) || get_cs(&p, end, &s->action) || get_cs(&p, end, &s->fmt) ||
-            get_cs(&p, end, &s->file) || get_cs(&p, end, &s->func))
-            return -1;
-        for (i = 0; i < s->ntypes; i++)
-            if (types[i] == NARR__T_LIT && get_cs(&p, end, &lits[i]) != 0) return -1;
-        if (narr__get_v(&p, end, &nkeys) != 0 || nkeys > s->npre) return -1;
-        if (nkeys > 0) {
-            keys = calloc(s->npre, sizeof *keys); /* freed by npre */
-            if (keys == NULL) return -1;
-            for (i = 0; i < nkeys; i++)
-                if (get_cs(&p, end, &keys[i]) != 0) return -1;
-            s->keys = keys;
-        }
-        s->state = (int32_t)id;
+        uint64_t id;
+        narr_site_t *s = read_site(&p, end, &id);
+        if (s == NULL) return -1;
         if (id >= t->nsites) {
             size_t want = (size_t)id * 2 + 16;
             narr_site_t **fresh = realloc(t->sites, want * sizeof *fresh);
-            if (fresh == NULL) return -1;
+            if (fresh == NULL) {
+                free_site(s);
+                return -1;
+            }
             memset(fresh + t->nsites, 0, (want - t->nsites) * sizeof *fresh);
             t->sites = fresh;
             t->nsites = want;
         }
+        free_site(t->sites[id]); /* a repeated id: the later description wins */
         t->sites[id] = s;
     }
     return 0;
@@ -176,31 +210,48 @@ static int by_time(const void *a, const void *b)
 narr_trace_t *narr_trace_load(const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
-    narr_trace_t *t;
-    size_t off, cap = 0;
+    unsigned char *image;
     long size;
+    narr_trace_t *t;
     if (f == NULL) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
-    t = calloc(1, sizeof *t);
-    if (t == NULL || fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
+        (image = malloc((size_t)size + 1)) == NULL) {
         snprintf(err, errlen, "%s: cannot read", path);
         fclose(f);
-        free(t);
         return NULL;
     }
-    t->size = (size_t)size;
-    t->image = malloc(t->size + 1);
-    if (t->image == NULL || fread(t->image, 1, t->size, f) != t->size) {
-        snprintf(err, errlen, "%s: cannot read %zu bytes", path, t->size);
+    if (fread(image, 1, (size_t)size, f) != (size_t)size) {
+        snprintf(err, errlen, "%s: cannot read %ld bytes", path, size);
         fclose(f);
-        narr_trace_free(t);
+        free(image);
         return NULL;
     }
     fclose(f);
+    t = narr_trace_parse(image, (size_t)size, err, errlen);
+    if (t == NULL) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", err);
+        snprintf(err, errlen, "%s: %s", path, why);
+    }
+    return t;
+}
+
+narr_trace_t *narr_trace_parse(unsigned char *image, size_t size, char *err, size_t errlen)
+{
+    narr_trace_t *t = calloc(1, sizeof *t);
+    size_t off, cap = 0;
+    if (t == NULL) {
+        free(image);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    t->image = image;
+    t->size = size;
     if (t->size < NARR_TRACE_HEADER || memcmp(t->image, NARR_TRACE_MAGIC, 8) != 0) {
-        snprintf(err, errlen, "%s: not a narrate trace (no NARRTRC1 header)", path);
+        snprintf(err, errlen, "not a narrate trace (no NARRTRC1 header)");
         narr_trace_free(t);
         return NULL;
     }
@@ -359,22 +410,7 @@ void narr_trace_free(narr_trace_t *t)
 {
     size_t i;
     if (t == NULL) return;
-    for (i = 0; i < t->nsites; i++) {
-        narr_site_t *s = t->sites[i];
-        unsigned k;
-        if (s == NULL) continue;
-        for (k = 0; k < s->ntypes; k++) free((void *)s->lits[k]);
-        for (k = 0; s->keys && k < s->npre; k++) free((void *)s->keys[k]);
-        free((void *)s->keys);
-        free((void *)s->lits);
-        free((void *)s->types);
-        free((void *)s->actor);
-        free((void *)s->action);
-        free((void *)s->fmt);
-        free((void *)s->file);
-        free((void *)s->func);
-        free(s);
-    }
+    for (i = 0; i < t->nsites; i++) free_site(t->sites[i]);
     free(t->sites);
     free(t->events);
     free(t->image);

@@ -41,6 +41,8 @@ typedef struct narr_trace {
 /* Loads path; NULL with a message in err when the file cannot be used at all. A damaged file
  * loads what precedes the damage and sets damaged/damage. */
 narr_trace_t *narr_trace_load(const char *path, char *err, size_t errlen);
+/* The same from memory; takes ownership of image (malloc'd, size bytes). */
+narr_trace_t *narr_trace_parse(unsigned char *image, size_t size, char *err, size_t errlen);
 void narr_trace_free(narr_trace_t *t);
 /* Events come in file order, which is time order within each thread (enough for call trees and
  * statistics); this puts them in global time order, for cat and export. */

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Builds the reader's libFuzzer target with clang (ASan+UBSan) and runs it for a bounded time
+# from the seed corpus in tests/fuzz/corpus. A crash fails the test and leaves the input in
+# the build folder. usage: run_fuzz.sh SOURCE_DIR BUILD_DIR SECONDS
+set -eu
+src=$1 out=$2 secs=$3
+cc=$(command -v clang || command -v clang-14)
+mkdir -p "$out/corpus"
+cp "$src"/tests/fuzz/corpus/* "$out/corpus/"
+# the library's sources compiled in, so the decoder is instrumented too
+"$cc" -std=c11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  -I"$src/include" -I"$src/runtime" -I"$src/tools/narrate" \
+  "$src"/tests/fuzz/fuzz_reader.c "$src"/tools/narrate/reader.c "$src"/tools/narrate/calls.c "$src"/runtime/*.c \
+  -pthread -o "$out/fuzz_reader"
+cd "$out"
+./fuzz_reader -max_total_time="$secs" -max_len=65536 -timeout=10 -print_final_stats=1 corpus 2>&1 | tail -n 12
