@@ -56,6 +56,10 @@ static inline int narr__get_v(const unsigned char **p, const unsigned char *end,
 {
     uint64_t v = 0;
     unsigned shift = 0;
+    if (*p < end && !(**p & 0x80)) { /* most values fit one byte */
+        *out = *(*p)++;
+        return 0;
+    }
     while (*p < end && shift < 64) {
         unsigned char b = *(*p)++;
         v |= (uint64_t)(b & 0x7f) << shift;
