@@ -16,6 +16,8 @@ echo "cat: $(wc -l < "$tmp/cat.txt") events, identical to the console"
 "$narrate" cat "$tmp/orch.trace" --json | "$py" -c "import json,sys; [json.loads(l) for l in sys.stdin]" ||
   fail "cat --json is not JSON lines"
 "$narrate" check "$tmp/orch.trace" > "$tmp/check.txt" || fail "check of an intact trace failed"
+NARRATE_PROGRESS=always "$narrate" check "$tmp/orch.trace" > /dev/null 2> "$tmp/progress.txt"
+grep -q "narrate: reading \[#*\] 100% of" "$tmp/progress.txt" || fail "no progress bar: $(cat "$tmp/progress.txt")"
 grep -q "status: ok" "$tmp/check.txt" || fail "intact trace not ok: $(cat "$tmp/check.txt")"
 
 # 2. the call tree of a known program: exact structure and counts

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "narrate/redact.h"
 #include "reader.h"
@@ -17,6 +18,14 @@ static int usage(void)
                     "       narrate export --format chrome|jsonl FILE -o OUT\n"
                     "       narrate flame FILE -o OUT.svg\n");
     return 2;
+}
+
+static void progress_bar(size_t done, size_t total)
+{
+    int pct = total ? (int)(done * 100 / total) : 100, i;
+    fprintf(stderr, "\rnarrate: reading [");
+    for (i = 0; i < 40; i++) fputc(i < pct * 40 / 100 ? '#' : ' ', stderr);
+    fprintf(stderr, "] %3d%% of %.1f MB%s", pct, (double)total / 1e6, done == total ? "\n" : "");
 }
 
 static narr_trace_t *load(const char *path)
@@ -132,6 +141,12 @@ int main(int argc, char **argv)
     narr_trace_t *t;
     int rc;
     if (argc < 3) return usage();
+    {
+        /* NARRATE_PROGRESS: always (from the start), never, or by default on a terminal after 1 s */
+        const char *p = getenv("NARRATE_PROGRESS");
+        if (p != NULL && strcmp(p, "always") == 0) narr_trace_progress = progress_bar, narr_trace_progress_after_ns = 0;
+        else if ((p == NULL || strcmp(p, "never") != 0) && isatty(2)) narr_trace_progress = progress_bar;
+    }
     if (strcmp(argv[1], "export") == 0 || strcmp(argv[1], "flame") == 0) {
         const char *file = NULL, *format = NULL, *out = "-";
         if (options(argc, argv, &file, &format, &out) != 0 || (argv[1][0] == 'e' && format == NULL)) return usage();

@@ -7,8 +7,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "trace_format.h"
+
+void (*narr_trace_progress)(size_t done, size_t total);
+uint64_t narr_trace_progress_after_ns = 1000000000u;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static int get_s(const unsigned char **p, const unsigned char *end, const char **s, size_t *n)
 {
@@ -256,8 +267,15 @@ narr_trace_t *narr_trace_parse(unsigned char *image, size_t size, char *err, siz
         return NULL;
     }
     off = NARR_TRACE_HEADER;
+    {
+    uint64_t started = now_ns();
+    int showing = 0;
     while (off < t->size) {
         uint32_t hdr[4];
+        if (narr_trace_progress != NULL && (t->blocks & 255) == 0 && (showing || now_ns() - started >= narr_trace_progress_after_ns)) {
+            narr_trace_progress(off, t->size);
+            showing = 1;
+        }
         const unsigned char *payload;
         int bad = 0;
         if (t->size - off < NARR_TRACE_BLOCK_HEADER) {
@@ -323,6 +341,8 @@ narr_trace_t *narr_trace_parse(unsigned char *image, size_t size, char *err, siz
         t->blocks++;
         off += NARR_TRACE_BLOCK_HEADER + hdr[2];
         t->bytes_ok = off;
+    }
+    if (showing) narr_trace_progress(t->size, t->size);
     }
     if (!t->damaged) t->bytes_ok = t->size;
     return t;

@@ -41,6 +41,11 @@ typedef struct narr_trace {
 /* Loads path; NULL with a message in err when the file cannot be used at all. A damaged file
  * loads what precedes the damage and sets damaged/damage. */
 narr_trace_t *narr_trace_load(const char *path, char *err, size_t errlen);
+/* Called now and then while a load takes longer than a second (done and total bytes; done ==
+ * total at the end). NULL: no progress. */
+extern void (*narr_trace_progress)(size_t done, size_t total);
+extern uint64_t narr_trace_progress_after_ns; /* default one second */
+
 /* The same from memory; takes ownership of image (malloc'd, size bytes). */
 narr_trace_t *narr_trace_parse(unsigned char *image, size_t size, char *err, size_t errlen);
 void narr_trace_free(narr_trace_t *t);
