@@ -25,6 +25,14 @@ NARRATE_OUTPUT="trace:$tmp/e2e.trace" "$e2e" > /dev/null
 "$narrate" tree "$tmp/e2e.trace" | sed -E 's/^thread [0-9]+/thread N/; s/[0-9]+\.[0-9]+ ms/T ms/g' > "$tmp/tree.txt"
 diff -u "$here/expected_tree.txt" "$tmp/tree.txt" || fail "tree differs"
 echo "tree: as expected"
+if grep -q 'correlation_id="req-a11c-00"' "$tmp/cat.txt"; then
+  # the example: each request's dispatch_job is its own tree under its correlation id
+  "$narrate" tree "$tmp/orch.trace" > "$tmp/orch_tree.txt"
+  n=$(grep -c '^correlation req-a11c-0[0-5]$' "$tmp/orch_tree.txt") || true
+  [ "$n" = 6 ] || fail "expected 6 correlation trees, got $n"
+  grep -A1 '^correlation req-a11c-03$' "$tmp/orch_tree.txt" | grep -q '^dispatch_job (1 call, ' || fail "req-a11c-03's tree"
+  echo "tree: one tree per correlation id"
+fi
 
 # 3. percentiles and self time on a distribution written from the format description alone
 "$py" "$here/make_trace.py" "$tmp/synthetic.trace"

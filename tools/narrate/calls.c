@@ -32,6 +32,20 @@ int narr_calls_build(narr_trace_t *t, narr_calls_t *out)
         const narr_tevent_t *e = &t->events[i];
         const narr_site_t *s = e->site < t->nsites ? t->sites[e->site] : NULL;
         if (e->site == 0 || s == NULL) continue;
+        if ((s->kind == NARR_KIND_CORR || s->kind == NARR_KIND_NARRATE) && depth > 0) {
+            /* the correlation id belongs to this thread's outermost open call */
+            size_t k, root = SIZE_MAX;
+            for (k = 0; k < depth; k++)
+                if (st[k].tid == e->tid) {
+                    root = st[k].index;
+                    break;
+                }
+            if (root != SIZE_MAX && out->v[root].corr == NULL) {
+                const narr_event_t *ev = narr_trace_decode(t, e);
+                if (ev != NULL && ev->correlation_id != NULL) out->v[root].corr = strdup(ev->correlation_id);
+            }
+            continue;
+        }
         if (is_enter(s)) {
             size_t k, parent = SIZE_MAX;
             int d = 0;
@@ -106,6 +120,8 @@ int narr_calls_build(narr_trace_t *t, narr_calls_t *out)
 
 void narr_calls_free(narr_calls_t *c)
 {
+    size_t i;
+    for (i = 0; i < c->n; i++) free(c->v[i].corr);
     free(c->v);
     memset(c, 0, sizeof *c);
 }

@@ -12,6 +12,7 @@ typedef struct narr_call {
     int error;
     int depth;
     size_t parent;    /* index in calls, or SIZE_MAX for a root */
+    char *corr;       /* roots: the first correlation id recorded on the thread during the call */
 } narr_call_t;
 
 /* Every completed call, in order of completion; unmatched enters and exits are counted. */
