@@ -82,4 +82,25 @@ cmp -s "$tmp/out.jsonl" "$tmp/cat.json" 2>/dev/null || "$narrate" cat "$tmp/orch
 "$py" -c "import sys, xml.etree.ElementTree as ET; r = ET.parse(sys.argv[1]).getroot(); \
 t = ' '.join(x.text or '' for x in r.iter('{http://www.w3.org/2000/svg}title')); \
 assert 'depth_sum' in t and 'total_area' in t, t" "$tmp/flame.svg" || fail "flame graph"
-echo "export: chrome nesting, jsonl, flame svg as expected"
+"$narrate" export --format otlp-json "$tmp/e2e.trace" -o "$tmp/otlp.json"
+"$py" - "$tmp/otlp.json" <<'PY' || fail "otlp-json export"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+spans = doc["resourceSpans"][0]["scopeSpans"][0]["spans"]
+assert len(spans) == 7, len(spans)
+ids = {s["spanId"]: s for s in spans}
+for s in spans:
+    assert len(s["traceId"]) == 32 and len(s["spanId"]) == 16 and s["traceId"] != "0" * 32
+    assert int(s["endTimeUnixNano"]) >= int(s["startTimeUnixNano"]) > 10**18
+    if "parentSpanId" in s:
+        p = ids[s["parentSpanId"]]
+        assert p["traceId"] == s["traceId"]
+        assert int(p["startTimeUnixNano"]) <= int(s["startTimeUnixNano"])
+names = sorted(s["name"] for s in spans)
+assert names == ["area", "area", "depth_sum", "depth_sum", "depth_sum", "parse_size", "total_area"], names
+failed = [s for s in spans if s["status"]["code"] == 2]
+assert [s["name"] for s in failed] == ["parse_size"], failed
+area = [s for s in spans if s["name"] == "area"][0]
+assert {"key": "r.w", "value": {"stringValue": "3"}} in area["attributes"], area["attributes"]
+PY
+echo "export: chrome nesting, jsonl, otlp-json spans, flame svg as expected"

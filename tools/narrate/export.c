@@ -8,6 +8,9 @@
 #include "calls.h"
 #include "narrate/redact.h"
 
+/* Appends a string literal (its length from sizeof, never counted by hand). */
+#define PUTS(b, lit) narr__buf_put((b), (lit), sizeof(lit) - 1)
+
 static void json_str(narr__buf_t *b, const char *s, size_t n)
 {
     narr__buf_putc(b, '"');
@@ -21,24 +24,25 @@ static void chrome_event(narr__buf_t *b, const narr_event_t *ev, const narr_site
     const char *ph = "i";
     if (s->kind == NARR_KIND_FN_ENTER || s->kind == NARR_KIND_ENTER) ph = "B";
     else if (s->kind == NARR_KIND_FN_EXIT || s->kind == NARR_KIND_EXIT) ph = "E";
-    narr__buf_put(b, *first ? "\n" : ",\n", *first ? 1 : 2);
+    if (*first) PUTS(b, "\n");
+    else PUTS(b, ",\n");
     *first = 0;
-    narr__buf_put(b, "{\"name\":", 8);
+    PUTS(b, "{\"name\":");
     json_str(b, ev->action, strlen(ev->action));
-    narr__buf_put(b, ",\"cat\":", 7);
+    PUTS(b, ",\"cat\":");
     json_str(b, ev->actor, strlen(ev->actor));
     narr__buf_printf(b, ",\"ph\":\"%s\",\"ts\":%.3f,\"pid\":1,\"tid\":%u", ph, (double)ev->mono_ns / 1e3, ev->tid);
-    if (ph[0] == 'i') narr__buf_put(b, ",\"s\":\"t\"", 8);
-    narr__buf_put(b, ",\"args\":{\"message\":", 19);
+    if (ph[0] == 'i') PUTS(b, ",\"s\":\"t\"");
+    PUTS(b, ",\"args\":{\"message\":");
     json_str(b, ev->message, ev->message_len);
-    if (ev->target) narr__buf_put(b, ",\"target\":", 10), json_str(b, ev->target, strlen(ev->target));
+    if (ev->target) PUTS(b, ",\"target\":"), json_str(b, ev->target, strlen(ev->target));
     for (i = 0; i < ev->nkv; i++) {
         narr__buf_putc(b, ',');
         json_str(b, ev->kv[i].key, strlen(ev->kv[i].key));
         narr__buf_putc(b, ':');
         json_str(b, ev->kv[i].value, ev->kv[i].value_len);
     }
-    narr__buf_put(b, "}}", 2);
+    PUTS(b, "}}");
 }
 
 static FILE *open_out(const char *path)
@@ -48,14 +52,17 @@ static FILE *open_out(const char *path)
     return f;
 }
 
+int narrate_export_otlp(narr_trace_t *t, const char *out_path);
+
 int narrate_export(narr_trace_t *t, const char *format, const char *out_path)
 {
     narr__buf_t b = {0};
     FILE *out;
     size_t i;
     int first = 1;
+    if (strcmp(format, "otlp-json") == 0) return narrate_export_otlp(t, out_path);
     if (strcmp(format, "chrome") != 0 && strcmp(format, "jsonl") != 0) {
-        fprintf(stderr, "narrate export: --format takes chrome or jsonl in this version\n");
+        fprintf(stderr, "narrate export: --format takes chrome, jsonl or otlp-json in this version\n");
         return 2;
     }
     out = open_out(out_path);
@@ -175,6 +182,106 @@ int narrate_flame(narr_trace_t *t, const char *out_path)
     fputs("</svg>\n", out);
     free(node_of);
     free(nodes);
+    narr_calls_free(&calls);
+    return out == stdout ? 0 : fclose(out) == 0 ? 0 : 1;
+}
+
+/* ---- OTLP JSON (ExportTraceServiceRequest): calls as spans ---- */
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    h *= 0xff51afd7ed558ccdull;
+    return h ^ (h >> 33);
+}
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static void hex64(narr__buf_t *b, uint64_t v)
+{
+    narr__buf_printf(b, "%016llx", (unsigned long long)(v ? v : 1)); /* never all zero */
+}
+
+int narrate_export_otlp(narr_trace_t *t, const char *out_path)
+{
+    narr_calls_t calls;
+    narr__buf_t b = {0};
+    uint64_t *trace_hi, *trace_lo;
+    size_t i, *enter_of, ev_i, call_i = 0, written = 0;
+    FILE *out;
+    if (narr_calls_build(t, &calls) != 0) return 1;
+    trace_hi = calloc(calls.n + 1, sizeof *trace_hi);
+    trace_lo = calloc(calls.n + 1, sizeof *trace_lo);
+    enter_of = calloc(calls.n + 1, sizeof *enter_of);
+    if (trace_hi == NULL || trace_lo == NULL || enter_of == NULL) return 1;
+    /* calls are numbered in order of their enters: find each call's enter event again */
+    for (ev_i = 0; ev_i < t->nevents && call_i < calls.n; ev_i++) {
+        const narr_tevent_t *e = &t->events[ev_i];
+        const narr_site_t *s = e->site < t->nsites ? t->sites[e->site] : NULL;
+        if (s != NULL && e->site != 0 && (s->kind == NARR_KIND_FN_ENTER || s->kind == NARR_KIND_ENTER)) enter_of[call_i++] = ev_i;
+    }
+    for (i = 0; i < calls.n; i++) {
+        const narr_call_t *c = &calls.v[i];
+        if (c->parent == SIZE_MAX) {
+            uint64_t seed = c->corr ? hash_str(c->corr) : mix(c->start, i);
+            trace_hi[i] = mix(seed, 1);
+            trace_lo[i] = mix(seed, 2);
+        } else {
+            trace_hi[i] = trace_hi[c->parent];
+            trace_lo[i] = trace_lo[c->parent];
+        }
+    }
+    out = open_out(out_path);
+    if (out == NULL) return 1;
+    PUTS(&b, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":");
+    json_str(&b, t->program[0] ? t->program : "unknown", strlen(t->program[0] ? t->program : "unknown"));
+    PUTS(&b, "}}]},\"scopeSpans\":[{\"scope\":{\"name\":\"narrate\"},\"spans\":[");
+    for (i = 0; i < calls.n; i++) {
+        const narr_call_t *c = &calls.v[i];
+        const narr_event_t *ev;
+        size_t k;
+        if (c->end == UINT64_MAX) continue; /* a span needs its end */
+        if (written++) PUTS(&b, ",\n{");
+        else PUTS(&b, "\n{");
+        PUTS(&b, "\"traceId\":\"");
+        hex64(&b, trace_hi[i]);
+        hex64(&b, trace_lo[i]);
+        PUTS(&b, "\",\"spanId\":\"");
+        hex64(&b, mix(trace_lo[i], i + 1));
+        narr__buf_putc(&b, '"');
+        if (c->parent != SIZE_MAX) {
+            PUTS(&b, ",\"parentSpanId\":\"");
+            hex64(&b, mix(trace_lo[i], c->parent + 1));
+            narr__buf_putc(&b, '"');
+        }
+        PUTS(&b, ",\"name\":");
+        json_str(&b, c->fn, strlen(c->fn));
+        narr__buf_printf(&b, ",\"kind\":1,\"startTimeUnixNano\":\"%llu\",\"endTimeUnixNano\":\"%llu\",\"attributes\":[",
+                         (unsigned long long)((int64_t)c->start + t->real_minus_mono),
+                         (unsigned long long)((int64_t)c->end + t->real_minus_mono));
+        narr__buf_printf(&b, "{\"key\":\"thread.id\",\"value\":{\"intValue\":\"%u\"}}", c->tid);
+        ev = narr_trace_decode(t, &t->events[enter_of[i]]);
+        for (k = 0; ev != NULL && k < ev->nkv; k++) {
+            if (ev->kv[k].meta) continue;
+            PUTS(&b, ",{\"key\":");
+            json_str(&b, ev->kv[k].key, strlen(ev->kv[k].key));
+            PUTS(&b, ",\"value\":{\"stringValue\":");
+            json_str(&b, ev->kv[k].value, ev->kv[k].value_len);
+            PUTS(&b, "}}");
+        }
+        narr__buf_printf(&b, "],\"status\":{\"code\":%d}}", c->error ? 2 : 0);
+        fwrite(b.p, 1, b.len, out);
+        b.len = 0;
+    }
+    fputs("\n]}]}]}\n", out);
+    narr__buf_free(&b);
+    free(trace_hi);
+    free(trace_lo);
+    free(enter_of);
     narr_calls_free(&calls);
     return out == stdout ? 0 : fclose(out) == 0 ? 0 : 1;
 }
