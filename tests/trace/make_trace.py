@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Writes a narrate trace from the format description alone (runtime/trace_format.h), as an
 independent check of the reader: one thread calls work() 100 times taking 1..100 ms, and each
-call makes one 0.5 ms call of leaf(); the 7th call of work fails. usage: make_trace.py OUT"""
+call makes one 0.5 ms call of leaf(); the 7th call of work fails; 5 events are lost at the end.
+usage: make_trace.py OUT"""
 import struct
 import sys
 
@@ -76,6 +77,7 @@ def main(out):
     data += block(5, s("synthetic@1"))
     data += block(2, v(1_000 * ms) + v(1_700_000_000 * 1_000 * ms))
     data += block(1, sites) + block(3, payload)
+    data += block(4, v(42) + v(t) + v(5))  # then 5 events lost on the thread
     with open(out, "wb") as fh:
         fh.write(data)
 

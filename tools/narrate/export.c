@@ -53,6 +53,7 @@ static FILE *open_out(const char *path)
 }
 
 int narrate_export_otlp(narr_trace_t *t, const char *out_path);
+int narrate_export_ctf(narr_trace_t *t, const char *dir);
 
 int narrate_export(narr_trace_t *t, const char *format, const char *out_path)
 {
@@ -61,8 +62,9 @@ int narrate_export(narr_trace_t *t, const char *format, const char *out_path)
     size_t i;
     int first = 1;
     if (strcmp(format, "otlp-json") == 0) return narrate_export_otlp(t, out_path);
+    if (strcmp(format, "ctf") == 0) return narrate_export_ctf(t, out_path);
     if (strcmp(format, "chrome") != 0 && strcmp(format, "jsonl") != 0) {
-        fprintf(stderr, "narrate export: --format takes chrome, jsonl or otlp-json in this version\n");
+        fprintf(stderr, "narrate export: --format takes chrome, ctf, jsonl or otlp-json\n");
         return 2;
     }
     out = open_out(out_path);

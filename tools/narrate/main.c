@@ -15,7 +15,7 @@ static int usage(void)
                     "       narrate check FILE\n"
                     "       narrate stats FILE [--sort calls|total|self|p50|p95|p99|errors] [--top N]\n"
                     "       narrate tree FILE\n"
-                    "       narrate export --format chrome|jsonl|otlp-json FILE -o OUT\n"
+                    "       narrate export --format chrome|ctf|jsonl|otlp-json FILE -o OUT\n"
                     "       narrate flame FILE -o OUT.svg\n");
     return 2;
 }

@@ -1,0 +1,184 @@
+/* tools/narrate/ctf.c - narrate export --format ctf FILE -o DIR: a CTF 1.8 trace that
+ * babeltrace2 reads. One stream file per thread; each site an event class "actor:action" with
+ * the message and the key/values as strings; timestamps on a clock whose offset puts them in
+ * wall time. Losses: a drop record closes the thread's packet, and the next packet carries the
+ * running count in events_discarded, which is where CTF readers look for them. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "narrate/redact.h"
+#include "reader.h"
+
+#define CTF_MAGIC 0xC1FC1FC1u
+
+typedef struct stream {
+    uint32_t tid;
+    FILE *f;
+    narr__buf_t events; /* the open packet's events */
+    uint64_t begin, end, discarded, nevents;
+    uint64_t reported; /* events_discarded of the last packet written */
+} stream_t;
+
+static void put_u32(narr__buf_t *b, uint32_t v) { narr__buf_put(b, &v, 4); }
+static void put_u64(narr__buf_t *b, uint64_t v) { narr__buf_put(b, &v, 8); }
+
+/* Packet header and context, then the events; sizes in bits. */
+static void close_packet(stream_t *s)
+{
+    narr__buf_t p = {0};
+    uint64_t bits;
+    if (s->nevents == 0 && s->discarded == s->reported) return; /* an empty packet only to report losses */
+    s->reported = s->discarded;
+    bits = (8u + 40u + s->events.len) * 8u;
+    put_u32(&p, CTF_MAGIC);
+    put_u32(&p, 0);           /* stream_id */
+    put_u64(&p, s->begin);    /* timestamp_begin */
+    put_u64(&p, s->end);      /* timestamp_end */
+    put_u64(&p, bits);        /* content_size */
+    put_u64(&p, bits);        /* packet_size */
+    put_u64(&p, s->discarded); /* events_discarded: running count */
+    narr__buf_put(&p, s->events.p, s->events.len);
+    fwrite(p.p, 1, p.len, s->f);
+    narr__buf_free(&p);
+    s->events.len = 0;
+    s->nevents = 0;
+}
+
+static stream_t *stream_for(stream_t **v, size_t *n, uint32_t tid, const char *dir)
+{
+    size_t i;
+    char path[4096];
+    stream_t *fresh;
+    for (i = 0; i < *n; i++)
+        if ((*v)[i].tid == tid) return &(*v)[i];
+    fresh = realloc(*v, (*n + 1) * sizeof **v);
+    if (fresh == NULL) return NULL;
+    *v = fresh;
+    memset(&fresh[*n], 0, sizeof fresh[0]);
+    fresh[*n].tid = tid;
+    snprintf(path, sizeof path, "%s/stream_%u", dir, tid);
+    fresh[*n].f = fopen(path, "wb");
+    if (fresh[*n].f == NULL) return NULL;
+    return &fresh[(*n)++];
+}
+
+static void tsdl_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') fputc('\\', f);
+        if ((unsigned char)*s >= 0x20) fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static int write_metadata(narr_trace_t *t, const char *dir)
+{
+    char path[4096];
+    FILE *f;
+    size_t i;
+    snprintf(path, sizeof path, "%s/metadata", dir);
+    f = fopen(path, "w");
+    if (f == NULL) return -1;
+    fprintf(f, "/* CTF 1.8 */\n\n"
+               "typealias integer { size = 32; align = 8; signed = false; } := uint32_t;\n"
+               "typealias integer { size = 64; align = 8; signed = false; } := uint64_t;\n\n"
+               "trace {\n\tmajor = 1;\n\tminor = 8;\n\tbyte_order = le;\n"
+               "\tpacket.header := struct {\n\t\tuint32_t magic;\n\t\tuint32_t stream_id;\n\t};\n};\n\n"
+               "env {\n\tdomain = \"ust\";\n\ttracer_name = \"narrate\";\n\tprocname = ");
+    tsdl_string(f, t->program);
+    fprintf(f, ";\n};\n\n"
+               "clock {\n\tname = monotonic;\n\tfreq = 1000000000;\n\toffset_s = %lld;\n\toffset = %lld;\n};\n\n"
+               "typealias integer { size = 64; align = 8; signed = false; map = clock.monotonic.value; } := clock_t;\n\n"
+               "stream {\n\tid = 0;\n"
+               "\tpacket.context := struct {\n\t\tclock_t timestamp_begin;\n\t\tclock_t timestamp_end;\n"
+               "\t\tuint64_t content_size;\n\t\tuint64_t packet_size;\n\t\tuint64_t events_discarded;\n\t};\n"
+               "\tevent.header := struct {\n\t\tuint32_t id;\n\t\tclock_t timestamp;\n\t};\n"
+               "\tevent.context := struct {\n\t\tuint32_t tid;\n\t};\n};\n",
+            (long long)(t->real_minus_mono / 1000000000), (long long)(t->real_minus_mono % 1000000000));
+    for (i = 1; i < t->nsites; i++) {
+        const narr_site_t *s = t->sites[i];
+        char name[512];
+        if (s == NULL) continue;
+        if (s->kind == NARR_KIND_NARRATE) snprintf(name, sizeof name, "narration"); /* actor and action vary */
+        else snprintf(name, sizeof name, "%s:%s", s->actor, s->action);
+        fprintf(f, "\nevent {\n\tname = ");
+        tsdl_string(f, name);
+        fprintf(f, ";\n\tid = %zu;\n\tstream_id = 0;\n\tloglevel = %u;\n"
+                   "\tfields := struct {\n\t\tstring level;\n\t\tstring actor;\n\t\tstring action;\n\t\tstring message;\n\t\tstring fields;\n\t};\n};\n",
+                i, (unsigned)s->level);
+    }
+    return fclose(f) == 0 ? 0 : -1;
+}
+
+int narrate_export_ctf(narr_trace_t *t, const char *dir)
+{
+    stream_t *streams = NULL;
+    size_t nstreams = 0, i, k;
+    narr__buf_t text = {0};
+    int rc = 0;
+    if (strcmp(dir, "-") == 0) {
+        fprintf(stderr, "narrate export --format ctf: give a folder with -o\n");
+        return 2;
+    }
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "narrate: cannot make %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    if (write_metadata(t, dir) != 0) {
+        fprintf(stderr, "narrate: cannot write %s/metadata\n", dir);
+        return 1;
+    }
+    for (i = 0; i < t->nevents && rc == 0; i++) {
+        const narr_tevent_t *e = &t->events[i];
+        stream_t *s = stream_for(&streams, &nstreams, e->tid, dir);
+        const narr_event_t *ev;
+        if (s == NULL) {
+            fprintf(stderr, "narrate: cannot write the stream of thread %u in %s\n", e->tid, dir);
+            rc = 1;
+            break;
+        }
+        if (e->site == 0) { /* a drop record: the next packet says how many were lost */
+            close_packet(s);
+            s->discarded += e->dropped;
+            s->begin = s->end = e->mono;
+            continue;
+        }
+        ev = narr_trace_decode(t, e);
+        if (ev == NULL) continue;
+        if (s->nevents == 0 && s->discarded == s->reported) s->begin = e->mono;
+        s->end = e->mono;
+        s->nevents++;
+        put_u32(&s->events, e->site);
+        put_u64(&s->events, e->mono);
+        put_u32(&s->events, e->tid);
+        narr__buf_put(&s->events, narr_level_name(ev->level), strlen(narr_level_name(ev->level)) + 1);
+        narr__buf_put(&s->events, ev->actor, strlen(ev->actor) + 1);
+        narr__buf_put(&s->events, ev->action, strlen(ev->action) + 1);
+        text.len = 0;
+        narr__text_put(&text, ev->message, ev->message_len, 0, NARR_REDACT_DEFAULT);
+        narr__buf_putc(&text, '\0');
+        narr__buf_put(&s->events, text.p, text.len);
+        text.len = 0;
+        if (ev->target) narr__buf_printf(&text, "target=\"%s\" ", ev->target);
+        for (k = 0; k < ev->nkv; k++) {
+            narr__buf_printf(&text, "%s=\"", ev->kv[k].key);
+            narr__text_put(&text, ev->kv[k].value, ev->kv[k].value_len, 0, NARR_REDACT_DEFAULT);
+            narr__buf_put(&text, "\" ", 2);
+        }
+        narr__buf_putc(&text, '\0');
+        narr__buf_put(&s->events, text.p, text.len);
+        if (s->events.len > (1u << 20)) close_packet(s);
+    }
+    for (i = 0; i < nstreams; i++) {
+        close_packet(&streams[i]); /* also an empty one, when losses came after the last event */
+        if (streams[i].f != NULL && fclose(streams[i].f) != 0) rc = 1;
+        narr__buf_free(&streams[i].events);
+    }
+    free(streams);
+    narr__buf_free(&text);
+    return rc;
+}
