@@ -66,6 +66,13 @@ int narr_init(const narr_config_t *cfg)
         if (c.ring_bytes == 0) fprintf(stderr, "narrate: NARRATE_RING_SIZE: cannot read '%s'; using 1MiB\n", env);
     }
     narr__ring_bytes = ring_size(c.ring_bytes);
+    if (c.max_depth == 0 && (env = getenv("NARRATE_MAX_DEPTH")) != NULL && env[0] != '\0') {
+        char *end;
+        unsigned long d = strtoul(env, &end, 10);
+        if (*end != '\0' || d == 0 || d > UINT32_MAX - 1) fprintf(stderr, "narrate: NARRATE_MAX_DEPTH: cannot read '%s'\n", env);
+        else c.max_depth = (unsigned)d;
+    }
+    narr__max_depth = c.max_depth ? c.max_depth : UINT32_MAX;
     if (c.filter == NULL) c.filter = getenv("NARRATE_LOG");
     (void)narr__filter_parse(c.filter); /* a bad filter is reported and the default kept */
     if (c.program != NULL) snprintf(program, sizeof program, "%s", c.program);

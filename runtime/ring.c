@@ -11,6 +11,16 @@
 NARR_API narr__ring_t narr__ring_none;
 NARR_API NARR__THREAD_LOCAL narr__ring_t *narr__tls_ring NARR__TLS_MODEL = &narr__ring_none;
 NARR_API NARR__THREAD_LOCAL uint32_t narr__depth NARR__TLS_MODEL;
+NARR_API NARR__THREAD_LOCAL uint32_t narr__depth_skipped NARR__TLS_MODEL;
+NARR_API uint32_t narr__max_depth = UINT32_MAX;
+
+void narr__depth_report(void)
+{
+    uint32_t n = narr__depth_skipped;
+    narr__depth_skipped = 0;
+    NARR_WARN("narrate", "depth_limit", "calls", "%u traced calls deeper than depth %u not recorded", n,
+              narr__max_depth);
+}
 
 pthread_mutex_t narr__rings_lock = PTHREAD_MUTEX_INITIALIZER;
 narr__ring_full_t *narr__rings;

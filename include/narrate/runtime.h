@@ -32,6 +32,7 @@ typedef struct narr_config {
     const char *outputs;   /* NARRATE_OUTPUT syntax ("console,jsonl:PATH"); "none" for no sink */
     const char *program;   /* name@version shown in JSON as emitted_by; default the executable */
     int no_atexit;         /* 1: do not flush and stop at exit() */
+    unsigned max_depth;    /* traced calls deeper than this are counted, not recorded; NARRATE_MAX_DEPTH; 0: no limit */
 } narr_config_t;
 
 NARR_API int narr_init(const narr_config_t *cfg);

@@ -18,6 +18,12 @@ grep '"human":"depth_sum started"' "$tmp/run.jsonl" | sed -n 3p | grep -q '"dept
   { echo "FAIL: depth missing or wrong"; grep depth_sum "$tmp/run.jsonl"; exit 1; }
 echo "traced: $(wc -l < "$tmp/got") events as expected"
 
+# depth limit: depth_sum(0) runs at depth 2 and is not recorded; one marker says so
+NARRATE_MAX_DEPTH=2 NARRATE_OUTPUT=console NO_COLOR=1 "$traced" > /dev/null 2> "$tmp/depth.err"
+sed -E 's/="0x[0-9a-f]+"/="ADDR"/g; s/elapsed_ms="[0-9.e+-]+"/elapsed_ms="MS"/' "$tmp/depth.err" > "$tmp/depth.got"
+diff -u "$(dirname "$expected")/expected_depth2.txt" "$tmp/depth.got" || { echo "FAIL: depth limit output"; exit 1; }
+echo "depth limit: deeper calls counted, one marker"
+
 "$off" > "$tmp/off_stdout" 2> "$tmp/off_stderr"
 if [ -s "$tmp/off_stderr" ]; then echo "FAIL: the OFF build printed trace:"; cat "$tmp/off_stderr"; exit 1; fi
 cmp -s "$tmp/stdout" "$tmp/off_stdout" || { echo "FAIL: the OFF build computed something else"; exit 1; }

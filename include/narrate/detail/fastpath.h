@@ -66,6 +66,11 @@ typedef struct narr__ring {
 extern NARR_API NARR__THREAD_LOCAL narr__ring_t *narr__tls_ring NARR__TLS_MODEL;
 /* Traced calls active on this thread (generated wrappers count it up and down). */
 extern NARR_API NARR__THREAD_LOCAL uint32_t narr__depth NARR__TLS_MODEL;
+/* Depth limit (narr_config_t.max_depth, NARRATE_MAX_DEPTH): calls deeper are not recorded and
+ * counted; the count is reported once, by a marker event, when recording resumes. */
+extern NARR_API uint32_t narr__max_depth;
+extern NARR_API NARR__THREAD_LOCAL uint32_t narr__depth_skipped NARR__TLS_MODEL;
+NARR_API void narr__depth_report(void);
 extern NARR_API narr__ring_t narr__ring_none;
 
 /* Attaches a ring (updating narr__tls_ring), refreshes the limit, or counts a drop. Returns
@@ -147,6 +152,20 @@ static inline uint64_t narr__rec_stamp(const narr__rec_t *g)
     uint64_t t;
     memcpy(&t, g->rec + 8, 8);
     return t;
+}
+
+/* 1 when a traced call at this depth is recorded; else counts it as skipped. */
+static inline int narr__depth_ok(void)
+{
+    if (NARR__LIKELY(narr__depth < narr__max_depth)) return 1;
+    narr__depth_skipped++;
+    return 0;
+}
+
+/* After a recorded call returns: report the calls skipped beneath it, if any. */
+static inline void narr__depth_settle(void)
+{
+    if (NARR__UNLIKELY(narr__depth_skipped != 0)) narr__depth_report();
 }
 
 /* Publishes a record: header (site id, size), then head, rounded up to keep headers aligned. */

@@ -114,7 +114,8 @@ NARR_TRACE_FN static int find(const int *v, int n, int want)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    if ((narr__p = narr__rec_begin(&narr__se, 56, &narr__g)) != NULL) {
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 56, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(v));
         narr__p = narr__put_i(narr__p, (long long)(n));
         narr__p = narr__put_i(narr__p, (long long)(want));
@@ -126,11 +127,12 @@ NARR_TRACE_FN static int find(const int *v, int n, int want)
     narr__depth++;
     narr__ret = narr__impl_find(v, n, want);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
+    if (narr__in) narr__depth_settle();
     return narr__ret;
 }
 #endif
@@ -174,7 +176,8 @@ NARR_TRACE_FN int classify(int code)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    if ((narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(code));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
@@ -184,11 +187,12 @@ NARR_TRACE_FN int classify(int code)
     narr__depth++;
     narr__ret = narr__impl_classify(code);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
+    if (narr__in) narr__depth_settle();
     return narr__ret;
 }
 #endif
@@ -222,7 +226,8 @@ NARR_TRACE_FN unsigned long fact(unsigned n)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     unsigned long narr__ret;
-    if ((narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(n));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
@@ -232,11 +237,12 @@ NARR_TRACE_FN unsigned long fact(unsigned n)
     narr__depth++;
     narr__ret = narr__impl_fact(n);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
+    if (narr__in) narr__depth_settle();
     return narr__ret;
 }
 #endif
@@ -269,7 +275,8 @@ NARR_TRACE_FN void touch(int *out)
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
-    if ((narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(out));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
@@ -279,10 +286,11 @@ NARR_TRACE_FN void touch(int *out)
     narr__depth++;
     narr__impl_touch(out);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 24, &narr__g)) != NULL) {
+    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 24, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
+    if (narr__in) narr__depth_settle();
 }
 #endif
 #line 30 "cases/control.c"
@@ -315,7 +323,8 @@ NARR_TRACE_FN static inline int twice(int x)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    if ((narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(x));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
@@ -325,11 +334,12 @@ NARR_TRACE_FN static inline int twice(int x)
     narr__depth++;
     narr__ret = narr__impl_twice(x);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
+    if (narr__in) narr__depth_settle();
     return narr__ret;
 }
 #endif
@@ -355,7 +365,8 @@ NARR_TRACE_FN _Noreturn void die(int status)
         4, 3, 0, narr__se_keys, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
-    if ((narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(status));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);

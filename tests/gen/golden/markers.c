@@ -92,7 +92,8 @@ API int behind_macro(int a)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    if ((narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(a));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
@@ -102,11 +103,12 @@ API int behind_macro(int a)
     narr__depth++;
     narr__ret = narr__impl_behind_macro(a);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
+    if (narr__in) narr__depth_settle();
     return narr__ret;
 }
 #endif
@@ -143,7 +145,8 @@ int declared_first(int count, const char *what)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    if ((narr__p = narr__rec_begin(&narr__se, 1072, &narr__g)) != NULL) {
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 1072, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(count));
         narr__p = narr__put_str_copy(narr__p, (const char *)(what), 1024);
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
@@ -154,11 +157,12 @@ int declared_first(int count, const char *what)
     narr__depth++;
     narr__ret = narr__impl_declared_first(count, what);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
+    if (narr__in) narr__depth_settle();
     return narr__ret;
 }
 #endif
@@ -203,7 +207,8 @@ extern int with_options(int size, const void *blob)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    if ((narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(size));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
@@ -213,11 +218,12 @@ extern int with_options(int size, const void *blob)
     narr__depth++;
     narr__ret = narr__impl_with_options(size, blob);
     narr__depth--;
-    if ((narr__p = narr__rec_begin((narr__ret < 0) ? &narr__sx_err : &narr__sx, 32, &narr__g)) != NULL) {
+    if (narr__in && (narr__p = narr__rec_begin((narr__ret < 0) ? &narr__sx_err : &narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
+    if (narr__in) narr__depth_settle();
     return narr__ret;
 }
 #endif
@@ -259,7 +265,8 @@ static const char *lookup(int key)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const char * narr__ret;
-    if ((narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(key));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
@@ -269,11 +276,12 @@ static const char *lookup(int key)
     narr__depth++;
     narr__ret = narr__impl_lookup(key);
     narr__depth--;
-    if ((narr__p = narr__rec_begin((narr__ret == 0) ? &narr__sx_err : &narr__sx, 1056, &narr__g)) != NULL) {
+    if (narr__in && (narr__p = narr__rec_begin((narr__ret == 0) ? &narr__sx_err : &narr__sx, 1056, &narr__g)) != NULL) {
         narr__p = narr__put_str_copy(narr__p, (const char *)(narr__ret), 1024);
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
+    if (narr__in) narr__depth_settle();
     return narr__ret;
 }
 #endif
@@ -317,7 +325,8 @@ int check(int rc)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    if ((narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(rc));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
@@ -327,11 +336,12 @@ int check(int rc)
     narr__depth++;
     narr__ret = narr__impl_check(rc);
     narr__depth--;
-    if ((narr__p = narr__rec_begin((narr__ret != 0) ? &narr__sx_err : &narr__sx, 32, &narr__g)) != NULL) {
+    if (narr__in && (narr__p = narr__rec_begin((narr__ret != 0) ? &narr__sx_err : &narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
+    if (narr__in) narr__depth_settle();
     return narr__ret;
 }
 #endif

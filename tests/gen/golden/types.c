@@ -141,7 +141,8 @@ NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    if ((narr__p = narr__rec_begin(&narr__se, 88, &narr__g)) != NULL) {
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 88, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(p.x));
         narr__p = narr__put_f(narr__p, (double)(p.y));
         narr__p = narr__put_i(narr__p, (long long)(n.i));
@@ -156,11 +157,12 @@ NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
     narr__depth++;
     narr__ret = narr__impl_by_value(p, n, m, flag);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
+    if (narr__in) narr__depth_settle();
     return narr__ret;
 }
 #endif
@@ -197,7 +199,8 @@ NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char 
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     long narr__ret;
-    if ((narr__p = narr__rec_begin(&narr__se, 80, &narr__g)) != NULL) {
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 80, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(fixed));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(open));
         narr__p = narr__put_str_copy(narr__p, (const char *)(name), 8);
@@ -211,11 +214,12 @@ NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char 
     narr__depth++;
     narr__ret = narr__impl_arrays(fixed, open, name, bytes, n);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
+    if (narr__in) narr__depth_settle();
     return narr__ret;
 }
 #endif
@@ -254,7 +258,8 @@ NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *l
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    if ((narr__p = narr__rec_begin(&narr__se, 1096, &narr__g)) != NULL) {
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 1096, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(raw));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(typed));
         narr__p = narr__put_str_copy(narr__p, (const char *)(label), 1024);
@@ -268,11 +273,12 @@ NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *l
     narr__depth++;
     narr__ret = narr__impl_pointers(raw, typed, label, opaque, values);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
+    if (narr__in) narr__depth_settle();
     return narr__ret;
 }
 #endif
@@ -309,7 +315,8 @@ NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     unsigned int narr__ret;
-    if ((narr__p = narr__rec_begin(&narr__se, 48, &narr__g)) != NULL) {
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 48, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(counter));
         narr__p = narr__put_u(narr__p, (unsigned long long)(wide));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
@@ -320,11 +327,12 @@ NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
     narr__depth++;
     narr__ret = narr__impl_atomics(counter, wide);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
+    if (narr__in) narr__depth_settle();
     return narr__ret;
 }
 #endif
@@ -362,7 +370,8 @@ NARR_TRACE_FN point_t make_point(int x, double y)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     point_t narr__ret;
-    if ((narr__p = narr__rec_begin(&narr__se, 48, &narr__g)) != NULL) {
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 48, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(x));
         narr__p = narr__put_f(narr__p, (double)(y));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
@@ -373,12 +382,13 @@ NARR_TRACE_FN point_t make_point(int x, double y)
     narr__depth++;
     narr__ret = narr__impl_make_point(x, y);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
+    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret.x));
         narr__p = narr__put_f(narr__p, (double)(narr__ret.y));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
+    if (narr__in) narr__depth_settle();
     return narr__ret;
 }
 #endif
@@ -430,7 +440,8 @@ NARR_TRACE_FN enum mode next_mode(enum mode m)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     enum mode narr__ret;
-    if ((narr__p = narr__rec_begin(&narr__se, 48, &narr__g)) != NULL) {
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 48, &narr__g)) != NULL) {
         narr__p = narr__put_e(narr__p, (long long)(m), narr__en_next_mode_0((long long)(m)));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
@@ -440,11 +451,12 @@ NARR_TRACE_FN enum mode next_mode(enum mode m)
     narr__depth++;
     narr__ret = narr__impl_next_mode(m);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
+    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
         narr__p = narr__put_e(narr__p, (long long)(narr__ret), narr__en_next_mode_1((long long)(narr__ret)));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
+    if (narr__in) narr__depth_settle();
     return narr__ret;
 }
 #endif
@@ -478,7 +490,8 @@ NARR_TRACE_FN double scale(float f, double d, long double ld)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     double narr__ret;
-    if ((narr__p = narr__rec_begin(&narr__se, 56, &narr__g)) != NULL) {
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 56, &narr__g)) != NULL) {
         narr__p = narr__put_f(narr__p, (double)(f));
         narr__p = narr__put_f(narr__p, (double)(d));
         narr__p = narr__put_f(narr__p, (double)(ld));
@@ -490,11 +503,12 @@ NARR_TRACE_FN double scale(float f, double d, long double ld)
     narr__depth++;
     narr__ret = narr__impl_scale(f, d, ld);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_f(narr__p, (double)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
+    if (narr__in) narr__depth_settle();
     return narr__ret;
 }
 #endif
@@ -533,7 +547,8 @@ NARR_TRACE_FN bool login(const char *user, const char *password, const char *api
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     _Bool narr__ret;
-    if ((narr__p = narr__rec_begin(&narr__se, 2096, &narr__g)) != NULL) {
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 2096, &narr__g)) != NULL) {
         narr__p = narr__put_str_copy(narr__p, (const char *)(user), 1024);
         narr__p = narr__put_str_copy(narr__p, (const char *)(monkey), 1024);
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
@@ -544,11 +559,12 @@ NARR_TRACE_FN bool login(const char *user, const char *password, const char *api
     narr__depth++;
     narr__ret = narr__impl_login(user, password, api_key, sessionKey, monkey);
     narr__depth--;
-    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_b(narr__p, (narr__ret) != 0);
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
     }
+    if (narr__in) narr__depth_settle();
     return narr__ret;
 }
 #endif
