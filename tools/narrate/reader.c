@@ -149,41 +149,73 @@ static int push_event(narr_trace_t *t, size_t *cap, const narr_tevent_t *e)
     return 0;
 }
 
-/* Skips one event's values (to find the next event); -1 when the block is damaged. */
-static int skip_values(const narr_site_t *s, const unsigned char **p, const unsigned char *end)
+/* Walks one event's compact values: with out NULL only to find where the next event starts,
+ * else also re-laying them in the ring's layout into out (what narr__decode reads). -1 when the
+ * values are damaged. One walk for both, so finding and decoding can never disagree. */
+static int walk_values(const narr_site_t *s, const unsigned char **pp, const unsigned char *end, narr__buf_t *out)
 {
+    static const unsigned char zeros[8];
+    const unsigned char *p = *pp;
     unsigned i;
     uint64_t v;
     if (s->kind == NARR_KIND_NARRATE) {
         const char *raw;
         size_t n;
-        return get_s(p, end, &raw, &n);
+        if (get_s(&p, end, &raw, &n) != 0) return -1;
+        if (out) narr__buf_put(out, raw, n);
+        *pp = p;
+        return 0;
     }
     for (i = 0; i < s->ntypes; i++) {
         if (i == s->npre || s->types[i] == NARR__T_LIT) continue;
         switch (s->types[i]) {
         case NARR__T_F64:
-            if (end - *p < 8) return -1;
-            *p += 8;
+            if (end - p < 8) return -1;
+            if (out) narr__buf_put(out, p, 8);
+            p += 8;
             break;
-        case NARR__T_STR:
-            if (narr__get_v(p, end, &v) != 0) return -1;
-            if (!(v & NARR__STR_NULL)) {
-                if (NARR__STR_LEN(v) > (uint64_t)(end - *p)) return -1;
-                *p += NARR__STR_LEN(v);
+        case NARR__T_I64:
+            if (narr__get_v(&p, end, &v) != 0) return -1;
+            v = (uint64_t)narr__unzigzag(v);
+            if (out) narr__buf_put(out, &v, 8);
+            break;
+        case NARR__T_STR: {
+            uint32_t h;
+            size_t n;
+            if (narr__get_v(&p, end, &v) != 0) return -1;
+            h = (uint32_t)v;
+            n = (h & NARR__STR_NULL) ? 0 : NARR__STR_LEN(h);
+            if (n > (size_t)(end - p)) return -1;
+            if (out) {
+                narr__buf_put(out, &h, 4);
+                narr__buf_put(out, zeros, 4);
+                narr__buf_put(out, p, n);
+                narr__buf_put(out, zeros, ((n + 7u) & ~7u) - n);
             }
+            p += n;
             break;
+        }
         case NARR__T_ENUM: {
             const char *name;
             size_t n;
-            if (narr__get_v(p, end, &v) != 0 || get_s(p, end, &name, &n) != 0) return -1;
+            uint64_t a = 0;
+            if (narr__get_v(&p, end, &v) != 0 || get_s(&p, end, &name, &n) != 0) return -1;
+            if (n > 0 && name[n - 1] != '\0') return -1; /* stored with its NUL: a C string in the image */
+            v = (uint64_t)narr__unzigzag(v);
+            if (n > 0) a = (uint64_t)(uintptr_t)name;
+            if (out) {
+                narr__buf_put(out, &v, 8);
+                narr__buf_put(out, &a, 8);
+            }
             break;
         }
         default:
-            if (narr__get_v(p, end, &v) != 0) return -1;
+            if (narr__get_v(&p, end, &v) != 0) return -1;
+            if (out) narr__buf_put(out, &v, 8);
         }
     }
-    return 0;
+    *pp = p;
+    return out != NULL && out->oom ? -1 : 0;
 }
 
 static int add_events(narr_trace_t *t, size_t *cap, const unsigned char *p, const unsigned char *end)
@@ -204,7 +236,7 @@ static int add_events(narr_trace_t *t, size_t *cap, const unsigned char *p, cons
         e.tid = (uint32_t)tid;
         e.site = (uint32_t)site;
         e.vals = p;
-        if (skip_values(s, &p, end) != 0) return -1;
+        if (walk_values(s, &p, end, NULL) != 0) return -1;
         e.vlen = (size_t)(p - e.vals);
         if (push_event(t, cap, &e) != 0) return -1;
     }
@@ -354,64 +386,11 @@ void narr_trace_sort(narr_trace_t *t)
     t->sorted = 1;
 }
 
-/* Re-lays compact values in the ring's layout so narr__decode can read them. */
 static int relay(narr_trace_t *t, const narr_site_t *s, const narr_tevent_t *e)
 {
-    const unsigned char *p = e->vals, *end = e->vals + e->vlen;
-    unsigned i;
-    narr__buf_t *b = &t->payload;
-    b->len = 0;
-    if (s->kind == NARR_KIND_NARRATE) {
-        const char *raw;
-        size_t n;
-        if (get_s(&p, end, &raw, &n) != 0) return -1;
-        narr__buf_put(b, raw, n);
-        return 0;
-    }
-    for (i = 0; i < s->ntypes; i++) {
-        uint64_t v;
-        if (i == s->npre || s->types[i] == NARR__T_LIT) continue;
-        switch (s->types[i]) {
-        case NARR__T_F64:
-            narr__buf_put(b, p, 8);
-            p += 8;
-            break;
-        case NARR__T_I64:
-            if (narr__get_v(&p, end, &v) != 0) return -1;
-            v = (uint64_t)narr__unzigzag(v);
-            narr__buf_put(b, &v, 8);
-            break;
-        case NARR__T_STR: {
-            uint32_t h;
-            size_t n;
-            static const unsigned char zeros[8];
-            if (narr__get_v(&p, end, &v) != 0) return -1;
-            h = (uint32_t)v;
-            n = (h & NARR__STR_NULL) ? 0 : NARR__STR_LEN(h);
-            narr__buf_put(b, &h, 4);
-            narr__buf_put(b, zeros, 4);
-            narr__buf_put(b, p, n);
-            narr__buf_put(b, zeros, ((n + 7u) & ~7u) - n);
-            p += n;
-            break;
-        }
-        case NARR__T_ENUM: {
-            const char *name;
-            size_t n;
-            uint64_t a = 0;
-            if (narr__get_v(&p, end, &v) != 0 || get_s(&p, end, &name, &n) != 0) return -1;
-            v = (uint64_t)narr__unzigzag(v);
-            if (n > 0) a = (uint64_t)(uintptr_t)name; /* stored with its NUL: a C string in the image */
-            narr__buf_put(b, &v, 8);
-            narr__buf_put(b, &a, 8);
-            break;
-        }
-        default:
-            if (narr__get_v(&p, end, &v) != 0) return -1;
-            narr__buf_put(b, &v, 8);
-        }
-    }
-    return b->oom ? -1 : 0;
+    const unsigned char *p = e->vals;
+    t->payload.len = 0;
+    return walk_values(s, &p, e->vals + e->vlen, &t->payload);
 }
 
 const narr_event_t *narr_trace_decode(narr_trace_t *t, const narr_tevent_t *e)
