@@ -24,6 +24,27 @@ typedef struct value {
 
 #define MAX_VALUES 32
 
+/* A string slot at p[*off]: bytes and length (not NUL-terminated), or -1 when damaged. */
+static int take_str(const unsigned char *p, size_t len, size_t *off, value_t *v)
+{
+    uint32_t h;
+    memset(v, 0, sizeof *v);
+    v->type = NARR__T_STR;
+    if (*off + 8 > len) return -1;
+    memcpy(&h, p + *off, 4);
+    *off += 8;
+    if (h & NARR__STR_NULL) {
+        v->snull = 1;
+        return 0;
+    }
+    v->slen = NARR__STR_LEN(h);
+    if (*off + v->slen > len) return -1;
+    v->s = (const char *)p + *off;
+    v->strunc = (h & NARR__STR_TRUNC) != 0;
+    *off += (v->slen + 7u) & ~(size_t)7u;
+    return 0;
+}
+
 /* Reads values in site order; returns the count or -1 on a damaged payload. */
 static int read_values(const narr_site_t *site, const unsigned char *p, size_t len, value_t *out)
 {
@@ -45,19 +66,7 @@ static int read_values(const narr_site_t *site, const unsigned char *p, size_t l
         }
         if (off + 8 > len) return -1;
         if (v->type == NARR__T_STR) {
-            uint32_t h;
-            memcpy(&h, p + off, 4);
-            off += 8;
-            if (h & NARR__STR_NULL) {
-                v->snull = 1;
-            } else {
-                size_t sl = NARR__STR_LEN(h);
-                if (off + sl > len) return -1;
-                v->s = (const char *)p + off;
-                v->slen = sl;
-                v->strunc = (h & NARR__STR_TRUNC) != 0;
-                off += (sl + 7u) & ~(size_t)7u;
-            }
+            if (take_str(p, len, &off, v) != 0) return -1;
         } else if (v->type == NARR__T_ENUM) {
             uint64_t a;
             if (off + 16 > len) return -1;
@@ -302,27 +311,6 @@ static void limit_chars(narr__buf_t *b, size_t max)
     if (chars <= max) return;
     b->len = keep;
     narr__buf_put(b, NARR_CFG_TRUNC_MARK, mark);
-}
-
-/* A string slot at p[*off]: bytes and length (not NUL-terminated), or -1 when damaged. */
-static int take_str(const unsigned char *p, size_t len, size_t *off, value_t *v)
-{
-    uint32_t h;
-    memset(v, 0, sizeof *v);
-    v->type = NARR__T_STR;
-    if (*off + 8 > len) return -1;
-    memcpy(&h, p + *off, 4);
-    *off += 8;
-    if (h & NARR__STR_NULL) {
-        v->snull = 1;
-        return 0;
-    }
-    v->slen = NARR__STR_LEN(h);
-    if (*off + v->slen > len) return -1;
-    v->s = (const char *)p + *off;
-    v->strunc = (h & NARR__STR_TRUNC) != 0;
-    *off += (v->slen + 7u) & ~(size_t)7u;
-    return 0;
 }
 
 static int decode_narration(const unsigned char *p, size_t len, narr__decoded_t *d)
