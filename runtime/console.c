@@ -1,5 +1,4 @@
 /* runtime/console.c - the console sink: LEVEL actor action key="value" ... "human text". */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -69,24 +68,13 @@ typedef struct console {
     narr__buf_t line;
 } console_t;
 
-static void write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return; /* a closed console must not stall the consumer */
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
 static void console_write(const narr_event_t *ev, void *user)
 {
     console_t *c = user;
     narr_sink_options_t *o = narr_sink_current_options();
     c->line.len = 0;
     o->redactions += narr__console_line(&c->line, ev, c->color, o->mode, o->redaction);
-    write_all(c->fd, c->line.p, c->line.len);
+    (void)narr__write_all(c->fd, c->line.p, c->line.len); /* a closed console must not stall the consumer */
 }
 
 static void console_ctl(void *user, narr_sink_op_t op)

@@ -95,6 +95,8 @@ void narr__set_program_name(const char *name); /* the narrate tool: the traced p
 
 /* ---- sink.c ---- */
 void narr__sinks_default_mode(narr_mode_t mode);
+/* write() until done, retrying EINTR; -1 when the descriptor refuses (the caller decides). */
+int narr__write_all(int fd, const void *p, size_t n);
 
 /* ---- text.c ---- */
 /* Append s[0..n) redacted by policy and escaped for the console (json 0) or

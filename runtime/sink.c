@@ -1,8 +1,10 @@
 /* runtime/sink.c - the sink table and NARRATE_OUTPUT. A sink is a function, its user data and a
  * minimum level; the consumer calls every sink for every event, one at a time. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "narrate/redact.h"
@@ -31,6 +33,19 @@ narr_sink_options_t *narr_sink_current_options(void)
 void narr__sinks_default_mode(narr_mode_t mode)
 {
     default_mode = mode;
+}
+
+int narr__write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
 }
 
 int narr_sink_add(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_t min_level)

@@ -1,6 +1,5 @@
 /* runtime/trace.c - the trace:PATH sink: a compact binary trace (runtime/trace_format.h).
  * Events are buffered per thread and written as whole blocks; each site is described once. */
-#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,17 +54,8 @@ static void put_cs(narr__buf_t *b, const char *s)
 
 static void write_all(trace_t *t, const void *p, size_t n)
 {
-    const char *c = p;
-    while (n > 0 && !t->failed) {
-        ssize_t w = write(t->fd, c, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            t->failed = 1; /* a full disk must not stall the consumer: stop writing */
-            return;
-        }
-        c += w;
-        n -= (size_t)w;
-    }
+    /* a full disk must not stall the consumer: after a failure, stop writing */
+    if (!t->failed && narr__write_all(t->fd, p, n) != 0) t->failed = 1;
 }
 
 /* One block, header and payload in a single write. */
