@@ -30,24 +30,31 @@ static cursor_t *cursors;
 static size_t ncursors_cap;
 static narr__decoded_t dec;
 
+void narr__drop_event(narr_event_t *ev, char msg[NARR__DROP_MSG], uint32_t tid, uint64_t count, uint64_t mono,
+                      uint64_t real)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->mono_ns = mono;
+    ev->ts_ns = real;
+    ev->tid = tid;
+    ev->level = NARR_LEVEL_WARN;
+    ev->kind = NARR_KIND_DROP;
+    ev->actor = "narrate";
+    ev->action = "dropped";
+    ev->dropped = count;
+    ev->message_len = (size_t)snprintf(msg, NARR__DROP_MSG, "%llu events dropped: buffer full on thread %u",
+                                       (unsigned long long)count, tid);
+    ev->message = msg;
+}
+
 static void report_drops(narr__ring_full_t *rf)
 {
-    uint64_t d = __atomic_load_n(&rf->r.dropped, __ATOMIC_RELAXED);
+    uint64_t d = __atomic_load_n(&rf->r.dropped, __ATOMIC_RELAXED), mono;
     narr_event_t ev;
-    char msg[96];
+    char msg[NARR__DROP_MSG];
     if (d == rf->dropped_reported) return;
-    memset(&ev, 0, sizeof ev);
-    ev.mono_ns = narr__mono_ns();
-    ev.ts_ns = narr__clock_mono_to_real(ev.mono_ns);
-    ev.tid = rf->tid;
-    ev.level = NARR_LEVEL_WARN;
-    ev.kind = NARR_KIND_DROP;
-    ev.actor = "narrate";
-    ev.action = "dropped";
-    ev.dropped = d - rf->dropped_reported;
-    ev.message_len = (size_t)snprintf(msg, sizeof msg, "%llu events dropped: buffer full on thread %u",
-                                      (unsigned long long)ev.dropped, rf->tid);
-    ev.message = msg;
+    mono = narr__mono_ns();
+    narr__drop_event(&ev, msg, rf->tid, d - rf->dropped_reported, mono, narr__clock_mono_to_real(mono));
     rf->dropped_reported = d;
     narr__sinks_dispatch(&ev);
 }

@@ -82,6 +82,10 @@ void narr__sinks_flush_all(void);
 int narr__outputs_open(const char *spec);
 
 /* ---- consumer.c ---- */
+/* The event that reports `count` events lost on thread tid (the live sinks and narrate cat). */
+#define NARR__DROP_MSG 96
+void narr__drop_event(narr_event_t *ev, char msg[NARR__DROP_MSG], uint32_t tid, uint64_t count, uint64_t mono,
+                      uint64_t real);
 int narr__consumer_start(void);
 void narr__consumer_stop(void);
 extern uint64_t narr__events_delivered; /* atomic */

@@ -52,20 +52,9 @@ static int cmd_cat(narr_trace_t *t, int json)
         const narr_tevent_t *e = &t->events[i];
         narr_event_t drop;
         const narr_event_t *ev;
-        char msg[96];
+        char msg[NARR__DROP_MSG];
         if (e->site == 0) {
-            memset(&drop, 0, sizeof drop);
-            drop.mono_ns = e->mono;
-            drop.ts_ns = (uint64_t)((int64_t)e->mono + t->real_minus_mono);
-            drop.tid = e->tid;
-            drop.level = NARR_LEVEL_WARN;
-            drop.kind = NARR_KIND_DROP;
-            drop.actor = "narrate";
-            drop.action = "dropped";
-            drop.dropped = e->dropped;
-            drop.message_len = (size_t)snprintf(msg, sizeof msg, "%llu events dropped: buffer full on thread %u",
-                                                (unsigned long long)e->dropped, e->tid);
-            drop.message = msg;
+            narr__drop_event(&drop, msg, e->tid, e->dropped, e->mono, (uint64_t)((int64_t)e->mono + t->real_minus_mono));
             ev = &drop;
         } else {
             ev = narr_trace_decode(t, e);
