@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "calls.h"
 #include "narrate/redact.h"
 #include "reader.h"
 
@@ -69,41 +70,20 @@ static int cmd_cat(narr_trace_t *t, int json)
     return 0;
 }
 
-/* Enter/exit pairs per thread, matched by a stack of (site's function, actor). */
+/* Counts, losses, and enter/exit pairs as tree and stats match them (narr_calls_build). */
 static int cmd_check(narr_trace_t *t)
 {
-    typedef struct frame { uint32_t tid; const char *fn; } frame_t;
-    frame_t *stack = NULL;
-    size_t depth = 0, cap = 0, i, unmatched_exit = 0, events = 0;
-    for (i = 0; i < t->nevents; i++) {
-        const narr_tevent_t *e = &t->events[i];
-        const narr_site_t *s = e->site < t->nsites ? t->sites[e->site] : NULL;
-        if (e->site == 0 || s == NULL) continue;
-        events++;
-        if (s->kind == NARR_KIND_FN_ENTER || s->kind == NARR_KIND_ENTER) {
-            if (depth == cap) {
-                cap = cap ? cap * 2 : 64;
-                stack = realloc(stack, cap * sizeof *stack);
-                if (stack == NULL) return 1;
-            }
-            stack[depth].tid = e->tid;
-            stack[depth].fn = s->action;
-            depth++;
-        } else if (s->kind == NARR_KIND_FN_EXIT || s->kind == NARR_KIND_EXIT) {
-            size_t k = depth;
-            while (k > 0 && !(stack[k - 1].tid == e->tid)) k--; /* this thread's innermost frame */
-            if (k > 0 && strcmp(stack[k - 1].fn, s->action) == 0) {
-                memmove(&stack[k - 1], &stack[k], (depth - k) * sizeof *stack);
-                depth--;
-            } else {
-                unmatched_exit++;
-            }
-        }
-    }
+    narr_calls_t calls;
+    size_t i, events = 0;
+    for (i = 0; i < t->nevents; i++) events += t->events[i].site != 0;
+    if (narr_calls_build(t, &calls) != 0) return 1;
     printf("events: %zu\ndropped: %llu\nunmatched enter: %zu\nunmatched exit: %zu\nblocks: %zu (%zu of %zu bytes)\n",
-           events, (unsigned long long)t->dropped, depth, unmatched_exit, t->blocks, t->bytes_ok, t->size);
-    printf("status: %s\n", t->damaged ? "damaged" : t->dropped || depth || unmatched_exit ? "incomplete" : "ok");
-    free(stack);
+           events, (unsigned long long)t->dropped, calls.unmatched_enter, calls.unmatched_exit, t->blocks, t->bytes_ok,
+           t->size);
+    printf("status: %s\n", t->damaged                                                  ? "damaged"
+                            : t->dropped || calls.unmatched_enter || calls.unmatched_exit ? "incomplete"
+                                                                                          : "ok");
+    narr_calls_free(&calls);
     return t->damaged ? 1 : 0;
 }
 
