@@ -335,11 +335,11 @@ static int decode_narration(const unsigned char *p, size_t len, narr__decoded_t 
             if (take_str(p, len, &off, &v) != 0 || id >= narr__nfields) return NARR_EINVAL;
             at = d->vals.len;
             put_value(&d->vals, &v);
-            if (id == 0) actor_at = at;
-            else if (id == 1) action_at = at;
-            else if (id == 2) target_at = at;
-            else if (id == 6) corr_at = at;
-            if (id <= 2 || id == 6) narr__buf_putc(&d->vals, '\0');
+            if (id == NARR__F_ACTOR) actor_at = at;
+            else if (id == NARR__F_ACTION) action_at = at;
+            else if (id == NARR__F_TARGET) target_at = at;
+            else if (id == NARR__F_CORRELATION) corr_at = at;
+            if (id <= NARR__F_TARGET || id == NARR__F_CORRELATION) narr__buf_putc(&d->vals, '\0'); /* event fields */
             else add_kv(d, narr__fields[id].key, at);
         } else if (enc == 'n') {
             if (off + 8 > len || id >= narr__nfields) return NARR_EINVAL;
@@ -352,7 +352,7 @@ static int decode_narration(const unsigned char *p, size_t len, narr__decoded_t 
             add_kv(d, narr__fields[id].key, at);
         } else if (enc == 't') {
             value_t fmt, args[MAX_VALUES];
-            narr__buf_t *out = id == 3 ? &d->msg : id == 4 ? &d->cute : &d->story;
+            narr__buf_t *out = id == NARR__F_HUMAN ? &d->msg : id == NARR__F_CUTE ? &d->cute : &d->story;
             unsigned j;
             char fmtz[1025];
             if (take_str(p, len, &off, &fmt) != 0 || n > MAX_VALUES) return NARR_EINVAL;
@@ -375,7 +375,7 @@ static int decode_narration(const unsigned char *p, size_t len, narr__decoded_t 
             fmtz[fmt.slen] = '\0';
             out->len = 0;
             replay(out, fmtz, args, (int)n);
-            limit_chars(out, id == 3 ? 100 : id == 4 ? 150 : 200);
+            limit_chars(out, id == NARR__F_HUMAN ? 100 : id == NARR__F_CUTE ? 150 : 200);
         } else if (enc == 'x') {
             value_t key;
             size_t kat;

@@ -118,6 +118,13 @@ typedef struct narr_field_desc {
     size_t offset;
     char enc; /* 's' string, 'n' number, 't' text */
 } narr_field_desc_t;
+/* Ids of the fields in narr__fields (their order there), and of the records' other items. */
+enum {
+    NARR__F_ACTOR = 0, NARR__F_ACTION = 1, NARR__F_TARGET = 2, NARR__F_HUMAN = 3, NARR__F_CUTE = 4,
+    NARR__F_STORY = 5, NARR__F_CORRELATION = 6,
+    NARR__F_CONTEXT = 0xfe, /* trace and span ids */
+    NARR__F_EXTRA = 0xff
+};
 extern const narr_field_desc_t narr__fields[];
 extern const size_t narr__nfields;
 struct narr_context;

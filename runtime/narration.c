@@ -94,6 +94,14 @@ static unsigned char *put_text(unsigned char *p, unsigned id, const narr_text_t 
     return p;
 }
 
+/* A string field's value: the actor and correlation id have defaults, the rest is as given. */
+static const char *field_string(const narr_fields_t *f, size_t i, const char *actor, const char *corr)
+{
+    if (i == NARR__F_ACTOR) return actor;
+    if (i == NARR__F_CORRELATION) return corr;
+    return *(const char *const *)(const void *)((const char *)f + narr__fields[i].offset);
+}
+
 /* The filter's level for an actor and function, cached per thread until the filter changes. */
 static narr_level_t filter_cached(const char *actor, const char *func)
 {
@@ -128,7 +136,7 @@ void narr__narrate(narr_site_t *site, int32_t st, int level, const narr_fields_t
     for (i = 0; i < narr__nfields; i++) {
         const char *base = (const char *)f + narr__fields[i].offset;
         if (narr__fields[i].enc == 's') {
-            const char *s = i == 0 ? actor : i == 6 ? corr : *(const char *const *)(const void *)base;
+            const char *s = field_string(f, i, actor, corr);
             if (s != NULL) need += 8 + str_size(s), nitems++;
         } else if (narr__fields[i].enc == 'n') {
             if (((const narr_num_t *)(const void *)base)->set) need += 16, nitems++;
@@ -149,7 +157,7 @@ void narr__narrate(narr_site_t *site, int32_t st, int level, const narr_fields_t
     for (i = 0; i < narr__nfields; i++) {
         const char *base = (const char *)f + narr__fields[i].offset;
         if (narr__fields[i].enc == 's') {
-            const char *s = i == 0 ? actor : i == 6 ? corr : *(const char *const *)(const void *)base;
+            const char *s = field_string(f, i, actor, corr);
             if (s != NULL) p = narr__put_str_copy(put_tag(p, (unsigned)i, 's', 0), s, STR_MAX);
         } else if (narr__fields[i].enc == 'n') {
             const narr_num_t *num = (const narr_num_t *)(const void *)base;
@@ -159,12 +167,12 @@ void narr__narrate(narr_site_t *site, int32_t st, int level, const narr_fields_t
         }
     }
     for (x = f->extra; x != NULL && x->key != NULL; x++) {
-        p = put_tag(p, 0xff, 'x', 0);
+        p = put_tag(p, NARR__F_EXTRA, 'x', 0);
         p = narr__put_str_copy(p, x->key, STR_MAX);
         p = narr__put_str_copy(p, x->value, STR_MAX);
     }
     if (ctx != NULL) {
-        p = put_tag(p, 0xfe, 'r', 0);
+        p = put_tag(p, NARR__F_CONTEXT, 'r', 0);
         memcpy(p, ctx->trace_id, 16);
         memcpy(p + 16, ctx->span_id, 8);
         p += 24;
