@@ -70,6 +70,7 @@ int narr_calls_build(narr_trace_t *t, narr_calls_t *out)
             out->v[out->n].start = e->mono;
             out->v[out->n].parent = parent;
             out->v[out->n].depth = d;
+            out->v[out->n].enter = i;
             out->v[out->n].end = UINT64_MAX; /* open */
             st[depth].tid = e->tid;
             st[depth].fn = s->action;

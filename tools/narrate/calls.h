@@ -13,6 +13,7 @@ typedef struct narr_call {
     int depth;
     size_t parent;    /* index in calls, or SIZE_MAX for a root */
     char *corr;       /* roots: the first correlation id recorded on the thread during the call */
+    size_t enter;     /* index of its enter event in the trace's events */
 } narr_call_t;
 
 /* Every completed call, in order of completion; unmatched enters and exits are counted. */

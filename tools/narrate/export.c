@@ -213,19 +213,12 @@ int narrate_export_otlp(narr_trace_t *t, const char *out_path)
     narr_calls_t calls;
     narr__buf_t b = {0};
     uint64_t *trace_hi, *trace_lo;
-    size_t i, *enter_of, ev_i, call_i = 0, written = 0;
+    size_t i, written = 0;
     FILE *out;
     if (narr_calls_build(t, &calls) != 0) return 1;
     trace_hi = calloc(calls.n + 1, sizeof *trace_hi);
     trace_lo = calloc(calls.n + 1, sizeof *trace_lo);
-    enter_of = calloc(calls.n + 1, sizeof *enter_of);
-    if (trace_hi == NULL || trace_lo == NULL || enter_of == NULL) return 1;
-    /* calls are numbered in order of their enters: find each call's enter event again */
-    for (ev_i = 0; ev_i < t->nevents && call_i < calls.n; ev_i++) {
-        const narr_tevent_t *e = &t->events[ev_i];
-        const narr_site_t *s = e->site < t->nsites ? t->sites[e->site] : NULL;
-        if (s != NULL && e->site != 0 && (s->kind == NARR_KIND_FN_ENTER || s->kind == NARR_KIND_ENTER)) enter_of[call_i++] = ev_i;
-    }
+    if (trace_hi == NULL || trace_lo == NULL) return 1;
     for (i = 0; i < calls.n; i++) {
         const narr_call_t *c = &calls.v[i];
         if (c->parent == SIZE_MAX) {
@@ -266,7 +259,7 @@ int narrate_export_otlp(narr_trace_t *t, const char *out_path)
                          (unsigned long long)((int64_t)c->start + t->real_minus_mono),
                          (unsigned long long)((int64_t)c->end + t->real_minus_mono));
         narr__buf_printf(&b, "{\"key\":\"thread.id\",\"value\":{\"intValue\":\"%u\"}}", c->tid);
-        ev = narr_trace_decode(t, &t->events[enter_of[i]]);
+        ev = narr_trace_decode(t, &t->events[c->enter]);
         for (k = 0; ev != NULL && k < ev->nkv; k++) {
             if (ev->kv[k].meta) continue;
             PUTS(&b, ",{\"key\":");
@@ -283,7 +276,6 @@ int narrate_export_otlp(narr_trace_t *t, const char *out_path)
     narr__buf_free(&b);
     free(trace_hi);
     free(trace_lo);
-    free(enter_of);
     narr_calls_free(&calls);
     return out == stdout ? 0 : fclose(out) == 0 ? 0 : 1;
 }
