@@ -126,3 +126,67 @@ void narr_calls_free(narr_calls_t *c)
     free(c->v);
     memset(c, 0, sizeof *c);
 }
+
+static int same(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static size_t find_or_add(narr_forest_t *f, uint32_t tid, const char *corr, size_t parent, const char *fn)
+{
+    size_t i;
+    for (i = 0; i < f->n; i++)
+        if (f->v[i].tid == tid && same(f->v[i].corr, corr) && f->v[i].parent == parent && strcmp(f->v[i].fn, fn) == 0)
+            return i;
+    if (f->n == f->cap) {
+        f->cap = f->cap ? f->cap * 2 : 64;
+        f->v = realloc(f->v, f->cap * sizeof *f->v);
+        if (f->v == NULL) return SIZE_MAX;
+    }
+    memset(&f->v[f->n], 0, sizeof f->v[0]);
+    f->v[f->n].fn = fn;
+    f->v[f->n].tid = tid;
+    f->v[f->n].corr = corr;
+    f->v[f->n].parent = parent;
+    f->v[f->n].depth = parent == SIZE_MAX ? 0 : f->v[parent].depth + 1;
+    return f->n++;
+}
+
+int narr_forest_build(const narr_calls_t *calls, narr_forest_t *f, narr_forest_by_t by)
+{
+    size_t *node_of = calloc(calls->n + 1, sizeof *node_of), i;
+    const char **corr_of = calloc(calls->n + 1, sizeof *corr_of);
+    int rc = 0;
+    memset(f, 0, sizeof *f);
+    if (node_of == NULL || corr_of == NULL) rc = -1;
+    for (i = 0; rc == 0 && i < calls->n; i++) {
+        const narr_call_t *c = &calls->v[i];
+        size_t parent = c->parent == SIZE_MAX ? SIZE_MAX : node_of[c->parent], n;
+        corr_of[i] = c->parent == SIZE_MAX ? c->corr : corr_of[c->parent];
+        if (by == NARR_FOREST_CORRELATION && corr_of[i] == NULL) {
+            node_of[i] = SIZE_MAX; /* and so its callees */
+            continue;
+        }
+        n = find_or_add(f, by == NARR_FOREST_THREAD ? c->tid : 0, by == NARR_FOREST_CORRELATION ? corr_of[i] : NULL,
+                        parent, c->fn);
+        if (n == SIZE_MAX) {
+            rc = -1;
+            break;
+        }
+        node_of[i] = n;
+        if (c->end == UINT64_MAX) continue; /* never exited: shown without time */
+        f->v[n].calls++;
+        f->v[n].total += c->end - c->start;
+        f->v[n].self += c->self;
+        f->v[n].errors += (uint64_t)c->error;
+    }
+    free(node_of);
+    free(corr_of);
+    return rc;
+}
+
+void narr_forest_free(narr_forest_t *f)
+{
+    free(f->v);
+    memset(f, 0, sizeof *f);
+}

@@ -26,4 +26,25 @@ typedef struct narr_calls {
 int narr_calls_build(narr_trace_t *t, narr_calls_t *out);
 void narr_calls_free(narr_calls_t *c);
 
+/* Calls with identical paths merged into trees: per thread, per correlation id (roots without
+ * one are left out), or everything together (flame graphs). */
+typedef enum narr_forest_by { NARR_FOREST_THREAD, NARR_FOREST_CORRELATION, NARR_FOREST_ALL } narr_forest_by_t;
+
+typedef struct narr_node {
+    const char *fn;
+    uint32_t tid;     /* NARR_FOREST_THREAD only */
+    const char *corr; /* NARR_FOREST_CORRELATION only */
+    size_t parent;    /* SIZE_MAX: a root */
+    int depth;
+    uint64_t calls, total, self, errors; /* completed calls only */
+} narr_node_t;
+
+typedef struct narr_forest {
+    narr_node_t *v;
+    size_t n, cap;
+} narr_forest_t;
+
+int narr_forest_build(const narr_calls_t *calls, narr_forest_t *f, narr_forest_by_t by);
+void narr_forest_free(narr_forest_t *f);
+
 #endif /* NARR_TOOLS_CALLS_H */

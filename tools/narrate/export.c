@@ -85,15 +85,7 @@ int narrate_export(narr_trace_t *t, const char *format, const char *out_path)
     return out == stdout ? 0 : fclose(out) == 0 ? 0 : 1;
 }
 
-/* ---- flame graph: stacks merged by path, width = total time ---- */
-typedef struct fnode {
-    const char *fn;
-    size_t parent;
-    uint64_t total;
-    double x; /* 0..1, set by layout */
-    int depth;
-} fnode_t;
-
+/* ---- flame graph: stacks merged by path across threads, width = total time ---- */
 static void xml_text(FILE *out, const char *s)
 {
     for (; *s; s++) {
@@ -108,34 +100,22 @@ static void xml_text(FILE *out, const char *s)
 int narrate_flame(narr_trace_t *t, const char *out_path)
 {
     narr_calls_t calls;
-    fnode_t *nodes = NULL;
-    size_t n = 0, cap = 0, i, k, *node_of;
+    narr_forest_t f;
+    narr_node_t *nodes;
+    double *x;
+    size_t n, i, k;
     uint64_t all = 0;
     int maxdepth = 0;
     const double width = 1200.0, row = 18.0;
     FILE *out;
-    if (narr_calls_build(t, &calls) != 0) return 1;
-    node_of = calloc(calls.n + 1, sizeof *node_of);
-    if (node_of == NULL) return 1;
-    for (i = 0; i < calls.n; i++) {
-        const narr_call_t *c = &calls.v[i];
-        size_t parent = c->parent == SIZE_MAX ? SIZE_MAX : node_of[c->parent];
-        for (k = 0; k < n && !(nodes[k].parent == parent && strcmp(nodes[k].fn, c->fn) == 0); k++) {}
-        if (k == n) {
-            if (n == cap) nodes = realloc(nodes, (cap = cap ? cap * 2 : 64) * sizeof *nodes);
-            if (nodes == NULL) return 1;
-            memset(&nodes[n], 0, sizeof nodes[0]);
-            nodes[n].fn = c->fn;
-            nodes[n].parent = parent;
-            nodes[n].depth = parent == SIZE_MAX ? 0 : nodes[parent].depth + 1;
-            n++;
-        }
-        node_of[i] = k;
-        if (c->end != UINT64_MAX) {
-            nodes[k].total += c->end - c->start;
-            if (parent == SIZE_MAX) all += c->end - c->start;
-        }
-        if (nodes[k].depth > maxdepth) maxdepth = nodes[k].depth;
+    if (narr_calls_build(t, &calls) != 0 || narr_forest_build(&calls, &f, NARR_FOREST_ALL) != 0) return 1;
+    nodes = f.v;
+    n = f.n;
+    x = calloc(n + 1, sizeof *x);
+    if (x == NULL) return 1;
+    for (i = 0; i < n; i++) {
+        if (nodes[i].parent == SIZE_MAX) all += nodes[i].total;
+        if (nodes[i].depth > maxdepth) maxdepth = nodes[i].depth;
     }
     /* children are laid out left to right inside their parent; roots across the whole width */
     {
@@ -143,13 +123,13 @@ int narrate_flame(narr_trace_t *t, const char *out_path)
         for (i = 0; i < n; i++) {
             double cx;
             if (nodes[i].parent == SIZE_MAX) {
-                nodes[i].x = root_x;
+                x[i] = root_x;
                 root_x += all ? (double)nodes[i].total / (double)all : 0;
             }
-            cx = nodes[i].x;
+            cx = x[i];
             for (k = i + 1; k < n; k++)
                 if (nodes[k].parent == i) {
-                    nodes[k].x = cx;
+                    x[k] = cx;
                     cx += all ? (double)nodes[k].total / (double)all : 0;
                 }
         }
@@ -173,17 +153,17 @@ int narrate_flame(narr_trace_t *t, const char *out_path)
         fprintf(out, " (%.3f ms, %.1f%%)</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
                      "fill=\"hsl(%u,70%%,60%%)\" stroke=\"white\"/>",
                 (double)nodes[i].total / 1e6, all ? 100.0 * (double)nodes[i].total / (double)all : 0.0,
-                nodes[i].x * width, y, w, row - 1, 10 + hue % 50);
+                x[i] * width, y, w, row - 1, 10 + hue % 50);
         if (w > 40) {
-            fprintf(out, "<text x=\"%.2f\" y=\"%.1f\">", nodes[i].x * width + 3, y + row - 5);
+            fprintf(out, "<text x=\"%.2f\" y=\"%.1f\">", x[i] * width + 3, y + row - 5);
             xml_text(out, nodes[i].fn);
             fprintf(out, "</text>");
         }
         fprintf(out, "</g>\n");
     }
     fputs("</svg>\n", out);
-    free(node_of);
-    free(nodes);
+    free(x);
+    narr_forest_free(&f);
     narr_calls_free(&calls);
     return out == stdout ? 0 : fclose(out) == 0 ? 0 : 1;
 }
