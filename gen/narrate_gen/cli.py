@@ -6,7 +6,6 @@ import argparse
 import hashlib
 import json
 import os
-import re
 import shlex
 import sys
 
@@ -64,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         from .errors import GenError, GenErrors
-        from .scan import Scanner
+        from .scan import Scanner, actor_problem
         from .emit import emit
     except ImportError as e:
         print(f"narrate-gen: cannot import {e.name or e}: run it with a Python that has Debian's "
@@ -72,8 +71,9 @@ def main(argv: list[str] | None = None) -> int:
               "python3-jinja2; /usr/bin/python3 has them)", file=sys.stderr)
         return 1
 
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", args.actor):
-        print(f"narrate-gen: actor '{args.actor}' is not identifier-like (letters, digits, _ . -)", file=sys.stderr)
+    problem = actor_problem(args.actor)
+    if problem:
+        print(f"narrate-gen: --actor: {problem}", file=sys.stderr)
         return 1
     base_flags: list[str] = []
     if args.flags_file:

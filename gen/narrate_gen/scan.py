@@ -33,6 +33,13 @@ _ARRAYS = {ci.TypeKind.CONSTANTARRAY, ci.TypeKind.INCOMPLETEARRAY, ci.TypeKind.V
            ci.TypeKind.DEPENDENTSIZEDARRAY}
 
 
+def actor_problem(actor: str) -> str | None:
+    """Why an actor name is refused, or None: actors are identifier-like."""
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", actor):
+        return None
+    return f'actor "{actor}" is not identifier-like (letters, digits, _ . -; not starting with a digit)'
+
+
 def name_words(name: str) -> list[str]:
     """password_hash -> [password, hash]; apiKey -> [api, key]."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
@@ -356,9 +363,9 @@ class Scanner:
                 continue
             idx = self._FMT_ARG[c.spelling]
             actor = _string_literal(args[0]) if args else None
-            if actor is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", actor):
-                errors.append(GenError(shown, c.location.line, f"{c.spelling}: actor \"{actor}\" is not identifier-like "
-                                                               "(letters, digits, _ . -; not starting with a digit)"))
+            problem = actor_problem(actor) if actor is not None else None
+            if problem:
+                errors.append(GenError(shown, c.location.line, f"{c.spelling}: {problem}"))
             fmt = _string_literal(args[idx]) if len(args) > idx else None
             if fmt is not None and len(fmt) > self.HUMAN_MAX:
                 errors.append(GenError(shown, c.location.line, f"{c.spelling}: human text is {len(fmt)} characters, "
@@ -376,9 +383,9 @@ class Scanner:
             name, value = m.group(1), m.group(2).strip()
             if name == "actor":
                 actor = _string_literal(value)
-                if actor is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.\-]*", actor):
-                    errors.append(GenError(shown, line, f"{macro}: actor \"{actor}\" is not identifier-like "
-                                                        "(letters, digits, _ . -; not starting with a digit)"))
+                problem = actor_problem(actor) if actor is not None else None
+                if problem:
+                    errors.append(GenError(shown, line, f"{macro}: {problem}"))
             elif name in self.TEXT_MAX and value.startswith("NARR_FMT"):
                 inner = _macro_args(value, len("NARR_FMT"))
                 fmt = _string_literal(inner[0]) if inner else None
