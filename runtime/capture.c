@@ -29,16 +29,20 @@ static int wants(narr_capture_t *c, uint32_t tid)
     return 0;
 }
 
-static void put_raw(const char *piece, size_t n, void *ctx)
-{
-    narr__buf_put(ctx, piece, n);
-}
-
-/* s redacted like the console does, NUL-terminated, appended to b; returns its offset. */
+/* s redacted like the console does (unescaped), NUL-terminated, appended to b; returns its offset. */
 static size_t put_redacted(narr__buf_t *b, const char *s, size_t n)
 {
     size_t at = b->len;
-    narr_redact(s, n, NARR_REDACT_DEFAULT, put_raw, b);
+    narr__text_put(b, s, n, NARR__ESC_NONE, NARR_REDACT_DEFAULT);
+    narr__buf_putc(b, '\0');
+    return at;
+}
+
+/* A field's value, redacted as the console redacts it (a secret key takes the whole value). */
+static size_t put_redacted_value(narr__buf_t *b, const char *key, const char *s, size_t n)
+{
+    size_t at = b->len;
+    narr__value_put(b, key, s, n, NARR__ESC_NONE, NARR_REDACT_DEFAULT);
     narr__buf_putc(b, '\0');
     return at;
 }
@@ -53,8 +57,7 @@ static narr_captured_t *copy_event(const narr_event_t *ev)
         if (ev->kv[i].meta) continue; /* as on the console */
         if (kv.len) narr__buf_putc(&kv, ' ');
         narr__buf_printf(&kv, "%s=\"", ev->kv[i].key);
-        if (narr__secret_key(ev->kv[i].key, strlen(ev->kv[i].key))) narr__buf_put(&kv, NARR_REDACTED, sizeof NARR_REDACTED - 1);
-        else narr_redact(ev->kv[i].value, ev->kv[i].value_len, NARR_REDACT_DEFAULT, put_raw, &kv);
+        narr__value_put(&kv, ev->kv[i].key, ev->kv[i].value, ev->kv[i].value_len, NARR__ESC_NONE, NARR_REDACT_DEFAULT);
         narr__buf_putc(&kv, '"');
     }
     narr__buf_putc(&t, '\0');
@@ -78,8 +81,7 @@ static narr_captured_t *copy_event(const narr_event_t *ev)
         put_redacted(&t, "correlation_id", 14), put_redacted(&t, ev->correlation_id, strlen(ev->correlation_id));
     for (i = 0; i < ev->nkv; i++) {
         put_redacted(&t, ev->kv[i].key, strlen(ev->kv[i].key));
-        if (narr__secret_key(ev->kv[i].key, strlen(ev->kv[i].key))) put_redacted(&t, NARR_REDACTED, sizeof NARR_REDACTED - 1);
-        else put_redacted(&t, ev->kv[i].value, ev->kv[i].value_len);
+        put_redacted_value(&t, ev->kv[i].key, ev->kv[i].value, ev->kv[i].value_len);
     }
     narr__buf_putc(&t, '\0');
     it = t.oom || kv.oom ? NULL : malloc(sizeof *it + t.len);

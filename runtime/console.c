@@ -13,9 +13,9 @@ static size_t put_kv(narr__buf_t *b, const char *key, const char *val, size_t n,
 {
     size_t r;
     narr__buf_putc(b, ' ');
-    r = narr__text_put(b, key, strlen(key), 0, policy);
+    r = narr__text_put(b, key, strlen(key), NARR__ESC_CONSOLE, policy);
     narr__buf_put(b, "=\"", 2);
-    r += narr__value_put(b, key, val, n, 0, policy);
+    r += narr__value_put(b, key, val, n, NARR__ESC_CONSOLE, policy);
     narr__buf_putc(b, '"');
     return r;
 }
@@ -37,9 +37,9 @@ size_t narr__console_line(narr__buf_t *b, const narr_event_t *ev, int color, nar
     narr__buf_put(b, lvl, strlen(lvl));
     if (color) narr__buf_put(b, "\x1b[0m", 4);
     narr__buf_putc(b, ' ');
-    r += narr__text_put(b, ev->actor, strlen(ev->actor), 0, policy);
+    r += narr__text_put(b, ev->actor, strlen(ev->actor), NARR__ESC_CONSOLE, policy);
     narr__buf_putc(b, ' ');
-    r += narr__text_put(b, ev->action, strlen(ev->action), 0, policy);
+    r += narr__text_put(b, ev->action, strlen(ev->action), NARR__ESC_CONSOLE, policy);
     if (ev->target) r += put_kv(b, "target", ev->target, strlen(ev->target), policy);
     if (ev->correlation_id) r += put_kv(b, "correlation_id", ev->correlation_id, strlen(ev->correlation_id), policy);
     for (i = 0; i < ev->nkv; i++)
@@ -50,7 +50,7 @@ size_t narr__console_line(narr__buf_t *b, const narr_event_t *ev, int color, nar
     }
     mode_text(ev, mode, &text, &n);
     narr__buf_put(b, " \"", 2);
-    r += narr__text_put(b, text, n, 0, policy);
+    r += narr__text_put(b, text, n, NARR__ESC_CONSOLE, policy);
     narr__buf_put(b, "\"\n", 2);
     return r;
 }

@@ -103,11 +103,12 @@ void narr__sinks_default_mode(narr_mode_t mode);
 int narr__write_all(int fd, const void *p, size_t n);
 
 /* ---- text.c ---- */
-/* Append s[0..n) redacted by policy and escaped for the console (json 0) or
- * a JSON string body (json 1); returns the number of secrets removed. */
-size_t narr__text_put(narr__buf_t *b, const char *s, size_t n, int json, unsigned policy);
+/* How redacted text is written: escaped for the console, as a JSON string body, or as is. */
+typedef enum narr__esc { NARR__ESC_CONSOLE = 0, NARR__ESC_JSON = 1, NARR__ESC_NONE = 2 } narr__esc_t;
+/* Append s[0..n) redacted by policy and written as esc says; returns the secrets removed. */
+size_t narr__text_put(narr__buf_t *b, const char *s, size_t n, narr__esc_t esc, unsigned policy);
 /* A field's value: all of it is a secret when its key is one (policy NARR_REDACT_KV). */
-size_t narr__value_put(narr__buf_t *b, const char *key, const char *s, size_t n, int json, unsigned policy);
+size_t narr__value_put(narr__buf_t *b, const char *key, const char *s, size_t n, narr__esc_t esc, unsigned policy);
 /* 1 when a key name is a secret word (whole words of snake_case, kebab-case, camelCase). */
 int narr__secret_key(const char *key, size_t n);
 

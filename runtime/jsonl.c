@@ -15,9 +15,9 @@ static size_t put_str(narr__buf_t *b, const char *key, const char *s, size_t n, 
     size_t r;
     narr__buf_putc(b, ',');
     narr__buf_putc(b, '"');
-    r = narr__text_put(b, key, strlen(key), 1, policy);
+    r = narr__text_put(b, key, strlen(key), NARR__ESC_JSON, policy);
     narr__buf_put(b, "\":\"", 3);
-    r += narr__value_put(b, key, s, n, 1, policy);
+    r += narr__value_put(b, key, s, n, NARR__ESC_JSON, policy);
     narr__buf_putc(b, '"');
     return r;
 }

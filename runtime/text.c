@@ -87,11 +87,16 @@ static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
 
 /* One walk for both sinks: valid UTF-8 passes, invalid bytes become U+FFFD, quotes and
  * backslashes are escaped, and control characters (C0, DEL, and C1 such as the one-byte CSI
- * 0x9B) are spelled out, never passed through: \xNN on the console, \uNNNN in JSON. */
-static void escape(narr__buf_t *b, const char *str, size_t n, int json)
+ * 0x9B) are spelled out, never passed through: \xNN on the console, \uNNNN in JSON.
+ * NARR__ESC_NONE keeps the text as it is (the capture sink stores what the program said). */
+static void escape(narr__buf_t *b, const char *str, size_t n, narr__esc_t esc)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
+    if (esc == NARR__ESC_NONE) {
+        narr__buf_put(b, str, n);
+        return;
+    }
     while (i < n) {
         unsigned cp;
         size_t k = utf8_seq(s + i, n - i, &cp);
@@ -108,7 +113,7 @@ static void escape(narr__buf_t *b, const char *str, size_t n, int json)
         case '\t': narr__buf_put(b, "\\t", 2); break;
         default:
             if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
-                narr__buf_printf(b, json ? "\\u%04x" : "\\x%02x", cp);
+                narr__buf_printf(b, esc == NARR__ESC_JSON ? "\\u%04x" : "\\x%02x", cp);
             else
                 narr__buf_put(b, s + i, k);
         }
@@ -118,32 +123,32 @@ static void escape(narr__buf_t *b, const char *str, size_t n, int json)
 
 typedef struct esc_ctx {
     narr__buf_t *b;
-    int json;
+    narr__esc_t esc;
 } esc_ctx_t;
 
 static void emit_escaped(const char *piece, size_t n, void *ctx)
 {
     esc_ctx_t *c = ctx;
-    escape(c->b, piece, n, c->json);
+    escape(c->b, piece, n, c->esc);
 }
 
-size_t narr__text_put(narr__buf_t *b, const char *s, size_t n, int json, unsigned policy)
+size_t narr__text_put(narr__buf_t *b, const char *s, size_t n, narr__esc_t esc, unsigned policy)
 {
-    esc_ctx_t c = {b, json};
+    esc_ctx_t c = {b, esc};
     if (policy == NARR_REDACT_NONE) {
-        escape(b, s, n, json);
+        escape(b, s, n, esc);
         return 0;
     }
     return narr_redact(s, n, policy, emit_escaped, &c);
 }
 
-size_t narr__value_put(narr__buf_t *b, const char *key, const char *s, size_t n, int json, unsigned policy)
+size_t narr__value_put(narr__buf_t *b, const char *key, const char *s, size_t n, narr__esc_t esc, unsigned policy)
 {
     if ((policy & NARR_REDACT_KV) && n > 0 && narr__secret_key(key, strlen(key))) {
         narr__buf_put(b, NARR_REDACTED, sizeof NARR_REDACTED - 1);
         return 1;
     }
-    return narr__text_put(b, s, n, json, policy);
+    return narr__text_put(b, s, n, esc, policy);
 }
 
 size_t narr__buf_copy_out(narr__buf_t *b, char *out, size_t cap)

@@ -159,14 +159,14 @@ int narrate_export_ctf(narr_trace_t *t, const char *dir)
         narr__buf_put(&s->events, ev->actor, strlen(ev->actor) + 1);
         narr__buf_put(&s->events, ev->action, strlen(ev->action) + 1);
         text.len = 0;
-        narr__text_put(&text, ev->message, ev->message_len, 0, NARR_REDACT_DEFAULT);
+        narr__text_put(&text, ev->message, ev->message_len, NARR__ESC_CONSOLE, NARR_REDACT_DEFAULT);
         narr__buf_putc(&text, '\0');
         narr__buf_put(&s->events, text.p, text.len);
         text.len = 0;
         if (ev->target) narr__buf_printf(&text, "target=\"%s\" ", ev->target);
         for (k = 0; k < ev->nkv; k++) {
             narr__buf_printf(&text, "%s=\"", ev->kv[k].key);
-            narr__text_put(&text, ev->kv[k].value, ev->kv[k].value_len, 0, NARR_REDACT_DEFAULT);
+            narr__text_put(&text, ev->kv[k].value, ev->kv[k].value_len, NARR__ESC_CONSOLE, NARR_REDACT_DEFAULT);
             narr__buf_put(&text, "\" ", 2);
         }
         narr__buf_putc(&text, '\0');

@@ -14,7 +14,7 @@
 static void json_str(narr__buf_t *b, const char *s, size_t n)
 {
     narr__buf_putc(b, '"');
-    narr__text_put(b, s, n, 1, NARR_REDACT_DEFAULT);
+    narr__text_put(b, s, n, NARR__ESC_JSON, NARR_REDACT_DEFAULT);
     narr__buf_putc(b, '"');
 }
 
