@@ -77,15 +77,21 @@ void narr__clock_init(void)
     first_raw = anchor_raw = narr__clock_raw();
     real_minus_mono = (int64_t)(real_ns() - narr__mono_ns());
     ns_per_tick = 1.0;
-    if (tsc) {
-        /* a first estimate over a short interval; calibrations refine it */
-        struct timespec d = {0, 2000000};
-        uint64_t m, r;
-        nanosleep(&d, NULL);
-        m = narr__mono_ns();
-        r = narr__clock_raw();
-        if (r > first_raw && m > first_mono) ns_per_tick = (double)(m - first_mono) / (double)(r - first_raw);
-    }
+}
+
+void narr__clock_first_estimate(void)
+{
+    /* A first TSC rate over a short interval, once, on the consumer thread (the only one that
+     * converts), so the program's first event never waits for it; calibrations refine it. */
+    static int done;
+    struct timespec d = {0, 2000000};
+    uint64_t m, r;
+    if (!narr__clock_is_tsc || done) return;
+    done = 1;
+    nanosleep(&d, NULL);
+    m = narr__mono_ns();
+    r = narr__clock_raw();
+    if (r > first_raw && m > first_mono) ns_per_tick = (double)(m - first_mono) / (double)(r - first_raw);
 }
 
 void narr__clock_calibrate(void)

@@ -167,8 +167,10 @@ static size_t drain_all(void)
 
 static void *consumer_main(void *arg)
 {
-    uint64_t last_cal = narr__mono_ns();
+    uint64_t last_cal;
     (void)arg;
+    narr__clock_first_estimate();
+    last_cal = narr__mono_ns();
     for (;;) {
         uint64_t req, now;
         int stopping;

@@ -26,7 +26,8 @@ uint32_t narr__gettid(void);
 
 /* ---- clock.c ---- */
 extern int narr__clock_is_tsc; /* 0: rings stay on the slow path, stamped with clock_gettime */
-void narr__clock_init(void);
+void narr__clock_init(void);          /* start-up: which clock, and the baseline */
+void narr__clock_first_estimate(void); /* consumer thread, before it converts a stamp */
 uint64_t narr__clock_raw(void);
 /* Consumer side: convert a raw stamp to CLOCK_MONOTONIC ns and to CLOCK_REALTIME ns. */
 void narr__clock_calibrate(void);
