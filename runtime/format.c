@@ -2,6 +2,7 @@
  * correlation id and key/values; the format is replayed one conversion at a time with the
  * captured values, so the caller's thread never formats. */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +114,12 @@ typedef struct spec {
     char conv;
 } spec_t;
 
+/* A '*' width or precision, within +-4096. */
+static int star(const value_t *v)
+{
+    return v->v.i > 4096 ? 4096 : v->v.i < -4096 ? -4096 : (int)v->v.i;
+}
+
 static const char *parse_spec(const char *f, spec_t *sp, const value_t *vals, int nvals, int *next)
 {
     size_t nf = 0;
@@ -122,23 +129,31 @@ static const char *parse_spec(const char *f, spec_t *sp, const value_t *vals, in
         f++;
     }
     if (*f == '*') {
-        if (*next < nvals) sp->width = (int)vals[(*next)++].v.i, sp->has_width = 1;
+        if (*next < nvals) sp->width = star(&vals[(*next)++]), sp->has_width = 1;
         f++;
     } else {
-        while (*f >= '0' && *f <= '9') sp->width = sp->width * 10 + (*f++ - '0'), sp->has_width = 1;
+        while (*f >= '0' && *f <= '9') { /* digits past 4096 stop counting (clamped below) */
+            if (sp->width <= 4096) sp->width = sp->width * 10 + (*f - '0');
+            f++, sp->has_width = 1;
+        }
     }
     if (*f == '.') {
         f++;
         sp->has_prec = 1;
         if (*f == '*') {
-            if (*next < nvals) sp->prec = (int)vals[(*next)++].v.i;
+            if (*next < nvals) sp->prec = star(&vals[(*next)++]);
             if (sp->prec < 0) sp->has_prec = 0;
             f++;
         } else {
-            while (*f >= '0' && *f <= '9') sp->prec = sp->prec * 10 + (*f++ - '0');
+            while (*f >= '0' && *f <= '9') {
+                if (sp->prec <= 4096) sp->prec = sp->prec * 10 + (*f - '0');
+                f++;
+            }
         }
     }
-    if (sp->width > 4096) sp->width = 4096; /* a hostile width must not blow up the consumer */
+    /* a hostile width must not blow up the consumer ('*' values can be anything) */
+    if (sp->width > 4096) sp->width = 4096;
+    if (sp->width < -4096) sp->width = -4096;
     if (sp->prec > 4096) sp->prec = 4096;
     {
         size_t nl = 0;
@@ -164,9 +179,26 @@ static void fmt_num(narr__buf_t *b, const spec_t *sp, const char *lenmod, char c
     if (n > 0) narr__buf_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
+/* A double shown by an integer conversion: saturated, since an out-of-range cast is undefined
+ * (NaN shows 0). */
+static long long f_to_ll(double f)
+{
+    if (f != f) return 0;
+    if (f >= 9223372036854775807.0) return LLONG_MAX;
+    if (f <= -9223372036854775808.0) return LLONG_MIN;
+    return (long long)f;
+}
+
+static unsigned long long f_to_ull(double f)
+{
+    if (f >= 18446744073709551615.0) return ULLONG_MAX;
+    if (f < 0) return (unsigned long long)f_to_ll(f); /* as a negative int would show */
+    return f != f ? 0 : (unsigned long long)f;
+}
+
 static long long signed_as(const value_t *v, const char *len)
 {
-    long long x = v->type == NARR__T_F64 ? (long long)v->v.f : v->v.i;
+    long long x = v->type == NARR__T_F64 ? f_to_ll(v->v.f) : v->v.i;
     if (strcmp(len, "hh") == 0) return (signed char)x;
     if (strcmp(len, "h") == 0) return (short)x;
     if (len[0] == '\0') return (int)x;
@@ -176,7 +208,7 @@ static long long signed_as(const value_t *v, const char *len)
 
 static unsigned long long unsigned_as(const value_t *v, const char *len)
 {
-    unsigned long long x = v->type == NARR__T_F64 ? (unsigned long long)v->v.f : v->v.u;
+    unsigned long long x = v->type == NARR__T_F64 ? f_to_ull(v->v.f) : v->v.u;
     if (strcmp(len, "hh") == 0) return (unsigned char)x;
     if (strcmp(len, "h") == 0) return (unsigned short)x;
     if (len[0] == '\0') return (unsigned int)x;

@@ -103,6 +103,10 @@ void narr__sinks_default_mode(narr_mode_t mode);
 /* write() until done, retrying EINTR; -1 when the descriptor refuses (the caller decides). */
 int narr__write_all(int fd, const void *p, size_t n);
 
+/* ---- crc32c.c ---- */
+/* CRC-32C of p[0..n): the block checksum of trace format 2 (trace_format.h). */
+uint32_t narr__crc32c(const unsigned char *p, size_t n);
+
 /* ---- text.c ---- */
 /* How redacted text is written: escaped for the console, as a JSON string body, or as is. */
 typedef enum narr__esc { NARR__ESC_CONSOLE = 0, NARR__ESC_JSON = 1, NARR__ESC_NONE = 2 } narr__esc_t;

@@ -66,7 +66,7 @@ static void emit_block(trace_t *t, unsigned type, const narr__buf_t *payload)
     hdr[0] = NARR_TRACE_BLOCK_MAGIC;
     hdr[1] = type;
     hdr[2] = (uint32_t)payload->len;
-    hdr[3] = narr__fnv1a((const unsigned char *)payload->p, payload->len);
+    hdr[3] = narr__crc32c((const unsigned char *)payload->p, payload->len);
     narr__buf_put(&t->block, hdr, sizeof hdr);
     narr__buf_put(&t->block, payload->p, payload->len);
     if (!t->block.oom) write_all(t, t->block.p, t->block.len);

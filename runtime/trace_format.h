@@ -2,7 +2,9 @@
  *
  * file   := header block*
  * header := "NARRTRC1" u32 version u32 0                      (16 bytes, little-endian)
- * block  := u32 'NBLK' u8 type u8[3] 0 u32 len u32 fnv1a(payload) payload[len]
+ * block  := u32 'NBLK' u8 type u8[3] 0 u32 len u32 check(payload) payload[len]
+ * check  := version 2 (written now): CRC-32C (Castagnoli, reflected, init and final xor ~0);
+ *           version 1 (still read): 32-bit FNV-1a. Both versions are otherwise the same.
  * Blocks are written whole, with one write(), so a writer that dies leaves a readable prefix;
  * a reader stops at the first block whose length or checksum does not hold.
  *
@@ -25,7 +27,7 @@
 #include <stdint.h>
 
 #define NARR_TRACE_MAGIC "NARRTRC1"
-#define NARR_TRACE_VERSION 1u
+#define NARR_TRACE_VERSION 2u /* the one written; 1 and 2 are read */
 #define NARR_TRACE_BLOCK_MAGIC 0x4b4c424eu /* "NBLK" */
 #define NARR_TRACE_HEADER 16u
 #define NARR_TRACE_BLOCK_HEADER 16u

@@ -7,8 +7,9 @@ src=$1 out=$2 secs=$3
 cc=$(command -v clang || command -v clang-14)
 mkdir -p "$out/corpus"
 cp "$src"/tests/fuzz/corpus/* "$out/corpus/"
-# the library's sources compiled in, so the decoder is instrumented too
-"$cc" -std=c11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+# the library's sources compiled in, so the decoder is instrumented too; checksums are not
+# checked in this build (the usual FUZZING_BUILD_MODE switch) so mutations reach the parsers
+"$cc" -std=c11 -O1 -g -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$src/include" -I"$src/runtime" -I"$src/tools/narrate" \
   "$src"/tests/fuzz/fuzz_reader.c "$src"/tools/narrate/reader.c "$src"/tools/narrate/calls.c "$src"/runtime/*.c \
   -pthread -o "$out/fuzz_reader"

@@ -39,7 +39,10 @@ fi
 "$narrate" stats "$tmp/synthetic.trace" --sort total > "$tmp/stats.txt"
 diff -u "$here/expected_stats.txt" "$tmp/stats.txt" || fail "stats differ"
 "$narrate" stats "$tmp/synthetic.trace" --sort calls --top 1 | grep -c '^[wl]' | grep -qx 1 || fail "--top 1"
-echo "stats: exact on the synthetic distribution"
+"$py" "$here/make_trace.py" --v1 "$tmp/synthetic_v1.trace"
+"$narrate" stats "$tmp/synthetic_v1.trace" --sort total | diff -u "$here/expected_stats.txt" - || fail "format 1 (FNV-1a) stats differ"
+"$narrate" check "$tmp/synthetic.trace" | grep -q '^events: 400$' || fail "check's event count"
+echo "stats: exact on the synthetic distribution (formats 1 and 2)"
 
 # 4. damage: every truncation is reported (exit 1) and the prefix still reads
 size=$(wc -c < "$tmp/orch.trace")

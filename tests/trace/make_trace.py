@@ -2,7 +2,7 @@
 """Writes a narrate trace from the format description alone (runtime/trace_format.h), as an
 independent check of the reader: one thread calls work() 100 times taking 1..100 ms, and each
 call makes one 0.5 ms call of leaf(); the 7th call of work fails; 5 events are lost at the end.
-usage: make_trace.py OUT"""
+usage: make_trace.py [--v1] OUT"""
 import struct
 import sys
 
@@ -29,8 +29,21 @@ def fnv1a(data):
     return h
 
 
+def crc32c(data):
+    c = 0xFFFFFFFF
+    for byte in data:
+        c ^= byte
+        for _ in range(8):
+            c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
+    return c ^ 0xFFFFFFFF
+
+
+VERSION = 2  # --v1: the older checksum, which readers still accept
+
+
 def block(kind, payload):
-    return struct.pack("<IIII", 0x4B4C424E, kind, len(payload), fnv1a(payload)) + payload
+    check = crc32c(payload) if VERSION == 2 else fnv1a(payload)
+    return struct.pack("<IIII", 0x4B4C424E, kind, len(payload), check) + payload
 
 
 T_I64, T_U64, T_PTR, T_LIT = 1, 2, 5, 6
@@ -73,7 +86,7 @@ def main(out):
         ev(3 if failed else 2, start + i * ms, v(i * 2 if not failed else 1) + v(start))  # result i or -1
         t = start + i * ms + ms
     payload = v(42) + v(1_000 * ms) + v(count) + bytes(events)
-    data = b"NARRTRC1" + struct.pack("<II", 1, 0)
+    data = b"NARRTRC1" + struct.pack("<II", VERSION, 0)
     data += block(5, s("synthetic@1"))
     data += block(2, v(1_000 * ms) + v(1_700_000_000 * 1_000 * ms))
     data += block(1, sites) + block(3, payload)
@@ -82,4 +95,7 @@ def main(out):
         fh.write(data)
 
 
+if sys.argv[1] == "--v1":
+    VERSION = 1
+    del sys.argv[1]
 main(sys.argv[1])

@@ -47,6 +47,17 @@ int main(void)
     SAME("mixed %s=%d (%.1f%%) at %p", "load", 7, 87.5, (void *)&x);
     SAME("%d %d %d %d %d %d %d %d %d %d %d %d %d %d %d %d", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
 
+    /* a double given to an integer conversion (a trace file can say anything) saturates */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat"
+    NARR_TRACE_TINY("fmt", "case", "t", "%lld %lld %llu %lld", 1e300, -1e300, 1e300, 0.0 / 0.0);
+#pragma GCC diagnostic pop
+    {
+        const narr_captured_t *got = narr_capture_at(cap, next++);
+        CHECK(got != NULL);
+        if (got != NULL) CHECK_EQ_STR(got->message, "9223372036854775807 -9223372036854775808 18446744073709551615 0");
+    }
+
     CHECK_EQ_INT(narr_capture_count(cap), next);
     narr_capture_end(cap);
     CHECK_EQ_INT(narr_shutdown(), 0);

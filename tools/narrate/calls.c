@@ -1,17 +1,17 @@
 /* tools/narrate/calls.c - enter/exit pairs matched per thread with a stack. An exit whose
  * function is not on top of its thread's stack closes frames up to the matching one (their
- * exits were lost) or, when there is none, counts as unmatched. */
+ * exits were lost) or, when there is none, counts as unmatched. Events may be fed as they are
+ * read (narr_calls_feed): only the open frames are kept, unless the calls are asked for. */
 #include "calls.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct open_frame {
-    uint32_t tid;
-    const char *fn;
-    uint64_t start, children;
-    size_t index; /* slot reserved in calls for its parent links */
-} open_frame_t;
+struct narr__frame {
+    narr_call_t call;
+    uint64_t children; /* time in its traced callees */
+    size_t index;      /* its slot in calls->v (keep mode) */
+};
 
 static int is_enter(const narr_site_t *s)
 {
@@ -23,99 +23,150 @@ static int is_exit(const narr_site_t *s)
     return s->kind == NARR_KIND_FN_EXIT || s->kind == NARR_KIND_EXIT;
 }
 
-int narr_calls_build(narr_trace_t *t, narr_calls_t *out)
+void narr_calls_begin(narr_calls_t *c, int keep, narr_call_done_fn done, void *ctx)
 {
-    open_frame_t *st = NULL;
-    size_t depth = 0, cap = 0, ccap = 0, i;
-    memset(out, 0, sizeof *out);
-    for (i = 0; i < t->nevents; i++) {
-        const narr_tevent_t *e = &t->events[i];
-        const narr_site_t *s = e->site < t->nsites ? t->sites[e->site] : NULL;
-        if (e->site == 0 || s == NULL) continue;
-        if ((s->kind == NARR_KIND_CORR || s->kind == NARR_KIND_NARRATE) && depth > 0) {
-            /* the correlation id belongs to this thread's outermost open call */
-            size_t k, root = SIZE_MAX;
-            for (k = 0; k < depth; k++)
-                if (st[k].tid == e->tid) {
-                    root = st[k].index;
-                    break;
-                }
-            if (root != SIZE_MAX && out->v[root].corr == NULL) {
-                const narr_event_t *ev = narr_trace_decode(t, e);
-                if (ev != NULL && ev->correlation_id != NULL) out->v[root].corr = strdup(ev->correlation_id);
-            }
-            continue;
+    memset(c, 0, sizeof *c);
+    c->keep = keep;
+    c->done = done;
+    c->ctx = ctx;
+}
+
+/* A frame leaves the stack: complete (exit seen) or not. */
+static void finish(narr_calls_t *c, struct narr__frame *f, int complete)
+{
+    if (complete && c->done != NULL) c->done(&f->call, c->ctx);
+    if (c->keep) c->v[f->index] = f->call; /* the slot takes the correlation id */
+    else free(f->call.corr);
+}
+
+static int enter(narr_calls_t *c, const narr_trace_t *t, const narr_site_t *s, const narr_tevent_t *e, size_t index)
+{
+    struct narr__frame *f;
+    size_t k, parent = SIZE_MAX;
+    int d = 0;
+    for (k = c->depth; k > 0; k--)
+        if (c->st[k - 1].call.tid == e->tid) {
+            parent = c->st[k - 1].index;
+            break;
         }
-        if (is_enter(s)) {
-            size_t k, parent = SIZE_MAX;
-            int d = 0;
-            for (k = depth; k > 0; k--)
-                if (st[k - 1].tid == e->tid) {
-                    parent = st[k - 1].index;
-                    break;
-                }
-            for (k = 0; k < depth; k++) d += st[k].tid == e->tid;
-            if (depth == cap) {
-                cap = cap ? cap * 2 : 64;
-                st = realloc(st, cap * sizeof *st);
-            }
-            if (out->n == ccap) {
-                ccap = ccap ? ccap * 2 : 1024;
-                out->v = realloc(out->v, ccap * sizeof *out->v);
-            }
-            if (st == NULL || out->v == NULL) return -1;
-            memset(&out->v[out->n], 0, sizeof out->v[0]);
-            out->v[out->n].fn = s->action;
-            out->v[out->n].tid = e->tid;
-            out->v[out->n].start = e->mono;
-            out->v[out->n].parent = parent;
-            out->v[out->n].depth = d;
-            out->v[out->n].enter = i;
-            out->v[out->n].end = UINT64_MAX; /* open */
-            st[depth].tid = e->tid;
-            st[depth].fn = s->action;
-            st[depth].start = e->mono;
-            st[depth].children = 0;
-            st[depth].index = out->n++;
-            depth++;
-        } else if (is_exit(s)) {
-            size_t k = depth, match = SIZE_MAX;
-            while (k > 0) {
-                k--;
-                if (st[k].tid != e->tid) continue;
-                if (strcmp(st[k].fn, s->action) == 0) {
-                    match = k;
-                    break;
-                }
-            }
-            if (match == SIZE_MAX) {
-                out->unmatched_exit++;
-                continue;
-            }
-            /* frames of this thread above the match never saw their exit */
-            for (k = depth; k > match + 1; k--)
-                if (st[k - 1].tid == e->tid) out->unmatched_enter++;
-            {
-                narr_call_t *c = &out->v[st[match].index];
-                uint64_t dur = e->mono - st[match].start;
-                size_t j;
-                c->end = e->mono;
-                c->self = dur > st[match].children ? dur - st[match].children : 0;
-                c->error = (s->flags & NARR_SITE_ERROR) != 0;
-                for (j = match; j > 0; j--)
-                    if (st[j - 1].tid == e->tid) {
-                        st[j - 1].children += dur;
-                        break;
-                    }
-                /* drop the match and this thread's frames above it */
-                for (j = match, k = match + 1; k < depth; k++)
-                    if (st[k].tid != e->tid) st[j++] = st[k]; /* other threads' frames stay */
-                depth = j;
-            }
+    for (k = 0; k < c->depth; k++) d += c->st[k].call.tid == e->tid;
+    if (c->depth == c->cap) {
+        size_t want = c->cap ? c->cap * 2 : 64;
+        struct narr__frame *fresh = realloc(c->st, want * sizeof *fresh);
+        if (fresh == NULL) return -1;
+        c->st = fresh;
+        c->cap = want;
+    }
+    f = &c->st[c->depth];
+    memset(f, 0, sizeof *f);
+    f->call.fn = s->action;
+    f->call.fn_id = t->tsites[e->site].fn;
+    f->call.tid = e->tid;
+    f->call.start = e->mono;
+    f->call.end = UINT64_MAX; /* open */
+    f->call.depth = d;
+    f->call.enter = index;
+    f->call.parent = c->keep ? parent : SIZE_MAX;
+    f->index = SIZE_MAX;
+    if (c->keep) {
+        if (c->n == c->ccap) {
+            size_t want = c->ccap ? c->ccap * 2 : 1024;
+            narr_call_t *fresh = realloc(c->v, want * sizeof *fresh);
+            if (fresh == NULL) return -1;
+            c->v = fresh;
+            c->ccap = want;
+        }
+        f->index = c->n;
+        c->v[c->n++] = f->call;
+    }
+    c->depth++;
+    return 0;
+}
+
+static void leave(narr_calls_t *c, const narr_trace_t *t, const narr_site_t *s, const narr_tevent_t *e)
+{
+    size_t k = c->depth, match = SIZE_MAX, j;
+    uint32_t fn = t->tsites[e->site].fn;
+    uint64_t dur;
+    struct narr__frame *f;
+    while (k > 0) {
+        k--;
+        if (c->st[k].call.tid == e->tid && c->st[k].call.fn_id == fn) {
+            match = k;
+            break;
         }
     }
-    for (i = 0; i < depth; i++) out->unmatched_enter++;
-    free(st);
+    if (match == SIZE_MAX) {
+        c->unmatched_exit++;
+        return;
+    }
+    f = &c->st[match];
+    dur = e->mono - f->call.start;
+    f->call.end = e->mono;
+    f->call.self = dur > f->children ? dur - f->children : 0;
+    f->call.error = (s->flags & NARR_SITE_ERROR) != 0;
+    for (j = match; j > 0; j--)
+        if (c->st[j - 1].call.tid == e->tid) {
+            c->st[j - 1].children += dur;
+            break;
+        }
+    /* this thread's frames above the match never saw their exit; other threads' frames stay */
+    for (j = match + 1, k = match + 1; k < c->depth; k++) {
+        if (c->st[k].call.tid != e->tid) c->st[j++] = c->st[k];
+        else {
+            c->unmatched_enter++;
+            finish(c, &c->st[k], 0);
+        }
+    }
+    finish(c, f, 1);
+    memmove(&c->st[match], &c->st[match + 1], (j - match - 1) * sizeof *c->st);
+    c->depth = j - 1;
+}
+
+int narr_calls_feed(narr_calls_t *c, narr_trace_t *t, const narr_tevent_t *e, size_t index)
+{
+    const narr_site_t *s = e->site < t->nsites ? t->sites[e->site] : NULL;
+    if (e->site == 0 || s == NULL) return 0;
+    if (is_enter(s)) return enter(c, t, s, e, index);
+    if (is_exit(s)) {
+        leave(c, t, s, e);
+        return 0;
+    }
+    if ((s->kind == NARR_KIND_CORR || s->kind == NARR_KIND_NARRATE) && c->depth > 0) {
+        /* the correlation id belongs to this thread's outermost open call */
+        size_t k;
+        for (k = 0; k < c->depth && c->st[k].call.tid != e->tid; k++) {}
+        if (k < c->depth && c->st[k].call.corr == NULL) {
+            const narr_event_t *ev = narr_trace_decode(t, e);
+            if (ev != NULL && ev->correlation_id != NULL) c->st[k].call.corr = strdup(ev->correlation_id);
+        }
+    }
+    return 0;
+}
+
+void narr_calls_end(narr_calls_t *c)
+{
+    size_t i;
+    for (i = 0; i < c->depth; i++) {
+        c->unmatched_enter++;
+        finish(c, &c->st[i], 0);
+    }
+    c->depth = 0;
+    free(c->st);
+    c->st = NULL;
+}
+
+int narr_calls_build(narr_trace_t *t, narr_calls_t *out)
+{
+    size_t i;
+    narr_calls_begin(out, 1, NULL, NULL);
+    for (i = 0; i < t->nevents; i++)
+        if (narr_calls_feed(out, t, &t->events[i], i) != 0) {
+            narr_calls_end(out);
+            narr_calls_free(out);
+            return -1;
+        }
+    narr_calls_end(out);
     return 0;
 }
 
@@ -124,9 +175,9 @@ void narr_calls_free(narr_calls_t *c)
     size_t i;
     for (i = 0; i < c->n; i++) free(c->v[i].corr);
     free(c->v);
+    free(c->st);
     memset(c, 0, sizeof *c);
 }
-
 static int same(const char *a, const char *b)
 {
     return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);

@@ -6,24 +6,41 @@
 
 typedef struct narr_call {
     const char *fn;
+    uint32_t fn_id;   /* the reader's number for fn (narr_tsite_t.fn) */
     uint32_t tid;
     uint64_t start, end;
     uint64_t self;    /* end - start minus the time of its traced callees */
     int error;
     int depth;
-    size_t parent;    /* index in calls, or SIZE_MAX for a root */
+    size_t parent;    /* index in calls, or SIZE_MAX for a root (and when calls are not kept) */
     char *corr;       /* roots: the first correlation id recorded on the thread during the call */
-    size_t enter;     /* index of its enter event in the trace's events */
+    size_t enter;     /* index of its enter event in the trace's events (as fed) */
 } narr_call_t;
 
-/* Every completed call, in order of completion; unmatched enters and exits are counted. */
+typedef void (*narr_call_done_fn)(const narr_call_t *c, void *ctx);
+struct narr__frame;
+
+/* Calls in order of their enter (open ones with end UINT64_MAX); unmatched enters and exits
+ * are counted. */
 typedef struct narr_calls {
-    narr_call_t *v;
+    narr_call_t *v; /* only when kept */
     size_t n;
     size_t unmatched_enter, unmatched_exit;
+    /* matching state */
+    int keep;
+    narr_call_done_fn done;
+    void *ctx;
+    struct narr__frame *st;
+    size_t depth, cap, ccap;
 } narr_calls_t;
 
+/* Every call of the loaded events, kept in v. */
 int narr_calls_build(narr_trace_t *t, narr_calls_t *out);
+/* The same one event at a time, in file order (a trace visitor): each completed call goes to
+ * done (when not NULL); keep says whether v collects them all. index numbers the event. */
+void narr_calls_begin(narr_calls_t *c, int keep, narr_call_done_fn done, void *ctx);
+int narr_calls_feed(narr_calls_t *c, narr_trace_t *t, const narr_tevent_t *e, size_t index);
+void narr_calls_end(narr_calls_t *c); /* open frames count as unmatched enters */
 void narr_calls_free(narr_calls_t *c);
 
 /* Calls with identical paths merged into trees: per thread, per correlation id (roots without

@@ -236,8 +236,8 @@ int narrate_export_otlp(narr_trace_t *t, const char *out_path)
         PUTS(&b, ",\"name\":");
         json_str(&b, c->fn, strlen(c->fn));
         narr__buf_printf(&b, ",\"kind\":1,\"startTimeUnixNano\":\"%llu\",\"endTimeUnixNano\":\"%llu\",\"attributes\":[",
-                         (unsigned long long)((int64_t)c->start + t->real_minus_mono),
-                         (unsigned long long)((int64_t)c->end + t->real_minus_mono));
+                         (unsigned long long)narr_trace_real_ns(t, c->start),
+                         (unsigned long long)narr_trace_real_ns(t, c->end));
         narr__buf_printf(&b, "{\"key\":\"thread.id\",\"value\":{\"intValue\":\"%u\"}}", c->tid);
         ev = narr_trace_decode(t, &t->events[c->enter]);
         for (k = 0; ev != NULL && k < ev->nkv; k++) {

@@ -29,19 +29,25 @@ static void progress_bar(size_t done, size_t total)
     fprintf(stderr, "] %3d%% of %.1f MB%s", pct, (double)total / 1e6, done == total ? "\n" : "");
 }
 
-static narr_trace_t *load(const char *path)
+/* Loads path, or streams it to visit (when not NULL); damage is reported here. */
+narr_trace_t *narrate_load(const char *path, narr_trace_visit_fn visit, void *ctx)
 {
     char err[512];
-    narr_trace_t *t = narr_trace_load(path, err, sizeof err);
+    narr_trace_t *t = narr_trace_load_visit(path, visit, ctx, err, sizeof err);
     if (t == NULL) {
         fprintf(stderr, "narrate: %s\n", err);
         return NULL;
     }
     if (t->damaged)
         fprintf(stderr, "narrate: %s: damaged: %s; read the %zu blocks (%zu of %zu bytes, %zu events) before it\n",
-                path, t->damage, t->blocks, t->bytes_ok, t->size, t->nevents);
+                path, t->damage, t->blocks, t->bytes_ok, t->size, t->seen);
     narr__set_program_name(t->program);
     return t;
+}
+
+static narr_trace_t *load(const char *path)
+{
+    return narrate_load(path, NULL, NULL);
 }
 
 static int cmd_cat(narr_trace_t *t, int json)
@@ -55,7 +61,7 @@ static int cmd_cat(narr_trace_t *t, int json)
         const narr_event_t *ev;
         char msg[NARR__DROP_MSG];
         if (e->site == 0) {
-            narr__drop_event(&drop, msg, e->tid, e->dropped, e->mono, (uint64_t)((int64_t)e->mono + t->real_minus_mono));
+            narr__drop_event(&drop, msg, e->tid, e->dropped, e->mono, narr_trace_real_ns(t, e->mono));
             ev = &drop;
         } else {
             ev = narr_trace_decode(t, e);
@@ -70,24 +76,42 @@ static int cmd_cat(narr_trace_t *t, int json)
     return 0;
 }
 
-/* Counts, losses, and enter/exit pairs as tree and stats match them (narr_calls_build). */
-static int cmd_check(narr_trace_t *t)
-{
+typedef struct check_run {
     narr_calls_t calls;
-    size_t i, events = 0;
-    for (i = 0; i < t->nevents; i++) events += t->events[i].site != 0;
-    if (narr_calls_build(t, &calls) != 0) return 1;
-    printf("events: %zu\ndropped: %llu\nunmatched enter: %zu\nunmatched exit: %zu\nblocks: %zu (%zu of %zu bytes)\n",
-           events, (unsigned long long)t->dropped, calls.unmatched_enter, calls.unmatched_exit, t->blocks, t->bytes_ok,
-           t->size);
-    printf("status: %s\n", t->damaged                                                  ? "damaged"
-                            : t->dropped || calls.unmatched_enter || calls.unmatched_exit ? "incomplete"
-                                                                                          : "ok");
-    narr_calls_free(&calls);
-    return t->damaged ? 1 : 0;
+    size_t events;
+} check_run_t;
+
+static int check_visit(narr_trace_t *t, const narr_tevent_t *e, void *ctx)
+{
+    check_run_t *r = ctx;
+    r->events += e->site != 0;
+    return narr_calls_feed(&r->calls, t, e, t->seen - 1);
 }
 
-int narrate_stats(narr_trace_t *t, int argc, char **argv);
+/* Counts, losses, and enter/exit pairs as tree and stats match them, streamed. */
+static int cmd_check(const char *path)
+{
+    check_run_t run;
+    narr_trace_t *t;
+    int rc;
+    memset(&run, 0, sizeof run);
+    narr_calls_begin(&run.calls, 0, NULL, NULL);
+    t = narrate_load(path, check_visit, &run);
+    narr_calls_end(&run.calls);
+    if (t == NULL) return 1;
+    printf("events: %zu\ndropped: %llu\nunmatched enter: %zu\nunmatched exit: %zu\nblocks: %zu (%zu of %zu bytes)\n",
+           run.events, (unsigned long long)t->dropped, run.calls.unmatched_enter, run.calls.unmatched_exit, t->blocks,
+           t->bytes_ok, t->size);
+    printf("status: %s\n", t->damaged ? "damaged"
+                            : t->dropped || run.calls.unmatched_enter || run.calls.unmatched_exit ? "incomplete"
+                                                                                                  : "ok");
+    narr_calls_free(&run.calls);
+    rc = t->damaged ? 1 : 0;
+    narr_trace_free(t);
+    return rc;
+}
+
+int narrate_stats(const char *path, int argc, char **argv);
 int narrate_tree(narr_trace_t *t);
 int narrate_export(narr_trace_t *t, const char *format, const char *out_path);
 int narrate_flame(narr_trace_t *t, const char *out_path);
@@ -126,14 +150,14 @@ int main(int argc, char **argv)
         narr_trace_free(t);
         return rc;
     }
+    if (strcmp(argv[1], "check") == 0) return cmd_check(argv[2]);
+    if (strcmp(argv[1], "stats") == 0) return narrate_stats(argv[2], argc - 3, argv + 3);
+    if (strcmp(argv[1], "cat") != 0 && strcmp(argv[1], "tree") != 0) return usage();
     t = load(argv[2]);
     if (t == NULL) return 1;
     if (strcmp(argv[1], "cat") == 0) rc = cmd_cat(t, argc > 3 && strcmp(argv[3], "--json") == 0);
-    else if (strcmp(argv[1], "check") == 0) rc = cmd_check(t);
-    else if (strcmp(argv[1], "stats") == 0) rc = narrate_stats(t, argc - 3, argv + 3);
-    else if (strcmp(argv[1], "tree") == 0) rc = narrate_tree(t);
-    else rc = usage();
-    if (rc == 0 && t->damaged && strcmp(argv[1], "check") != 0) rc = 1;
+    else rc = narrate_tree(t);
+    if (rc == 0 && t->damaged) rc = 1;
     narr_trace_free(t);
     return rc;
 }

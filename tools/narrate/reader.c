@@ -4,10 +4,14 @@
 #include "reader.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "trace_format.h"
 
@@ -113,6 +117,44 @@ bad:
     return NULL;
 }
 
+static int is_call_site(const narr_site_t *s)
+{
+    return s->kind == NARR_KIND_FN_ENTER || s->kind == NARR_KIND_FN_EXIT || s->kind == NARR_KIND_ENTER ||
+           s->kind == NARR_KIND_EXIT;
+}
+
+/* The number of the function called name: one per distinct name, so matching an exit to its
+ * enter compares numbers, not strings. */
+static uint32_t fn_number(narr_trace_t *t, const char *name)
+{
+    size_t i;
+    for (i = t->nfns; i > 0; i--) /* newest first: sites of one function are described together */
+        if (strcmp(t->fns[i - 1], name) == 0) return (uint32_t)(i - 1);
+    if (t->nfns == t->fns_cap) {
+        size_t want = t->fns_cap ? t->fns_cap * 2 : 64;
+        char **fresh = realloc(t->fns, want * sizeof *fresh);
+        if (fresh == NULL) return UINT32_MAX;
+        t->fns = fresh;
+        t->fns_cap = want;
+    }
+    if ((t->fns[t->nfns] = strdup(name)) == NULL) return UINT32_MAX;
+    return (uint32_t)t->nfns++;
+}
+
+/* How to skip a site's values fast: all of them LEB128 numbers (the common case), or not. */
+static int varint_count(const narr_site_t *s)
+{
+    int n = 0;
+    unsigned i;
+    if (s->kind == NARR_KIND_NARRATE) return -1;
+    for (i = 0; i < s->ntypes; i++) {
+        if (i == s->npre || s->types[i] == NARR__T_LIT) continue;
+        if (s->types[i] == NARR__T_F64 || s->types[i] == NARR__T_STR || s->types[i] == NARR__T_ENUM) return -1;
+        n++;
+    }
+    return n;
+}
+
 static int add_site(narr_trace_t *t, const unsigned char *p, const unsigned char *end)
 {
     while (p < end) {
@@ -122,16 +164,23 @@ static int add_site(narr_trace_t *t, const unsigned char *p, const unsigned char
         if (id >= t->nsites) {
             size_t want = (size_t)id * 2 + 16;
             narr_site_t **fresh = realloc(t->sites, want * sizeof *fresh);
-            if (fresh == NULL) {
+            narr_tsite_t *extra;
+            if (fresh != NULL) t->sites = fresh;
+            extra = fresh ? realloc(t->tsites, want * sizeof *extra) : NULL;
+            if (extra == NULL) {
                 free_site(s);
                 return -1;
             }
             memset(fresh + t->nsites, 0, (want - t->nsites) * sizeof *fresh);
-            t->sites = fresh;
+            memset(extra + t->nsites, 0, (want - t->nsites) * sizeof *extra);
+            t->tsites = extra;
             t->nsites = want;
         }
         free_site(t->sites[id]); /* a repeated id: the later description wins */
         t->sites[id] = s;
+        t->tsites[id].nvar = varint_count(s);
+        t->tsites[id].fn = is_call_site(s) ? fn_number(t, s->action) : UINT32_MAX;
+        if (is_call_site(s) && t->tsites[id].fn == UINT32_MAX) return -1;
     }
     return 0;
 }
@@ -218,9 +267,29 @@ static int walk_values(const narr_site_t *s, const unsigned char **pp, const uns
     return out != NULL && out->oom ? -1 : 0;
 }
 
+/* Kept, or handed to the visitor. */
+static int got_event(narr_trace_t *t, size_t *cap, const narr_tevent_t *e)
+{
+    t->seen++;
+    return t->visit != NULL ? (t->visit(t, e, t->visit_ctx) != 0 ? -2 : 0) : push_event(t, cap, e);
+}
+
+/* Skips n LEB128 numbers: counts the bytes that end one. */
+static int skip_varints(const unsigned char **pp, const unsigned char *end, int n)
+{
+    const unsigned char *p = *pp;
+    while (n > 0) {
+        if (p == end) return -1;
+        n -= !(*p++ & 0x80);
+    }
+    *pp = p;
+    return 0;
+}
+
 static int add_events(narr_trace_t *t, size_t *cap, const unsigned char *p, const unsigned char *end)
 {
     uint64_t tid, mono, count, k;
+    int rc;
     if (narr__get_v(&p, end, &tid) != 0 || narr__get_v(&p, end, &mono) != 0 || narr__get_v(&p, end, &count) != 0)
         return -1;
     for (k = 0; k < count; k++) {
@@ -231,14 +300,15 @@ static int add_events(narr_trace_t *t, size_t *cap, const unsigned char *p, cons
         mono += delta;
         s = site < t->nsites ? t->sites[site] : NULL;
         if (s == NULL) return -1; /* every site is described before its first event */
-        memset(&e, 0, sizeof e);
         e.mono = mono;
         e.tid = (uint32_t)tid;
         e.site = (uint32_t)site;
         e.vals = p;
-        if (walk_values(s, &p, end, NULL) != 0) return -1;
+        e.dropped = 0;
+        if (t->tsites[site].nvar >= 0 ? skip_varints(&p, end, t->tsites[site].nvar) : walk_values(s, &p, end, NULL))
+            return -1;
         e.vlen = (size_t)(p - e.vals);
-        if (push_event(t, cap, &e) != 0) return -1;
+        if ((rc = got_event(t, cap, &e)) != 0) return rc;
     }
     return p == end ? 0 : -1;
 }
@@ -252,64 +322,144 @@ static int by_time(const void *a, const void *b)
 
 narr_trace_t *narr_trace_load(const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    unsigned char *image;
-    long size;
+    return narr_trace_load_visit(path, NULL, NULL, err, errlen);
+}
+
+static narr_trace_t *trace_new(unsigned char *image, size_t size, narr_trace_visit_fn visit, void *ctx)
+{
+    narr_trace_t *t = calloc(1, sizeof *t);
+    if (t == NULL) return NULL;
+    t->image = image;
+    t->size = size;
+    t->visit = visit;
+    t->visit_ctx = ctx;
+    return t;
+}
+
+static int trace_read(narr_trace_t *t, char *err, size_t errlen);
+
+/* A regular file is mapped (no copy); anything else, or a failed mapping, is read into memory. */
+narr_trace_t *narr_trace_load_visit(const char *path, narr_trace_visit_fn visit, void *ctx, char *err, size_t errlen)
+{
+    unsigned char *image = NULL;
+    size_t size = 0;
     narr_trace_t *t;
-    if (f == NULL) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC), mapped = 0;
+    struct stat st;
+    if (fd < 0) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
-    if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
-        (image = malloc((size_t)size + 1)) == NULL) {
-        snprintf(err, errlen, "%s: cannot read", path);
-        fclose(f);
-        return NULL;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (m != MAP_FAILED) {
+            image = m;
+            size = (size_t)st.st_size;
+            mapped = 1;
+        }
     }
-    if (fread(image, 1, (size_t)size, f) != (size_t)size) {
-        snprintf(err, errlen, "%s: cannot read %ld bytes", path, size);
-        fclose(f);
-        free(image);
-        return NULL;
+    if (!mapped) { /* a pipe, a device, or no mapping: read it whole */
+        size_t cap = 1 << 16;
+        ssize_t got;
+        image = malloc(cap);
+        while (image != NULL && (got = read(fd, image + size, cap - size)) != 0) {
+            if (got < 0) {
+                if (errno == EINTR) continue;
+                snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+                free(image);
+                close(fd);
+                return NULL;
+            }
+            size += (size_t)got;
+            if (size == cap) {
+                unsigned char *fresh = realloc(image, cap *= 2);
+                if (fresh == NULL) free(image);
+                image = fresh;
+            }
+        }
+        if (image == NULL) {
+            snprintf(err, errlen, "%s: out of memory", path);
+            close(fd);
+            return NULL;
+        }
     }
-    fclose(f);
-    t = narr_trace_parse(image, (size_t)size, err, errlen);
+    close(fd);
+    t = trace_new(image, size, visit, ctx);
     if (t == NULL) {
+        if (mapped) munmap(image, size);
+        else free(image);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return NULL;
+    }
+    t->mapped = mapped;
+    if (trace_read(t, err, errlen) != 0) {
         char why[256];
         snprintf(why, sizeof why, "%s", err);
         snprintf(err, errlen, "%s: %s", path, why);
+        narr_trace_free(t);
+        return NULL;
     }
     return t;
 }
 
 narr_trace_t *narr_trace_parse(unsigned char *image, size_t size, char *err, size_t errlen)
 {
-    narr_trace_t *t = calloc(1, sizeof *t);
-    size_t off, cap = 0;
+    return narr_trace_parse_visit(image, size, NULL, NULL, err, errlen);
+}
+
+narr_trace_t *narr_trace_parse_visit(unsigned char *image, size_t size, narr_trace_visit_fn visit, void *ctx, char *err,
+                                     size_t errlen)
+{
+    narr_trace_t *t = trace_new(image, size, visit, ctx);
     if (t == NULL) {
         free(image);
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    t->image = image;
-    t->size = size;
-    if (t->size < NARR_TRACE_HEADER || memcmp(t->image, NARR_TRACE_MAGIC, 8) != 0) {
-        snprintf(err, errlen, "not a narrate trace (no NARRTRC1 header)");
+    if (trace_read(t, err, errlen) != 0) {
         narr_trace_free(t);
         return NULL;
     }
-    off = NARR_TRACE_HEADER;
-    {
+    return t;
+}
+
+static uint32_t block_check(const narr_trace_t *t, const unsigned char *p, size_t n, uint32_t want)
+{
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+    (void)t, (void)p, (void)n;
+    return want; /* the fuzzer's mutations reach the parsers behind the checksum */
+#else
+    (void)want;
+    return t->version == 1 ? narr__fnv1a(p, n) : narr__crc32c(p, n);
+#endif
+}
+
+/* -1 (with err) when the file cannot be used at all; damage is recorded in t. */
+static int trace_read(narr_trace_t *t, char *err, size_t errlen)
+{
+    size_t off, cap = 0;
     uint64_t started = now_ns();
     int showing = 0;
+    uint32_t version;
+    if (t->size < NARR_TRACE_HEADER || memcmp(t->image, NARR_TRACE_MAGIC, 8) != 0) {
+        snprintf(err, errlen, "not a narrate trace (no NARRTRC1 header)");
+        return -1;
+    }
+    memcpy(&version, t->image + 8, 4);
+    if (version != 1 && version != 2) {
+        snprintf(err, errlen, "trace format version %u (this narrate reads 1 and 2)", (unsigned)version);
+        return -1;
+    }
+    t->version = version;
+    off = NARR_TRACE_HEADER;
     while (off < t->size) {
         uint32_t hdr[4];
+        const unsigned char *payload;
+        int bad = 0;
         if (narr_trace_progress != NULL && (t->blocks & 255) == 0 && (showing || now_ns() - started >= narr_trace_progress_after_ns)) {
             narr_trace_progress(off, t->size);
             showing = 1;
         }
-        const unsigned char *payload;
-        int bad = 0;
         if (t->size - off < NARR_TRACE_BLOCK_HEADER) {
             snprintf(t->damage, sizeof t->damage, "truncated block header at byte %zu", off);
             t->damaged = 1;
@@ -323,7 +473,7 @@ narr_trace_t *narr_trace_parse(unsigned char *image, size_t size, char *err, siz
             break;
         }
         payload = t->image + off + NARR_TRACE_BLOCK_HEADER;
-        if (narr__fnv1a(payload, hdr[2]) != hdr[3]) {
+        if (block_check(t, payload, hdr[2], hdr[3]) != hdr[3]) {
             snprintf(t->damage, sizeof t->damage, "checksum mismatch in the block at byte %zu", off);
             t->damaged = 1;
             break;
@@ -360,11 +510,12 @@ narr_trace_t *narr_trace_parse(unsigned char *image, size_t size, char *err, siz
             e.mono = mono;
             e.dropped = count;
             t->dropped += count;
-            bad = push_event(t, &cap, &e);
+            bad = got_event(t, &cap, &e);
             break;
         }
         default: break; /* a later version's block: skip it */
         }
+        if (bad == -2) break; /* the visitor stopped the read */
         if (bad) {
             snprintf(t->damage, sizeof t->damage, "unreadable contents in the block at byte %zu", off);
             t->damaged = 1;
@@ -375,9 +526,8 @@ narr_trace_t *narr_trace_parse(unsigned char *image, size_t size, char *err, siz
         t->bytes_ok = off;
     }
     if (showing) narr_trace_progress(t->size, t->size);
-    }
     if (!t->damaged) t->bytes_ok = t->size;
-    return t;
+    return 0;
 }
 
 void narr_trace_sort(narr_trace_t *t)
@@ -399,7 +549,7 @@ const narr_event_t *narr_trace_decode(narr_trace_t *t, const narr_tevent_t *e)
     if (e->site == 0 || s == NULL || relay(t, s, e) != 0) return NULL;
     if (narr__decode(s, (const unsigned char *)t->payload.p, t->payload.len, &t->dec) != 0) return NULL;
     t->dec.ev.mono_ns = e->mono;
-    t->dec.ev.ts_ns = (uint64_t)((int64_t)e->mono + t->real_minus_mono);
+    t->dec.ev.ts_ns = narr_trace_real_ns(t, e->mono);
     t->dec.ev.tid = e->tid;
     if (t->dec.t0_raw != 0) narr__decoded_elapsed(&t->dec, t->dec.t0_raw);
     return &t->dec.ev;
@@ -411,8 +561,12 @@ void narr_trace_free(narr_trace_t *t)
     if (t == NULL) return;
     for (i = 0; i < t->nsites; i++) free_site(t->sites[i]);
     free(t->sites);
+    free(t->tsites);
+    for (i = 0; i < t->nfns; i++) free(t->fns[i]);
+    free(t->fns);
     free(t->events);
-    free(t->image);
+    if (t->mapped) munmap(t->image, t->size);
+    else free(t->image);
     narr__buf_free(&t->payload);
     narr__buf_free(&t->dec.msg);
     narr__buf_free(&t->dec.vals);

@@ -1,6 +1,7 @@
-/* tools/narrate/reader.h - loads a binary trace (runtime/trace_format.h) into memory: sites,
- * calibration, events of every thread merged by time, drops; damage stops the load and is
- * reported with what was recovered. */
+/* tools/narrate/reader.h - reads a binary trace (runtime/trace_format.h): sites, calibration,
+ * events of every thread, drops; damage stops the read and is reported with what was recovered.
+ * Events are either kept in memory (cat, tree, export) or streamed to a visitor without being
+ * stored (stats, check: files larger than memory, at about twice the speed). */
 #ifndef NARR_TOOLS_READER_H
 #define NARR_TOOLS_READER_H
 
@@ -18,14 +19,33 @@ typedef struct narr_tevent {
     uint64_t dropped;
 } narr_tevent_t;
 
+/* What the reader knows of a site beyond its description. */
+typedef struct narr_tsite {
+    int nvar;    /* its values are nvar LEB128 numbers (skipped without parsing); -1: walk them */
+    uint32_t fn; /* enter/exit sites: a number per function name, shared by its enter and exits */
+} narr_tsite_t;
+
+struct narr_trace;
+/* Gets each event (drops included) in file order, which is time order per thread; e->vals
+ * points into the file image. Nonzero stops the read. */
+typedef int (*narr_trace_visit_fn)(struct narr_trace *t, const narr_tevent_t *e, void *ctx);
+
 typedef struct narr_trace {
     unsigned char *image;
     size_t size;
+    int mapped;       /* image is a file mapping */
+    unsigned version; /* of the file format */
     char program[256];
     narr_site_t **sites; /* by id */
+    narr_tsite_t *tsites; /* by id, beside sites */
     size_t nsites;
-    narr_tevent_t *events;
+    char **fns; /* function names by narr_tsite_t.fn */
+    size_t nfns, fns_cap;
+    narr_tevent_t *events; /* empty when streaming */
     size_t nevents;
+    size_t seen; /* events read (also when streaming), drops included */
+    narr_trace_visit_fn visit;
+    void *visit_ctx;
     int64_t real_minus_mono; /* from the first calibration */
     int sorted;              /* events in global time order (else: in order per thread only) */
     /* integrity */
@@ -41,6 +61,8 @@ typedef struct narr_trace {
 /* Loads path; NULL with a message in err when the file cannot be used at all. A damaged file
  * loads what precedes the damage and sets damaged/damage. */
 narr_trace_t *narr_trace_load(const char *path, char *err, size_t errlen);
+/* The same, streaming every event to visit instead of keeping it. */
+narr_trace_t *narr_trace_load_visit(const char *path, narr_trace_visit_fn visit, void *ctx, char *err, size_t errlen);
 /* Called now and then while a load takes longer than a second (done and total bytes; done ==
  * total at the end). NULL: no progress. */
 extern void (*narr_trace_progress)(size_t done, size_t total);
@@ -48,7 +70,14 @@ extern uint64_t narr_trace_progress_after_ns; /* default one second */
 
 /* The same from memory; takes ownership of image (malloc'd, size bytes). */
 narr_trace_t *narr_trace_parse(unsigned char *image, size_t size, char *err, size_t errlen);
+narr_trace_t *narr_trace_parse_visit(unsigned char *image, size_t size, narr_trace_visit_fn visit, void *ctx, char *err,
+                                     size_t errlen);
 void narr_trace_free(narr_trace_t *t);
+/* Wall-clock ns of a CLOCK_MONOTONIC stamp (unsigned: a damaged file's values wrap, not overflow). */
+static inline uint64_t narr_trace_real_ns(const narr_trace_t *t, uint64_t mono)
+{
+    return mono + (uint64_t)t->real_minus_mono;
+}
 /* Events come in file order, which is time order within each thread (enough for call trees and
  * statistics); this puts them in global time order, for cat and export. */
 void narr_trace_sort(narr_trace_t *t);

@@ -69,11 +69,63 @@ static void ms(char *out, size_t cap, uint64_t ns)
     snprintf(out, cap, "%.3f", (double)ns / 1e6);
 }
 
-int narrate_stats(narr_trace_t *t, int argc, char **argv)
-{
+/* Events stream through the call matcher; completed calls land here by function number. */
+typedef struct stats_run {
     narr_calls_t calls;
-    fstat_t *fs = NULL;
-    size_t nfs = 0, cap = 0, i, top = SIZE_MAX;
+    fstat_t *fs;
+    size_t cap;
+    int oom;
+} stats_run_t;
+
+static void add_call(const narr_call_t *c, void *ctx)
+{
+    stats_run_t *r = ctx;
+    fstat_t *f;
+    if (c->fn_id >= r->cap) {
+        size_t want = (size_t)c->fn_id * 2 + 16;
+        fstat_t *fresh = realloc(r->fs, want * sizeof *fresh);
+        if (fresh == NULL) {
+            r->oom = 1;
+            return;
+        }
+        memset(fresh + r->cap, 0, (want - r->cap) * sizeof *fresh);
+        r->fs = fresh;
+        r->cap = want;
+    }
+    f = &r->fs[c->fn_id];
+    f->fn = c->fn;
+    if (f->ndurs == f->cap) {
+        size_t want = f->cap ? f->cap * 2 : 64;
+        uint64_t *fresh = realloc(f->durs, want * sizeof *fresh);
+        if (fresh == NULL) {
+            r->oom = 1;
+            return;
+        }
+        f->durs = fresh;
+        f->cap = want;
+    }
+    f->durs[f->ndurs++] = c->end - c->start;
+    f->calls++;
+    f->total += c->end - c->start;
+    f->self += c->self;
+    f->errors += (uint64_t)c->error;
+}
+
+static int stats_visit(narr_trace_t *t, const narr_tevent_t *e, void *ctx)
+{
+    stats_run_t *r = ctx;
+    return narr_calls_feed(&r->calls, t, e, t->seen - 1) != 0 || r->oom;
+}
+
+narr_trace_t *narrate_load(const char *path, narr_trace_visit_fn visit, void *ctx);
+
+int narrate_stats(const char *path, int argc, char **argv)
+{
+    stats_run_t run;
+    narr_trace_t *t;
+    fstat_t *fs;
+    size_t nfs = 0, i, top = SIZE_MAX;
+    int rc;
     for (i = 0; i < (size_t)argc; i++) {
         if (strcmp(argv[i], "--sort") == 0 && i + 1 < (size_t)argc) sort_key = argv[++i];
         else if (strcmp(argv[i], "--top") == 0 && i + 1 < (size_t)argc) top = (size_t)strtoul(argv[++i], NULL, 10);
@@ -87,26 +139,21 @@ int narrate_stats(narr_trace_t *t, int argc, char **argv)
         fprintf(stderr, "narrate stats: --sort takes calls, total, self, p50, p95, p99 or errors\n");
         return 2;
     }
-    if (narr_calls_build(t, &calls) != 0) return 1;
-    for (i = 0; i < calls.n; i++) {
-        const narr_call_t *c = &calls.v[i];
-        size_t k;
-        if (c->end == UINT64_MAX) continue;
-        for (k = 0; k < nfs && strcmp(fs[k].fn, c->fn) != 0; k++) {}
-        if (k == nfs) {
-            if (nfs == cap) fs = realloc(fs, (cap = cap ? cap * 2 : 32) * sizeof *fs);
-            if (fs == NULL) return 1;
-            memset(&fs[nfs], 0, sizeof fs[0]);
-            fs[nfs++].fn = c->fn;
-        }
-        if (fs[k].ndurs == fs[k].cap) fs[k].durs = realloc(fs[k].durs, (fs[k].cap = fs[k].cap ? fs[k].cap * 2 : 64) * 8);
-        if (fs[k].durs == NULL) return 1;
-        fs[k].durs[fs[k].ndurs++] = c->end - c->start;
-        fs[k].calls++;
-        fs[k].total += c->end - c->start;
-        fs[k].self += c->self;
-        fs[k].errors += (uint64_t)c->error;
+    memset(&run, 0, sizeof run);
+    narr_calls_begin(&run.calls, 0, add_call, &run);
+    t = narrate_load(path, stats_visit, &run);
+    narr_calls_end(&run.calls);
+    if (t == NULL || run.oom) {
+        if (run.oom) fprintf(stderr, "narrate stats: out of memory\n");
+        for (i = 0; i < run.cap; i++) free(run.fs[i].durs);
+        free(run.fs);
+        narr_trace_free(t);
+        return 1;
     }
+    fs = run.fs;
+    for (i = 0; i < run.cap; i++) /* the functions that completed a call, packed */
+        if (fs[i].calls > 0) fs[nfs++] = fs[i];
+        else free(fs[i].durs);
     for (i = 0; i < nfs; i++) {
         fs[i].p50 = pct(fs[i].durs, fs[i].ndurs, 50);
         fs[i].p95 = pct(fs[i].durs, fs[i].ndurs, 95);
@@ -125,11 +172,13 @@ int narrate_stats(narr_trace_t *t, int argc, char **argv)
         printf("%-32s %8llu %12s %12s %10s %10s %10s %7llu\n", fs[i].fn, (unsigned long long)fs[i].calls, a, b, c, d, e,
                (unsigned long long)fs[i].errors);
     }
-    if (calls.unmatched_enter || calls.unmatched_exit)
-        printf("(%zu calls without an exit, %zu exits without an enter: not counted)\n", calls.unmatched_enter,
-               calls.unmatched_exit);
+    if (run.calls.unmatched_enter || run.calls.unmatched_exit)
+        printf("(%zu calls without an exit, %zu exits without an enter: not counted)\n", run.calls.unmatched_enter,
+               run.calls.unmatched_exit);
     for (i = 0; i < nfs; i++) free(fs[i].durs);
     free(fs);
-    narr_calls_free(&calls);
-    return 0;
+    narr_calls_free(&run.calls);
+    rc = t->damaged ? 1 : 0;
+    narr_trace_free(t);
+    return rc;
 }
