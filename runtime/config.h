@@ -30,6 +30,13 @@
 
 #define NARR_CFG_SINKS_MAX 64u
 
+/* Tail sampling: a tree this slow is always kept (NARRATE_SAMPLE_SLOW_MS); the trees waiting
+ * for their decision hold at most this much (NARRATE_SAMPLE_BUFFER); a thread's buffer larger
+ * than KEEP_CAP is given back after its tree. */
+#define NARR_CFG_SAMPLE_SLOW_NS 100000000ull
+#define NARR_CFG_SAMPLE_BUFFER (8u << 20)
+#define NARR_CFG_SAMPLE_KEEP_CAP (256u << 10)
+
 _Static_assert((NARR_CFG_RING_DEFAULT & (NARR_CFG_RING_DEFAULT - 1)) == 0, "ring size must be a power of two");
 _Static_assert(NARR_CFG_RING_MIN >= 2 * NARR__REC_HDR, "ring too small for a record");
 _Static_assert(NARR_CFG_MSG_MAX > sizeof(NARR_CFG_TRUNC_MARK), "message bound below the marker");

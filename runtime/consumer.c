@@ -87,17 +87,17 @@ static void consume_record(cursor_t *c)
     } else {
         site = narr__site_get(id);
         if (site != NULL && narr__decode(site, rec + NARR__REC_HDR, size - NARR__REC_HDR, &dec) == 0) {
+            uint64_t t0 = dec.t0_raw != 0 ? narr__clock_to_mono(dec.t0_raw) : 0;
             dec.ev.mono_ns = narr__clock_to_mono(raw);
             /* a thread's events never go back in time, whatever calibration did meanwhile */
             if (dec.ev.mono_ns < c->rf->last_mono) dec.ev.mono_ns = c->rf->last_mono;
             c->rf->last_mono = dec.ev.mono_ns;
-            if (dec.t0_raw != 0) narr__decoded_elapsed(&dec, narr__clock_to_mono(dec.t0_raw));
+            if (t0 != 0) narr__decoded_elapsed(&dec, t0);
             dec.ev.ts_ns = narr__clock_mono_to_real(dec.ev.mono_ns);
             dec.ev.tid = c->rf->tid;
             dec.ev.raw = rec + NARR__REC_HDR;
             dec.ev.raw_len = size - NARR__REC_HDR;
-            narr__sinks_dispatch(&dec.ev);
-            __atomic_fetch_add(&narr__events_delivered, 1, __ATOMIC_RELAXED);
+            narr__sample_record(c->rf, &dec, site, dec.ev.raw, dec.ev.raw_len, t0);
         }
         c->pos += (size + 7u) & ~7u;
     }
@@ -117,6 +117,7 @@ static void unlink_ring(narr__ring_full_t *rf)
     }
     pthread_mutex_unlock(&narr__rings_lock);
     __atomic_fetch_add(&dropped_freed, rf->r.dropped, __ATOMIC_RELAXED);
+    narr__sample_release(rf);
     narr__ring_free(rf);
 }
 
@@ -165,6 +166,22 @@ static size_t drain_all(void)
     return delivered;
 }
 
+/* Stopping: trees still open are kept (sinks may trace: no lock held while they run). */
+static void release_all(void)
+{
+    size_t n = 0, i;
+    narr__ring_full_t *rf;
+    pthread_mutex_lock(&narr__rings_lock);
+    for (rf = narr__rings; rf != NULL; rf = rf->next) n++;
+    if (n > ncursors_cap) {
+        cursor_t *fresh = realloc(cursors, n * sizeof *cursors);
+        if (fresh != NULL) cursors = fresh, ncursors_cap = n;
+    }
+    for (n = 0, rf = narr__rings; rf != NULL && n < ncursors_cap; rf = rf->next) cursors[n++].rf = rf;
+    pthread_mutex_unlock(&narr__rings_lock);
+    for (i = 0; i < n; i++) narr__sample_release(cursors[i].rf);
+}
+
 static void *consumer_main(void *arg)
 {
     uint64_t last_cal;
@@ -195,6 +212,8 @@ static void *consumer_main(void *arg)
         }
         if (stopping && n == 0) {
             pthread_mutex_unlock(&cmu);
+            release_all();
+            narr__sinks_flush_all();
             break;
         }
         if (n == 0 && flush_req == req && !stop_req) {

@@ -2,6 +2,7 @@
  * context stack narration reads its correlation and trace ids from. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -12,6 +13,8 @@
 
 static _Thread_local narr_context_t stack[STACK_MAX];
 static _Thread_local unsigned depth;
+int narr__boosts;
+_Thread_local int narr__boost = NARR_LEVEL_OFF;
 
 static int random_bytes(void *p, size_t n)
 {
@@ -133,7 +136,7 @@ int narr_context_new(narr_context_t *out, const char *correlation_id)
     do {
         if (random_bytes(c.trace_id, sizeof c.trace_id) != 0) return NARR_EIO;
     } while (!nonzero(c.trace_id, sizeof c.trace_id));
-    c.flags = 1;
+    c.flags = (uint8_t)narr__sample_id_passes(c.trace_id); /* the head decision travels in traceparent */
     if (correlation_id != NULL) snprintf(c.correlation_id, sizeof c.correlation_id, "%s", correlation_id);
     else if (narr_uuid_v7(c.correlation_id) != 0) return NARR_EIO;
     return narr_context_child(&c, out);
@@ -171,10 +174,65 @@ int narr_traceparent_parse(const char *h, narr_context_t *out)
     return 0;
 }
 
+int narr_context_set_debug(narr_context_t *ctx, narr_level_t level)
+{
+    if (ctx == NULL || (int)level < NARR_LEVEL_TRACE || (int)level > NARR_LEVEL_OFF) return NARR_EINVAL;
+    ctx->debug = level == NARR_LEVEL_OFF ? 0 : (uint8_t)(level + 1);
+    return 0;
+}
+
+int narr_context_set_debug_header(narr_context_t *ctx, const char *value)
+{
+    static const char *const on[] = {"1", "on", "true", "yes", "verbose", "full"};
+    static const char *const off[] = {"", "0", "off", "false", "no"};
+    narr_level_t level;
+    size_t i;
+    if (ctx == NULL || value == NULL) return NARR_EINVAL;
+    for (i = 0; i < sizeof on / sizeof on[0]; i++)
+        if (strcasecmp(value, on[i]) == 0) return narr_context_set_debug(ctx, NARR_LEVEL_TRACE);
+    for (i = 0; i < sizeof off / sizeof off[0]; i++)
+        if (strcasecmp(value, off[i]) == 0) return narr_context_set_debug(ctx, NARR_LEVEL_OFF);
+    if (narr_level_parse(value, strlen(value), &level) != 0) return NARR_EINVAL;
+    return narr_context_set_debug(ctx, level);
+}
+
+/* The consumer follows each thread's context (the ids of OTLP spans, head sampling): one
+ * internal record per change. */
+static void record_enter(const narr_context_t *c)
+{
+    uint64_t hi, lo, span;
+    memcpy(&hi, c->trace_id, 8);
+    memcpy(&lo, c->trace_id + 8, 8);
+    memcpy(&span, c->span_id, 8);
+    NARR__REC(NARR_LEVEL_TRACE, NARR_KIND_CONTEXT, "narrate", "context", 0, "", hi, lo, span,
+              (uint64_t)c->flags | (uint64_t)c->debug << 8);
+}
+
+static void record_leave(void)
+{
+    NARR__REC(NARR_LEVEL_TRACE, NARR_KIND_CONTEXT_LEAVE, "narrate", "context", 0, "");
+}
+
+/* A boosted context entered or left: the first and the last change how sites resolve. */
+static void boost_change(int delta)
+{
+    int now = __atomic_add_fetch(&narr__boosts, delta, __ATOMIC_ACQ_REL);
+    if ((delta > 0 && now == 1) || (delta < 0 && now == 0)) narr__site_reresolve_all();
+}
+
+static void boost_from_top(void)
+{
+    narr__boost = depth > 0 && stack[depth - 1].debug ? stack[depth - 1].debug - 1 : NARR_LEVEL_OFF;
+}
+
 int narr_context_enter(const narr_context_t *ctx)
 {
+    if (ctx == NULL) return NARR_EINVAL;
     if (depth == STACK_MAX) return NARR_ENOSPC;
     stack[depth++] = *ctx;
+    if (ctx->debug) boost_change(1);
+    boost_from_top();
+    record_enter(ctx);
     return 0;
 }
 
@@ -182,6 +240,9 @@ int narr_context_leave(void)
 {
     if (depth == 0) return NARR_ESTATE;
     depth--;
+    if (stack[depth].debug) boost_change(-1);
+    boost_from_top();
+    record_leave();
     return 0;
 }
 

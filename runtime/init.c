@@ -87,6 +87,7 @@ int narr_init(const narr_config_t *cfg)
         else if (strcmp(env, "story") == 0) narr__sinks_default_mode(NARR_MODE_STORY);
         else fprintf(stderr, "narrate: NARRATE_MODE: '%s' is not human, cute or story; using human\n", env);
     }
+    narr__sample_configure();
     if (c.outputs == NULL) c.outputs = getenv("NARRATE_OUTPUT");
     if (c.outputs == NULL || c.outputs[0] == '\0') c.outputs = "console";
     (void)narr__outputs_open(c.outputs); /* each unusable output was reported */

@@ -6,11 +6,34 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "narrate/context.h"
 #include "narrate/narrate.h"
+
+#define NARR__CTX_MAX 32 /* contexts per thread, as the producer's stack */
+
+/* ---- sample.c: a thread's tree waiting for its decision (consumer only) ---- */
+/* A growable byte buffer (text.c); oom is set instead of failing each put. */
+typedef struct narr__buf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} narr__buf_t;
+
+struct narr__samp {
+    int depth;               /* traced calls open on the thread */
+    int head, failed, passing;
+    uint64_t start;
+    narr__buf_t buf; /* held records */
+    narr_context_t saved[NARR__CTX_MAX]; /* the contexts when the tree began */
+    unsigned nsaved;
+};
 
 /* ---- ring.c: a ring with its consumer-side bookkeeping ---- */
 typedef struct narr__ring_full {
     narr__ring_t r;               /* first: the hot path's view */
+    narr_context_t ctx[NARR__CTX_MAX]; /* consumer only: the thread's contexts, from its records */
+    unsigned nctx;
+    struct narr__samp samp;
     uint32_t tid;
     int orphaned;                 /* the thread exited; release store pairs with acquire in drain */
     uint64_t dropped_reported;    /* consumer only */
@@ -37,8 +60,18 @@ uint64_t narr__mono_ns(void);
 
 /* ---- site.c ---- */
 narr_site_t *narr__site_get(uint32_t id);
+/* The id a site's events carry (its state without the conditional bit). */
+static inline uint32_t narr__site_id(const narr_site_t *s)
+{
+    int32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+    return (uint32_t)(st < 0 ? -st : st) & ~(uint32_t)NARR__ST_COND;
+}
 void narr__site_reresolve_all(void);
 void narr__site_mute_all(int muted);
+
+/* ---- context.c: per-request debug levels ---- */
+extern int narr__boosts; /* contexts with a debug level entered and not left, all threads; atomic */
+extern _Thread_local int narr__boost; /* this thread's debug level (NARR_LEVEL_OFF: none) */
 
 /* ---- filter.c ---- */
 int narr__filter_parse(const char *spec);
@@ -46,11 +79,6 @@ uint64_t narr__filter_generation(void); /* changes whenever the filter does */
 narr_level_t narr__filter_for(const char *actor, const char *func);
 
 /* ---- buf: a growable byte buffer for the consumer (never on the hot path) ---- */
-typedef struct narr__buf {
-    char *p;
-    size_t len, cap;
-    int oom;
-} narr__buf_t;
 void narr__buf_put(narr__buf_t *b, const void *s, size_t n);
 void narr__buf_putc(narr__buf_t *b, char c);
 void narr__buf_printf(narr__buf_t *b, const char *fmt, ...) NARR__PRINTF(2, 3);
@@ -75,6 +103,16 @@ int narr__decode(const narr_site_t *site, const unsigned char *payload, size_t l
 narr_kv_t *narr__decoded_kv(narr__decoded_t *d);
 /* An exit's elapsed time from its enter's CLOCK_MONOTONIC stamp (ev.mono_ns must be set). */
 void narr__decoded_elapsed(narr__decoded_t *d, uint64_t t0_mono);
+
+/* ---- sample.c ---- */
+void narr__sample_configure(void); /* from the environment, at start-up */
+int narr__sample_id_passes(const uint8_t trace_id[16]); /* the ratio rule, for new root contexts */
+/* Every decoded record of a ring goes through here: context records update the thread's
+ * contexts; others are delivered now, held with their tree, or (a tree left out) discarded.
+ * t0_mono: an exit's enter stamp (0: none), for replays. */
+void narr__sample_record(narr__ring_full_t *rf, narr__decoded_t *d, const narr_site_t *site, const unsigned char *raw,
+                         size_t len, uint64_t t0_mono);
+void narr__sample_release(narr__ring_full_t *rf); /* an open tree is kept; its buffer freed */
 
 /* ---- sink.c ---- */
 void narr__sinks_dispatch(const narr_event_t *ev);

@@ -132,7 +132,7 @@ void narr__narrate(narr_site_t *site, int32_t st, int level, const narr_fields_t
     unsigned char *p;
 
     if (level < NARR_LEVEL_TRACE || level > NARR_LEVEL_FATAL) return; /* MUTE, OFF */
-    if ((narr_level_t)level < filter_cached(actor, site->func)) return;
+    if ((narr_level_t)level < filter_cached(actor, site->func) && level < narr__boost) return;
     for (i = 0; i < narr__nfields; i++) {
         const char *base = (const char *)f + narr__fields[i].offset;
         if (narr__fields[i].enc == 's') {

@@ -193,7 +193,7 @@ static void trace_write(const narr_event_t *ev, void *user)
         return;
     }
     if (ev->site == NULL || ev->raw == NULL) return;
-    id = (uint32_t)(ev->site->state < 0 ? -ev->site->state : ev->site->state);
+    id = narr__site_id(ev->site);
     if (id >= t->sites_cap * 8) {
         size_t want = (id / 8 + 1) * 2;
         unsigned char *fresh = realloc(t->sites_seen, want);

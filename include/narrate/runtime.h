@@ -90,6 +90,19 @@ typedef struct narr_stats {
 } narr_stats_t;
 NARR_API void narr_stats_get(narr_stats_t *out);
 
+/* Sampling (NARRATE_SAMPLE, or OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG): each root call's
+ * tree is kept by the ratio (decided on its context's trace id, so processes agree), and always
+ * when any part of it failed, when it ran slow_ns or longer (NARRATE_SAMPLE_SLOW_MS, default
+ * 100 ms) or when its context has a debug level. Decided on the consumer thread; events outside
+ * traced calls are always kept. A ratio of 1 turns sampling off. */
+NARR_API int narr_sample_set(double ratio, uint64_t slow_ns);
+typedef struct narr_sample_stats {
+    uint64_t sampled_out;      /* events of trees left out */
+    uint64_t trees_kept, trees_dropped;
+    uint64_t trees_overflowed; /* kept because they outgrew NARRATE_SAMPLE_BUFFER before returning */
+} narr_sample_stats_t;
+NARR_API void narr_sample_stats_get(narr_sample_stats_t *out);
+
 /* FATAL events (NARR_FATAL, NARR_NARRATE at FATAL) flush every sink and then call this hook
  * (default: none, the program goes on; pass abort for the classic behaviour). */
 typedef void (*narr_fatal_hook_fn)(void);

@@ -33,7 +33,9 @@ typedef enum narr_kind {
     NARR_KIND_DROP = 7,     /* synthesised by the consumer: events lost to a full buffer */
     NARR_KIND_FN_ENTER = 8, /* generated (NARR_TRACE_FN): parameters as named values */
     NARR_KIND_FN_EXIT = 9,  /* generated: result, elapsed time */
-    NARR_KIND_NARRATE = 10  /* NARR_NARRATE: the structured full path */
+    NARR_KIND_NARRATE = 10, /* NARR_NARRATE: the structured full path */
+    NARR_KIND_CONTEXT = 11, /* internal, never reaches sinks: a context entered (ids, flags) */
+    NARR_KIND_CONTEXT_LEAVE = 12 /* internal: the thread left its current context */
 } narr_kind_t;
 
 /* How a console renders the text of an event (JSON keeps all three). */
@@ -97,6 +99,7 @@ typedef struct narr_event {
     size_t story_len;
     const unsigned char *raw; /* the record's values as captured (site layout), for binary sinks */
     size_t raw_len;
+    const struct narr_context *context; /* the thread's context when recorded (narrate/context.h); may be NULL */
 } narr_event_t;
 
 NARR_API const char *narr_level_name(narr_level_t level);
