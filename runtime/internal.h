@@ -60,11 +60,10 @@ uint64_t narr__mono_ns(void);
 
 /* ---- site.c ---- */
 narr_site_t *narr__site_get(uint32_t id);
-/* The id a site's events carry (its state without the conditional bit). */
+/* The id a site's events carry. */
 static inline uint32_t narr__site_id(const narr_site_t *s)
 {
-    int32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
-    return (uint32_t)(st < 0 ? -st : st) & ~(uint32_t)NARR__ST_COND;
+    return (uint32_t)__atomic_load_n(&s->id, __ATOMIC_ACQUIRE);
 }
 void narr__site_reresolve_all(void);
 void narr__site_mute_all(int muted);

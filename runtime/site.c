@@ -20,18 +20,22 @@ static int32_t decide(const narr_site_t *s, int32_t id)
     if (s->kind == NARR_KIND_NARRATE) return id; /* its actor is known per call: narr__narrate filters */
     if (s->kind >= NARR_KIND_CONTEXT) return id; /* the consumer needs every context change */
     if ((narr_level_t)s->level >= narr__filter_for(s->actor, filter_func(s))) return id;
-    /* refused; while some context is boosted, each thread's level decides */
-    return __atomic_load_n(&narr__boosts, __ATOMIC_ACQUIRE) > 0 ? id | NARR__ST_COND : -id;
+    /* refused; while some context is boosted, each thread's level decides (conditional: 0) */
+    return __atomic_load_n(&narr__boosts, __ATOMIC_ACQUIRE) > 0 ? 0 : -id;
 }
 
-int32_t narr__site_slow(narr_site_t *site, int32_t st)
+int32_t narr__site_slow(narr_site_t *site)
 {
-    if (st == 0) st = narr__site_resolve(site);
-    if (st > 0 && (st & NARR__ST_COND)) {
-        st &= ~NARR__ST_COND;
-        return (int)site->level >= narr__boost ? st : -st;
+    int32_t id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE), st;
+    if (id == 0) { /* never seen: register it */
+        st = narr__site_resolve(site);
+        if (st != 0) return st;
+        id = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE);
+        if (id == 0) return -1;
     }
-    return st;
+    st = __atomic_load_n(&site->state, __ATOMIC_ACQUIRE);
+    if (st != 0) return st; /* re-resolved meanwhile */
+    return (int)site->level >= narr__boost ? id : -id;
 }
 
 int32_t narr__site_resolve(narr_site_t *s)
@@ -40,9 +44,8 @@ int32_t narr__site_resolve(narr_site_t *s)
     if (narr__ensure_init() != 0) return -1;
     pthread_mutex_lock(&site_lock);
     st = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
-    if (st == 0) {
+    if (st == 0 && __atomic_load_n(&s->id, __ATOMIC_RELAXED) == 0) {
         uint32_t id = nsites + 1, c = id / NARR_CFG_SITE_CHUNK;
-        if (id >= (uint32_t)NARR__ST_COND) goto full;
         if (c >= NARR_CFG_SITE_CHUNKS) goto full;
         if (chunks[c] == NULL) {
             narr_site_t **fresh = calloc(NARR_CFG_SITE_CHUNK, sizeof *fresh);
@@ -52,6 +55,7 @@ int32_t narr__site_resolve(narr_site_t *s)
         }
         __atomic_store_n(&chunks[c][id % NARR_CFG_SITE_CHUNK], s, __ATOMIC_RELEASE);
         nsites = id;
+        __atomic_store_n(&s->id, (int32_t)id, __ATOMIC_RELEASE);
         st = decide(s, (int32_t)id);
         /* pairs with the acquire in narr__site_state */
         __atomic_store_n(&s->state, st, __ATOMIC_RELEASE);
@@ -66,7 +70,6 @@ full:
 narr_site_t *narr__site_get(uint32_t id)
 {
     narr_site_t **c;
-    id &= ~(uint32_t)NARR__ST_COND;
     if (id == 0 || id / NARR_CFG_SITE_CHUNK >= NARR_CFG_SITE_CHUNKS) return NULL;
     c = __atomic_load_n(&chunks[id / NARR_CFG_SITE_CHUNK], __ATOMIC_ACQUIRE);
     return c == NULL ? NULL : __atomic_load_n(&c[id % NARR_CFG_SITE_CHUNK], __ATOMIC_ACQUIRE);

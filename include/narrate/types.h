@@ -58,9 +58,10 @@ typedef struct narr_site {
     uint8_t kind;
     uint8_t ntypes;
     uint8_t npre;   /* prefix values before the format slot */
-    int32_t state;  /* 0 unresolved, >0 enabled (id), <0 disabled (-id); atomic */
+    int32_t state;  /* 0 unresolved or conditional, >0 enabled (id), <0 disabled (-id); atomic */
     const char *const *keys; /* generated sites: a name per prefix value; "@name" is metadata */
     uint32_t flags;          /* NARR_SITE_* */
+    int32_t id;              /* the runtime's id once registered (0: not yet); atomic */
 } narr_site_t;
 
 /* A key/value shown before the message (target="...", from="...", iter="3/8"). */

@@ -44,12 +44,10 @@ static int enter(narr_calls_t *c, const narr_trace_t *t, const narr_site_t *s, c
     struct narr__frame *f;
     size_t k, parent = SIZE_MAX;
     int d = 0;
-    for (k = c->depth; k > 0; k--)
+    for (k = c->depth; k > 0; k--) /* the thread's innermost open frame, and how many it has */
         if (c->st[k - 1].call.tid == e->tid) {
-            parent = c->st[k - 1].index;
-            break;
+            if (d++ == 0) parent = c->st[k - 1].index;
         }
-    for (k = 0; k < c->depth; k++) d += c->st[k].call.tid == e->tid;
     if (c->depth == c->cap) {
         size_t want = c->cap ? c->cap * 2 : 64;
         struct narr__frame *fresh = realloc(c->st, want * sizeof *fresh);
@@ -119,7 +117,7 @@ static void leave(narr_calls_t *c, const narr_trace_t *t, const narr_site_t *s, 
         }
     }
     finish(c, f, 1);
-    memmove(&c->st[match], &c->st[match + 1], (j - match - 1) * sizeof *c->st);
+    if (j > match + 1) memmove(&c->st[match], &c->st[match + 1], (j - match - 1) * sizeof *c->st);
     c->depth = j - 1;
 }
 

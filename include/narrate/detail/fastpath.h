@@ -77,11 +77,10 @@ extern NARR_API narr__ring_t narr__ring_none;
  * the record with its timestamp written, or NULL. */
 NARR_API unsigned char *narr__reserve_slow(narr__ring_t *r, uint32_t need);
 NARR_API int32_t narr__site_resolve(narr_site_t *site);
-/* A site's state with this bit set is "conditional": the filter refuses it, but some context has
- * a per-request debug level (narr_context_set_debug), so the thread's level decides. */
-#define NARR__ST_COND 0x40000000
-/* Unresolved or conditional sites: their id when this thread records them, else negative. */
-NARR_API int32_t narr__site_slow(narr_site_t *site, int32_t st);
+/* Sites in state 0: unresolved, or (id set) "conditional": the filter refuses them but some
+ * context has a per-request debug level (narr_context_set_debug), so the thread's level
+ * decides. Returns the id when this thread records the site, else a negative value. */
+NARR_API int32_t narr__site_slow(narr_site_t *site);
 NARR_API uint64_t narr__clock_slow(void);
 NARR_API unsigned char *narr__put_str_copy(unsigned char *p, const char *s, uint32_t max);
 
@@ -120,8 +119,7 @@ static inline int32_t narr__site_enabled(narr_site_t *site)
 {
     int32_t st = narr__site_state(site);
     if (st < 0) return st;
-    /* one test for both rare cases: 0 (unresolved) and conditional */
-    if (NARR__UNLIKELY((uint32_t)st - 1u >= (uint32_t)NARR__ST_COND - 1u)) st = narr__site_slow(site, st);
+    if (NARR__UNLIKELY(st == 0)) st = narr__site_slow(site);
     return st;
 }
 

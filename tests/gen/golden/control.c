@@ -103,13 +103,13 @@ NARR_TRACE_FN static int find(const int *v, int n, int want)
     static const char *const narr__se_keys[] = {"v", "n", "want", "@caller", "@depth"};
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "find", "find started", "cases/control.c", "find",
         narr__se_types, narr__se_lits, 7, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        6, 5, 0, narr__se_keys, 0};
+        6, 5, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "find", "find completed", "cases/control.c", "find",
         narr__sx_types, narr__sx_lits, 7, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -165,13 +165,13 @@ NARR_TRACE_FN int classify(int code)
     static const char *const narr__se_keys[] = {"code", "@caller", "@depth"};
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "classify", "classify started", "cases/control.c", "classify",
         narr__se_types, narr__se_lits, 16, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_keys, 0};
+        4, 3, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "classify", "classify completed", "cases/control.c", "classify",
         narr__sx_types, narr__sx_lits, 16, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -215,13 +215,13 @@ NARR_TRACE_FN unsigned long fact(unsigned n)
     static const char *const narr__se_keys[] = {"n", "@caller", "@depth"};
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "fact", "fact started", "cases/control.c", "fact",
         narr__se_types, narr__se_lits, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_keys, 0};
+        4, 3, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_U64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "fact", "fact completed", "cases/control.c", "fact",
         narr__sx_types, narr__sx_lits, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -265,13 +265,13 @@ NARR_TRACE_FN void touch(int *out)
     static const char *const narr__se_keys[] = {"out", "@caller", "@depth"};
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "touch", "touch started", "cases/control.c", "touch",
         narr__se_types, narr__se_lits, 30, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_keys, 0};
+        4, 3, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0};
     static const char *const narr__sx_keys[] = {"@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "touch", "touch completed", "cases/control.c", "touch",
         narr__sx_types, narr__sx_lits, 30, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        2, 1, 0, narr__sx_keys, 0};
+        2, 1, 0, narr__sx_keys, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -312,13 +312,13 @@ NARR_TRACE_FN static inline int twice(int x)
     static const char *const narr__se_keys[] = {"x", "@caller", "@depth"};
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "twice", "twice started", "cases/control.c", "twice",
         narr__se_types, narr__se_lits, 32, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_keys, 0};
+        4, 3, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "twice", "twice completed", "cases/control.c", "twice",
         narr__sx_types, narr__sx_lits, 32, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -362,7 +362,7 @@ NARR_TRACE_FN _Noreturn void die(int status)
     static const char *const narr__se_keys[] = {"status", "@caller", "@depth"};
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "die", "die started", "cases/control.c", "die",
         narr__se_types, narr__se_lits, 34, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_keys, 0};
+        4, 3, 0, narr__se_keys, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     const int narr__in = narr__depth_ok();
@@ -403,7 +403,7 @@ static inline void narr__va_sum(int count)
     static const char *const narr__se_keys[] = {"count", "@caller", "@depth"};
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "sum", "sum started", "cases/control.c", "sum",
         narr__se_types, narr__se_lits, 36, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_keys, 0};
+        4, 3, 0, narr__se_keys, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     if ((narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {

@@ -81,13 +81,13 @@ API int behind_macro(int a)
     static const char *const narr__se_keys[] = {"a", "@caller", "@depth"};
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "behind_macro", "behind_macro started", "cases/markers.c", "behind_macro",
         narr__se_types, narr__se_lits, 8, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_keys, 0};
+        4, 3, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "behind_macro", "behind_macro completed", "cases/markers.c", "behind_macro",
         narr__sx_types, narr__sx_lits, 8, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -134,13 +134,13 @@ int declared_first(int count, const char *what)
     static const char *const narr__se_keys[] = {"count", "what", "@caller", "@depth"};
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "declared_first", "declared_first started", "cases/markers.c", "declared_first",
         narr__se_types, narr__se_lits, 13, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        5, 4, 0, narr__se_keys, 0};
+        5, 4, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "declared_first", "declared_first completed", "cases/markers.c", "declared_first",
         narr__sx_types, narr__sx_lits, 13, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -190,19 +190,19 @@ extern int with_options(int size, const void *blob)
     static const char *const narr__se_keys[] = {"size", "blob", "@caller", "@depth"};
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "with_options", "with_options started", "cases/markers.c", "with_options",
         narr__se_types, narr__se_lits, 16, NARR_LEVEL_DEBUG, NARR_KIND_FN_ENTER,
-        5, 4, 0, narr__se_keys, 0};
+        5, 4, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "with_options", "with_options completed", "cases/markers.c", "with_options",
         narr__sx_types, narr__sx_lits, 16, NARR_LEVEL_DEBUG, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0, 0};
     static const unsigned char narr__sx_err_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_err_lits[] = {0, 0, 0};
     static const char *const narr__sx_err_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx_err = {NARR__GEN_ACTOR, "with_options", "with_options failed", "cases/markers.c", "with_options",
         narr__sx_err_types, narr__sx_err_lits, 16, NARR_LEVEL_DEBUG, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_err_keys, NARR_SITE_ERROR};
+        3, 2, 0, narr__sx_err_keys, NARR_SITE_ERROR, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -248,19 +248,19 @@ static const char *lookup(int key)
     static const char *const narr__se_keys[] = {"key", "@caller", "@depth"};
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "lookup", "lookup started", "cases/markers.c", "lookup",
         narr__se_types, narr__se_lits, 22, NARR_LEVEL_INFO, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_keys, 0};
+        4, 3, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_STR, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "lookup", "lookup completed", "cases/markers.c", "lookup",
         narr__sx_types, narr__sx_lits, 22, NARR_LEVEL_INFO, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0, 0};
     static const unsigned char narr__sx_err_types[] = {NARR__T_STR, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_err_lits[] = {0, 0, 0};
     static const char *const narr__sx_err_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx_err = {NARR__GEN_ACTOR, "lookup", "lookup failed", "cases/markers.c", "lookup",
         narr__sx_err_types, narr__sx_err_lits, 22, NARR_LEVEL_INFO, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_err_keys, NARR_SITE_ERROR};
+        3, 2, 0, narr__sx_err_keys, NARR_SITE_ERROR, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -308,19 +308,19 @@ int check(int rc)
     static const char *const narr__se_keys[] = {"rc", "@caller", "@depth"};
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "check", "check started", "cases/markers.c", "check",
         narr__se_types, narr__se_lits, 27, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_keys, 0};
+        4, 3, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "check", "check completed", "cases/markers.c", "check",
         narr__sx_types, narr__sx_lits, 27, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0, 0};
     static const unsigned char narr__sx_err_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_err_lits[] = {0, 0, 0};
     static const char *const narr__sx_err_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx_err = {NARR__GEN_ACTOR, "check", "check failed", "cases/markers.c", "check",
         narr__sx_err_types, narr__sx_err_lits, 27, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_err_keys, NARR_SITE_ERROR};
+        3, 2, 0, narr__sx_err_keys, NARR_SITE_ERROR, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;

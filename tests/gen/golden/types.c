@@ -130,13 +130,13 @@ NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
     static const char *const narr__se_keys[] = {"p.x", "p.y", "n.i", "n.f", "m", "flag", "@caller", "@depth"};
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "by_value", "by_value started", "cases/types.c", "by_value",
         narr__se_types, narr__se_lits, 12, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        9, 8, 0, narr__se_keys, 0};
+        9, 8, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "by_value", "by_value completed", "cases/types.c", "by_value",
         narr__sx_types, narr__sx_lits, 12, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -188,13 +188,13 @@ NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char 
     static const char *const narr__se_keys[] = {"fixed", "fixed_len", "open", "name", "bytes", "n", "@caller", "@depth"};
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "arrays", "arrays started", "cases/types.c", "arrays",
         narr__se_types, narr__se_lits, 17, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        9, 8, 0, narr__se_keys, 0};
+        9, 8, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "arrays", "arrays completed", "cases/types.c", "arrays",
         narr__sx_types, narr__sx_lits, 17, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -247,13 +247,13 @@ NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *l
     static const char *const narr__se_keys[] = {"raw", "typed", "label", "opaque", "values", "@caller", "@depth"};
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "pointers", "pointers started", "cases/types.c", "pointers",
         narr__se_types, narr__se_lits, 22, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        8, 7, 0, narr__se_keys, 0};
+        8, 7, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "pointers", "pointers completed", "cases/types.c", "pointers",
         narr__sx_types, narr__sx_lits, 22, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -304,13 +304,13 @@ NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
     static const char *const narr__se_keys[] = {"counter", "wide", "@caller", "@depth"};
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "atomics", "atomics started", "cases/types.c", "atomics",
         narr__se_types, narr__se_lits, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        5, 4, 0, narr__se_keys, 0};
+        5, 4, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_U64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "atomics", "atomics completed", "cases/types.c", "atomics",
         narr__sx_types, narr__sx_lits, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -359,13 +359,13 @@ NARR_TRACE_FN point_t make_point(int x, double y)
     static const char *const narr__se_keys[] = {"x", "y", "@caller", "@depth"};
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "make_point", "make_point started", "cases/types.c", "make_point",
         narr__se_types, narr__se_lits, 33, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        5, 4, 0, narr__se_keys, 0};
+        5, 4, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_F64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0, 0};
     static const char *const narr__sx_keys[] = {"result.x", "result.y", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "make_point", "make_point completed", "cases/types.c", "make_point",
         narr__sx_types, narr__sx_lits, 33, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_keys, 0};
+        4, 3, 0, narr__sx_keys, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -429,13 +429,13 @@ NARR_TRACE_FN enum mode next_mode(enum mode m)
     static const char *const narr__se_keys[] = {"m", "@caller", "@depth"};
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "next_mode", "next_mode started", "cases/types.c", "next_mode",
         narr__se_types, narr__se_lits, 39, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_keys, 0};
+        4, 3, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_ENUM, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "next_mode", "next_mode completed", "cases/types.c", "next_mode",
         narr__sx_types, narr__sx_lits, 39, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -479,13 +479,13 @@ NARR_TRACE_FN double scale(float f, double d, long double ld)
     static const char *const narr__se_keys[] = {"f", "d", "ld", "@caller", "@depth"};
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "scale", "scale started", "cases/types.c", "scale",
         narr__se_types, narr__se_lits, 41, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        6, 5, 0, narr__se_keys, 0};
+        6, 5, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_F64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "scale", "scale completed", "cases/types.c", "scale",
         narr__sx_types, narr__sx_lits, 41, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -536,13 +536,13 @@ NARR_TRACE_FN bool login(const char *user, const char *password, const char *api
     static const char *const narr__se_keys[] = {"user", "password", "api_key", "sessionKey", "monkey", "@caller", "@depth"};
     static narr_site_t narr__se = {NARR__GEN_ACTOR, "login", "login started", "cases/types.c", "login",
         narr__se_types, narr__se_lits, 43, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        8, 7, 0, narr__se_keys, 0};
+        8, 7, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_BOOL, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "login", "login completed", "cases/types.c", "login",
         narr__sx_types, narr__sx_lits, 43, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0};
+        3, 2, 0, narr__sx_keys, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
