@@ -24,6 +24,15 @@ sed -E 's/="0x[0-9a-f]+"/="ADDR"/g; s/elapsed_ms="[0-9.e+-]+"/elapsed_ms="MS"/' 
 diff -u "$(dirname "$expected")/expected_depth2.txt" "$tmp/depth.got" || { echo "FAIL: depth limit output"; exit 1; }
 echo "depth limit: deeper calls counted, one marker"
 
+# sampling: at ratio 0 only the failed call's tree is left; with a 0 ms slow threshold, all
+NARRATE_SAMPLE=0 NARRATE_OUTPUT=console NO_COLOR=1 "$traced" > /dev/null 2> "$tmp/sample.err"
+sed -E 's/="0x[0-9a-f]+"/="ADDR"/g; s/elapsed_ms="[0-9.e+-]+"/elapsed_ms="MS"/' "$tmp/sample.err" > "$tmp/sample.got"
+grep ' parse_size ' "$expected" | diff -u - "$tmp/sample.got" || { echo "FAIL: sampling at 0 kept more or less than the failed tree"; exit 1; }
+NARRATE_SAMPLE=0 NARRATE_SAMPLE_SLOW_MS=0 NARRATE_OUTPUT=console NO_COLOR=1 "$traced" > /dev/null 2> "$tmp/slow.err"
+sed -E 's/="0x[0-9a-f]+"/="ADDR"/g; s/elapsed_ms="[0-9.e+-]+"/elapsed_ms="MS"/' "$tmp/slow.err" | diff -u "$expected" - ||
+  { echo "FAIL: a 0 ms slow threshold must keep every tree"; exit 1; }
+echo "sampling: ratio 0 keeps the failed tree only; slow threshold 0 keeps all"
+
 "$off" > "$tmp/off_stdout" 2> "$tmp/off_stderr"
 if [ -s "$tmp/off_stderr" ]; then echo "FAIL: the OFF build printed trace:"; cat "$tmp/off_stderr"; exit 1; fi
 cmp -s "$tmp/stdout" "$tmp/off_stdout" || { echo "FAIL: the OFF build computed something else"; exit 1; }
