@@ -122,6 +122,7 @@ static int nonzero(const uint8_t *b, size_t n)
 int narr_context_child(const narr_context_t *parent, narr_context_t *out)
 {
     narr_context_t c = *parent;
+    memcpy(c.parent_span_id, parent->span_id, sizeof c.parent_span_id);
     do {
         if (random_bytes(c.span_id, sizeof c.span_id) != 0) return NARR_EIO;
     } while (!nonzero(c.span_id, sizeof c.span_id));
@@ -139,7 +140,36 @@ int narr_context_new(narr_context_t *out, const char *correlation_id)
     c.flags = (uint8_t)narr__sample_id_passes(c.trace_id); /* the head decision travels in traceparent */
     if (correlation_id != NULL) snprintf(c.correlation_id, sizeof c.correlation_id, "%s", correlation_id);
     else if (narr_uuid_v7(c.correlation_id) != 0) return NARR_EIO;
-    return narr_context_child(&c, out);
+    do {
+        if (random_bytes(c.span_id, sizeof c.span_id) != 0) return NARR_EIO;
+    } while (!nonzero(c.span_id, sizeof c.span_id));
+    *out = c; /* a root: no parent span */
+    return 0;
+}
+
+int narr_context_inject(const narr_context_t *ctx, char traceparent[NARR_TRACEPARENT_LEN + 1], char *tracestate,
+                        size_t tracestate_cap)
+{
+    int rc;
+    if (ctx == NULL || traceparent == NULL) return NARR_EINVAL;
+    rc = narr_traceparent_format(ctx, traceparent);
+    if (rc == 0 && tracestate != NULL && tracestate_cap > 0)
+        snprintf(tracestate, tracestate_cap, "%s", ctx->tracestate);
+    return rc;
+}
+
+int narr_context_extract(const char *traceparent, const char *tracestate, narr_context_t *out)
+{
+    narr_context_t remote;
+    int rc;
+    if (out == NULL) return NARR_EINVAL;
+    rc = narr_traceparent_parse(traceparent, &remote);
+    if (rc != 0) return rc;
+    if (tracestate != NULL && strlen(tracestate) <= NARR_TRACESTATE_MAX)
+        snprintf(remote.tracestate, sizeof remote.tracestate, "%s", tracestate);
+    hex(remote.correlation_id, remote.trace_id, 16);
+    remote.correlation_id[32] = '\0';
+    return narr_context_child(&remote, out);
 }
 
 int narr_traceparent_format(const narr_context_t *ctx, char out[NARR_TRACEPARENT_LEN + 1])
@@ -200,12 +230,15 @@ int narr_context_set_debug_header(narr_context_t *ctx, const char *value)
  * internal record per change. */
 static void record_enter(const narr_context_t *c)
 {
-    uint64_t hi, lo, span;
+    uint64_t hi, lo, span, parent;
     memcpy(&hi, c->trace_id, 8);
     memcpy(&lo, c->trace_id + 8, 8);
     memcpy(&span, c->span_id, 8);
-    NARR__REC(NARR_LEVEL_TRACE, NARR_KIND_CONTEXT, "narrate", "context", 0, "", hi, lo, span,
-              (uint64_t)c->flags | (uint64_t)c->debug << 8);
+    memcpy(&parent, c->parent_span_id, 8);
+    /* the consumer reads the values, not the text (narr__context_parse) */
+    NARR__REC(NARR_LEVEL_TRACE, NARR_KIND_CONTEXT, "narrate", "context", 0, "%llx %llx %llx %llx %llx %s",
+              (unsigned long long)hi, (unsigned long long)lo, (unsigned long long)span, (unsigned long long)parent,
+              (unsigned long long)c->flags | (unsigned long long)c->debug << 8, c->correlation_id);
 }
 
 static void record_leave(void)

@@ -113,7 +113,32 @@ void narr__sample_record(narr__ring_full_t *rf, narr__decoded_t *d, const narr_s
                          size_t len, uint64_t t0_mono);
 void narr__sample_release(narr__ring_full_t *rf); /* an open tree is kept; its buffer freed */
 
+/* ---- otlp_encode.c: OTLP spans as protobuf or JSON ---- */
+typedef struct narr__otlp_span {
+    uint8_t trace_id[16], span_id[8], parent_span_id[8]; /* parent all zero: a root */
+    const char *name;
+    int kind; /* 1 internal, 2 server, 3 client */
+    uint64_t start_ns, end_ns; /* CLOCK_REALTIME */
+    int error;
+    const char *status_message; /* with error; may be NULL */
+    narr__buf_t attrs, events; /* encoded with narr__otlp_attr_* (field 9) and narr__otlp_event */
+} narr__otlp_span_t;
+/* Appends a KeyValue to list (protobuf: as field `field`: 9 in a span, 3 in an event, 1 in a
+ * resource). String values are made valid UTF-8 and cut at limit bytes. */
+void narr__otlp_attr_str(narr__buf_t *list, int json, unsigned field, const char *key, const char *v, size_t n,
+                         size_t limit);
+void narr__otlp_attr_int(narr__buf_t *list, int json, unsigned field, const char *key, int64_t v);
+void narr__otlp_event(narr__buf_t *list, int json, uint64_t time_ns, const char *name, const narr__buf_t *attrs);
+void narr__otlp_span(narr__buf_t *list, int json, const narr__otlp_span_t *s);
+/* ExportTraceServiceRequest with one resource, the narrate scope and the listed spans. */
+void narr__otlp_request(narr__buf_t *out, int json, const narr__buf_t *resource_attrs, const narr__buf_t *spans);
+/* s[0..n) as valid UTF-8 (U+FFFD for bad bytes), at most limit bytes, never cutting a
+ * character; returns how many bad bytes were replaced. */
+size_t narr__utf8_clean(narr__buf_t *out, const char *s, size_t n, size_t limit);
+
 /* ---- sink.c ---- */
+/* contexts: the sink also gets NARR_KIND_CONTEXT / _LEAVE events (ev->context: the one entered or left). */
+int narr__sink_add_ex(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_t min_level, int contexts);
 void narr__sinks_dispatch(const narr_event_t *ev);
 void narr__sinks_close_all(void);
 void narr__sinks_flush_all(void);

@@ -138,34 +138,72 @@ static void deliver(const narr_event_t *ev)
     __atomic_fetch_add(&narr__events_delivered, 1, __ATOMIC_RELAXED);
 }
 
+/* A context record's values (context.c, record_enter): trace id, span, parent span, flags and
+ * debug level, correlation id. */
+static int context_parse(const unsigned char *raw, size_t len, narr_context_t *c)
+{
+    uint64_t fl;
+    uint32_t h;
+    size_t n;
+    memset(c, 0, sizeof *c);
+    if (len < 48) return -1;
+    memcpy(c->trace_id, raw, 16);
+    memcpy(c->span_id, raw + 16, 8);
+    memcpy(c->parent_span_id, raw + 24, 8);
+    memcpy(&fl, raw + 32, 8);
+    c->flags = (uint8_t)fl;
+    c->debug = (uint8_t)(fl >> 8);
+    memcpy(&h, raw + 40, 4);
+    n = (h & NARR__STR_NULL) ? 0 : NARR__STR_LEN(h);
+    if (n > len - 48 || n >= sizeof c->correlation_id) n = 0;
+    memcpy(c->correlation_id, raw + 48, n);
+    return 0;
+}
+
 /* Context records travel in the buffer too, so a replay shows each event with its context. */
 static void apply_context(narr_context_t *stack, unsigned *n, const narr_site_t *site, const unsigned char *raw,
                           size_t len)
 {
+    narr_context_t c;
     if (site->kind == NARR_KIND_CONTEXT_LEAVE) {
         if (*n > 0) (*n)--;
         return;
     }
-    if (len < 32) return;
+    if (context_parse(raw, len, &c) != 0) return;
     if (*n == NARR__CTX_MAX) { /* deeper than the producer allows: keep the newest on top */
         memmove(stack, stack + 1, (NARR__CTX_MAX - 1) * sizeof *stack);
         (*n)--;
     }
-    {
-        narr_context_t *c = &stack[(*n)++];
-        uint64_t fl;
-        memset(c, 0, sizeof *c);
-        memcpy(c->trace_id, raw, 16);
-        memcpy(c->span_id, raw + 16, 8);
-        memcpy(&fl, raw + 24, 8);
-        c->flags = (uint8_t)fl;
-        c->debug = (uint8_t)(fl >> 8);
-    }
+    stack[(*n)++] = c;
 }
 
-void narr__context_record(narr__ring_full_t *rf, const narr_site_t *site, const unsigned char *raw, size_t len)
+/* Tells the sinks that follow contexts: ev carries the context entered, or the one left. */
+static void context_changed(uint32_t tid, const narr_site_t *site, uint64_t mono, const narr_context_t *stack,
+                            unsigned before, unsigned after)
 {
-    apply_context(rf->ctx, &rf->nctx, site, raw, len);
+    narr_event_t ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = (narr_kind_t)site->kind;
+    ev.level = NARR_LEVEL_TRACE;
+    ev.site = site;
+    ev.actor = site->actor;
+    ev.action = site->action;
+    ev.message = "";
+    ev.tid = tid;
+    ev.mono_ns = mono;
+    ev.ts_ns = narr__clock_mono_to_real(mono);
+    if (site->kind == NARR_KIND_CONTEXT && after > 0) ev.context = &stack[after - 1];
+    else if (site->kind == NARR_KIND_CONTEXT_LEAVE && before > after) ev.context = &stack[before - 1];
+    else return;
+    narr__sinks_dispatch(&ev);
+}
+
+static void follow_context(narr_context_t *stack, unsigned *n, uint32_t tid, const narr_site_t *site,
+                           const unsigned char *raw, size_t len, uint64_t mono)
+{
+    unsigned before = *n;
+    apply_context(stack, n, site, raw, len);
+    context_changed(tid, site, mono, stack, before, *n);
 }
 
 static void hold(narr__ring_full_t *rf, const narr_site_t *site, const unsigned char *raw, size_t len, uint64_t mono,
@@ -199,7 +237,7 @@ static void settle(narr__ring_full_t *rf, int keep)
         raw = (const unsigned char *)rf->samp.buf.p + off + sizeof h;
         off += sizeof h + ((h.len + 7u) & ~7u);
         if (h.site->kind >= NARR_KIND_CONTEXT) {
-            if (keep) apply_context(stack, &n, h.site, raw, h.len);
+            if (keep) follow_context(stack, &n, rf->tid, h.site, raw, h.len, h.mono);
             continue;
         }
         events++;
@@ -235,8 +273,12 @@ void narr__sample_record(narr__ring_full_t *rf, narr__decoded_t *d, const narr_s
     struct narr__samp *s = &rf->samp;
     int root_exit = 0;
     if (site->kind >= NARR_KIND_CONTEXT) {
-        narr__context_record(rf, site, raw, len);
-        if (s->depth > 0 && !s->passing) hold(rf, site, raw, len, d->ev.mono_ns, 0);
+        if (s->depth > 0 && !s->passing) { /* sinks hear of it when the tree is settled */
+            apply_context(rf->ctx, &rf->nctx, site, raw, len);
+            hold(rf, site, raw, len, d->ev.mono_ns, 0);
+        } else {
+            follow_context(rf->ctx, &rf->nctx, rf->tid, site, raw, len, d->ev.mono_ns);
+        }
         return;
     }
     d->ev.context = rf->nctx ? &rf->ctx[rf->nctx - 1] : NULL;

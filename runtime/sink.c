@@ -7,7 +7,25 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "narrate/otlp.h"
 #include "narrate/redact.h"
+
+#ifdef NARR_HAVE_OTLP
+#define NARR__HAVE_OTLP 1
+#else
+#define NARR__HAVE_OTLP 0
+/* Built without libcurl: the otlp sink says so. */
+int narr_sink_otlp_add(const narr_otlp_config_t *cfg, narr_level_t min_level)
+{
+    (void)cfg, (void)min_level;
+    return NARR_EUNSUPPORTED;
+}
+
+void narr_otlp_stats_get(narr_otlp_stats_t *out)
+{
+    memset(out, 0, sizeof *out);
+}
+#endif
 
 typedef struct sink {
     narr_sink_fn fn;
@@ -16,6 +34,7 @@ typedef struct sink {
     narr_level_t min_level;
     int id;
     narr_sink_options_t *opts; /* stable while the sink lives (sinks[] entries move) */
+    int contexts;              /* also gets context changes (NARR_KIND_CONTEXT*) */
 } sink_t;
 
 static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -50,6 +69,11 @@ int narr__write_all(int fd, const void *p, size_t n)
 
 int narr_sink_add(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_t min_level)
 {
+    return narr__sink_add_ex(fn, ctl, user, min_level, 0);
+}
+
+int narr__sink_add_ex(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_t min_level, int contexts)
+{
     int id;
     narr_sink_options_t *opts;
     if (fn == NULL || (unsigned)min_level > NARR_LEVEL_OFF) return NARR_EINVAL;
@@ -70,6 +94,7 @@ int narr_sink_add(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_
     sinks[nsinks].user = user;
     sinks[nsinks].min_level = min_level;
     sinks[nsinks].id = id;
+    sinks[nsinks].contexts = contexts;
     nsinks++;
     pthread_mutex_unlock(&sink_lock);
     return id;
@@ -145,8 +170,9 @@ void narr__sinks_dispatch(const narr_event_t *ev)
     size_t i;
     pthread_mutex_lock(&sink_lock);
     for (i = 0; i < nsinks; i++) {
-        /* drop reports reach every sink, whatever its level */
-        if (ev->kind == NARR_KIND_DROP || ev->level >= sinks[i].min_level) {
+        /* drop reports reach every sink, whatever its level; context changes only those asking */
+        if (ev->kind >= NARR_KIND_CONTEXT ? sinks[i].contexts
+                                          : ev->kind == NARR_KIND_DROP || ev->level >= sinks[i].min_level) {
             current = sinks[i].opts;
             sinks[i].fn(ev, sinks[i].user);
         }
@@ -202,9 +228,15 @@ int narr__outputs_open(const char *spec)
         } else if (strncmp(item, "trace:", 6) == 0 && item[6] != '\0') {
             r = narr_sink_trace_add(item + 6, NARR_LEVEL_TRACE);
             if (r < 0) fprintf(stderr, "narrate: NARRATE_OUTPUT: cannot open '%s' for the trace\n", item + 6);
+        } else if (strcmp(item, "otlp") == 0) {
+            r = narr_sink_otlp_add(NULL, NARR_LEVEL_TRACE);
+            if (r == NARR_EUNSUPPORTED)
+                fprintf(stderr, "narrate: NARRATE_OUTPUT: this narrate was built without the otlp sink (libcurl)\n");
+            else if (r < 0) fprintf(stderr, "narrate: NARRATE_OUTPUT: cannot start the otlp sink\n");
         } else {
             fprintf(stderr, "narrate: NARRATE_OUTPUT: unknown or unavailable sink '%s' "
-                            "(this build has: console, jsonl:PATH, trace:PATH, none)\n", item);
+                            "(this build has: console, jsonl:PATH, trace:PATH, %snone)\n", item,
+                    NARR__HAVE_OTLP ? "otlp, " : "");
             r = NARR_EINVAL;
         }
         if (r < 0) rc = r;

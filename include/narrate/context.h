@@ -14,11 +14,15 @@ NARR__EXTERN_C_BEGIN
 
 typedef struct narr_context {
     uint8_t trace_id[16]; /* all zero: no trace */
-    uint8_t span_id[8];
+    uint8_t span_id[8];   /* this context's span (the otlp sink exports it) */
+    uint8_t parent_span_id[8]; /* all zero: a root */
     uint8_t flags;        /* W3C trace-flags: 0x01 sampled */
     uint8_t debug;        /* per-request debug level + 1; 0: none (narr_context_set_debug) */
     char correlation_id[64];
+    char tracestate[256]; /* W3C tracestate, passed through untouched */
 } narr_context_t;
+
+#define NARR_TRACESTATE_MAX 255
 
 #define NARR_UUID_LEN 36
 #define NARR_TRACEPARENT_LEN 55
@@ -32,12 +36,22 @@ NARR_API int narr_uuid_validate(const char *s, int version);
 /* A new root context: random trace and span ids (never all zero), sampled, and the given
  * correlation id (a fresh UUID v7 when NULL). */
 NARR_API int narr_context_new(narr_context_t *out, const char *correlation_id);
-/* Same trace and correlation, a new span id. */
+/* Same trace and correlation, a new span id whose parent is parent's span. */
 NARR_API int narr_context_child(const narr_context_t *parent, narr_context_t *out);
 
 /* "00-<32 hex trace>-<16 hex span>-<2 hex flags>" */
 NARR_API int narr_traceparent_format(const narr_context_t *ctx, char out[NARR_TRACEPARENT_LEN + 1]);
 NARR_API int narr_traceparent_parse(const char *header, narr_context_t *out);
+
+/* Across processes (W3C Trace Context). Inject: the headers for an outgoing request made
+ * in ctx (tracestate: may be NULL; written empty when there is none). Extract: the context of
+ * an incoming request: a child of the caller's span (new span id, its parent the caller's),
+ * same trace, flags and tracestate; the correlation id is the trace id in hex. A missing or
+ * invalid traceparent gives NARR_EINVAL (start a new trace then); a tracestate longer than
+ * NARR_TRACESTATE_MAX is dropped, as the W3C text allows. */
+NARR_API int narr_context_inject(const narr_context_t *ctx, char traceparent[NARR_TRACEPARENT_LEN + 1], char *tracestate,
+                                 size_t tracestate_cap);
+NARR_API int narr_context_extract(const char *traceparent, const char *tracestate, narr_context_t *out);
 
 /* Per-request debug level: while ctx is current (on any thread it is entered on, and in its
  * children), sites at level or above record whatever NARRATE_LOG says, so one request can be

@@ -18,7 +18,8 @@ NARR__EXTERN_C_BEGIN
     X(ESTATE, -3, "runtime is not in the right state")      \
     X(EIO, -4, "input/output error")                        \
     X(ENOSPC, -5, "no room left")                           \
-    X(ETHREAD, -6, "could not start the consumer thread")
+    X(ETHREAD, -6, "could not start the consumer thread")  \
+    X(EUNSUPPORTED, -7, "not in this build")
 #define NARR__ERR_ENUM(name, code, text) NARR_##name = (code),
 enum { NARR_ERRNO_MAP(NARR__ERR_ENUM) NARR__ELAST };
 #undef NARR__ERR_ENUM

@@ -183,18 +183,24 @@ static uint64_t hash_str(const char *s)
     return h;
 }
 
-static void hex64(narr__buf_t *b, uint64_t v)
+static void id8(uint8_t *out, uint64_t v)
 {
-    narr__buf_printf(b, "%016llx", (unsigned long long)(v ? v : 1)); /* never all zero */
+    int i;
+    if (v == 0) v = 1;
+    for (i = 0; i < 8; i++) out[i] = (uint8_t)(v >> (56 - 8 * i));
 }
 
+/* The file holds no span ids: they are derived from the calls (a root's correlation id, else
+ * its start), so the same file always exports the same ids. Encoded by the otlp sink's encoder. */
 int narrate_export_otlp(narr_trace_t *t, const char *out_path)
 {
     narr_calls_t calls;
-    narr__buf_t b = {0};
+    narr__buf_t spans = {0}, res = {0}, out_buf = {0};
     uint64_t *trace_hi, *trace_lo;
-    size_t i, written = 0;
+    const char *service = t->program[0] ? t->program : "unknown";
+    size_t i;
     FILE *out;
+    int rc;
     if (narr_calls_build(t, &calls) != 0) return 1;
     trace_hi = calloc(calls.n + 1, sizeof *trace_hi);
     trace_lo = calloc(calls.n + 1, sizeof *trace_lo);
@@ -212,50 +218,39 @@ int narrate_export_otlp(narr_trace_t *t, const char *out_path)
     }
     out = open_out(out_path);
     if (out == NULL) return 1;
-    PUTS(&b, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":");
-    json_str(&b, t->program[0] ? t->program : "unknown", strlen(t->program[0] ? t->program : "unknown"));
-    PUTS(&b, "}}]},\"scopeSpans\":[{\"scope\":{\"name\":\"narrate\"},\"spans\":[");
+    narr__otlp_attr_str(&res, 1, 1, "service.name", service, strlen(service), SIZE_MAX);
     for (i = 0; i < calls.n; i++) {
         const narr_call_t *c = &calls.v[i];
         const narr_event_t *ev;
+        narr__otlp_span_t sp;
         size_t k;
         if (c->end == UINT64_MAX) continue; /* a span needs its end */
-        if (written++) PUTS(&b, ",\n{");
-        else PUTS(&b, "\n{");
-        PUTS(&b, "\"traceId\":\"");
-        hex64(&b, trace_hi[i]);
-        hex64(&b, trace_lo[i]);
-        PUTS(&b, "\",\"spanId\":\"");
-        hex64(&b, mix(trace_lo[i], i + 1));
-        narr__buf_putc(&b, '"');
-        if (c->parent != SIZE_MAX) {
-            PUTS(&b, ",\"parentSpanId\":\"");
-            hex64(&b, mix(trace_lo[i], c->parent + 1));
-            narr__buf_putc(&b, '"');
-        }
-        PUTS(&b, ",\"name\":");
-        json_str(&b, c->fn, strlen(c->fn));
-        narr__buf_printf(&b, ",\"kind\":1,\"startTimeUnixNano\":\"%llu\",\"endTimeUnixNano\":\"%llu\",\"attributes\":[",
-                         (unsigned long long)narr_trace_real_ns(t, c->start),
-                         (unsigned long long)narr_trace_real_ns(t, c->end));
-        narr__buf_printf(&b, "{\"key\":\"thread.id\",\"value\":{\"intValue\":\"%u\"}}", c->tid);
+        memset(&sp, 0, sizeof sp);
+        id8(sp.trace_id, trace_hi[i]);
+        id8(sp.trace_id + 8, trace_lo[i]);
+        id8(sp.span_id, mix(trace_lo[i], i + 1));
+        if (c->parent != SIZE_MAX) id8(sp.parent_span_id, mix(trace_lo[i], c->parent + 1));
+        sp.name = c->fn;
+        sp.kind = 1;
+        sp.start_ns = narr_trace_real_ns(t, c->start);
+        sp.end_ns = narr_trace_real_ns(t, c->end);
+        sp.error = c->error;
+        narr__otlp_attr_int(&sp.attrs, 1, 9, "thread.id", c->tid);
         ev = narr_trace_decode(t, &t->events[c->enter]);
-        for (k = 0; ev != NULL && k < ev->nkv; k++) {
-            if (ev->kv[k].meta) continue;
-            PUTS(&b, ",{\"key\":");
-            json_str(&b, ev->kv[k].key, strlen(ev->kv[k].key));
-            PUTS(&b, ",\"value\":{\"stringValue\":");
-            json_str(&b, ev->kv[k].value, ev->kv[k].value_len);
-            PUTS(&b, "}}");
-        }
-        narr__buf_printf(&b, "],\"status\":{\"code\":%d}}", c->error ? 2 : 0);
-        fwrite(b.p, 1, b.len, out);
-        b.len = 0;
+        for (k = 0; ev != NULL && k < ev->nkv; k++)
+            if (!ev->kv[k].meta)
+                narr__otlp_attr_str(&sp.attrs, 1, 9, ev->kv[k].key, ev->kv[k].value, ev->kv[k].value_len, SIZE_MAX);
+        narr__otlp_span(&spans, 1, &sp);
+        narr__buf_putc(&spans, '\n');
+        narr__buf_free(&sp.attrs);
     }
-    fputs("\n]}]}]}\n", out);
-    narr__buf_free(&b);
+    narr__otlp_request(&out_buf, 1, &res, &spans);
+    rc = fwrite(out_buf.p, 1, out_buf.len, out) == out_buf.len ? 0 : 1;
+    narr__buf_free(&out_buf);
+    narr__buf_free(&spans);
+    narr__buf_free(&res);
     free(trace_hi);
     free(trace_lo);
     narr_calls_free(&calls);
-    return out == stdout ? 0 : fclose(out) == 0 ? 0 : 1;
+    return out == stdout ? rc : fclose(out) == 0 ? rc : 1;
 }
