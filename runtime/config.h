@@ -30,6 +30,11 @@
 
 #define NARR_CFG_SINKS_MAX 64u
 
+/* The build passes the project's version; a build outside CMake says so. */
+#ifndef NARR_VERSION_STRING
+#define NARR_VERSION_STRING "0.0.0-unversioned"
+#endif
+
 /* Tail sampling: a tree this slow is always kept (NARRATE_SAMPLE_SLOW_MS); the trees waiting
  * for their decision hold at most this much (NARRATE_SAMPLE_BUFFER); a thread's buffer larger
  * than KEEP_CAP is given back after its tree. */
