@@ -15,6 +15,8 @@
 
 /* Consumer: how long it sleeps when every ring is empty, and between calibrations. */
 #define NARR_CFG_IDLE_SLEEP_NS 1000000L
+/* Block mode: how long a producer waits for room before it drops (NARRATE_OVERLOAD=block:MS). */
+#define NARR_CFG_BLOCK_NS 10000000ull
 #define NARR_CFG_CALIBRATE_PERIOD_NS 100000000L
 
 /* Largest formatted message; longer ones are cut and marked. */

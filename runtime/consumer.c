@@ -10,7 +10,7 @@
 
 uint64_t narr__events_delivered;
 uint64_t narr__rings_attached;
-static uint64_t dropped_freed; /* drops of rings already freed; consumer writes, atomics */
+static uint64_t dropped_freed, overwritten_freed; /* of rings already freed; consumer writes, atomics */
 
 static pthread_mutex_t cmu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
@@ -71,6 +71,30 @@ static void peek(cursor_t *c)
     c->ts = ts;
 }
 
+/* Overwrite mode: the producer may take the oldest records' place at any time. The record is
+ * copied, then checked to be still the oldest (the tail has not passed it, so the copy is
+ * whole), then claimed by moving the tail past it: each record is delivered or overwritten,
+ * never both. NULL when the producer got there first (c->pos then jumps to its tail). */
+static const unsigned char *claim_copy(cursor_t *c, uint32_t *size_out)
+{
+    static unsigned char copy[NARR_CFG_RING_SLACK + NARR__REC_HDR];
+    narr__ring_t *r = &c->rf->r;
+    uint64_t t = c->pos, next;
+    uint32_t size;
+    memcpy(&size, r->buf + (c->pos & r->mask) + 4, 4);
+    if (size < NARR__REC_HDR || size > NARR_CFG_RING_SLACK) size = NARR__REC_HDR; /* torn: the check below fails */
+    memcpy(copy, r->buf + (c->pos & r->mask), size);
+    next = c->pos + ((size + 7u) & ~7u);
+    /* the CAS releases: the copy is ordered before it, and the producer reuses these bytes
+     * only after moving the tail past them itself, which would have made the CAS fail */
+    if (__atomic_compare_exchange_n(&r->tail, &t, next, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        *size_out = size;
+        return copy;
+    }
+    c->pos = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+    return NULL;
+}
+
 static void consume_record(cursor_t *c)
 {
     narr__ring_t *r = &c->rf->r;
@@ -78,10 +102,12 @@ static void consume_record(cursor_t *c)
     uint32_t id, size;
     uint64_t raw;
     narr_site_t *site;
+    int overwrite = narr__overload == NARR__OVERLOAD_OVERWRITE;
+    if (overwrite && (rec = claim_copy(c, &size)) == NULL) return;
     memcpy(&id, rec, 4);
     memcpy(&size, rec + 4, 4);
     memcpy(&raw, rec + 8, 8);
-    if (size < NARR__REC_HDR || c->pos + size > c->end || size > NARR_CFG_RING_SLACK) {
+    if (size < NARR__REC_HDR || (!overwrite && c->pos + size > c->end) || size > NARR_CFG_RING_SLACK) {
         /* cannot happen unless memory was overwritten; skip the rest of this ring's batch */
         c->pos = c->end;
     } else {
@@ -102,7 +128,7 @@ static void consume_record(cursor_t *c)
         c->pos += (size + 7u) & ~7u;
     }
     /* pairs with the acquire in narr__reserve_slow: the producer may reuse these bytes */
-    __atomic_store_n(&r->tail, c->pos, __ATOMIC_RELEASE);
+    if (!overwrite) __atomic_store_n(&r->tail, c->pos, __ATOMIC_RELEASE);
 }
 
 static void unlink_ring(narr__ring_full_t *rf)
@@ -117,6 +143,7 @@ static void unlink_ring(narr__ring_full_t *rf)
     }
     pthread_mutex_unlock(&narr__rings_lock);
     __atomic_fetch_add(&dropped_freed, rf->r.dropped, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&overwritten_freed, rf->r.overwritten, __ATOMIC_RELAXED);
     narr__sample_release(rf);
     narr__ring_free(rf);
 }
@@ -182,10 +209,23 @@ static void release_all(void)
     for (i = 0; i < n; i++) narr__sample_release(cursors[i].rf);
 }
 
+int narr__consumer_running(void)
+{
+    return __atomic_load_n(&running, __ATOMIC_ACQUIRE);
+}
+
+void narr__consumer_wake(void)
+{
+    pthread_mutex_lock(&cmu);
+    pthread_cond_signal(&wake);
+    pthread_mutex_unlock(&cmu);
+}
+
 static void *consumer_main(void *arg)
 {
     uint64_t last_cal;
     (void)arg;
+    narr__on_consumer = 1;
     narr__clock_first_estimate();
     last_cal = narr__mono_ns();
     for (;;) {
@@ -238,7 +278,7 @@ int narr__consumer_start(void)
     }
     stop_req = 0;
     rc = pthread_create(&thread, NULL, consumer_main, NULL);
-    running = rc == 0;
+    __atomic_store_n(&running, rc == 0, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&cmu);
     return rc == 0 ? 0 : NARR_ETHREAD;
 }
@@ -255,7 +295,7 @@ void narr__consumer_stop(void)
     pthread_mutex_unlock(&cmu);
     pthread_join(thread, NULL);
     pthread_mutex_lock(&cmu);
-    running = 0;
+    __atomic_store_n(&running, 0, __ATOMIC_RELEASE);
     flush_done = flush_req; /* the final drain answered every request */
     pthread_cond_broadcast(&done);
     pthread_mutex_unlock(&cmu);
@@ -283,11 +323,15 @@ int narr_flush(void)
 void narr_stats_get(narr_stats_t *out)
 {
     narr__ring_full_t *rf;
-    uint64_t d = __atomic_load_n(&dropped_freed, __ATOMIC_RELAXED);
+    uint64_t d = __atomic_load_n(&dropped_freed, __ATOMIC_RELAXED), o = __atomic_load_n(&overwritten_freed, __ATOMIC_RELAXED);
     pthread_mutex_lock(&narr__rings_lock);
-    for (rf = narr__rings; rf != NULL; rf = rf->next) d += __atomic_load_n(&rf->r.dropped, __ATOMIC_RELAXED);
+    for (rf = narr__rings; rf != NULL; rf = rf->next) {
+        d += __atomic_load_n(&rf->r.dropped, __ATOMIC_RELAXED);
+        o += __atomic_load_n(&rf->r.overwritten, __ATOMIC_RELAXED);
+    }
     pthread_mutex_unlock(&narr__rings_lock);
     out->events = __atomic_load_n(&narr__events_delivered, __ATOMIC_RELAXED);
     out->dropped = d;
+    out->overwritten = o;
     out->threads = __atomic_load_n(&narr__rings_attached, __ATOMIC_RELAXED);
 }

@@ -49,6 +49,27 @@ static void at_exit(void)
     (void)narr_shutdown();
 }
 
+/* "drop" (default), "block" or "block:MS" (wait up to MS ms, default 10), "overwrite". */
+static void overload_parse(const char *v)
+{
+    narr__overload = NARR__OVERLOAD_DROP;
+    narr__block_ns = NARR_CFG_BLOCK_NS;
+    if (v == NULL || v[0] == '\0' || strcmp(v, "drop") == 0) return;
+    if (strcmp(v, "overwrite") == 0) {
+        narr__overload = NARR__OVERLOAD_OVERWRITE;
+    } else if (strncmp(v, "block", 5) == 0 && (v[5] == '\0' || v[5] == ':')) {
+        narr__overload = NARR__OVERLOAD_BLOCK;
+        if (v[5] == ':') {
+            char *end;
+            unsigned long ms = strtoul(v + 6, &end, 10);
+            if (*end != '\0' || end == v + 6 || ms > 60000) fprintf(stderr, "narrate: NARRATE_OVERLOAD: '%s': block:MS takes 0..60000; 10 used\n", v);
+            else narr__block_ns = (uint64_t)ms * 1000000u;
+        }
+    } else {
+        fprintf(stderr, "narrate: NARRATE_OVERLOAD: '%s' is not drop, block[:MS] or overwrite; drop used\n", v);
+    }
+}
+
 int narr_init(const narr_config_t *cfg)
 {
     narr_config_t c = {0};
@@ -73,6 +94,8 @@ int narr_init(const narr_config_t *cfg)
         else c.max_depth = (unsigned)d;
     }
     narr__max_depth = c.max_depth ? c.max_depth : UINT32_MAX;
+    if (c.overload == NULL) c.overload = getenv("NARRATE_OVERLOAD");
+    overload_parse(c.overload);
     if (c.filter == NULL) c.filter = getenv("NARRATE_LOG");
     (void)narr__filter_parse(c.filter); /* a bad filter is reported and the default kept */
     if (c.program != NULL) snprintf(program, sizeof program, "%s", c.program);

@@ -44,6 +44,14 @@ typedef struct narr__ring_full {
 extern pthread_mutex_t narr__rings_lock;
 extern narr__ring_full_t *narr__rings;
 extern size_t narr__ring_bytes;
+/* What a full ring does (NARRATE_OVERLOAD): drop the new event, wait up to narr__block_ns for
+ * the consumer, or overwrite the oldest records. */
+enum { NARR__OVERLOAD_DROP = 0, NARR__OVERLOAD_BLOCK = 1, NARR__OVERLOAD_OVERWRITE = 2 };
+extern int narr__overload;
+extern uint64_t narr__block_ns;
+extern _Thread_local int narr__on_consumer; /* 1 on the consumer thread */
+void narr__consumer_wake(void);
+int narr__consumer_running(void); /* 0 before start and after narr_shutdown */
 void narr__ring_free(narr__ring_full_t *rf);
 uint32_t narr__gettid(void);
 
@@ -156,7 +164,6 @@ extern uint64_t narr__rings_attached;   /* atomic */
 
 /* ---- init.c ---- */
 int narr__ensure_init(void);
-extern int narr__shut_down; /* atomic: 1 after narr_shutdown */
 const char *narr__program_name(void);
 void narr__set_program_name(const char *name); /* the narrate tool: the traced program's name */
 

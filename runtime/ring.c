@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -92,6 +93,48 @@ void narr__ring_free(narr__ring_full_t *rf)
     free(rf);
 }
 
+int narr__overload = NARR__OVERLOAD_DROP;
+uint64_t narr__block_ns = NARR_CFG_BLOCK_NS;
+_Thread_local int narr__on_consumer;
+
+/* The ring is full: wait for the consumer (block mode) or take the oldest records' place
+ * (overwrite mode). 1 when there is room now (*t updated), 0 to drop. */
+static int make_room(narr__ring_t *r, uint32_t need, uint64_t *t)
+{
+    if (narr__overload == NARR__OVERLOAD_BLOCK) {
+        uint64_t until;
+        /* the consumer cannot wait for itself; a stopped runtime has no consumer to wait for */
+        if (narr__on_consumer || !narr__consumer_running()) return 0;
+        if (narr__block_ns == 0) return 0;
+        until = narr__mono_ns() + narr__block_ns;
+        narr__consumer_wake(); /* it may be asleep for up to 1 ms */
+        for (;;) {
+            struct timespec nap = {0, 20000};
+            nanosleep(&nap, NULL);
+            *t = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+            if (r->head + need <= *t + r->cap) return 1;
+            if (narr__mono_ns() >= until) return 0;
+        }
+    }
+    if (narr__overload == NARR__OVERLOAD_OVERWRITE) {
+        while (r->head + need > *t + r->cap) {
+            uint32_t size;
+            uint64_t next;
+            memcpy(&size, r->buf + (*t & r->mask) + 4, 4); /* a record this thread committed */
+            if (size < NARR__REC_HDR || size > NARR_CFG_RING_SLACK) return 0;
+            next = *t + ((size + 7u) & ~7u);
+            /* the consumer claims records the same way: each is either delivered or overwritten */
+            if (__atomic_compare_exchange_n(&r->tail, t, next, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+                __atomic_store_n(&r->overwritten, r->overwritten + 1, __ATOMIC_RELAXED);
+                __atomic_store_n(&r->dropped, r->dropped + 1, __ATOMIC_RELAXED);
+                *t = next;
+            }
+        }
+        return 1;
+    }
+    return 0;
+}
+
 unsigned char *narr__reserve_slow(narr__ring_t *r, uint32_t need)
 {
     unsigned char *rec;
@@ -102,7 +145,7 @@ unsigned char *narr__reserve_slow(narr__ring_t *r, uint32_t need)
     }
     /* pairs with the release store of tail in consume_record */
     t = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
-    if (need > NARR_CFG_RING_SLACK || r->head + need > t + r->cap) {
+    if (need > NARR_CFG_RING_SLACK || (r->head + need > t + r->cap && !make_room(r, need, &t))) {
         __atomic_store_n(&r->dropped, r->dropped + 1, __ATOMIC_RELAXED);
         return NULL;
     }

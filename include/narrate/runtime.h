@@ -34,6 +34,8 @@ typedef struct narr_config {
     const char *program;   /* name@version shown in JSON as emitted_by; default the executable */
     int no_atexit;         /* 1: do not flush and stop at exit() */
     unsigned max_depth;    /* traced calls deeper than this are counted, not recorded; NARRATE_MAX_DEPTH; 0: no limit */
+    const char *overload;  /* a full ring: "drop" the event (default), "block[:MS]" up to MS ms (10) then drop,
+                              or "overwrite" the oldest (a flight recorder); NARRATE_OVERLOAD */
 } narr_config_t;
 
 NARR_API int narr_init(const narr_config_t *cfg);
@@ -86,7 +88,8 @@ NARR_API size_t narr_format_json(const narr_event_t *ev, char *out, size_t cap);
 
 typedef struct narr_stats {
     uint64_t events;   /* events delivered to sinks */
-    uint64_t dropped;  /* events refused by full rings, all threads, since start */
+    uint64_t dropped;  /* events lost to full rings, all threads, since start (overwritten included) */
+    uint64_t overwritten; /* of those, older events overwritten (NARRATE_OVERLOAD=overwrite) */
     uint64_t threads;  /* rings ever attached */
 } narr_stats_t;
 NARR_API void narr_stats_get(narr_stats_t *out);

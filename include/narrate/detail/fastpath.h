@@ -53,8 +53,9 @@ typedef struct narr__ring {
     uint64_t cap;
     uint64_t mask;
     unsigned char *buf;
-    unsigned char pad_[64 - 6 * sizeof(uint64_t)];
-    uint64_t tail;    /* consumer writes; release store pairs with the acquire in narr__reserve_slow */
+    uint64_t overwritten; /* of the dropped: older records the producer overwrote (overwrite mode) */
+    unsigned char pad_[64 - 7 * sizeof(uint64_t)];
+    uint64_t tail;    /* consumer writes (overwrite mode: both, by CAS); pairs with narr__reserve_slow */
 } narr__ring_t;
 
 #if defined(__GNUC__) && !defined(NARR__NO_TLS_MODEL)
