@@ -137,6 +137,15 @@ if [ -x "$narrate_cmd" ]; then
   echo "Decoding: narrate stats reads 2000000 events in $(awk '{ printf "%.3f", $1 / 1e9 }' "$tmp/decode_ns") s," \
        "$(awk '{ printf "%.1f", 2000000 / ($1 / 1e9) / 1e6 }' "$tmp/decode_ns") M events/s (median of 3)"
 fi
+# Latency of single events while the consumer keeps up, and while a slow sink holds it back
+# (drop mode): the application never waits.
+if [ -x "$b/bench_overload" ]; then
+  echo
+  echo "| per-event latency, 2 producers, clock_gettime around each event | p50 ns | p99 ns | p99.9 ns | p99.99 ns | max ns | dropped |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  for c in nosink slow; do "$b/bench_overload" $c; done |
+    awk -F'\t' '{ printf "| %s | %d | %d | %d | %d | %d | %.1f%% |\n", $1 == "slow_consumer" ? "consumer held back by a 1 us/event sink" : "consumer with no sink", $2, $3, $4, $5, $6, $7 * 100 }'
+fi
 echo
 echo "LTTng enabled: $lttng_note"
 echo "Compiled out (below NARRATE_LEVEL): identical .text, checked by ctest -L codegen."
