@@ -15,6 +15,11 @@
 
 /* Consumer: how long it sleeps when every ring is empty, and between calibrations. */
 #define NARR_CFG_IDLE_SLEEP_NS 1000000L
+/* Fatal signals: how long the handler waits for the consumer to write everything out; the
+ * alternate signal stack given to each thread. */
+#define NARR_CFG_CRASH_WAIT_NS 3000000000ull
+#define NARR_CFG_ALTSTACK (64u << 10)
+
 /* Block mode: how long a producer waits for room before it drops (NARRATE_OVERLOAD=block:MS). */
 #define NARR_CFG_BLOCK_NS 10000000ull
 #define NARR_CFG_CALIBRATE_PERIOD_NS 100000000L

@@ -1,6 +1,7 @@
 /* runtime/consumer.c - the one consumer thread: drains every ring, merges records by timestamp
  * within each pass, decodes and hands them to the sinks, reports drops, frees the rings of
  * exited threads, and answers narr_flush(). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +215,43 @@ int narr__consumer_running(void)
     return __atomic_load_n(&running, __ATOMIC_ACQUIRE);
 }
 
+static const char *signal_name(int sig)
+{
+    switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGBUS: return "SIGBUS";
+    case SIGFPE: return "SIGFPE";
+    case SIGILL: return "SIGILL";
+    case SIGABRT: return "SIGABRT";
+    default: return "signal";
+    }
+}
+
+/* A thread took a fatal signal and waits in its handler (crash.c): deliver everything
+ * committed, say what happened, flush every sink. */
+static void crash_drain(void)
+{
+    narr_event_t ev;
+    char msg[160];
+    uint64_t mono;
+    while (drain_all() > 0) {}
+    mono = narr__mono_ns();
+    memset(&ev, 0, sizeof ev);
+    ev.mono_ns = mono;
+    ev.ts_ns = narr__clock_mono_to_real(mono);
+    ev.tid = narr__crash_tid;
+    ev.level = NARR_LEVEL_FATAL;
+    ev.kind = NARR_KIND_LOG;
+    ev.actor = "narrate";
+    ev.action = "crash";
+    ev.message_len = (size_t)snprintf(msg, sizeof msg, "fatal signal %s (%d) on thread %u; what was recorded before it has been written",
+                                      signal_name(narr__crash_signal), narr__crash_signal, narr__crash_tid);
+    ev.message = msg;
+    narr__sinks_dispatch(&ev);
+    narr__sinks_flush_all();
+    __atomic_store_n(&narr__crash_state, 2, __ATOMIC_RELEASE);
+}
+
 void narr__consumer_wake(void)
 {
     pthread_mutex_lock(&cmu);
@@ -237,6 +275,7 @@ static void *consumer_main(void *arg)
         stopping = stop_req;
         pthread_mutex_unlock(&cmu);
 
+        if (__atomic_load_n(&narr__crash_state, __ATOMIC_ACQUIRE) == 1) crash_drain();
         now = narr__mono_ns();
         if (now - last_cal > (uint64_t)NARR_CFG_CALIBRATE_PERIOD_NS) {
             narr__clock_calibrate();

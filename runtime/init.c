@@ -114,6 +114,7 @@ int narr_init(const narr_config_t *cfg)
     if (c.outputs == NULL) c.outputs = getenv("NARRATE_OUTPUT");
     if (c.outputs == NULL || c.outputs[0] == '\0') c.outputs = "console";
     (void)narr__outputs_open(c.outputs); /* each unusable output was reported */
+    if (!c.no_crash_handler) narr__crash_install();
     rc = narr__consumer_start();
     if (rc != 0) {
         narr__sinks_close_all();

@@ -34,6 +34,7 @@ typedef struct narr__ring_full {
     narr_context_t ctx[NARR__CTX_MAX]; /* consumer only: the thread's contexts, from its records */
     unsigned nctx;
     struct narr__samp samp;
+    void *altstack; /* the thread's alternate signal stack, freed by the thread itself */
     uint32_t tid;
     int orphaned;                 /* the thread exited; release store pairs with acquire in drain */
     uint64_t dropped_reported;    /* consumer only */
@@ -51,6 +52,13 @@ extern int narr__overload;
 extern uint64_t narr__block_ns;
 extern _Thread_local int narr__on_consumer; /* 1 on the consumer thread */
 void narr__consumer_wake(void);
+/* ---- crash.c ---- */
+void narr__crash_install(void);
+void *narr__altstack_attach(void);     /* the calling thread's alternate signal stack (NULL: none made) */
+void narr__altstack_detach(void *mem); /* on that thread, before it exits */
+extern int narr__crash_state;          /* atomic: 1 the consumer must deliver and flush now, 2 done */
+extern int narr__crash_signal;
+extern uint32_t narr__crash_tid;
 int narr__consumer_running(void); /* 0 before start and after narr_shutdown */
 void narr__ring_free(narr__ring_full_t *rf);
 uint32_t narr__gettid(void);

@@ -45,6 +45,8 @@ static void ring_thread_exit(void *arg)
 {
     narr__ring_full_t *rf = arg;
     narr__tls_ring = &narr__ring_none; /* an event from a later destructor attaches anew */
+    narr__altstack_detach(rf->altstack);
+    rf->altstack = NULL;
     /* pairs with the acquire in drain_ring: all this thread published is visible first */
     __atomic_store_n(&rf->orphaned, 1, __ATOMIC_RELEASE);
 }
@@ -74,6 +76,7 @@ static narr__ring_t *ring_attach(void)
     rf->r.mask = cap - 1;
     rf->r.limit = narr__clock_is_tsc ? cap : 0;
     rf->tid = narr__gettid();
+    rf->altstack = narr__altstack_attach(); /* fatal signals, even a stack overflow, find a stack */
     if (pthread_setspecific(ring_key, rf) != 0) {
         narr__ring_free(rf);
         return NULL;
