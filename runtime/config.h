@@ -19,6 +19,8 @@
  * alternate signal stack given to each thread. */
 #define NARR_CFG_CRASH_WAIT_NS 3000000000ull
 #define NARR_CFG_ALTSTACK (64u << 10)
+/* The consumer's stack when narrate restarts in a forked child. */
+#define NARR_CFG_CONSUMER_STACK (1u << 20)
 
 /* Block mode: how long a producer waits for room before it drops (NARRATE_OVERLOAD=block:MS). */
 #define NARR_CFG_BLOCK_NS 10000000ull

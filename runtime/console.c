@@ -80,7 +80,7 @@ static void console_write(const narr_event_t *ev, void *user)
 static void console_ctl(void *user, narr_sink_op_t op)
 {
     console_t *c = user;
-    if (op != NARR_SINK_CLOSE) return; /* writes are unbuffered */
+    if (op == NARR_SINK_FLUSH) return; /* writes are unbuffered; close and abandon free */
     narr__buf_free(&c->line);
     free(c);
 }
@@ -94,7 +94,7 @@ int narr_sink_console_add(int fd, narr_color_t color, narr_level_t min_level)
     c->fd = fd;
     if (color == NARR_COLOR_ALWAYS) c->color = 1;
     else if (color == NARR_COLOR_AUTO) c->color = isatty(fd) && (nc == NULL || nc[0] == '\0');
-    id = narr_sink_add(console_write, console_ctl, c, min_level);
+    id = narr__sink_add_ex(console_write, console_ctl, c, min_level, NARR__SINK_ABANDONS);
     if (id < 0) free(c);
     return id;
 }

@@ -17,8 +17,11 @@ static pthread_mutex_t cmu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
 static uint64_t flush_req, flush_done; /* guarded by cmu */
+static int fork_pending, parked;        /* guarded by cmu: a fork wants the consumer still */
 static int stop_req, running;          /* guarded by cmu */
 static pthread_t thread;
+static int forked;      /* this process is a forked child */
+static void *own_stack; /* the consumer's stack in a forked child (never freed: one per process) */
 
 typedef struct cursor {
     narr__ring_full_t *rf;
@@ -210,6 +213,46 @@ static void release_all(void)
     for (i = 0; i < n; i++) narr__sample_release(cursors[i].rf);
 }
 
+/* Before a fork: the consumer waits, holding no lock and inside no malloc, until the fork is
+ * done (a child inherits whatever locks other threads held, the allocator's included). */
+void narr__consumer_park(int on)
+{
+    pthread_mutex_lock(&cmu);
+    if (on && running && !pthread_equal(pthread_self(), thread)) {
+        struct timespec until;
+        fork_pending = 1;
+        pthread_cond_broadcast(&wake);
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 1; /* a consumer stuck in a slow sink does not hold the fork up for long */
+        while (!parked && running)
+            if (pthread_cond_timedwait(&done, &cmu, &until) != 0) break;
+    } else if (!on) {
+        fork_pending = 0;
+        pthread_cond_broadcast(&wake);
+    }
+    pthread_mutex_unlock(&cmu);
+}
+
+void narr__consumer_fork(int phase)
+{
+    if (phase == NARR__FORK_PREPARE) {
+        pthread_mutex_lock(&cmu);
+        return;
+    }
+    if (phase == NARR__FORK_CHILD) { /* the consumer thread was not copied */
+        forked = 1;
+        own_stack = NULL; /* the parent's, if any: in use by the parent's consumer */
+        __atomic_store_n(&running, 0, __ATOMIC_RELEASE);
+        stop_req = 0;
+        flush_req = flush_done = 0;
+        fork_pending = parked = 0;
+        __atomic_store_n(&narr__crash_state, 0, __ATOMIC_RELAXED);
+        pthread_cond_init(&wake, NULL);
+        pthread_cond_init(&done, NULL);
+    }
+    pthread_mutex_unlock(&cmu);
+}
+
 int narr__consumer_running(void)
 {
     return __atomic_load_n(&running, __ATOMIC_ACQUIRE);
@@ -271,6 +314,12 @@ static void *consumer_main(void *arg)
         int stopping;
         size_t n;
         pthread_mutex_lock(&cmu);
+        while (fork_pending) { /* narr__consumer_park */
+            parked = 1;
+            pthread_cond_broadcast(&done);
+            pthread_cond_wait(&wake, &cmu);
+        }
+        parked = 0;
         req = flush_req;
         stopping = stop_req;
         pthread_mutex_unlock(&cmu);
@@ -316,7 +365,19 @@ int narr__consumer_start(void)
         return 0;
     }
     stop_req = 0;
-    rc = pthread_create(&thread, NULL, consumer_main, NULL);
+    if (forked) {
+        /* in a forked child the copied thread list still names the parent's consumer, and glibc
+         * would hand the new thread that thread's stack and id (which TSan, for one, refuses):
+         * a stack of its own gives it a new id */
+        pthread_attr_t a;
+        if (own_stack == NULL) own_stack = malloc(NARR_CFG_CONSUMER_STACK);
+        pthread_attr_init(&a);
+        if (own_stack != NULL) pthread_attr_setstack(&a, own_stack, NARR_CFG_CONSUMER_STACK);
+        rc = pthread_create(&thread, &a, consumer_main, NULL);
+        pthread_attr_destroy(&a);
+    } else {
+        rc = pthread_create(&thread, NULL, consumer_main, NULL);
+    }
     __atomic_store_n(&running, rc == 0, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&cmu);
     return rc == 0 ? 0 : NARR_ETHREAD;

@@ -57,6 +57,12 @@ static void trim(const char **s, size_t *n)
 
 /* Parses into the given arrays; on a bad entry reports it on stderr and returns NARR_EINVAL
  * without changing anything. */
+void narr__filter_fork(int phase)
+{
+    if (phase == NARR__FORK_PREPARE) pthread_mutex_lock(&filter_lock);
+    else pthread_mutex_unlock(&filter_lock);
+}
+
 int narr__filter_parse(const char *spec)
 {
     directive_t parsed[NARR_CFG_FILTER_MAX];

@@ -1,6 +1,7 @@
 /* runtime/init.c - start and stop: configuration from narr_config_t and the environment,
  * the consumer thread, the sinks, and the flush at exit(). */
 #include <errno.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,46 @@ static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static int state; /* 0 never started, 1 running, 2 shut down; atomic for the fast check */
 static int atexit_done, clock_done;
 static char program[256];
+/* The configuration in effect, kept so a forked child can start again the same way. */
+static narr_config_t saved;
+static char saved_outputs[1024], saved_filter[1024], saved_overload[64];
+static int restart_after_fork;
+
+static void keep(char *dst, size_t cap, const char **field)
+{
+    if (*field == NULL) return;
+    snprintf(dst, cap, "%s", *field);
+    *field = dst;
+}
+
+/* The child's outputs: files get ".<pid>" so parent and child never write the same one. */
+static void child_outputs(char *out, size_t cap, const char *spec)
+{
+    const char *p = spec;
+    size_t len = 0;
+    out[0] = '\0';
+    while (p != NULL && *p != '\0' && len < cap) {
+        const char *comma = strchr(p, ',');
+        int n = comma ? (int)(comma - p) : (int)strlen(p);
+        int file = (n > 6 && (strncmp(p, "jsonl:", 6) == 0 || strncmp(p, "trace:", 6) == 0));
+        len += (size_t)snprintf(out + len, cap - len, "%s%.*s", len ? "," : "", n, p);
+        if (file && len < cap) len += (size_t)snprintf(out + len, cap - len, ".%ld", (long)getpid());
+        p = comma ? comma + 1 : NULL;
+    }
+}
+
+void narr__init_fork(int phase)
+{
+    if (phase == NARR__FORK_PREPARE) {
+        pthread_mutex_lock(&init_lock);
+        return;
+    }
+    if (phase == NARR__FORK_CHILD && state == 1) {
+        __atomic_store_n(&state, 0, __ATOMIC_RELEASE); /* the next event starts it again */
+        restart_after_fork = 1;
+    }
+    pthread_mutex_unlock(&init_lock);
+}
 
 const char *narr__program_name(void)
 {
@@ -76,12 +117,19 @@ int narr_init(const narr_config_t *cfg)
     const char *env;
     int rc;
 
+    char forked_outputs[1200];
     if (cfg != NULL) c = *cfg;
     pthread_mutex_lock(&init_lock);
     if (state == 1) {
         pthread_mutex_unlock(&init_lock);
         return NARR_ESTATE;
     }
+    if (cfg == NULL && restart_after_fork) { /* a forked child: as the parent was, files of its own */
+        c = saved;
+        child_outputs(forked_outputs, sizeof forked_outputs, saved.outputs ? saved.outputs : "console");
+        c.outputs = forked_outputs;
+    }
+    restart_after_fork = 0;
     if (c.ring_bytes == 0 && (env = getenv("NARRATE_RING_SIZE")) != NULL) {
         c.ring_bytes = parse_size(env);
         if (c.ring_bytes == 0) fprintf(stderr, "narrate: NARRATE_RING_SIZE: cannot read '%s'; using 1MiB\n", env);
@@ -113,6 +161,13 @@ int narr_init(const narr_config_t *cfg)
     narr__sample_configure();
     if (c.outputs == NULL) c.outputs = getenv("NARRATE_OUTPUT");
     if (c.outputs == NULL || c.outputs[0] == '\0') c.outputs = "console";
+    if (c.filter == NULL) c.filter = "";
+    saved = c;
+    keep(saved_outputs, sizeof saved_outputs, &saved.outputs);
+    keep(saved_filter, sizeof saved_filter, &saved.filter);
+    keep(saved_overload, sizeof saved_overload, &saved.overload);
+    saved.program = NULL; /* the name is kept in program[] */
+    narr__fork_install();
     (void)narr__outputs_open(c.outputs); /* each unusable output was reported */
     if (!c.no_crash_handler) narr__crash_install();
     rc = narr__consumer_start();

@@ -52,6 +52,19 @@ extern int narr__overload;
 extern uint64_t narr__block_ns;
 extern _Thread_local int narr__on_consumer; /* 1 on the consumer thread */
 void narr__consumer_wake(void);
+/* ---- fork.c: each module's part (prepare: take its locks; parent: release; child: release
+ * and start clean) ---- */
+enum { NARR__FORK_PREPARE = 0, NARR__FORK_PARENT = 1, NARR__FORK_CHILD = 2 };
+void narr__fork_install(void);
+void narr__fork_register(void);
+void narr__init_fork(int phase);
+void narr__sinks_fork(int phase);
+void narr__sites_fork(int phase);
+void narr__filter_fork(int phase);
+void narr__rings_fork(int phase);
+void narr__consumer_fork(int phase);
+void narr__consumer_park(int on); /* 1: wait until the consumer stands still; 0: let it go */
+
 /* ---- crash.c ---- */
 void narr__crash_install(void);
 void *narr__altstack_attach(void);     /* the calling thread's alternate signal stack (NULL: none made) */
@@ -153,8 +166,13 @@ void narr__otlp_request(narr__buf_t *out, int json, const narr__buf_t *resource_
 size_t narr__utf8_clean(narr__buf_t *out, const char *s, size_t n, size_t limit);
 
 /* ---- sink.c ---- */
-/* contexts: the sink also gets NARR_KIND_CONTEXT / _LEAVE events (ev->context: the one entered or left). */
-int narr__sink_add_ex(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_t min_level, int contexts);
+/* Flags: CONTEXTS: the sink also gets NARR_KIND_CONTEXT / _LEAVE events (ev->context: the one
+ * entered or left); ABANDONS: its ctl understands NARR__SINK_ABANDON, sent in a forked child
+ * (free everything, write nothing: the buffers hold the parent's events). */
+#define NARR__SINK_CONTEXTS 1u
+#define NARR__SINK_ABANDONS 2u
+#define NARR__SINK_ABANDON ((narr_sink_op_t)2)
+int narr__sink_add_ex(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_t min_level, unsigned flags);
 void narr__sinks_dispatch(const narr_event_t *ev);
 void narr__sinks_close_all(void);
 void narr__sinks_flush_all(void);

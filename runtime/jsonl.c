@@ -1,5 +1,6 @@
 /* runtime/jsonl.c - the JSON lines sink: one JSON object per event, always valid JSON. */
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -84,6 +85,7 @@ static void jsonl_ctl(void *user, narr_sink_op_t op)
         fflush(j->f);
         return;
     }
+    if (op == NARR__SINK_ABANDON) __fpurge(j->f); /* a forked child: the parent's lines stay unwritten */
     fclose(j->f);
     narr__buf_free(&j->line);
     free(j);
@@ -101,7 +103,7 @@ int narr_sink_jsonl_add(const char *path, narr_level_t min_level)
         free(j);
         return NARR_EIO;
     }
-    id = narr_sink_add(jsonl_write, jsonl_ctl, j, min_level);
+    id = narr__sink_add_ex(jsonl_write, jsonl_ctl, j, min_level, NARR__SINK_ABANDONS);
     if (id < 0) jsonl_ctl(j, NARR_SINK_CLOSE);
     return id;
 }

@@ -312,3 +312,12 @@ void narr__otlp_exporter_stop(narr__otlp_exporter_t *x)
     pthread_mutex_destroy(&x->mu);
     free(x);
 }
+
+void narr__otlp_exporter_abandon(narr__otlp_exporter_t *x)
+{
+    size_t i;
+    for (i = 0; i < x->s.max_queue; i++) narr__buf_free(&x->q[i]);
+    free(x->q);
+    narr__buf_free(&x->resource);
+    free(x); /* the curl handle may be mid-request in the parent's copy: left alone */
+}

@@ -19,5 +19,7 @@ narr__otlp_exporter_t *narr__otlp_exporter_start(const narr__otlp_settings_t *s,
 int narr__otlp_exporter_push(narr__otlp_exporter_t *x, const narr__buf_t *span);
 /* Exports what the shutdown deadline allows, stops the thread, frees. */
 void narr__otlp_exporter_stop(narr__otlp_exporter_t *x);
+/* In a forked child: frees what can be freed; the thread and its connection were the parent's. */
+void narr__otlp_exporter_abandon(narr__otlp_exporter_t *x);
 
 #endif /* NARR_RUNTIME_OTLP_INTERNAL_H */

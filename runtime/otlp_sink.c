@@ -246,15 +246,26 @@ static void otlp_ctl(void *user, narr_sink_op_t op)
 {
     otlp_sink_t *k = user;
     size_t i, j;
-    if (op != NARR_SINK_CLOSE) return; /* the exporter keeps its own schedule */
-    {
+    if (op == NARR_SINK_FLUSH) return; /* the exporter keeps its own schedule */
+    if (op == NARR__SINK_ABANDON) { /* a forked child: the exporter thread is the parent's */
+        for (i = 0; i < k->nthreads; i++) {
+            for (j = 0; j < k->threads[i].n; j++) {
+                free(k->threads[i].v[j].name);
+                free(k->threads[i].v[j].status);
+                narr__buf_free(&k->threads[i].v[j].s.attrs);
+                narr__buf_free(&k->threads[i].v[j].s.events);
+            }
+            free(k->threads[i].v);
+        }
+        narr__otlp_exporter_abandon(k->ex);
+    } else {
         uint64_t now = narr__clock_mono_to_real(narr__mono_ns());
         for (i = 0; i < k->nthreads; i++) { /* open spans go out marked incomplete: nothing is lost */
             for (j = k->threads[i].n; j > 0; j--) finish(k, &k->threads[i].v[j - 1], now, 1);
             free(k->threads[i].v);
         }
+        narr__otlp_exporter_stop(k->ex);
     }
-    narr__otlp_exporter_stop(k->ex);
     free(k->threads);
     free(k->headers);
     narr__buf_free(&k->scratch);
@@ -367,7 +378,7 @@ int narr_sink_otlp_add(const narr_otlp_config_t *cfg, narr_level_t min_level)
         free(k);
         return NARR_ETHREAD;
     }
-    id = narr__sink_add_ex(otlp_write, otlp_ctl, k, min_level, 1);
+    id = narr__sink_add_ex(otlp_write, otlp_ctl, k, min_level, NARR__SINK_CONTEXTS | NARR__SINK_ABANDONS);
     if (id < 0) otlp_ctl(k, NARR_SINK_CLOSE);
     return id;
 }

@@ -64,11 +64,16 @@ static narr__ring_t *ring_attach(void)
     if (narr__ensure_init() != 0) return NULL;
     (void)pthread_once(&ring_key_once, make_key);
     cap = narr__ring_bytes;
+    /* allocated and linked under the lock: a fork (which takes it first) never copies a ring
+     * that no list holds */
+    pthread_mutex_lock(&narr__rings_lock);
     rf = aligned_alloc(64, (sizeof *rf + 63) & ~(size_t)63);
-    if (rf == NULL) return NULL;
-    memset(rf, 0, sizeof *rf);
-    rf->r.buf = malloc(cap + NARR_CFG_RING_SLACK);
-    if (rf->r.buf == NULL) {
+    if (rf != NULL) {
+        memset(rf, 0, sizeof *rf);
+        rf->r.buf = malloc(cap + NARR_CFG_RING_SLACK);
+    }
+    if (rf == NULL || rf->r.buf == NULL) {
+        pthread_mutex_unlock(&narr__rings_lock);
         free(rf);
         return NULL;
     }
@@ -76,18 +81,40 @@ static narr__ring_t *ring_attach(void)
     rf->r.mask = cap - 1;
     rf->r.limit = narr__clock_is_tsc ? cap : 0;
     rf->tid = narr__gettid();
-    rf->altstack = narr__altstack_attach(); /* fatal signals, even a stack overflow, find a stack */
     if (pthread_setspecific(ring_key, rf) != 0) {
+        pthread_mutex_unlock(&narr__rings_lock);
         narr__ring_free(rf);
         return NULL;
     }
-    pthread_mutex_lock(&narr__rings_lock);
     rf->next = narr__rings;
     narr__rings = rf;
     pthread_mutex_unlock(&narr__rings_lock);
     __atomic_fetch_add(&narr__rings_attached, 1, __ATOMIC_RELAXED);
+    rf->altstack = narr__altstack_attach(); /* fatal signals, even a stack overflow, find a stack */
     narr__tls_ring = &rf->r;
     return &rf->r;
+}
+
+void narr__rings_fork(int phase)
+{
+    narr__ring_full_t *rf, *next;
+    if (phase == NARR__FORK_PREPARE) {
+        pthread_mutex_lock(&narr__rings_lock);
+        return;
+    }
+    if (phase == NARR__FORK_CHILD) {
+        /* only this thread exists: every ring, its own included, holds the parent's events */
+        for (rf = narr__rings; rf != NULL; rf = next) {
+            next = rf->next;
+            narr__buf_free(&rf->samp.buf);
+            narr__ring_free(rf); /* this thread's alternate stack stays: it is in use */
+        }
+        narr__rings = NULL;
+        narr__tls_ring = &narr__ring_none;
+        (void)pthread_once(&ring_key_once, make_key);
+        (void)pthread_setspecific(ring_key, NULL);
+    }
+    pthread_mutex_unlock(&narr__rings_lock);
 }
 
 void narr__ring_free(narr__ring_full_t *rf)

@@ -34,7 +34,7 @@ typedef struct sink {
     narr_level_t min_level;
     int id;
     narr_sink_options_t *opts; /* stable while the sink lives (sinks[] entries move) */
-    int contexts;              /* also gets context changes (NARR_KIND_CONTEXT*) */
+    unsigned flags;            /* NARR__SINK_* */
 } sink_t;
 
 static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -72,7 +72,7 @@ int narr_sink_add(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_
     return narr__sink_add_ex(fn, ctl, user, min_level, 0);
 }
 
-int narr__sink_add_ex(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_t min_level, int contexts)
+int narr__sink_add_ex(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_t min_level, unsigned flags)
 {
     int id;
     narr_sink_options_t *opts;
@@ -94,7 +94,7 @@ int narr__sink_add_ex(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_le
     sinks[nsinks].user = user;
     sinks[nsinks].min_level = min_level;
     sinks[nsinks].id = id;
-    sinks[nsinks].contexts = contexts;
+    sinks[nsinks].flags = flags;
     nsinks++;
     pthread_mutex_unlock(&sink_lock);
     return id;
@@ -165,13 +165,30 @@ uint64_t narr_sink_redactions(int sink_id)
     return n;
 }
 
+void narr__sinks_fork(int phase)
+{
+    if (phase == NARR__FORK_PREPARE) {
+        pthread_mutex_lock(&sink_lock);
+        return;
+    }
+    if (phase == NARR__FORK_CHILD) { /* abandoned: their buffers hold the parent's events */
+        size_t i;
+        for (i = 0; i < nsinks; i++) {
+            if ((sinks[i].flags & NARR__SINK_ABANDONS) && sinks[i].ctl) sinks[i].ctl(sinks[i].user, NARR__SINK_ABANDON);
+            free(sinks[i].opts);
+        }
+        nsinks = 0; /* a program's own sinks are dropped without a call: they never learn of forks */
+    }
+    pthread_mutex_unlock(&sink_lock);
+}
+
 void narr__sinks_dispatch(const narr_event_t *ev)
 {
     size_t i;
     pthread_mutex_lock(&sink_lock);
     for (i = 0; i < nsinks; i++) {
         /* drop reports reach every sink, whatever its level; context changes only those asking */
-        if (ev->kind >= NARR_KIND_CONTEXT ? sinks[i].contexts
+        if (ev->kind >= NARR_KIND_CONTEXT ? (sinks[i].flags & NARR__SINK_CONTEXTS) != 0
                                           : ev->kind == NARR_KIND_DROP || ev->level >= sinks[i].min_level) {
             current = sinks[i].opts;
             sinks[i].fn(ev, sinks[i].user);

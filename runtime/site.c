@@ -67,6 +67,12 @@ full:
     return -1; /* not registered: the site stays unresolved and records nothing */
 }
 
+void narr__sites_fork(int phase)
+{
+    if (phase == NARR__FORK_PREPARE) pthread_mutex_lock(&site_lock);
+    else pthread_mutex_unlock(&site_lock); /* the registry is the child's too: same code, same sites */
+}
+
 narr_site_t *narr__site_get(uint32_t id)
 {
     narr_site_t **c;

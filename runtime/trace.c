@@ -221,9 +221,10 @@ static void trace_ctl(void *user, narr_sink_op_t op)
 {
     trace_t *t = user;
     size_t i;
+    if (op == NARR__SINK_ABANDON) t->failed = 1; /* a forked child: write nothing, free all */
     for (i = 0; i < t->nthreads; i++) emit_events(t, &t->threads[i]);
     if (op == NARR_SINK_CLOSE || narr__mono_ns() - t->last_calib > 1000000000u) emit_calib(t);
-    if (op != NARR_SINK_CLOSE) return;
+    if (op == NARR_SINK_FLUSH) return;
     close(t->fd);
     for (i = 0; i < t->nthreads; i++) narr__buf_free(&t->threads[i].b);
     free(t->threads);
@@ -251,7 +252,7 @@ int narr_sink_trace_add(const char *path, narr_level_t min_level)
     put_cs(&t->scratch, narr__program_name());
     emit_block(t, NARR_TB_META, &t->scratch);
     emit_calib(t);
-    id = narr_sink_add(trace_write, trace_ctl, t, min_level);
+    id = narr__sink_add_ex(trace_write, trace_ctl, t, min_level, NARR__SINK_ABANDONS);
     if (id < 0) trace_ctl(t, NARR_SINK_CLOSE);
     return id;
 }
