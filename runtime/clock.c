@@ -79,6 +79,11 @@ void narr__clock_init(void)
     ns_per_tick = 1.0;
 }
 
+double narr__clock_ns_per_tick(void)
+{
+    return narr__clock_is_tsc ? ns_per_tick : 1.0;
+}
+
 void narr__clock_first_estimate(void)
 {
     /* A first TSC rate over a short interval, once, on the consumer thread (the only one that

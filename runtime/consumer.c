@@ -131,8 +131,9 @@ static void consume_record(cursor_t *c)
         }
         c->pos += (size + 7u) & ~7u;
     }
-    /* pairs with the acquire in narr__reserve_slow: the producer may reuse these bytes */
-    if (!overwrite) __atomic_store_n(&r->tail, c->pos, __ATOMIC_RELEASE);
+    /* pairs with the acquire in narr__reserve_slow: the producer may reuse these bytes (in
+     * recover mode only once the sinks have written them: drain_all) */
+    if (!overwrite && !narr__recover_on) __atomic_store_n(&r->tail, c->pos, __ATOMIC_RELEASE);
 }
 
 static void unlink_ring(narr__ring_full_t *rf)
@@ -189,6 +190,10 @@ static size_t drain_all(void)
         consume_record(best);
         peek(best);
         delivered++;
+    }
+    if (narr__recover_on && delivered > 0) { /* written first, then the ring may forget them */
+        narr__sinks_flush_all();
+        for (i = 0; i < n; i++) __atomic_store_n(&cursors[i].rf->r.tail, cursors[i].pos, __ATOMIC_RELEASE);
     }
     for (i = 0; i < n; i++) {
         report_drops(cursors[i].rf);
@@ -308,6 +313,7 @@ static void *consumer_main(void *arg)
     (void)arg;
     narr__on_consumer = 1;
     narr__clock_first_estimate();
+    narr__recover_clock(1); /* with the first TSC rate */
     last_cal = narr__mono_ns();
     for (;;) {
         uint64_t req, now;
@@ -328,6 +334,7 @@ static void *consumer_main(void *arg)
         now = narr__mono_ns();
         if (now - last_cal > (uint64_t)NARR_CFG_CALIBRATE_PERIOD_NS) {
             narr__clock_calibrate();
+            narr__recover_clock(0);
             last_cal = now;
         }
         n = drain_all();

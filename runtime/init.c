@@ -169,6 +169,9 @@ int narr_init(const narr_config_t *cfg)
     saved.program = NULL; /* the name is kept in program[] */
     narr__fork_install();
     (void)narr__outputs_open(c.outputs); /* each unusable output was reported */
+    if (c.recover_dir == NULL) c.recover_dir = getenv("NARRATE_RECOVER_DIR");
+    if (c.recover_dir != NULL && c.recover_dir[0] != '\0' && narr__recover_start(c.recover_dir) != 0)
+        fprintf(stderr, "narrate: NARRATE_RECOVER_DIR: cannot use '%s'; rings stay in memory\n", c.recover_dir);
     if (!c.no_crash_handler) narr__crash_install();
     rc = narr__consumer_start();
     if (rc != 0) {
@@ -206,6 +209,7 @@ int narr_shutdown(void)
     narr__site_mute_all(1);   /* nothing new is recorded ... */
     narr__consumer_stop();    /* ... and everything already recorded is delivered */
     narr__sinks_close_all();
+    narr__recover_stop();     /* all written: nothing left to recover */
     __atomic_store_n(&state, 2, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&init_lock);
     return 0;

@@ -35,6 +35,12 @@ typedef struct narr__ring_full {
     unsigned nctx;
     struct narr__samp samp;
     void *altstack; /* the thread's alternate signal stack, freed by the thread itself */
+    struct narr__ring_file { /* recover mode: this struct starts the ring's file (recover.c) */
+        char magic[8];       /* NARR__RING_FILE_MAGIC */
+        uint32_t pid, tid, header_bytes, is_tsc;
+        size_t mapped_bytes; /* 0: not a file mapping */
+        char path[700];
+    } file;
     uint32_t tid;
     int orphaned;                 /* the thread exited; release store pairs with acquire in drain */
     uint64_t dropped_reported;    /* consumer only */
@@ -45,6 +51,16 @@ typedef struct narr__ring_full {
 extern pthread_mutex_t narr__rings_lock;
 extern narr__ring_full_t *narr__rings;
 extern size_t narr__ring_bytes;
+#define NARR__RING_FILE_MAGIC "NARRRNG1"
+/* ---- recover.c: rings in shared file mappings (NARRATE_RECOVER_DIR) ---- */
+extern int narr__recover_on;
+int narr__recover_start(const char *dir);
+void narr__recover_stop(void);
+void narr__recover_site(const narr_site_t *s, uint32_t id);
+void narr__recover_clock(int force); /* consumer: a raw clock point, at most once a second */
+size_t narr__recover_header_bytes(void);
+narr__ring_full_t *narr__recover_ring_new(size_t cap, uint32_t tid);
+void narr__recover_ring_free(narr__ring_full_t *rf);
 /* What a full ring does (NARRATE_OVERLOAD): drop the new event, wait up to narr__block_ns for
  * the consumer, or overwrite the oldest records. */
 enum { NARR__OVERLOAD_DROP = 0, NARR__OVERLOAD_BLOCK = 1, NARR__OVERLOAD_OVERWRITE = 2 };
@@ -81,6 +97,7 @@ extern int narr__clock_is_tsc; /* 0: rings stay on the slow path, stamped with c
 void narr__clock_init(void);          /* start-up: which clock, and the baseline */
 void narr__clock_first_estimate(void); /* consumer thread, before it converts a stamp */
 uint64_t narr__clock_raw(void);
+double narr__clock_ns_per_tick(void); /* consumer: the current rate (1.0 without a TSC) */
 /* Consumer side: convert a raw stamp to CLOCK_MONOTONIC ns and to CLOCK_REALTIME ns. */
 void narr__clock_calibrate(void);
 uint64_t narr__clock_to_mono(uint64_t raw);
@@ -89,6 +106,8 @@ uint64_t narr__mono_ns(void);
 
 /* ---- site.c ---- */
 narr_site_t *narr__site_get(uint32_t id);
+/* fn for every registered site, under the registry's lock. */
+void narr__sites_describe_all(void (*fn)(const narr_site_t *s, uint32_t id));
 /* The id a site's events carry. */
 static inline uint32_t narr__site_id(const narr_site_t *s)
 {
@@ -197,6 +216,11 @@ void narr__set_program_name(const char *name); /* the narrate tool: the traced p
 void narr__sinks_default_mode(narr_mode_t mode);
 /* write() until done, retrying EINTR; -1 when the descriptor refuses (the caller decides). */
 int narr__write_all(int fd, const void *p, size_t n);
+
+/* ---- trace.c: pieces of the trace format others write too (recover.c) ---- */
+void narr__put_v(narr__buf_t *b, uint64_t v);                                  /* LEB128 */
+void narr__trace_site(narr__buf_t *b, const narr_site_t *s, uint32_t id);     /* a SITES entry */
+void narr__trace_block(narr__buf_t *out, unsigned type, const narr__buf_t *payload); /* framed, checked */
 
 /* ---- crc32c.c ---- */
 /* CRC-32C of p[0..n): the block checksum of trace format 2 (trace_format.h). */

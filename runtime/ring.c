@@ -2,6 +2,7 @@
  * and the hand-over of a ring to the consumer when its thread exits. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -67,14 +68,15 @@ static narr__ring_t *ring_attach(void)
     /* allocated and linked under the lock: a fork (which takes it first) never copies a ring
      * that no list holds */
     pthread_mutex_lock(&narr__rings_lock);
-    rf = aligned_alloc(64, (sizeof *rf + 63) & ~(size_t)63);
-    if (rf != NULL) {
+    if (narr__recover_on) {
+        rf = narr__recover_ring_new(cap, narr__gettid());
+    } else if ((rf = aligned_alloc(64, (sizeof *rf + 63) & ~(size_t)63)) != NULL) {
         memset(rf, 0, sizeof *rf);
         rf->r.buf = malloc(cap + NARR_CFG_RING_SLACK);
     }
     if (rf == NULL || rf->r.buf == NULL) {
         pthread_mutex_unlock(&narr__rings_lock);
-        free(rf);
+        if (rf != NULL) narr__ring_free(rf);
         return NULL;
     }
     rf->r.cap = cap;
@@ -107,7 +109,8 @@ void narr__rings_fork(int phase)
         for (rf = narr__rings; rf != NULL; rf = next) {
             next = rf->next;
             narr__buf_free(&rf->samp.buf);
-            narr__ring_free(rf); /* this thread's alternate stack stays: it is in use */
+            if (rf->file.mapped_bytes) munmap(rf, rf->file.mapped_bytes); /* the file is the parent's */
+            else narr__ring_free(rf); /* this thread's alternate stack stays: it is in use */
         }
         narr__rings = NULL;
         narr__tls_ring = &narr__ring_none;
@@ -119,6 +122,10 @@ void narr__rings_fork(int phase)
 
 void narr__ring_free(narr__ring_full_t *rf)
 {
+    if (rf->file.mapped_bytes) {
+        narr__recover_ring_free(rf);
+        return;
+    }
     free(rf->r.buf);
     free(rf);
 }

@@ -55,6 +55,7 @@ int32_t narr__site_resolve(narr_site_t *s)
         }
         __atomic_store_n(&chunks[c][id % NARR_CFG_SITE_CHUNK], s, __ATOMIC_RELEASE);
         nsites = id;
+        narr__recover_site(s, id); /* described in the recovery file before its first record */
         __atomic_store_n(&s->id, (int32_t)id, __ATOMIC_RELEASE);
         st = decide(s, (int32_t)id);
         /* pairs with the acquire in narr__site_state */
@@ -65,6 +66,14 @@ int32_t narr__site_resolve(narr_site_t *s)
 full:
     pthread_mutex_unlock(&site_lock);
     return -1; /* not registered: the site stays unresolved and records nothing */
+}
+
+void narr__sites_describe_all(void (*fn)(const narr_site_t *s, uint32_t id))
+{
+    uint32_t id;
+    pthread_mutex_lock(&site_lock);
+    for (id = 1; id <= nsites; id++) fn(chunks[id / NARR_CFG_SITE_CHUNK][id % NARR_CFG_SITE_CHUNK], id);
+    pthread_mutex_unlock(&site_lock);
 }
 
 void narr__sites_fork(int phase)

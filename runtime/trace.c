@@ -28,7 +28,7 @@ typedef struct trace {
     narr__buf_t block, scratch;
 } trace_t;
 
-static void put_v(narr__buf_t *b, uint64_t v)
+void narr__put_v(narr__buf_t *b, uint64_t v)
 {
     unsigned char tmp[10];
     size_t n = 0;
@@ -43,7 +43,7 @@ static void put_v(narr__buf_t *b, uint64_t v)
 
 static void put_s(narr__buf_t *b, const char *s, size_t n)
 {
-    put_v(b, n);
+    narr__put_v(b, n);
     narr__buf_put(b, s, n);
 }
 
@@ -58,17 +58,22 @@ static void write_all(trace_t *t, const void *p, size_t n)
     if (!t->failed && narr__write_all(t->fd, p, n) != 0) t->failed = 1;
 }
 
-/* One block, header and payload in a single write. */
-static void emit_block(trace_t *t, unsigned type, const narr__buf_t *payload)
+void narr__trace_block(narr__buf_t *out, unsigned type, const narr__buf_t *payload)
 {
     uint32_t hdr[4];
-    t->block.len = 0;
+    out->len = 0;
     hdr[0] = NARR_TRACE_BLOCK_MAGIC;
     hdr[1] = type;
     hdr[2] = (uint32_t)payload->len;
     hdr[3] = narr__crc32c((const unsigned char *)payload->p, payload->len);
-    narr__buf_put(&t->block, hdr, sizeof hdr);
-    narr__buf_put(&t->block, payload->p, payload->len);
+    narr__buf_put(out, hdr, sizeof hdr);
+    narr__buf_put(out, payload->p, payload->len);
+}
+
+/* One block, header and payload in a single write. */
+static void emit_block(trace_t *t, unsigned type, const narr__buf_t *payload)
+{
+    narr__trace_block(&t->block, type, payload);
     if (!t->block.oom) write_all(t, t->block.p, t->block.len);
 }
 
@@ -77,24 +82,22 @@ static void emit_calib(trace_t *t)
     uint64_t mono = narr__mono_ns();
     t->last_calib = mono;
     t->scratch.len = 0;
-    put_v(&t->scratch, mono);
-    put_v(&t->scratch, narr__clock_mono_to_real(mono));
+    narr__put_v(&t->scratch, mono);
+    narr__put_v(&t->scratch, narr__clock_mono_to_real(mono));
     emit_block(t, NARR_TB_CALIB, &t->scratch);
 }
 
-static void emit_site(trace_t *t, const narr_site_t *s, uint32_t id)
+void narr__trace_site(narr__buf_t *b, const narr_site_t *s, uint32_t id)
 {
     unsigned i;
-    narr__buf_t *b = &t->scratch;
-    b->len = 0;
-    put_v(b, id);
+    narr__put_v(b, id);
     narr__buf_putc(b, (char)s->kind);
     narr__buf_putc(b, (char)s->level);
     narr__buf_putc(b, (char)s->npre);
     narr__buf_putc(b, (char)s->ntypes);
     narr__buf_put(b, s->types ? s->types : (const unsigned char *)"", s->ntypes);
-    put_v(b, s->flags);
-    put_v(b, s->line);
+    narr__put_v(b, s->flags);
+    narr__put_v(b, s->line);
     put_cs(b, s->actor);
     put_cs(b, s->action);
     put_cs(b, s->fmt);
@@ -102,9 +105,15 @@ static void emit_site(trace_t *t, const narr_site_t *s, uint32_t id)
     put_cs(b, s->func);
     for (i = 0; i < s->ntypes; i++)
         if (s->types[i] == NARR__T_LIT) put_cs(b, s->lits ? s->lits[i] : NULL);
-    put_v(b, s->keys ? s->npre : 0u);
+    narr__put_v(b, s->keys ? s->npre : 0u);
     for (i = 0; s->keys && i < s->npre; i++) put_cs(b, s->keys[i]);
-    emit_block(t, NARR_TB_SITES, b);
+}
+
+static void emit_site(trace_t *t, const narr_site_t *s, uint32_t id)
+{
+    t->scratch.len = 0;
+    narr__trace_site(&t->scratch, s, id);
+    emit_block(t, NARR_TB_SITES, &t->scratch);
 }
 
 static tbuf_t *thread_buf(trace_t *t, uint32_t tid)
@@ -125,9 +134,9 @@ static void emit_events(trace_t *t, tbuf_t *tb)
 {
     if (tb->count == 0) return;
     t->scratch.len = 0;
-    put_v(&t->scratch, tb->tid);
-    put_v(&t->scratch, tb->base);
-    put_v(&t->scratch, tb->count);
+    narr__put_v(&t->scratch, tb->tid);
+    narr__put_v(&t->scratch, tb->base);
+    narr__put_v(&t->scratch, tb->count);
     narr__buf_put(&t->scratch, tb->b.p, tb->b.len);
     emit_block(t, NARR_TB_EVENTS, &t->scratch);
     tb->count = 0;
@@ -150,11 +159,11 @@ static void encode_values(narr__buf_t *b, const narr_event_t *ev)
         if (p + 8 > end) return;
         memcpy(&v, p, 8);
         switch (s->types[i]) {
-        case NARR__T_I64: put_v(b, narr__zigzag((int64_t)v)); p += 8; break;
+        case NARR__T_I64: narr__put_v(b, narr__zigzag((int64_t)v)); p += 8; break;
         case NARR__T_F64: narr__buf_put(b, p, 8); p += 8; break;
         case NARR__T_STR: {
             uint32_t h = (uint32_t)v, n = (h & NARR__STR_NULL) ? 0 : NARR__STR_LEN(h);
-            put_v(b, h);
+            narr__put_v(b, h);
             narr__buf_put(b, p + 8, n);
             p += 8 + ((n + 7u) & ~7u);
             break;
@@ -164,15 +173,15 @@ static void encode_values(narr__buf_t *b, const narr_event_t *ev)
             const char *name;
             memcpy(&a, p + 8, 8);
             name = (const char *)(uintptr_t)a;
-            put_v(b, narr__zigzag((int64_t)v));
+            narr__put_v(b, narr__zigzag((int64_t)v));
             if (name != NULL) put_s(b, name, strlen(name) + 1); /* length + 1: 0 means no name */
-            else put_v(b, 0);
+            else narr__put_v(b, 0);
             p += 16;
             break;
         }
         default: /* U64, BOOL, PTR */
             if (s->keys != NULL && i < s->npre && strcmp(s->keys[i], "@t0") == 0 && v != 0) v = narr__clock_to_mono(v);
-            put_v(b, v);
+            narr__put_v(b, v);
             p += 8;
         }
     }
@@ -186,9 +195,9 @@ static void trace_write(const narr_event_t *ev, void *user)
     if (t->failed) return;
     if (ev->kind == NARR_KIND_DROP) {
         t->scratch.len = 0;
-        put_v(&t->scratch, ev->tid);
-        put_v(&t->scratch, ev->mono_ns);
-        put_v(&t->scratch, ev->dropped);
+        narr__put_v(&t->scratch, ev->tid);
+        narr__put_v(&t->scratch, ev->mono_ns);
+        narr__put_v(&t->scratch, ev->dropped);
         emit_block(t, NARR_TB_DROPS, &t->scratch);
         return;
     }
@@ -209,8 +218,8 @@ static void trace_write(const narr_event_t *ev, void *user)
     tb = thread_buf(t, ev->tid);
     if (tb == NULL) return;
     if (tb->count == 0) tb->base = tb->last = ev->mono_ns;
-    put_v(&tb->b, id);
-    put_v(&tb->b, ev->mono_ns >= tb->last ? ev->mono_ns - tb->last : 0);
+    narr__put_v(&tb->b, id);
+    narr__put_v(&tb->b, ev->mono_ns >= tb->last ? ev->mono_ns - tb->last : 0);
     tb->last = ev->mono_ns;
     encode_values(&tb->b, ev);
     tb->count++;

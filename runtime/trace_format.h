@@ -19,6 +19,9 @@
  *                 A "@t0" value (an exit's enter stamp) is stored as CLOCK_MONOTONIC ns.
  * DROPS  payload: v tid, v mono_ns, v count
  * META   payload: s program (name@version), first in the file
+ * CLOCK  payload: v is_tsc, v raw, v mono_ns, v ns_per_tick (32.32 fixed point): a point of
+ *                 the recorder's raw clock (recovery
+ *                 files, runtime/recover.c: ring stamps are raw)
  * v = unsigned LEB128; s = v length + bytes. */
 #ifndef NARR_RUNTIME_TRACE_FORMAT_H
 #define NARR_RUNTIME_TRACE_FORMAT_H
@@ -33,7 +36,7 @@
 #define NARR_TRACE_BLOCK_HEADER 16u
 #define NARR_TRACE_BLOCK_MAX (1u << 20) /* larger lengths mean damage */
 
-enum { NARR_TB_SITES = 1, NARR_TB_CALIB = 2, NARR_TB_EVENTS = 3, NARR_TB_DROPS = 4, NARR_TB_META = 5 };
+enum { NARR_TB_SITES = 1, NARR_TB_CALIB = 2, NARR_TB_EVENTS = 3, NARR_TB_DROPS = 4, NARR_TB_META = 5, NARR_TB_CLOCK = 6 };
 
 static inline uint32_t narr__fnv1a(const unsigned char *p, size_t n)
 {

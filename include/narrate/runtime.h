@@ -34,6 +34,8 @@ typedef struct narr_config {
     const char *program;   /* name@version shown in JSON as emitted_by; default the executable */
     int no_atexit;         /* 1: do not flush and stop at exit() */
     unsigned max_depth;    /* traced calls deeper than this are counted, not recorded; NARRATE_MAX_DEPTH; 0: no limit */
+    const char *recover_dir; /* rings in files there, so `narrate recover DIR` gets back what a
+                                kill -9 left unwritten; NARRATE_RECOVER_DIR; NULL: memory */
     int no_crash_handler;  /* 1: leave SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT alone; NARRATE_CRASH=off */
     const char *overload;  /* a full ring: "drop" the event (default), "block[:MS]" up to MS ms (10) then drop,
                               or "overwrite" the oldest (a flight recorder); NARRATE_OVERLOAD */

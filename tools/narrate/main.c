@@ -1,6 +1,7 @@
 /* tools/narrate/main.c - the narrate command: reads trace files (NARRATE_OUTPUT=trace:PATH).
  *   narrate cat FILE [--json]   every event as the console (or the JSON sink) showed it
- *   narrate check FILE          integrity: counts, drops, unmatched enter/exit; exit 1 on damage */
+ *   narrate check FILE          integrity: counts, drops, unmatched enter/exit; exit 1 on damage
+ *   narrate recover DIR         what a killed program left in NARRATE_RECOVER_DIR, as a trace file */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,8 @@ static int usage(void)
                     "       narrate stats FILE [--sort calls|total|self|p50|p95|p99|errors] [--top N]\n"
                     "       narrate tree FILE\n"
                     "       narrate export --format chrome|ctf|jsonl|otlp-json FILE -o OUT\n"
-                    "       narrate flame FILE -o OUT.svg\n");
+                    "       narrate flame FILE -o OUT.svg\n"
+                    "       narrate recover DIR [-o OUT.trace]\n");
     return 2;
 }
 
@@ -112,6 +114,7 @@ static int cmd_check(const char *path)
 }
 
 int narrate_stats(const char *path, int argc, char **argv);
+int narrate_recover(int argc, char **argv);
 int narrate_tree(narr_trace_t *t);
 int narrate_export(narr_trace_t *t, const char *format, const char *out_path);
 int narrate_flame(narr_trace_t *t, const char *out_path);
@@ -151,6 +154,7 @@ int main(int argc, char **argv)
         return rc;
     }
     if (strcmp(argv[1], "check") == 0) return cmd_check(argv[2]);
+    if (strcmp(argv[1], "recover") == 0) return narrate_recover(argc - 2, argv + 2);
     if (strcmp(argv[1], "stats") == 0) return narrate_stats(argv[2], argc - 3, argv + 3);
     if (strcmp(argv[1], "cat") != 0 && strcmp(argv[1], "tree") != 0) return usage();
     t = load(argv[2]);

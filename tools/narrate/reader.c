@@ -110,6 +110,7 @@ static narr_site_t *read_site(const unsigned char **pp, const unsigned char *end
         for (; i < s->npre; i++) keys[i] = dup_s("", 0); /* fewer names than values: unnamed */
     }
     s->state = (int32_t)*id;
+    s->id = (int32_t)*id;
     *pp = p;
     return s;
 bad:
@@ -507,6 +508,28 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
             break;
         }
         case NARR_TB_EVENTS: bad = add_events(t, &cap, payload, payload + hdr[2]); break;
+        case NARR_TB_CLOCK: {
+            const unsigned char *p = payload;
+            uint64_t tsc, raw, mono, rate;
+            struct narr_tclock *fresh;
+            if (narr__get_v(&p, payload + hdr[2], &tsc) != 0 || narr__get_v(&p, payload + hdr[2], &raw) != 0 ||
+                narr__get_v(&p, payload + hdr[2], &mono) != 0 || narr__get_v(&p, payload + hdr[2], &rate) != 0) {
+                bad = 1;
+                break;
+            }
+            fresh = realloc(t->clock, (t->nclock + 1) * sizeof *fresh);
+            if (fresh == NULL) {
+                bad = 1;
+                break;
+            }
+            t->clock = fresh;
+            t->clock[t->nclock].raw = raw;
+            t->clock[t->nclock].mono = mono;
+            t->clock[t->nclock].ns_per_tick = (double)rate / 4294967296.0;
+            t->nclock++;
+            t->clock_is_tsc = tsc != 0;
+            break;
+        }
         case NARR_TB_DROPS: {
             const unsigned char *p = payload;
             narr_tevent_t e;
@@ -566,10 +589,21 @@ const narr_event_t *narr_trace_decode(narr_trace_t *t, const narr_tevent_t *e)
     return &t->dec.ev;
 }
 
+uint64_t narr_trace_raw_to_mono(const narr_trace_t *t, uint64_t raw)
+{
+    const struct narr_tclock *p = NULL;
+    size_t i;
+    if (!t->clock_is_tsc || t->nclock == 0) return raw; /* stamped with CLOCK_MONOTONIC itself */
+    for (i = 0; i < t->nclock; i++) /* the latest point at or before the stamp, else the first */
+        if (t->clock[i].raw <= raw || p == NULL) p = &t->clock[i];
+    return (uint64_t)((double)p->mono + ((double)raw - (double)p->raw) * p->ns_per_tick);
+}
+
 void narr_trace_free(narr_trace_t *t)
 {
     size_t i;
     if (t == NULL) return;
+    free(t->clock);
     for (i = 0; i < t->nsites; i++) free_site(t->sites[i]);
     free(t->sites);
     free(t->tsites);

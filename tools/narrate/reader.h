@@ -47,6 +47,9 @@ typedef struct narr_trace {
     narr_trace_visit_fn visit;
     void *visit_ctx;
     int64_t real_minus_mono; /* from the first calibration */
+    struct narr_tclock { uint64_t raw, mono; double ns_per_tick; } *clock; /* CLOCK points (recovery files) */
+    size_t nclock;
+    int clock_is_tsc;
     int sorted;              /* events in global time order (else: in order per thread only) */
     /* integrity */
     size_t blocks, bytes_ok;
@@ -73,6 +76,8 @@ narr_trace_t *narr_trace_parse(unsigned char *image, size_t size, char *err, siz
 narr_trace_t *narr_trace_parse_visit(unsigned char *image, size_t size, narr_trace_visit_fn visit, void *ctx, char *err,
                                      size_t errlen);
 void narr_trace_free(narr_trace_t *t);
+/* CLOCK_MONOTONIC ns of a raw ring stamp, from the file's CLOCK points (recovery files). */
+uint64_t narr_trace_raw_to_mono(const narr_trace_t *t, uint64_t raw);
 /* Wall-clock ns of a CLOCK_MONOTONIC stamp (unsigned: a damaged file's values wrap, not overflow). */
 static inline uint64_t narr_trace_real_ns(const narr_trace_t *t, uint64_t mono)
 {
