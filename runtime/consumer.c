@@ -21,6 +21,7 @@ static int fork_pending, parked;        /* guarded by cmu: a fork wants the cons
 static int stop_req, running;          /* guarded by cmu */
 static pthread_t thread;
 static int forked;      /* this process is a forked child */
+static uint32_t my_tid;  /* the consumer's */
 static void *own_stack; /* the consumer's stack in a forked child (never freed: one per process) */
 
 typedef struct cursor {
@@ -106,8 +107,12 @@ static void consume_record(cursor_t *c)
     uint32_t id, size;
     uint64_t raw;
     narr_site_t *site;
-    int overwrite = narr__overload == NARR__OVERLOAD_OVERWRITE;
+    int overwrite = narr__overload == NARR__OVERLOAD_OVERWRITE, echo;
+    narr__ring_t *mine = narr__tls_ring;
     if (overwrite && (rec = claim_copy(c, &size)) == NULL) return;
+    /* an event this thread recorded (a sink traced): what sinks record while it is delivered
+     * is dropped and counted, so a tracing sink cannot feed itself without end */
+    echo = c->rf->tid == my_tid;
     memcpy(&id, rec, 4);
     memcpy(&size, rec + 4, 4);
     memcpy(&raw, rec + 8, 8);
@@ -127,7 +132,9 @@ static void consume_record(cursor_t *c)
             dec.ev.tid = c->rf->tid;
             dec.ev.raw = rec + NARR__REC_HDR;
             dec.ev.raw_len = size - NARR__REC_HDR;
+            if (echo) narr__tls_ring = &narr__ring_discard;
             narr__sample_record(c->rf, &dec, site, dec.ev.raw, dec.ev.raw_len, t0);
+            if (echo) narr__tls_ring = mine;
         }
         c->pos += (size + 7u) & ~7u;
     }
@@ -312,6 +319,7 @@ static void *consumer_main(void *arg)
     uint64_t last_cal;
     (void)arg;
     narr__on_consumer = 1;
+    my_tid = narr__gettid();
     narr__clock_first_estimate();
     narr__recover_clock(1); /* with the first TSC rate */
     last_cal = narr__mono_ns();
@@ -440,5 +448,6 @@ void narr_stats_get(narr_stats_t *out)
     out->events = __atomic_load_n(&narr__events_delivered, __ATOMIC_RELAXED);
     out->dropped = d;
     out->overwritten = o;
+    out->echo_dropped = __atomic_load_n(&narr__echo_dropped, __ATOMIC_RELAXED);
     out->threads = __atomic_load_n(&narr__rings_attached, __ATOMIC_RELAXED);
 }

@@ -67,6 +67,9 @@ enum { NARR__OVERLOAD_DROP = 0, NARR__OVERLOAD_BLOCK = 1, NARR__OVERLOAD_OVERWRI
 extern int narr__overload;
 extern uint64_t narr__block_ns;
 extern _Thread_local int narr__on_consumer; /* 1 on the consumer thread */
+extern _Thread_local int narr__in_slow;     /* inside a slow path that takes a lock */
+extern narr__ring_t narr__ring_discard;     /* drops everything (the consumer's echo guard) */
+extern uint64_t narr__echo_dropped;
 void narr__consumer_wake(void);
 /* ---- fork.c: each module's part (prepare: take its locks; parent: release; child: release
  * and start clean) ---- */

@@ -1,5 +1,6 @@
 /* runtime/ring.c - per-thread rings: lazy attach, the slow reservation path, string copies,
  * and the hand-over of a ring to the consumer when its thread exits. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -172,12 +173,38 @@ static int make_room(narr__ring_t *r, uint32_t need, uint64_t *t)
     return 0;
 }
 
+/* Never written: where the consumer's own events go while it delivers an event its own thread
+ * recorded (a sink that traces each event would otherwise feed itself forever). */
+narr__ring_t narr__ring_discard;
+uint64_t narr__echo_dropped; /* consumer only; read with narr_stats_get */
+_Thread_local int narr__in_slow; /* this thread is inside a locking slow path (signal re-entry) */
+
+static unsigned char *reserve_slow(narr__ring_t *r, uint32_t need);
+
+/* errno is the program's: a signal handler that records must not change it */
 unsigned char *narr__reserve_slow(narr__ring_t *r, uint32_t need)
+{
+    int saved = errno;
+    unsigned char *rec = reserve_slow(r, need);
+    errno = saved;
+    return rec;
+}
+
+static unsigned char *reserve_slow(narr__ring_t *r, uint32_t need)
 {
     unsigned char *rec;
     uint64_t t;
+    if (r == &narr__ring_discard) {
+        __atomic_store_n(&narr__echo_dropped, narr__echo_dropped + 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
     if (r == &narr__ring_none) {
+        /* a signal handler that records while this thread attaches its ring would wait on the
+         * lock its own thread holds: its event is dropped instead */
+        if (narr__in_slow) return NULL;
+        narr__in_slow = 1;
         r = ring_attach(); /* sets narr__tls_ring */
+        narr__in_slow = 0;
         if (r == NULL) return NULL; /* not started, shut down, or out of memory */
     }
     /* pairs with the release store of tail in consume_record */

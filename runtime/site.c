@@ -1,4 +1,5 @@
 /* runtime/site.c - the call-site registry: ids for sites, the filter decision cached in each. */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -13,6 +14,8 @@ static const char *filter_func(const narr_site_t *s)
 {
     return (s->kind == NARR_KIND_ENTER || s->kind == NARR_KIND_EXIT) ? s->action : s->func;
 }
+
+static int32_t site_resolve_locked(narr_site_t *s);
 
 static int32_t decide(const narr_site_t *s, int32_t id)
 {
@@ -41,7 +44,19 @@ int32_t narr__site_slow(narr_site_t *site)
 int32_t narr__site_resolve(narr_site_t *s)
 {
     int32_t st;
-    if (narr__ensure_init() != 0) return -1;
+    int saved = errno;
+    if (narr__in_slow) return -1; /* re-entered from a signal handler: see narr__reserve_slow */
+    narr__in_slow = 1;
+    st = narr__ensure_init() != 0 ? -1 : 0;
+    if (st == 0) st = site_resolve_locked(s);
+    narr__in_slow = 0;
+    errno = saved;
+    return st;
+}
+
+static int32_t site_resolve_locked(narr_site_t *s)
+{
+    int32_t st;
     pthread_mutex_lock(&site_lock);
     st = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
     if (st == 0 && __atomic_load_n(&s->id, __ATOMIC_RELAXED) == 0) {

@@ -93,6 +93,7 @@ typedef struct narr_stats {
     uint64_t events;   /* events delivered to sinks */
     uint64_t dropped;  /* events lost to full rings, all threads, since start (overwritten included) */
     uint64_t overwritten; /* of those, older events overwritten (NARRATE_OVERLOAD=overwrite) */
+    uint64_t echo_dropped; /* events sinks recorded while handling events sinks had recorded */
     uint64_t threads;  /* rings ever attached */
 } narr_stats_t;
 NARR_API void narr_stats_get(narr_stats_t *out);
