@@ -1,6 +1,7 @@
 /* Per-request debug level: with NARRATE_LOG=info, a context with a debug level records its
  * trace and debug events, on its own thread and where it is handed over, and nowhere else. */
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 
 #include <narrate/capture.h>
@@ -18,13 +19,16 @@ static void work(const char *who)
 }
 
 static narr_context_t handed;
-static volatile int stop_bystander;
+static volatile int stop_bystander, bystander_ran;
 
 /* Another thread, never in the boosted context, working the whole time. */
 static void *bystander(void *arg)
 {
     (void)arg;
-    while (!__atomic_load_n(&stop_bystander, __ATOMIC_ACQUIRE)) work("bystander");
+    do {
+        work("bystander");
+        __atomic_store_n(&bystander_ran, 1, __ATOMIC_RELEASE);
+    } while (!__atomic_load_n(&stop_bystander, __ATOMIC_ACQUIRE));
     return NULL;
 }
 
@@ -50,6 +54,7 @@ int main(void)
     CHECK_EQ_INT(narr_init(&cfg), 0);
     cap = narr_capture_begin(NARR_CAPTURE_ALL);
     CHECK_EQ_INT(pthread_create(&by, NULL, bystander, NULL), 0);
+    while (!__atomic_load_n(&bystander_ran, __ATOMIC_ACQUIRE)) sched_yield(); /* it works throughout */
 
     work("before");
     CHECK_EQ_INT(narr_context_new(&c, "req-debug"), 0);

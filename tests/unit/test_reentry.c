@@ -32,17 +32,17 @@ static void on_alarm(int sig)
 }
 
 /* A thread's first event attaches its ring (malloc, a lock): made with the signal blocked, as
- * the README asks of threads whose signal handlers trace. */
+ * the README asks of threads whose signal handlers trace. The thread starts with it blocked
+ * (created so) and opens it after. */
 static void *fresh_thread(void *arg)
 {
-    sigset_t s, old;
+    sigset_t s;
     int i;
     (void)arg;
+    NARR_TRACE_TINY("reentry", "thread", "t", "first");
     sigemptyset(&s);
     sigaddset(&s, SIGALRM);
-    pthread_sigmask(SIG_BLOCK, &s, &old);
-    NARR_TRACE_TINY("reentry", "thread", "t", "first");
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_sigmask(SIG_UNBLOCK, &s, NULL);
     for (i = 0; i < 20000; i++) NARR_TRACE_TINY("reentry", "thread", "t", "t %d", i);
     return NULL;
 }
@@ -71,7 +71,12 @@ int main(void)
     setitimer(ITIMER_REAL, &it, NULL);
     for (i = 0; i < 20; i++) {
         pthread_t t;
+        sigset_t s, old;
+        sigemptyset(&s);
+        sigaddset(&s, SIGALRM);
+        pthread_sigmask(SIG_BLOCK, &s, &old);
         pthread_create(&t, NULL, fresh_thread, NULL);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         pthread_join(t, NULL);
         for (int k = 0; k < 20000; k++) NARR_TRACE_TINY("reentry", "loop", "t", "k %d", k);
     }
