@@ -2,12 +2,13 @@
 #   make demo   install what is missing, build, run the example, show its narration
 #   make test   the same set-up, then every test: plain, ASan+UBSan, TSan
 #   make bench  the hot-path benchmark table (installs LTTng-UST and spdlog to compare)
+#   make soak   60 s of steady load: no event lost, memory flat (5 s of it run in make test)
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 TSAN_RUN := $(shell command -v setarch >/dev/null 2>&1 && echo "setarch $$(uname -m) -R")
 
-.PHONY: all deps build demo test test-plain test-asan test-tsan bench install clean
+.PHONY: all deps build demo test test-plain test-asan test-tsan bench soak install clean
 
 all: build
 
@@ -49,13 +50,16 @@ test-asan:
 	@sh scripts/install-deps.sh test
 	cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DNARRATE_SANITIZE=address,undefined $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(BUILD)-asan -j $(JOBS)
-	cd $(BUILD)-asan && ctest --output-on-failure -j $(JOBS) -L "unit|e2e"
+	cd $(BUILD)-asan && ctest --output-on-failure -j $(JOBS) -L "unit|e2e|reliability" -LE soak
 
 test-tsan:
 	@sh scripts/install-deps.sh test
 	cmake -S . -B $(BUILD)-tsan -DCMAKE_BUILD_TYPE=Debug -DNARRATE_SANITIZE=thread $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(BUILD)-tsan -j $(JOBS)
 	cd $(BUILD)-tsan && $(TSAN_RUN) ctest --output-on-failure -j $(JOBS) -L concurrent
+
+soak: build
+	$(BUILD)/tests/soak/soak 60 $(BUILD)/soak.jsonl
 
 bench:
 	@sh scripts/install-deps.sh bench
