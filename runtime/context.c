@@ -235,15 +235,18 @@ static void record_enter(const narr_context_t *c)
     memcpy(&lo, c->trace_id + 8, 8);
     memcpy(&span, c->span_id, 8);
     memcpy(&parent, c->parent_span_id, 8);
-    /* the consumer reads the values, not the text (narr__context_parse) */
+    /* the consumer reads the values, not the text (sample.c); depth (after entering) lets it
+     * resynchronise when a full ring dropped a context record */
     NARR__REC(NARR_LEVEL_TRACE, NARR_KIND_CONTEXT, "narrate", "context", 0, "%llx %llx %llx %llx %llx %s",
               (unsigned long long)hi, (unsigned long long)lo, (unsigned long long)span, (unsigned long long)parent,
-              (unsigned long long)c->flags | (unsigned long long)c->debug << 8, c->correlation_id);
+              (unsigned long long)c->flags | (unsigned long long)c->debug << 8 | (unsigned long long)depth << 16,
+              c->correlation_id);
 }
 
 static void record_leave(void)
 {
-    NARR__REC(NARR_LEVEL_TRACE, NARR_KIND_CONTEXT_LEAVE, "narrate", "context", 0, "");
+    /* the depth after leaving: the consumer resynchronises if a record of this thread was lost */
+    NARR__REC(NARR_LEVEL_TRACE, NARR_KIND_CONTEXT_LEAVE, "narrate", "context", 0, "%llu", (unsigned long long)depth);
 }
 
 /* A boosted context entered or left: the first and the last change how sites resolve. */

@@ -165,11 +165,20 @@ static void apply_context(narr_context_t *stack, unsigned *n, const narr_site_t 
                           size_t len)
 {
     narr_context_t c;
+    uint64_t depth;
     if (site->kind == NARR_KIND_CONTEXT_LEAVE) {
-        if (*n > 0) (*n)--;
+        if (len >= 8) { /* the producer's depth after leaving */
+            memcpy(&depth, raw, 8);
+            if (depth <= *n) *n = (unsigned)depth;
+        } else if (*n > 0) {
+            (*n)--;
+        }
         return;
     }
     if (context_parse(raw, len, &c) != 0) return;
+    memcpy(&depth, raw + 32, 8);
+    depth = (depth >> 16) & 0xff; /* after entering: what lies below it is depth - 1 entries */
+    if (depth >= 1 && depth - 1 < *n) *n = (unsigned)(depth - 1);
     if (*n == NARR__CTX_MAX) { /* deeper than the producer allows: keep the newest on top */
         memmove(stack, stack + 1, (NARR__CTX_MAX - 1) * sizeof *stack);
         (*n)--;

@@ -1,4 +1,5 @@
 /* runtime/site.c - the call-site registry: ids for sites, the filter decision cached in each. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 
@@ -6,6 +7,7 @@
 
 static pthread_mutex_t site_lock = PTHREAD_MUTEX_INITIALIZER;
 static narr_site_t **chunks[NARR_CFG_SITE_CHUNKS];
+static const void **modules[NARR_CFG_SITE_CHUNKS]; /* beside chunks: the loaded object holding each site */
 static uint32_t nsites; /* guarded by site_lock; ids are 1..nsites */
 static int sites_muted; /* after narr_shutdown: every site resolves to disabled */
 
@@ -64,9 +66,16 @@ static int32_t site_resolve_locked(narr_site_t *s)
         if (c >= NARR_CFG_SITE_CHUNKS) goto full;
         if (chunks[c] == NULL) {
             narr_site_t **fresh = calloc(NARR_CFG_SITE_CHUNK, sizeof *fresh);
-            if (fresh == NULL) goto full;
+            if (fresh == NULL || (modules[c] = calloc(NARR_CFG_SITE_CHUNK, sizeof *modules[c])) == NULL) {
+                free(fresh);
+                goto full;
+            }
             /* pairs with the acquire in narr__site_get */
             __atomic_store_n(&chunks[c], fresh, __ATOMIC_RELEASE);
+        }
+        {
+            Dl_info info;
+            modules[c][id % NARR_CFG_SITE_CHUNK] = dladdr(s, &info) ? info.dli_fbase : NULL;
         }
         __atomic_store_n(&chunks[c][id % NARR_CFG_SITE_CHUNK], s, __ATOMIC_RELEASE);
         nsites = id;
@@ -87,7 +96,9 @@ void narr__sites_describe_all(void (*fn)(const narr_site_t *s, uint32_t id))
 {
     uint32_t id;
     pthread_mutex_lock(&site_lock);
-    for (id = 1; id <= nsites; id++) fn(chunks[id / NARR_CFG_SITE_CHUNK][id % NARR_CFG_SITE_CHUNK], id);
+    for (id = 1; id <= nsites; id++)
+        if (chunks[id / NARR_CFG_SITE_CHUNK][id % NARR_CFG_SITE_CHUNK] != NULL)
+            fn(chunks[id / NARR_CFG_SITE_CHUNK][id % NARR_CFG_SITE_CHUNK], id);
     pthread_mutex_unlock(&site_lock);
 }
 
@@ -110,8 +121,25 @@ static void reresolve_locked(void)
     uint32_t id;
     for (id = 1; id <= nsites; id++) {
         narr_site_t *s = chunks[id / NARR_CFG_SITE_CHUNK][id % NARR_CFG_SITE_CHUNK];
-        __atomic_store_n(&s->state, decide(s, (int32_t)id), __ATOMIC_RELEASE);
+        if (s != NULL) __atomic_store_n(&s->state, decide(s, (int32_t)id), __ATOMIC_RELEASE);
     }
+}
+
+/* A shared object is being unloaded (narrate.h's hook, from its destructors): what its sites
+ * recorded is delivered while their descriptors still exist, then the registry forgets them.
+ * Their ids are not reused; loading it again registers its sites anew. */
+void narr__module_unloading(const void *anchor)
+{
+    Dl_info info;
+    uint32_t id;
+    if (!narr__consumer_running() || !dladdr(anchor, &info)) return; /* exit(): already stopped */
+    (void)narr_flush();
+    pthread_mutex_lock(&site_lock);
+    for (id = 1; id <= nsites; id++) {
+        uint32_t c = id / NARR_CFG_SITE_CHUNK, k = id % NARR_CFG_SITE_CHUNK;
+        if (chunks[c][k] != NULL && modules[c][k] == info.dli_fbase) __atomic_store_n(&chunks[c][k], NULL, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&site_lock);
 }
 
 void narr__site_reresolve_all(void)

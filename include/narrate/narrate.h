@@ -206,6 +206,20 @@
                 do { NARR__REC(NARR_LEVEL_FATAL, NARR_KIND_LOG, actor, action, 1, target, __VA_ARGS__);   \
                      narr__fatal(); } while (0))
 
+/* Shared objects: a library that records events and is unloaded (dlclose) takes its call sites
+ * with it. Each translation unit that can record tells the runtime as it goes, and the runtime
+ * delivers what was recorded, then forgets those sites. Nothing at NARRATE_LEVEL=OFF. */
+#if NARR__BUILD_LEVEL < 7 && (defined(__GNUC__) || defined(__clang__)) && !defined(NARR_NO_UNLOAD_HOOK)
+NARR__EXTERN_C_BEGIN
+NARR_API void narr__module_unloading(const void *anchor);
+NARR__EXTERN_C_END
+static const char narr__unload_anchor = 0; /* an address inside this object */
+__attribute__((destructor, used)) static void narr__unload_hook(void)
+{
+    narr__module_unloading(&narr__unload_anchor);
+}
+#endif
+
 /* The full structured path (C only: it is built on compound literals). */
 #ifndef __cplusplus
 #include "narration.h"
