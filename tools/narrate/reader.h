@@ -76,6 +76,10 @@ narr_trace_t *narr_trace_parse(unsigned char *image, size_t size, char *err, siz
 narr_trace_t *narr_trace_parse_visit(unsigned char *image, size_t size, narr_trace_visit_fn visit, void *ctx, char *err,
                                      size_t errlen);
 void narr_trace_free(narr_trace_t *t);
+/* recover.c: a ring file's bytes (NARRATE_RECOVER_DIR) through the sinks; -1 when it is not
+ * one. The sites come from t, the process's sites file. */
+long narr_recover_ring_image(narr_trace_t *t, const unsigned char *m, size_t size, uint64_t *dropped, char *why,
+                             size_t whylen);
 /* CLOCK_MONOTONIC ns of a raw ring stamp, from the file's CLOCK points (recovery files). */
 uint64_t narr_trace_raw_to_mono(const narr_trace_t *t, uint64_t raw);
 /* Wall-clock ns of a CLOCK_MONOTONIC stamp (unsigned: a damaged file's values wrap, not overflow). */

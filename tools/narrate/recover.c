@@ -15,26 +15,18 @@
 
 #include "reader.h"
 
-/* One ring file: its committed, unwritten records into the sinks. Returns the events, or -1. */
-static long recover_ring(narr_trace_t *t, const char *path, uint64_t *dropped, char *why, size_t whylen)
+/* One ring file's bytes: its committed, unwritten records into the sinks. Returns the events,
+ * or -1 when the file cannot be a ring; why says what stopped the read. */
+long narr_recover_ring_image(narr_trace_t *t, const unsigned char *m, size_t size, uint64_t *dropped, char *why,
+                             size_t whylen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    const unsigned char *m;
     narr__ring_full_t hdr;
     narr__decoded_t dec;
     const unsigned char *buf;
     uint64_t pos, head, tail, mask;
     long n = 0;
-    if (fd < 0 || fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof hdr) {
-        if (fd >= 0) close(fd);
-        snprintf(why, whylen, "cannot read it, or too short");
-        return -1;
-    }
-    m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (m == MAP_FAILED) {
-        snprintf(why, whylen, "cannot map it");
+    if (size < sizeof hdr) {
+        snprintf(why, whylen, "too short for a ring file");
         return -1;
     }
     memcpy(&hdr, m, sizeof hdr);
@@ -43,9 +35,8 @@ static long recover_ring(narr_trace_t *t, const char *path, uint64_t *dropped, c
     mask = hdr.r.cap - 1;
     if (memcmp(hdr.file.magic, NARR__RING_FILE_MAGIC, 8) != 0 || hdr.r.cap < NARR_CFG_RING_MIN ||
         (hdr.r.cap & mask) != 0 || hdr.file.header_bytes < sizeof hdr ||
-        (uint64_t)st.st_size < (uint64_t)hdr.file.header_bytes + hdr.r.cap + NARR_CFG_RING_SLACK || tail > head ||
+        (uint64_t)size < (uint64_t)hdr.file.header_bytes + hdr.r.cap + NARR_CFG_RING_SLACK || tail > head ||
         head - tail > hdr.r.cap) {
-        munmap((void *)m, (size_t)st.st_size);
         snprintf(why, whylen, "not a narrate ring file, or its header is damaged");
         return -1;
     }
@@ -90,7 +81,28 @@ static long recover_ring(narr_trace_t *t, const char *path, uint64_t *dropped, c
     narr__buf_free(&dec.cute);
     narr__buf_free(&dec.story);
     free(dec.kv);
-    munmap((void *)m, (size_t)st.st_size);
+    return n;
+}
+
+static long recover_ring(narr_trace_t *t, const char *path, uint64_t *dropped, char *why, size_t whylen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    void *m;
+    long n;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0) close(fd);
+        snprintf(why, whylen, "cannot read it");
+        return -1;
+    }
+    m = st.st_size > 0 ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    close(fd);
+    if (m == MAP_FAILED) {
+        snprintf(why, whylen, "cannot map it (empty?)");
+        return -1;
+    }
+    n = narr_recover_ring_image(t, m, (size_t)st.st_size, dropped, why, whylen);
+    munmap(m, (size_t)st.st_size);
     return n;
 }
 
