@@ -107,6 +107,16 @@ uint64_t narr__clock_to_mono(uint64_t raw);
 uint64_t narr__clock_mono_to_real(uint64_t mono);
 uint64_t narr__mono_ns(void);
 
+/* Function boundaries, hand-written or generated. */
+static inline int narr__kind_enters(unsigned kind)
+{
+    return kind == NARR_KIND_FN_ENTER || kind == NARR_KIND_ENTER;
+}
+static inline int narr__kind_exits(unsigned kind)
+{
+    return kind == NARR_KIND_FN_EXIT || kind == NARR_KIND_EXIT;
+}
+
 /* ---- site.c ---- */
 narr_site_t *narr__site_get(uint32_t id);
 /* fn for every registered site, under the registry's lock. */
@@ -183,9 +193,6 @@ void narr__otlp_event(narr__buf_t *list, int json, uint64_t time_ns, const char 
 void narr__otlp_span(narr__buf_t *list, int json, const narr__otlp_span_t *s);
 /* ExportTraceServiceRequest with one resource, the narrate scope and the listed spans. */
 void narr__otlp_request(narr__buf_t *out, int json, const narr__buf_t *resource_attrs, const narr__buf_t *spans);
-/* s[0..n) as valid UTF-8 (U+FFFD for bad bytes), at most limit bytes, never cutting a
- * character; returns how many bad bytes were replaced. */
-size_t narr__utf8_clean(narr__buf_t *out, const char *s, size_t n, size_t limit);
 
 /* ---- sink.c ---- */
 /* Flags: CONTEXTS: the sink also gets NARR_KIND_CONTEXT / _LEAVE events (ev->context: the one
@@ -230,6 +237,9 @@ void narr__trace_block(narr__buf_t *out, unsigned type, const narr__buf_t *paylo
 uint32_t narr__crc32c(const unsigned char *p, size_t n);
 
 /* ---- text.c ---- */
+/* s[0..n) as valid UTF-8 (U+FFFD for bad bytes), at most limit bytes, never cutting a
+ * character; returns how many bad bytes were replaced. */
+size_t narr__utf8_clean(narr__buf_t *out, const char *s, size_t n, size_t limit);
 /* How redacted text is written: escaped for the console, as a JSON string body, or as is. */
 typedef enum narr__esc { NARR__ESC_CONSOLE = 0, NARR__ESC_JSON = 1, NARR__ESC_NONE = 2 } narr__esc_t;
 /* Append s[0..n) redacted by policy and written as esc says; returns the secrets removed. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "narrate/redact.h"
 
 /* ---- protobuf wire format ---- */
 static void pb_varint(narr__buf_t *b, uint64_t v)
@@ -47,63 +48,11 @@ static void pb_message(narr__buf_t *b, unsigned field, const narr__buf_t *inner)
     pb_bytes(b, field, inner->p, inner->len);
 }
 
-/* ---- UTF-8 ---- */
-/* Length of the valid UTF-8 sequence at s (< n bytes left), or 0 when it is not one. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len, i;
-    unsigned cp;
-    if (c < 0x80) return 1;
-    if (c >= 0xc2 && c <= 0xdf) len = 2, cp = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef) len = 3, cp = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4) len = 4, cp = c & 0x07;
-    else return 0;
-    if (n < len) return 0;
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0; /* overlong, out of range, surrogate */
-    return len;
-}
-
-size_t narr__utf8_clean(narr__buf_t *out, const char *s, size_t n, size_t limit)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0, bad = 0;
-    while (i < n && out->len < limit) {
-        size_t k = utf8_seq(p + i, n - i);
-        if (k == 0) {
-            narr__buf_put(out, "\xef\xbf\xbd", 3);
-            i++, bad++;
-        } else {
-            if (out->len + k > limit) break; /* never cut a character in two */
-            narr__buf_put(out, p + i, k);
-            i += k;
-        }
-    }
-    return bad;
-}
-
+/* A JSON string of text already clean (narr__utf8_clean): the sinks' own escaping. */
 static void json_str(narr__buf_t *b, const char *s, size_t n)
 {
-    static const char hexd[] = "0123456789abcdef";
-    size_t i;
     narr__buf_putc(b, '"');
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
-            narr__buf_putc(b, '\\');
-            narr__buf_putc(b, (char)c);
-        } else if (c < 0x20) {
-            char e[6] = {'\\', 'u', '0', '0', hexd[c >> 4], hexd[c & 15]};
-            narr__buf_put(b, e, 6);
-        } else {
-            narr__buf_putc(b, (char)c);
-        }
-    }
+    narr__text_put(b, s, n, NARR__ESC_JSON, NARR_REDACT_NONE);
     narr__buf_putc(b, '"');
 }
 

@@ -266,16 +266,6 @@ static void settle(narr__ring_full_t *rf, int keep)
     if (rf->samp.buf.cap > NARR_CFG_SAMPLE_KEEP_CAP) narr__buf_free(&rf->samp.buf); /* one huge tree */
 }
 
-static int is_enter(const narr_site_t *s)
-{
-    return s->kind == NARR_KIND_FN_ENTER || s->kind == NARR_KIND_ENTER;
-}
-
-static int is_exit(const narr_site_t *s)
-{
-    return s->kind == NARR_KIND_FN_EXIT || s->kind == NARR_KIND_EXIT;
-}
-
 void narr__sample_record(narr__ring_full_t *rf, narr__decoded_t *d, const narr_site_t *site, const unsigned char *raw,
                          size_t len, uint64_t t0_mono)
 {
@@ -295,21 +285,21 @@ void narr__sample_record(narr__ring_full_t *rf, narr__decoded_t *d, const narr_s
         deliver(&d->ev);
         return;
     }
-    if (is_enter(site) && s->depth++ == 0) { /* a root call: a new tree */
+    if (narr__kind_enters(site->kind) && s->depth++ == 0) { /* a root call: a new tree */
         s->head = head_decision(rf);
         s->failed = 0;
         s->passing = 0;
         s->start = d->ev.mono_ns;
         s->nsaved = rf->nctx;
         memcpy(s->saved, rf->ctx, rf->nctx * sizeof *rf->ctx);
-    } else if (is_exit(site) && s->depth > 0) {
+    } else if (narr__kind_exits(site->kind) && s->depth > 0) {
         root_exit = --s->depth == 0;
     }
     if (s->depth == 0 && !root_exit) { /* outside any tree */
         deliver(&d->ev);
         return;
     }
-    if ((is_exit(site) && (site->flags & NARR_SITE_ERROR)) || d->ev.level >= NARR_LEVEL_ERROR) s->failed = 1;
+    if ((narr__kind_exits(site->kind) && (site->flags & NARR_SITE_ERROR)) || d->ev.level >= NARR_LEVEL_ERROR) s->failed = 1;
     if (s->passing) { /* overflowed: kept as it comes */
         deliver(&d->ev);
         if (root_exit) __atomic_fetch_add(&trees_kept, 1, __ATOMIC_RELAXED);

@@ -85,6 +85,26 @@ static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
 
 static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
 
+size_t narr__utf8_clean(narr__buf_t *out, const char *s, size_t n, size_t limit)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, bad = 0, start = out->len;
+    while (i < n && out->len - start < limit) {
+        unsigned cp;
+        size_t k = utf8_seq(p + i, n - i, &cp);
+        if (k == 0) {
+            if (out->len - start + 3 > limit) break;
+            narr__buf_put(out, replacement, 3);
+            i++, bad++;
+        } else {
+            if (out->len - start + k > limit) break; /* never cut a character in two */
+            narr__buf_put(out, p + i, k);
+            i += k;
+        }
+    }
+    return bad;
+}
+
 /* One walk for both sinks: valid UTF-8 passes, invalid bytes become U+FFFD, quotes and
  * backslashes are escaped, and control characters (C0, DEL, and C1 such as the one-byte CSI
  * 0x9B) are spelled out, never passed through: \xNN on the console, \uNNNN in JSON.

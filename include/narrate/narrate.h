@@ -211,12 +211,13 @@
  * delivers what was recorded, then forgets those sites. Nothing at NARRATE_LEVEL=OFF. */
 #if NARR__BUILD_LEVEL < 7 && (defined(__GNUC__) || defined(__clang__)) && !defined(NARR_NO_UNLOAD_HOOK)
 NARR__EXTERN_C_BEGIN
-NARR_API void narr__module_unloading(const void *anchor);
+/* weak: a file that includes this header but records nothing links without the library */
+NARR_API void narr__module_unloading(const void *anchor) __attribute__((weak));
 NARR__EXTERN_C_END
 static const char narr__unload_anchor = 0; /* an address inside this object */
 __attribute__((destructor, used)) static void narr__unload_hook(void)
 {
-    narr__module_unloading(&narr__unload_anchor);
+    if (narr__module_unloading) narr__module_unloading(&narr__unload_anchor);
 }
 #endif
 

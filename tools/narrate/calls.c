@@ -13,16 +13,6 @@ struct narr__frame {
     size_t index;      /* its slot in calls->v (keep mode) */
 };
 
-static int is_enter(const narr_site_t *s)
-{
-    return s->kind == NARR_KIND_FN_ENTER || s->kind == NARR_KIND_ENTER;
-}
-
-static int is_exit(const narr_site_t *s)
-{
-    return s->kind == NARR_KIND_FN_EXIT || s->kind == NARR_KIND_EXIT;
-}
-
 void narr_calls_begin(narr_calls_t *c, int keep, narr_call_done_fn done, void *ctx)
 {
     memset(c, 0, sizeof *c);
@@ -125,8 +115,8 @@ int narr_calls_feed(narr_calls_t *c, narr_trace_t *t, const narr_tevent_t *e, si
 {
     const narr_site_t *s = e->site < t->nsites ? t->sites[e->site] : NULL;
     if (e->site == 0 || s == NULL) return 0;
-    if (is_enter(s)) return enter(c, t, s, e, index);
-    if (is_exit(s)) {
+    if (narr__kind_enters(s->kind)) return enter(c, t, s, e, index);
+    if (narr__kind_exits(s->kind)) {
         leave(c, t, s, e);
         return 0;
     }

@@ -120,8 +120,7 @@ bad:
 
 static int is_call_site(const narr_site_t *s)
 {
-    return s->kind == NARR_KIND_FN_ENTER || s->kind == NARR_KIND_FN_EXIT || s->kind == NARR_KIND_ENTER ||
-           s->kind == NARR_KIND_EXIT;
+    return narr__kind_enters(s->kind) || narr__kind_exits(s->kind);
 }
 
 /* The number of the function called name: one per distinct name, so matching an exit to its
