@@ -124,7 +124,10 @@ void narr__sites_describe_all(void (*fn)(const narr_site_t *s, uint32_t id));
 /* The id a site's events carry. */
 static inline uint32_t narr__site_id(const narr_site_t *s)
 {
-    return (uint32_t)__atomic_load_n(&s->id, __ATOMIC_ACQUIRE);
+    int32_t id = __atomic_load_n(&s->id, __ATOMIC_ACQUIRE), st;
+    if (id != 0) return (uint32_t)id;
+    st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE); /* registered this instant: the state says */
+    return (uint32_t)(st < 0 ? -st : st);
 }
 void narr__site_reresolve_all(void);
 void narr__site_mute_all(int muted);

@@ -80,10 +80,13 @@ static int32_t site_resolve_locked(narr_site_t *s)
         __atomic_store_n(&chunks[c][id % NARR_CFG_SITE_CHUNK], s, __ATOMIC_RELEASE);
         nsites = id;
         narr__recover_site(s, id); /* described in the recovery file before its first record */
-        __atomic_store_n(&s->id, (int32_t)id, __ATOMIC_RELEASE);
         st = decide(s, (int32_t)id);
-        /* pairs with the acquire in narr__site_state */
-        __atomic_store_n(&s->state, st, __ATOMIC_RELEASE);
+        /* state first, id second: a thread that sees the id (narr__site_slow) knows the state is
+         * final, so a site still 0 then is truly conditional, never one being registered (an
+         * early version stored the id first, and events of other threads racing the first one
+         * through a new site were taken for refused and lost) */
+        __atomic_store_n(&s->state, st, __ATOMIC_RELEASE); /* pairs with narr__site_state */
+        __atomic_store_n(&s->id, (int32_t)id, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&site_lock);
     return st;
