@@ -161,11 +161,12 @@ static void unlink_ring(narr__ring_full_t *rf)
 }
 
 /* One pass over every ring; returns how many records it delivered. */
-static size_t drain_all(void)
+/* The rings that exist now, one cursor each (cursors[i].rf); only the consumer frees rings, so
+ * they stay valid after the lock is released. */
+static size_t snapshot_rings(void)
 {
-    size_t n = 0, i, delivered = 0;
+    size_t n = 0;
     narr__ring_full_t *rf;
-
     pthread_mutex_lock(&narr__rings_lock);
     for (rf = narr__rings; rf != NULL; rf = rf->next) n++;
     if (n > ncursors_cap) {
@@ -177,17 +178,24 @@ static size_t drain_all(void)
         cursors = fresh;
         ncursors_cap = n * 2;
     }
-    for (i = 0, rf = narr__rings; rf != NULL; rf = rf->next, i++) {
+    for (n = 0, rf = narr__rings; rf != NULL; rf = rf->next) cursors[n++].rf = rf;
+    pthread_mutex_unlock(&narr__rings_lock);
+    return n;
+}
+
+static size_t drain_all(void)
+{
+    size_t n = snapshot_rings(), i, delivered = 0;
+
+    for (i = 0; i < n; i++) {
         cursor_t *c = &cursors[i];
-        c->rf = rf;
         /* orphaned first: once it reads 1, head is final (pairs with ring_thread_exit) */
-        c->orphaned = __atomic_load_n(&rf->orphaned, __ATOMIC_ACQUIRE);
+        c->orphaned = __atomic_load_n(&c->rf->orphaned, __ATOMIC_ACQUIRE);
         /* pairs with the release in narr__commit */
-        c->end = __atomic_load_n(&rf->r.head, __ATOMIC_ACQUIRE);
-        c->pos = rf->r.tail;
+        c->end = __atomic_load_n(&c->rf->r.head, __ATOMIC_ACQUIRE);
+        c->pos = c->rf->r.tail;
         peek(c);
     }
-    pthread_mutex_unlock(&narr__rings_lock);
 
     for (;;) {
         cursor_t *best = NULL;
@@ -212,16 +220,7 @@ static size_t drain_all(void)
 /* Stopping: trees still open are kept (sinks may trace: no lock held while they run). */
 static void release_all(void)
 {
-    size_t n = 0, i;
-    narr__ring_full_t *rf;
-    pthread_mutex_lock(&narr__rings_lock);
-    for (rf = narr__rings; rf != NULL; rf = rf->next) n++;
-    if (n > ncursors_cap) {
-        cursor_t *fresh = realloc(cursors, n * sizeof *cursors);
-        if (fresh != NULL) cursors = fresh, ncursors_cap = n;
-    }
-    for (n = 0, rf = narr__rings; rf != NULL && n < ncursors_cap; rf = rf->next) cursors[n++].rf = rf;
-    pthread_mutex_unlock(&narr__rings_lock);
+    size_t n = snapshot_rings(), i;
     for (i = 0; i < n; i++) narr__sample_release(cursors[i].rf);
 }
 
@@ -346,7 +345,8 @@ static void *consumer_main(void *arg)
             last_cal = now;
         }
         n = drain_all();
-        if (n > 0 || req != flush_done) narr__sinks_flush_all();
+        /* (in recover mode drain_all has flushed after delivering) */
+        if ((n > 0 && !narr__recover_on) || req != flush_done) narr__sinks_flush_all();
 
         pthread_mutex_lock(&cmu);
         if (req > flush_done) {

@@ -44,13 +44,13 @@ static void child(void)
     narr__init_fork(NARR__FORK_CHILD); /* last: the next event restarts narrate */
 }
 
+static void fork_register(void)
+{
+    (void)pthread_atfork(prepare, parent, child);
+}
+
 void narr__fork_install(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    (void)pthread_once(&once, narr__fork_register);
-}
-
-void narr__fork_register(void)
-{
-    (void)pthread_atfork(prepare, parent, child);
+    (void)pthread_once(&once, fork_register);
 }

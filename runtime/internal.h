@@ -75,7 +75,6 @@ void narr__consumer_wake(void);
  * and start clean) ---- */
 enum { NARR__FORK_PREPARE = 0, NARR__FORK_PARENT = 1, NARR__FORK_CHILD = 2 };
 void narr__fork_install(void);
-void narr__fork_register(void);
 void narr__init_fork(int phase);
 void narr__sinks_fork(int phase);
 void narr__sites_fork(int phase);

@@ -32,7 +32,7 @@ struct narr__otlp_exporter {
     pthread_cond_t cv;
     narr__buf_t *q; /* ring of encoded spans */
     size_t head, count;
-    int stop, flush;
+    int stop;
     uint64_t stop_deadline;
     pthread_t thread;
     CURL *curl;
@@ -43,9 +43,7 @@ struct narr__otlp_exporter {
 
 static uint64_t now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return narr__mono_ns() / 1000000u;
 }
 
 static void deadline_ts(struct timespec *ts, uint64_t at_ms)
@@ -187,7 +185,7 @@ static void *exporter_main(void *arg)
     for (;;) {
         size_t n;
         uint64_t deadline;
-        while (!x->stop && !x->flush && x->count < x->s.max_batch && now_ms() < next) {
+        while (!x->stop && x->count < x->s.max_batch && now_ms() < next) {
             struct timespec ts;
             deadline_ts(&ts, next);
             pthread_cond_timedwait(&x->cv, &x->mu, &ts);
@@ -195,7 +193,6 @@ static void *exporter_main(void *arg)
         if (x->stop && (x->count == 0 || now_ms() >= x->stop_deadline)) break;
         list.len = 0;
         n = take(x, &list, x->s.max_batch);
-        if (x->count == 0) x->flush = 0;
         deadline = now_ms() + x->s.export_timeout_ms;
         if (x->stop && x->stop_deadline < deadline) deadline = x->stop_deadline;
         pthread_mutex_unlock(&x->mu);

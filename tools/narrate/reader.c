@@ -18,13 +18,6 @@
 void (*narr_trace_progress)(size_t done, size_t total);
 uint64_t narr_trace_progress_after_ns = 1000000000u;
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int get_s(const unsigned char **p, const unsigned char *end, const char **s, size_t *n)
 {
     uint64_t len;
@@ -449,7 +442,7 @@ static uint32_t block_check(const narr_trace_t *t, const unsigned char *p, size_
 static int trace_read(narr_trace_t *t, char *err, size_t errlen)
 {
     size_t off, cap = 0;
-    uint64_t started = now_ns();
+    uint64_t started = narr__mono_ns();
     int showing = 0;
     uint32_t version;
     if (t->size < NARR_TRACE_HEADER || memcmp(t->image, NARR_TRACE_MAGIC, 8) != 0) {
@@ -467,7 +460,7 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
         uint32_t hdr[4];
         const unsigned char *payload;
         int bad = 0;
-        if (narr_trace_progress != NULL && (t->blocks & 255) == 0 && (showing || now_ns() - started >= narr_trace_progress_after_ns)) {
+        if (narr_trace_progress != NULL && (t->blocks & 255) == 0 && (showing || narr__mono_ns() - started >= narr_trace_progress_after_ns)) {
             narr_trace_progress(off, t->size);
             showing = 1;
         }
