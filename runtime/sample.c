@@ -307,8 +307,8 @@ void narr__sample_record(narr__ring_full_t *rf, narr__decoded_t *d, const narr_s
     }
     hold(rf, site, raw, len, d->ev.mono_ns, t0_mono);
     if (root_exit) {
-        int keep = s->head || s->failed || d->ev.mono_ns - s->start >= __atomic_load_n(&cfg.slow_ns, __ATOMIC_RELAXED) ||
-                   (s->nsaved > 0 && s->saved[s->nsaved - 1].debug);
+        /* (a debug context already made the head decision yes) */
+        int keep = s->head || s->failed || d->ev.mono_ns - s->start >= __atomic_load_n(&cfg.slow_ns, __ATOMIC_RELAXED);
         settle(rf, keep);
         __atomic_fetch_add(keep ? &trees_kept : &trees_dropped, 1, __ATOMIC_RELAXED);
     } else if (buffered > cfg.max_bytes) {
