@@ -438,7 +438,7 @@ int narr_flush(void)
 void narr_stats_get(narr_stats_t *out)
 {
     narr__ring_full_t *rf;
-    uint64_t d = __atomic_load_n(&dropped_freed, __ATOMIC_RELAXED), o = __atomic_load_n(&overwritten_freed, __ATOMIC_RELAXED);
+    uint64_t d = __atomic_load_n(&dropped_freed, __ATOMIC_RELAXED) + __atomic_load_n(&narr__dropped_ringless, __ATOMIC_RELAXED), o = __atomic_load_n(&overwritten_freed, __ATOMIC_RELAXED);
     pthread_mutex_lock(&narr__rings_lock);
     for (rf = narr__rings; rf != NULL; rf = rf->next) {
         d += __atomic_load_n(&rf->r.dropped, __ATOMIC_RELAXED);

@@ -42,6 +42,7 @@ typedef struct narr__ring_full {
         char path[700];
     } file;
     uint32_t tid;
+    int exit_rounds;              /* the thread's rounds of key destructors so far */
     int orphaned;                 /* the thread exited; release store pairs with acquire in drain */
     uint64_t dropped_reported;    /* consumer only */
     uint64_t last_mono;           /* consumer only: last timestamp delivered for this thread */
@@ -69,6 +70,8 @@ extern uint64_t narr__block_ns;
 extern _Thread_local int narr__on_consumer; /* 1 on the consumer thread */
 extern _Thread_local int narr__in_slow;     /* inside a slow path that takes a lock */
 extern narr__ring_t narr__ring_discard;     /* drops everything (the consumer's echo guard) */
+extern narr__ring_t narr__ring_dead;        /* drops everything (a thread past its ring's hand-over) */
+extern uint64_t narr__dropped_ringless;     /* atomic: events of threads without a ring to take them */
 extern uint64_t narr__echo_dropped;
 void narr__consumer_wake(void);
 /* ---- fork.c: each module's part (prepare: take its locks; parent: release; child: release

@@ -177,6 +177,6 @@ void narr__narrate(narr_site_t *site, int32_t st, int level, const narr_fields_t
         memcpy(p + 16, ctx->span_id, 8);
         p += 24;
     }
-    narr__commit(g.r, g.h, g.rec, g.st, p);
+    narr__commit(&g, p);
     if (level == NARR_LEVEL_FATAL) narr__fatal();
 }

@@ -1,6 +1,7 @@
 /* runtime/ring.c - per-thread rings: lazy attach, the slow reservation path, string copies,
  * and the hand-over of a ring to the consumer when its thread exits. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -10,8 +11,11 @@
 
 #include "internal.h"
 
-/* Never written: limit 0 sends a thread's first event to narr__reserve_slow. */
+/* A limit of 0 or NARR__LIMIT_BUSY (the only values ever stored in it) sends a thread's first
+ * event to narr__reserve_slow, which attaches a ring. */
 NARR_API narr__ring_t narr__ring_none;
+/* The same for a thread whose ring went to the consumer at its exit: its events are dropped. */
+narr__ring_t narr__ring_dead;
 NARR_API NARR__THREAD_LOCAL narr__ring_t *narr__tls_ring NARR__TLS_MODEL = &narr__ring_none;
 NARR_API NARR__THREAD_LOCAL uint32_t narr__depth NARR__TLS_MODEL;
 NARR_API NARR__THREAD_LOCAL uint32_t narr__depth_skipped NARR__TLS_MODEL;
@@ -42,11 +46,18 @@ uint32_t narr_thread_id(void)
     return narr__gettid();
 }
 
-/* Thread exit: the ring goes to the consumer, which drains it and frees it. */
+/* Thread exit: the ring goes to the consumer, which drains it and frees it. Other keys'
+ * destructors may record after this one runs, so the ring is kept through every round of
+ * destructors but the last (set again, the key is visited again; the last round is the
+ * sanitizers', which end the thread's own bookkeeping there) and handed over then; after that
+ * the thread records into narr__ring_dead, which drops and counts and never attaches again (a
+ * new ring would be allocated inside whatever signal handler recorded, and never freed). */
 static void ring_thread_exit(void *arg)
 {
     narr__ring_full_t *rf = arg;
-    narr__tls_ring = &narr__ring_none; /* an event from a later destructor attaches anew */
+    if (++rf->exit_rounds < PTHREAD_DESTRUCTOR_ITERATIONS - 1 && pthread_setspecific(ring_key, rf) == 0) return;
+    narr__tls_ring = &narr__ring_dead;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST); /* before the stack goes: a handler now drops */
     narr__altstack_detach(rf->altstack);
     rf->altstack = NULL;
     /* pairs with the acquire in drain_ring: all this thread published is visible first */
@@ -82,7 +93,7 @@ static narr__ring_t *ring_attach(void)
     }
     rf->r.cap = cap;
     rf->r.mask = cap - 1;
-    rf->r.limit = narr__clock_is_tsc ? cap : 0;
+    rf->r.limit = NARR__LIMIT_BUSY; /* its first record is being written (narr__commit sets the real one) */
     rf->tid = narr__gettid();
     if (pthread_setspecific(ring_key, rf) != 0) {
         pthread_mutex_unlock(&narr__rings_lock);
@@ -179,42 +190,66 @@ narr__ring_t narr__ring_discard;
 uint64_t narr__echo_dropped; /* consumer only; read with narr_stats_get */
 _Thread_local int narr__in_slow; /* this thread is inside a locking slow path (signal re-entry) */
 
-static unsigned char *reserve_slow(narr__ring_t *r, uint32_t need);
+static unsigned char *reserve_slow(narr__ring_t *r, uint64_t lim, uint32_t need);
 
 /* errno is the program's: a signal handler that records must not change it */
-unsigned char *narr__reserve_slow(narr__ring_t *r, uint32_t need)
+unsigned char *narr__reserve_slow(narr__ring_t *r, uint64_t lim, uint32_t need)
 {
     int saved = errno;
-    unsigned char *rec = reserve_slow(r, need);
+    unsigned char *rec = reserve_slow(r, lim, need);
     errno = saved;
     return rec;
 }
 
-static unsigned char *reserve_slow(narr__ring_t *r, uint32_t need)
+/* Events that had no ring to go to: recorded by a thread after its ring was handed to the
+ * consumer, or by a signal handler while its thread was attaching one or registering a site
+ * (site.c). In narr_stats_get's dropped. */
+uint64_t narr__dropped_ringless;
+static void drop_ringless(void)
+{
+    __atomic_fetch_add(&narr__dropped_ringless, 1, __ATOMIC_RELAXED);
+}
+
+static unsigned char *reserve_slow(narr__ring_t *r, uint64_t lim, uint32_t need)
 {
     unsigned char *rec;
-    uint64_t t;
+    uint64_t t, h;
     if (r == &narr__ring_discard) {
         __atomic_store_n(&narr__echo_dropped, narr__echo_dropped + 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    if (r == &narr__ring_dead) { /* the thread has ended its life: never attach again */
+        drop_ringless();
         return NULL;
     }
     if (r == &narr__ring_none) {
         /* a signal handler that records while this thread attaches its ring would wait on the
          * lock its own thread holds: its event is dropped instead */
-        if (narr__in_slow) return NULL;
+        if (narr__in_slow) {
+            drop_ringless();
+            return NULL;
+        }
         narr__in_slow = 1;
-        r = ring_attach(); /* sets narr__tls_ring */
+        r = ring_attach(); /* sets narr__tls_ring; the new ring is busy already */
         narr__in_slow = 0;
         if (r == NULL) return NULL; /* not started, shut down, or out of memory */
+        lim = 0;
+    } else if (lim == NARR__LIMIT_BUSY) {
+        /* a signal handler interrupted this thread while it wrote a record: the record keeps
+         * its place, the handler's event is dropped (atomic: the thread may be counting too) */
+        __atomic_fetch_add(&r->dropped, 1, __ATOMIC_RELAXED);
+        return NULL;
     }
     /* pairs with the release store of tail in consume_record */
     t = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
-    if (need > NARR_CFG_RING_SLACK || (r->head + need > t + r->cap && !make_room(r, need, &t))) {
-        __atomic_store_n(&r->dropped, r->dropped + 1, __ATOMIC_RELAXED);
+    h = r->head;
+    if (need > NARR_CFG_RING_SLACK || (h + need > t + r->cap && !make_room(r, need, &t))) {
+        __atomic_fetch_add(&r->dropped, 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&r->limit, lim, __ATOMIC_RELAXED); /* no longer busy */
         return NULL;
     }
-    rec = r->buf + (r->head & r->mask);
-    if (narr__clock_is_tsc) r->limit = t + r->cap; /* else every event keeps coming here */
+    r->lim_next = narr__clock_is_tsc ? t + r->cap : 0; /* 0: every event keeps coming here */
+    rec = r->buf + (h & r->mask);
     t = narr__clock_raw();
     memcpy(rec + 8, &t, 8);
     return rec;

@@ -47,7 +47,10 @@ int32_t narr__site_resolve(narr_site_t *s)
 {
     int32_t st;
     int saved = errno;
-    if (narr__in_slow) return -1; /* re-entered from a signal handler: see narr__reserve_slow */
+    if (narr__in_slow) { /* re-entered from a signal handler: see narr__reserve_slow */
+        __atomic_fetch_add(&narr__dropped_ringless, 1, __ATOMIC_RELAXED);
+        return -1;
+    }
     narr__in_slow = 1;
     st = narr__ensure_init() != 0 ? -1 : 0;
     if (st == 0) st = site_resolve_locked(s);

@@ -99,7 +99,7 @@
             NARR__REC_HDR NARR__FE(NARR__SZ_ITEM, npre_, __VA_ARGS__), &narr__g);                   \
         if (narr__p == NULL) break;                                                                 \
         NARR__FE(NARR__PUT_ITEM, npre_, __VA_ARGS__)                                                \
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);                       \
+        narr__commit(&narr__g, narr__p);                       \
     }                                                                                               \
 } while (0)
 

@@ -1,7 +1,10 @@
 /* Re-entrancy: a sink that traces every event it is given stays bounded (its echo of its own
  * echoes is dropped and counted); a signal handler that traces, hitting threads while they
- * record or attach their rings, never deadlocks. */
+ * record, attach their rings or exit, never deadlocks, never allocates, never spoils the record
+ * it interrupted, and every event it records is delivered or counted as dropped; a thread's
+ * other key destructors may still record after narrate's has run. */
 #include <pthread.h>
+#include <stdio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/time.h>
@@ -23,6 +26,20 @@ static void echo_sink(const narr_event_t *ev, void *user)
 }
 
 static int handled;
+static uint64_t counted; /* events of actor "reentry" delivered in the signal phase (consumer) */
+
+static void count_sink(const narr_event_t *ev, void *user)
+{
+    (void)user;
+    if (ev->actor != NULL && strcmp(ev->actor, "reentry") == 0) counted++;
+}
+
+static pthread_key_t late_key;
+static void late_destructor(void *arg)
+{
+    (void)arg;
+    NARR_TRACE_TINY("reentry", "late", "t", "from a key destructor");
+}
 
 static void on_alarm(int sig)
 {
@@ -40,6 +57,7 @@ static void *fresh_thread(void *arg)
     int i;
     (void)arg;
     NARR_TRACE_TINY("reentry", "thread", "t", "first");
+    pthread_setspecific(late_key, &s); /* its destructor records after the thread's last line */
     sigemptyset(&s);
     sigaddset(&s, SIGALRM);
     pthread_sigmask(SIG_UNBLOCK, &s, NULL);
@@ -65,6 +83,11 @@ int main(void)
     CHECK_EQ_INT(seen_echo, 1000);     /* one echo per event from the program ... */
     CHECK_EQ_INT(st.echo_dropped, 1000); /* ... and none of an echo */
     narr_sink_remove(sink);
+    narr_stats_get(&st);
+    CHECK_EQ_INT(st.dropped, 0);
+    sink = narr_sink_add(count_sink, NULL, NULL, NARR_LEVEL_TRACE);
+    CHECK(sink > 0);
+    pthread_key_create(&late_key, late_destructor);
 
     /* a signal every 50 us while threads record and attach rings */
     signal(SIGALRM, on_alarm);
@@ -83,6 +106,15 @@ int main(void)
     memset(&it, 0, sizeof it);
     setitimer(ITIMER_REAL, &it, NULL);
     CHECK(__atomic_load_n(&handled, __ATOMIC_RELAXED) > 0);
+    narr_flush();
+    narr_stats_get(&st);
+    /* 20 threads x (first + 20000 + late) + 20 x 20000 in main + one per handler run: each one
+     * delivered or dropped (a handler that lands inside a record, or on a thread already past
+     * its ring's hand-over, drops its own event and counts it) */
+    /* (on the consumer thread, a handler run while it delivers its own events counts as echo) */
+    CHECK_EQ_INT(counted + st.dropped + st.echo_dropped - 1000, 20 * 20002 + 20 * 20000 + __atomic_load_n(&handled, __ATOMIC_RELAXED));
+    fprintf(stderr, "signal phase: %llu delivered, %llu dropped, %d handler runs\n", (unsigned long long)counted,
+            (unsigned long long)st.dropped, handled);
     CHECK_EQ_INT(narr_shutdown(), 0);
     return CHECK_DONE();
 }

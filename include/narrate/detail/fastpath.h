@@ -45,24 +45,43 @@ enum {
 
 /* The producer half of a per-thread ring. Positions grow forever; offset = pos & mask.
  * The buffer has slack past cap so a record never wraps. A thread without a ring points at
- * narr__ring_none, whose limit of 0 sends its first event to the slow path, which attaches. */
+ * narr__ring_none, whose limit of 0 sends its first event to the slow path, which attaches.
+ * While a record is being written its ring's limit reads NARR__LIMIT_BUSY, so a signal handler
+ * recording on the same thread meanwhile takes the slow path, which drops (and counts) its
+ * event instead of writing over the unfinished record. */
 typedef struct narr__ring {
     uint64_t head;    /* producer writes; release store pairs with the acquire in drain_all */
-    uint64_t limit;   /* producer's bound: tail seen + cap, or 0 to send every event to the slow path */
+    uint64_t limit;   /* producer's bound: tail seen + cap, or 0 to send every event to the slow path;
+                         relaxed atomics (the shared narr__ring_none is written too) */
     uint64_t dropped; /* events refused because the ring was full; relaxed, read by the consumer */
     uint64_t cap;
     uint64_t mask;
     unsigned char *buf;
     uint64_t overwritten; /* of the dropped: older records the producer overwrote (overwrite mode) */
-    unsigned char pad_[64 - 7 * sizeof(uint64_t)];
+    uint64_t lim_next;    /* narr__reserve_slow's answer: the limit the record's commit gives back */
     uint64_t tail;    /* consumer writes (overwrite mode: both, by CAS); pairs with narr__reserve_slow */
 } narr__ring_t;
+#ifndef __cplusplus
+_Static_assert(offsetof(narr__ring_t, tail) == 64, "the consumer's tail on a cache line of its own");
+#endif
 
 #if defined(__GNUC__) && !defined(NARR__NO_TLS_MODEL)
 #define NARR__TLS_MODEL __attribute__((tls_model("initial-exec")))
 #else
 #define NARR__TLS_MODEL
 #endif
+
+/* A ring's limit while its thread writes a record (below any record's size). */
+#define NARR__LIMIT_BUSY 1u
+
+/* One record under construction. */
+typedef struct narr__rec {
+    narr__ring_t *r;
+    uint64_t h;
+    uint64_t lim; /* the ring's limit, given back when the record is committed */
+    unsigned char *rec;
+    int32_t st;
+} narr__rec_t;
 
 extern NARR_API NARR__THREAD_LOCAL narr__ring_t *narr__tls_ring NARR__TLS_MODEL;
 /* Traced calls active on this thread (generated wrappers count it up and down). */
@@ -74,9 +93,11 @@ extern NARR_API NARR__THREAD_LOCAL uint32_t narr__depth_skipped NARR__TLS_MODEL;
 NARR_API void narr__depth_report(void);
 extern NARR_API narr__ring_t narr__ring_none;
 
-/* Attaches a ring (updating narr__tls_ring), refreshes the limit, or counts a drop. Returns
- * the record with its timestamp written, or NULL. */
-NARR_API unsigned char *narr__reserve_slow(narr__ring_t *r, uint32_t need);
+/* Attaches a ring (updating narr__tls_ring), refreshes the limit, or counts a drop. lim: the
+ * limit the caller read before marking the ring busy. Returns the record with its timestamp
+ * written (the ring's lim_next then holds the limit its commit gives back), or NULL (the
+ * ring's limit given back, unless a record of the interrupted thread still holds it). */
+NARR_API unsigned char *narr__reserve_slow(narr__ring_t *r, uint64_t lim, uint32_t need);
 NARR_API int32_t narr__site_resolve(narr_site_t *site);
 /* Sites in state 0: unresolved, or (id set) "conditional": the filter refuses them but some
  * context has a per-request debug level (narr_context_set_debug), so the thread's level
@@ -107,14 +128,6 @@ static inline int32_t narr__site_state(narr_site_t *s)
     return __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
 }
 
-/* One record under construction. */
-typedef struct narr__rec {
-    narr__ring_t *r;
-    uint64_t h;
-    unsigned char *rec;
-    int32_t st;
-} narr__rec_t;
-
 /* The site's id when it is enabled, else a negative value (cached filter decision). */
 static inline int32_t narr__site_enabled(narr_site_t *site)
 {
@@ -126,20 +139,28 @@ static inline int32_t narr__site_enabled(narr_site_t *site)
 
 /* Reserves `need` bytes (the worst case) on this thread's ring and stamps the time. Returns
  * where the values go, or NULL when the ring is full (the drop is counted). Nothing may record
- * another event on this thread between this and narr__commit. */
+ * another event on this thread between this and narr__commit, except a signal handler, whose
+ * event is dropped and counted. */
 static inline unsigned char *narr__rec_reserve(int32_t st, uint32_t need, narr__rec_t *g)
 {
+    narr__ring_t *r = narr__tls_ring;
     g->st = st;
-    g->r = narr__tls_ring;
-    g->h = g->r->head;
-    if (NARR__LIKELY(g->h + need <= g->r->limit)) {
-        g->rec = g->r->buf + (g->h & g->r->mask);
+    g->r = r;
+    g->lim = __atomic_load_n(&r->limit, __ATOMIC_RELAXED);
+    /* busy before head is read: a handler that records after this finds the ring busy; one
+     * that recorded before has committed, and head below includes its record */
+    __atomic_store_n(&r->limit, (uint64_t)NARR__LIMIT_BUSY, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST); /* same thread: only the compiler must keep the order */
+    g->h = r->head;
+    if (NARR__LIKELY(g->h + need <= g->lim)) {
+        g->rec = r->buf + (g->h & r->mask);
         narr__stamp(g->rec);
     } else {
-        g->rec = narr__reserve_slow(g->r, need);
+        g->rec = narr__reserve_slow(r, g->lim, need);
         if (g->rec == NULL) return NULL;
         g->r = narr__tls_ring; /* re-read: the slow path may have attached one */
         g->h = g->r->head;
+        g->lim = g->r->lim_next;
     }
     return g->rec + NARR__REC_HDR;
 }
@@ -173,14 +194,17 @@ static inline void narr__depth_settle(void)
     if (NARR__UNLIKELY(narr__depth_skipped != 0)) narr__depth_report();
 }
 
-/* Publishes a record: header (site id, size), then head, rounded up to keep headers aligned. */
-static inline void narr__commit(narr__ring_t *r, uint64_t h, unsigned char *rec, int32_t id, unsigned char *end)
+/* Publishes a record: header (site id, size), then head, rounded up to keep headers aligned;
+ * then the ring is no longer busy. */
+static inline void narr__commit(narr__rec_t *g, unsigned char *end)
 {
     uint32_t hdr[2];
-    hdr[0] = (uint32_t)id;
-    hdr[1] = (uint32_t)(end - rec);
-    memcpy(rec, hdr, 8);
-    __atomic_store_n(&r->head, h + ((hdr[1] + 7u) & ~7u), __ATOMIC_RELEASE);
+    hdr[0] = (uint32_t)g->st;
+    hdr[1] = (uint32_t)(end - g->rec);
+    memcpy(g->rec, hdr, 8);
+    __atomic_store_n(&g->r->head, g->h + ((hdr[1] + 7u) & ~7u), __ATOMIC_RELEASE);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST); /* published before a handler may record again */
+    __atomic_store_n(&g->r->limit, g->lim, __ATOMIC_RELAXED);
 }
 
 static inline unsigned char *narr__put_i(unsigned char *p, long long v) { memcpy(p, &v, 8); return p + 8; }

@@ -122,7 +122,7 @@ NARR_TRACE_FN static int find(const int *v, int n, int want)
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     narr__depth++;
     narr__ret = narr__impl_find(v, n, want);
@@ -130,7 +130,7 @@ NARR_TRACE_FN static int find(const int *v, int n, int want)
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
@@ -182,7 +182,7 @@ NARR_TRACE_FN int classify(int code)
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     narr__depth++;
     narr__ret = narr__impl_classify(code);
@@ -190,7 +190,7 @@ NARR_TRACE_FN int classify(int code)
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
@@ -232,7 +232,7 @@ NARR_TRACE_FN unsigned long fact(unsigned n)
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     narr__depth++;
     narr__ret = narr__impl_fact(n);
@@ -240,7 +240,7 @@ NARR_TRACE_FN unsigned long fact(unsigned n)
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
@@ -281,14 +281,14 @@ NARR_TRACE_FN void touch(int *out)
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     narr__depth++;
     narr__impl_touch(out);
     narr__depth--;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 24, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     if (narr__in) narr__depth_settle();
 }
@@ -329,7 +329,7 @@ NARR_TRACE_FN static inline int twice(int x)
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     narr__depth++;
     narr__ret = narr__impl_twice(x);
@@ -337,7 +337,7 @@ NARR_TRACE_FN static inline int twice(int x)
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
@@ -370,7 +370,7 @@ NARR_TRACE_FN _Noreturn void die(int status)
         narr__p = narr__put_i(narr__p, (long long)(status));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     narr__depth++;
     narr__impl_die(status);
@@ -410,7 +410,7 @@ static inline void narr__va_sum(int count)
         narr__p = narr__put_i(narr__p, (long long)(count));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
 #else
     (void)count;

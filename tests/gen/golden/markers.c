@@ -98,7 +98,7 @@ API int behind_macro(int a)
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     narr__depth++;
     narr__ret = narr__impl_behind_macro(a);
@@ -106,7 +106,7 @@ API int behind_macro(int a)
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
@@ -152,7 +152,7 @@ int declared_first(int count, const char *what)
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     narr__depth++;
     narr__ret = narr__impl_declared_first(count, what);
@@ -160,7 +160,7 @@ int declared_first(int count, const char *what)
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
@@ -213,7 +213,7 @@ extern int with_options(int size, const void *blob)
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     narr__depth++;
     narr__ret = narr__impl_with_options(size, blob);
@@ -221,7 +221,7 @@ extern int with_options(int size, const void *blob)
     if (narr__in && (narr__p = narr__rec_begin((narr__ret < 0) ? &narr__sx_err : &narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
@@ -271,7 +271,7 @@ static const char *lookup(int key)
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     narr__depth++;
     narr__ret = narr__impl_lookup(key);
@@ -279,7 +279,7 @@ static const char *lookup(int key)
     if (narr__in && (narr__p = narr__rec_begin((narr__ret == 0) ? &narr__sx_err : &narr__sx, 1056, &narr__g)) != NULL) {
         narr__p = narr__put_str_copy(narr__p, (const char *)(narr__ret), 1024);
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
@@ -331,7 +331,7 @@ int check(int rc)
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     narr__depth++;
     narr__ret = narr__impl_check(rc);
@@ -339,7 +339,7 @@ int check(int rc)
     if (narr__in && (narr__p = narr__rec_begin((narr__ret != 0) ? &narr__sx_err : &narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;

@@ -152,7 +152,7 @@ NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     narr__depth++;
     narr__ret = narr__impl_by_value(p, n, m, flag);
@@ -160,7 +160,7 @@ NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
@@ -209,7 +209,7 @@ NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char 
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     narr__depth++;
     narr__ret = narr__impl_arrays(fixed, open, name, bytes, n);
@@ -217,7 +217,7 @@ NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char 
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
@@ -268,7 +268,7 @@ NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *l
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     narr__depth++;
     narr__ret = narr__impl_pointers(raw, typed, label, opaque, values);
@@ -276,7 +276,7 @@ NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *l
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
@@ -322,7 +322,7 @@ NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     narr__depth++;
     narr__ret = narr__impl_atomics(counter, wide);
@@ -330,7 +330,7 @@ NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
@@ -377,7 +377,7 @@ NARR_TRACE_FN point_t make_point(int x, double y)
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     narr__depth++;
     narr__ret = narr__impl_make_point(x, y);
@@ -386,7 +386,7 @@ NARR_TRACE_FN point_t make_point(int x, double y)
         narr__p = narr__put_i(narr__p, (long long)(narr__ret.x));
         narr__p = narr__put_f(narr__p, (double)(narr__ret.y));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
@@ -446,7 +446,7 @@ NARR_TRACE_FN enum mode next_mode(enum mode m)
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     narr__depth++;
     narr__ret = narr__impl_next_mode(m);
@@ -454,7 +454,7 @@ NARR_TRACE_FN enum mode next_mode(enum mode m)
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
         narr__p = narr__put_e(narr__p, (long long)(narr__ret), narr__en_next_mode_1((long long)(narr__ret)));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
@@ -498,7 +498,7 @@ NARR_TRACE_FN double scale(float f, double d, long double ld)
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     narr__depth++;
     narr__ret = narr__impl_scale(f, d, ld);
@@ -506,7 +506,7 @@ NARR_TRACE_FN double scale(float f, double d, long double ld)
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_f(narr__p, (double)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
@@ -554,7 +554,7 @@ NARR_TRACE_FN bool login(const char *user, const char *password, const char *api
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     narr__depth++;
     narr__ret = narr__impl_login(user, password, api_key, sessionKey, monkey);
@@ -562,7 +562,7 @@ NARR_TRACE_FN bool login(const char *user, const char *password, const char *api
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_b(narr__p, (narr__ret) != 0);
         narr__p = narr__put_u(narr__p, narr__t0);
-        narr__commit(narr__g.r, narr__g.h, narr__g.rec, narr__g.st, narr__p);
+        narr__commit(&narr__g, narr__p);
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
