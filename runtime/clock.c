@@ -9,6 +9,7 @@
 #endif
 
 #include "internal.h"
+#include "trace_format.h"
 
 int narr__clock_is_tsc; /* set once at init, before any ring exists */
 
@@ -18,6 +19,7 @@ int narr__clock_is_tsc; /* set once at init, before any ring exists */
 static uint64_t first_raw, first_mono; /* long baseline */
 static uint64_t anchor_raw, anchor_mono;
 static double ns_per_tick = 1.0;        /* consumer only after init */
+static uint64_t generation = 1;         /* consumer only: changes with the anchor or the rate */
 static int64_t real_minus_mono;
 
 uint64_t narr__mono_ns(void)
@@ -97,6 +99,7 @@ void narr__clock_first_estimate(void)
     m = narr__mono_ns();
     r = narr__clock_raw();
     if (r > first_raw && m > first_mono) ns_per_tick = (double)(m - first_mono) / (double)(r - first_raw);
+    generation++;
 }
 
 void narr__clock_calibrate(void)
@@ -110,6 +113,7 @@ void narr__clock_calibrate(void)
     if (r <= first_raw || m <= first_mono || r <= anchor_raw) return;
     rate = (double)(m - first_mono) / (double)(r - first_raw);
     anchor_mono = narr__clock_to_mono(r); /* continuity */
+    generation++;
     anchor_raw = r;
     /* close the gap to the measured clock over the next calibration period, at most 1% faster
      * or slower than the long-run rate */
@@ -123,8 +127,15 @@ void narr__clock_calibrate(void)
 uint64_t narr__clock_to_mono(uint64_t raw)
 {
     if (!narr__clock_is_tsc) return raw;
-    if (raw >= anchor_raw) return anchor_mono + (uint64_t)((double)(raw - anchor_raw) * ns_per_tick);
-    return anchor_mono - (uint64_t)((double)(anchor_raw - raw) * ns_per_tick);
+    return narr__raw_to_mono(raw, anchor_raw, anchor_mono, ns_per_tick);
+}
+
+uint64_t narr__clock_point(uint64_t *raw, uint64_t *mono, double *rate)
+{
+    *raw = anchor_raw;
+    *mono = anchor_mono;
+    *rate = narr__clock_ns_per_tick();
+    return generation;
 }
 
 uint64_t narr__clock_mono_to_real(uint64_t mono)

@@ -1,11 +1,16 @@
-/* runtime/consumer.c - the one consumer thread: drains every ring, merges records by timestamp
- * within each pass, decodes and hands them to the sinks, reports drops, frees the rings of
- * exited threads, and answers narr_flush(). */
+/* runtime/consumer.c - the one consumer thread: drains every ring, reports drops, frees the
+ * rings of exited threads, and answers narr_flush(). Each pass does only what its sinks need:
+ * raw sinks (the trace file) take each thread's records as they are; only when some other sink
+ * (or sampling) needs events are records merged by timestamp across threads, decoded (those at
+ * or above the lowest level such a sink wants) and dispatched. */
+#include <linux/futex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -31,9 +36,53 @@ typedef struct cursor {
     int orphaned;
 } cursor_t;
 
+/* The consumer sleeps on a futex word, so a producer can wake it from anywhere (a signal
+ * handler too): a ring past half full rings the doorbell when the consumer is idle. */
+static uint32_t doorbell; /* futex word: every ring of the bell changes it */
+static int idle;          /* the consumer is (about to be) asleep on the doorbell */
+
+static void ring_bell(void)
+{
+    __atomic_fetch_add(&doorbell, 1, __ATOMIC_RELEASE);
+    syscall(SYS_futex, &doorbell, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+void narr__consumer_doorbell(void)
+{
+    /* the records committed before are seen by the consumer's check, or idle is seen here:
+     * pairs with the fence in consumer_sleep */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&idle, __ATOMIC_RELAXED)) ring_bell();
+}
+
+/* 1 when some ring holds committed records. */
+static int rings_pending(void)
+{
+    narr__ring_full_t *rf;
+    int any = 0;
+    pthread_mutex_lock(&narr__rings_lock);
+    for (rf = narr__rings; rf != NULL && !any; rf = rf->next)
+        any = __atomic_load_n(&rf->r.head, __ATOMIC_ACQUIRE) != __atomic_load_n(&rf->r.tail, __ATOMIC_ACQUIRE);
+    pthread_mutex_unlock(&narr__rings_lock);
+    return any;
+}
+
+/* Up to NARR_CFG_IDLE_SLEEP_NS, unless the bell rang after `seen` was read (under cmu, so a
+ * flush request made after that decision is never slept through). */
+static void consumer_sleep(uint32_t seen)
+{
+    struct timespec nap = {0, NARR_CFG_IDLE_SLEEP_NS};
+    __atomic_store_n(&idle, 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the fence in narr__consumer_doorbell */
+    if (!rings_pending()) syscall(SYS_futex, &doorbell, FUTEX_WAIT_PRIVATE, seen, &nap, NULL, 0);
+    __atomic_store_n(&idle, 0, __ATOMIC_RELAXED);
+}
+
 static cursor_t *cursors;
 static size_t ncursors_cap;
 static narr__decoded_t dec;
+static int pass_raw;               /* this pass: raw sinks took the records (and counted them) */
+static narr_level_t pass_decode_min; /* this pass: records below this level are not decoded */
 
 void narr__drop_event(narr_event_t *ev, char msg[NARR__DROP_MSG], uint32_t tid, uint64_t count, uint64_t mono,
                       uint64_t real)
@@ -121,7 +170,10 @@ static void consume_record(cursor_t *c)
         c->pos = c->end;
     } else {
         site = narr__site_get(id);
-        if (site != NULL && narr__decode(site, rec + NARR__REC_HDR, size - NARR__REC_HDR, &dec) == 0) {
+        if (site != NULL && site->kind < NARR_KIND_CONTEXT && site->kind != NARR_KIND_NARRATE &&
+            site->level < pass_decode_min) {
+            if (!pass_raw) __atomic_fetch_add(&narr__events_delivered, 1, __ATOMIC_RELAXED); /* no sink wants it */
+        } else if (site != NULL && narr__decode(site, rec + NARR__REC_HDR, size - NARR__REC_HDR, &dec) == 0) {
             uint64_t t0 = dec.t0_raw != 0 ? narr__clock_to_mono(dec.t0_raw) : 0;
             dec.ev.mono_ns = narr__clock_to_mono(raw);
             /* a thread's events never go back in time, whatever calibration did meanwhile */
@@ -183,9 +235,34 @@ static size_t snapshot_rings(void)
     return n;
 }
 
+/* No sink at all: the events are only counted. */
+static void count_events(const cursor_t *c)
+{
+    const narr__ring_t *r = &c->rf->r;
+    uint64_t pos = c->pos, events = 0;
+    while (pos < c->end) {
+        uint32_t id, size;
+        const narr_site_t *site;
+        memcpy(&id, r->buf + (pos & r->mask), 4);
+        memcpy(&size, r->buf + (pos & r->mask) + 4, 4);
+        if (size < NARR__REC_HDR || size > NARR_CFG_RING_SLACK) break;
+        site = narr__site_get(id);
+        events += site != NULL && site->kind < NARR_KIND_CONTEXT;
+        pos += (size + 7u) & ~7u;
+    }
+    __atomic_fetch_add(&narr__events_delivered, events, __ATOMIC_RELAXED);
+}
+
+/* One pass over every ring; returns how much it did (0: every ring was empty). */
 static size_t drain_all(void)
 {
     size_t n = snapshot_rings(), i, delivered = 0;
+    int overwrite = narr__overload == NARR__OVERLOAD_OVERWRITE, sampling = narr__sample_on(), decode;
+    /* overwrite mode claims records one by one, sampling holds them: both need decoded events */
+    pass_decode_min = narr__sinks_plan(!overwrite && !sampling, &pass_raw);
+    if (sampling) pass_decode_min = NARR_LEVEL_TRACE; /* an ERROR decides a tree's fate */
+    decode = pass_decode_min <= NARR_LEVEL_OFF;
+    narr__sample_count_delivered(!pass_raw);
 
     for (i = 0; i < n; i++) {
         cursor_t *c = &cursors[i];
@@ -194,6 +271,20 @@ static size_t drain_all(void)
         /* pairs with the release in narr__commit */
         c->end = __atomic_load_n(&c->rf->r.head, __ATOMIC_ACQUIRE);
         c->pos = c->rf->r.tail;
+        if (c->end > c->pos && (pass_raw || !decode)) {
+            if (pass_raw) {
+                narr__raw_batch_t b = {&c->rf->r, c->pos, c->end, c->rf->tid};
+                __atomic_fetch_add(&narr__events_delivered, narr__sinks_raw(&b), __ATOMIC_RELAXED);
+            } else {
+                count_events(c);
+            }
+            delivered++;
+            if (!decode) {
+                c->pos = c->end;
+                /* pairs with the acquire in narr__reserve_slow (recover mode: after the flush below) */
+                if (!narr__recover_on) __atomic_store_n(&c->rf->r.tail, c->pos, __ATOMIC_RELEASE);
+            }
+        }
         peek(c);
     }
 
@@ -232,7 +323,7 @@ void narr__consumer_park(int on)
     if (on && running && !pthread_equal(pthread_self(), thread)) {
         struct timespec until;
         fork_pending = 1;
-        pthread_cond_broadcast(&wake);
+        ring_bell();
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += 1; /* a consumer stuck in a slow sink does not hold the fork up for long */
         while (!parked && running)
@@ -308,9 +399,7 @@ static void crash_drain(void)
 
 void narr__consumer_wake(void)
 {
-    pthread_mutex_lock(&cmu);
-    pthread_cond_signal(&wake);
-    pthread_mutex_unlock(&cmu);
+    ring_bell();
 }
 
 static void *consumer_main(void *arg)
@@ -359,14 +448,13 @@ static void *consumer_main(void *arg)
             narr__sinks_flush_all();
             break;
         }
-        if (n == 0 && flush_req == req && !stop_req) {
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += NARR_CFG_IDLE_SLEEP_NS;
-            if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
-            pthread_cond_timedwait(&wake, &cmu, &until);
+        if (n == 0 && flush_req == req && !stop_req && !fork_pending) {
+            uint32_t seen = __atomic_load_n(&doorbell, __ATOMIC_ACQUIRE);
+            pthread_mutex_unlock(&cmu);
+            consumer_sleep(seen);
+        } else {
+            pthread_mutex_unlock(&cmu);
         }
-        pthread_mutex_unlock(&cmu);
     }
     return NULL;
 }
@@ -406,7 +494,7 @@ void narr__consumer_stop(void)
         return;
     }
     stop_req = 1;
-    pthread_cond_signal(&wake);
+    ring_bell();
     pthread_mutex_unlock(&cmu);
     pthread_join(thread, NULL);
     pthread_mutex_lock(&cmu);
@@ -429,7 +517,7 @@ int narr_flush(void)
         return NARR_ESTATE; /* a sink asked: waiting for ourselves would never end */
     }
     mine = ++flush_req;
-    pthread_cond_signal(&wake);
+    ring_bell();
     while (flush_done < mine && running) pthread_cond_wait(&done, &cmu);
     pthread_mutex_unlock(&cmu);
     return 0;

@@ -73,7 +73,8 @@ extern narr__ring_t narr__ring_discard;     /* drops everything (the consumer's 
 extern narr__ring_t narr__ring_dead;        /* drops everything (a thread past its ring's hand-over) */
 extern uint64_t narr__dropped_ringless;     /* atomic: events of threads without a ring to take them */
 extern uint64_t narr__echo_dropped;
-void narr__consumer_wake(void);
+void narr__consumer_wake(void);     /* now (async-signal-safe) */
+void narr__consumer_doorbell(void); /* now, if it sleeps (async-signal-safe) */
 /* ---- fork.c: each module's part (prepare: take its locks; parent: release; child: release
  * and start clean) ---- */
 enum { NARR__FORK_PREPARE = 0, NARR__FORK_PARENT = 1, NARR__FORK_CHILD = 2 };
@@ -106,6 +107,8 @@ double narr__clock_ns_per_tick(void); /* consumer: the current rate (1.0 without
 /* Consumer side: convert a raw stamp to CLOCK_MONOTONIC ns and to CLOCK_REALTIME ns. */
 void narr__clock_calibrate(void);
 uint64_t narr__clock_to_mono(uint64_t raw);
+/* Consumer: the point narr__clock_to_mono converts by; returns a number that changes with it. */
+uint64_t narr__clock_point(uint64_t *raw, uint64_t *mono, double *rate);
 uint64_t narr__clock_mono_to_real(uint64_t mono);
 uint64_t narr__mono_ns(void);
 
@@ -145,6 +148,8 @@ narr_level_t narr__filter_for(const char *actor, const char *func);
 
 /* ---- buf: a growable byte buffer for the consumer (never on the hot path) ---- */
 void narr__buf_put(narr__buf_t *b, const void *s, size_t n);
+/* Room for extra more bytes (and a NUL) at b->p + b->len; -1 (and oom) when memory is short. */
+int narr__buf_reserve(narr__buf_t *b, size_t extra);
 void narr__buf_putc(narr__buf_t *b, char c);
 void narr__buf_printf(narr__buf_t *b, const char *fmt, ...) NARR__PRINTF(2, 3);
 void narr__buf_free(narr__buf_t *b);
@@ -178,6 +183,8 @@ int narr__sample_id_passes(const uint8_t trace_id[16]); /* the ratio rule, for n
 void narr__sample_record(narr__ring_full_t *rf, narr__decoded_t *d, const narr_site_t *site, const unsigned char *raw,
                          size_t len, uint64_t t0_mono);
 void narr__sample_release(narr__ring_full_t *rf); /* an open tree is kept; its buffer freed */
+int narr__sample_on(void);                        /* sampling decides what is kept */
+void narr__sample_count_delivered(int on);        /* 0: the consumer counts delivered events itself */
 
 /* ---- otlp_encode.c: OTLP spans as protobuf or JSON ---- */
 typedef struct narr__otlp_span {
@@ -207,6 +214,24 @@ void narr__otlp_request(narr__buf_t *out, int json, const narr__buf_t *resource_
 #define NARR__SINK_ABANDONS 2u
 #define NARR__SINK_ABANDON ((narr_sink_op_t)2)
 int narr__sink_add_ex(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_t min_level, unsigned flags);
+/* A thread's committed records [pos, end) of its ring, in order: each one whole at
+ * r->buf + (pos & r->mask), header first (fastpath.h). */
+typedef struct narr__raw_batch {
+    const narr__ring_t *r;
+    uint64_t pos, end;
+    uint32_t tid;
+} narr__raw_batch_t;
+/* A sink that takes records as they are; returns how many of them were events (not context
+ * records). It still gets drop reports through fn, and every event through fn when records
+ * must be decoded anyway (sampling, overwrite mode). */
+typedef size_t (*narr__raw_fn)(const narr__raw_batch_t *b, void *user);
+int narr__sink_add_raw(narr__raw_fn raw, narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_t min_level,
+                       unsigned flags);
+/* Consumer, once a pass: whether raw sinks take records this pass (*raw; only when raw_allowed)
+ * and the lowest level any other sink wants decoded (NARR_LEVEL_OFF + 1: none). */
+narr_level_t narr__sinks_plan(int raw_allowed, int *raw);
+/* Hands a batch to every raw sink; returns the events in it. */
+size_t narr__sinks_raw(const narr__raw_batch_t *b);
 void narr__sinks_dispatch(const narr_event_t *ev);
 void narr__sinks_close_all(void);
 void narr__sinks_flush_all(void);

@@ -156,7 +156,7 @@ static int make_room(narr__ring_t *r, uint32_t need, uint64_t *t)
         if (narr__on_consumer || !narr__consumer_running()) return 0;
         if (narr__block_ns == 0) return 0;
         until = narr__mono_ns() + narr__block_ns;
-        narr__consumer_wake(); /* it may be asleep for up to 1 ms */
+        narr__consumer_wake(); /* it may be asleep */
         for (;;) {
             struct timespec nap = {0, 20000};
             nanosleep(&nap, NULL);
@@ -248,7 +248,14 @@ static unsigned char *reserve_slow(narr__ring_t *r, uint64_t lim, uint32_t need)
         __atomic_store_n(&r->limit, lim, __ATOMIC_RELAXED); /* no longer busy */
         return NULL;
     }
-    r->lim_next = narr__clock_is_tsc ? t + r->cap : 0; /* 0: every event keeps coming here */
+    if (!narr__clock_is_tsc) {
+        r->lim_next = 0; /* every event keeps coming here */
+    } else if (h + need <= t + (r->cap >> 1)) {
+        r->lim_next = t + (r->cap >> 1); /* back here at half full, */
+    } else {
+        r->lim_next = t + r->cap; /* where a sleeping consumer is woken: the other half is its time */
+        narr__consumer_doorbell();
+    }
     rec = r->buf + (h & r->mask);
     t = narr__clock_raw();
     memcpy(rec + 8, &t, 8);

@@ -132,10 +132,22 @@ static int head_decision(const narr__ring_full_t *rf)
     return (rng >> 8) >= __atomic_load_n(&cfg.threshold, __ATOMIC_RELAXED);
 }
 
+static int count_delivered = 1; /* consumer only: 0 while raw sinks count the events instead */
+
+void narr__sample_count_delivered(int on)
+{
+    count_delivered = on;
+}
+
+int narr__sample_on(void)
+{
+    return __atomic_load_n(&cfg.on, __ATOMIC_ACQUIRE);
+}
+
 static void deliver(const narr_event_t *ev)
 {
     narr__sinks_dispatch(ev);
-    __atomic_fetch_add(&narr__events_delivered, 1, __ATOMIC_RELAXED);
+    if (count_delivered) __atomic_fetch_add(&narr__events_delivered, 1, __ATOMIC_RELAXED);
 }
 
 /* A context record's values (context.c, record_enter): trace id, span, parent span, flags and

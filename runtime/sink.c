@@ -1,5 +1,7 @@
 /* runtime/sink.c - the sink table and NARRATE_OUTPUT. A sink is a function, its user data and a
- * minimum level; the consumer calls every sink for every event, one at a time. */
+ * minimum level; the consumer calls every sink for every event at or above its level, one at a
+ * time. A raw sink (the trace file) also takes a thread's records as they are, in batches
+ * (narr__sinks_raw), and then gets no decoded events but drop reports. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@ void narr_otlp_stats_get(narr_otlp_stats_t *out)
 
 typedef struct sink {
     narr_sink_fn fn;
+    narr__raw_fn raw; /* NULL: decoded events only */
     narr_sink_ctl_fn ctl;
     void *user;
     narr_level_t min_level;
@@ -43,6 +46,7 @@ static size_t nsinks;
 static int next_id = 1;
 static narr_sink_options_t *current; /* consumer only: the options of the sink being called */
 static narr_mode_t default_mode;
+static int raw_on; /* consumer only: raw sinks take records this pass (narr__sinks_plan) */
 
 narr_sink_options_t *narr_sink_current_options(void)
 {
@@ -74,6 +78,12 @@ int narr_sink_add(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_
 
 int narr__sink_add_ex(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_t min_level, unsigned flags)
 {
+    return narr__sink_add_raw(NULL, fn, ctl, user, min_level, flags);
+}
+
+int narr__sink_add_raw(narr__raw_fn raw, narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_t min_level,
+                       unsigned flags)
+{
     int id;
     narr_sink_options_t *opts;
     if (fn == NULL || (unsigned)min_level > NARR_LEVEL_OFF) return NARR_EINVAL;
@@ -90,6 +100,7 @@ int narr__sink_add_ex(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_le
     sinks[nsinks].opts = opts;
     id = next_id++;
     sinks[nsinks].fn = fn;
+    sinks[nsinks].raw = raw;
     sinks[nsinks].ctl = ctl;
     sinks[nsinks].user = user;
     sinks[nsinks].min_level = min_level;
@@ -182,12 +193,46 @@ void narr__sinks_fork(int phase)
     pthread_mutex_unlock(&sink_lock);
 }
 
+narr_level_t narr__sinks_plan(int raw_allowed, int *raw)
+{
+    size_t i;
+    int need = NARR_LEVEL_OFF + 1, any_raw = 0;
+    pthread_mutex_lock(&sink_lock);
+    for (i = 0; i < nsinks; i++) any_raw |= raw_allowed && sinks[i].raw != NULL;
+    for (i = 0; i < nsinks; i++) {
+        if (any_raw && sinks[i].raw != NULL) continue;
+        if (sinks[i].flags & NARR__SINK_CONTEXTS) need = NARR_LEVEL_TRACE; /* every record, for its contexts */
+        if ((int)sinks[i].min_level < need) need = (int)sinks[i].min_level;
+    }
+    raw_on = any_raw;
+    pthread_mutex_unlock(&sink_lock);
+    *raw = any_raw;
+    return (narr_level_t)need;
+}
+
+size_t narr__sinks_raw(const narr__raw_batch_t *b)
+{
+    size_t i, events = 0, e;
+    pthread_mutex_lock(&sink_lock);
+    for (i = 0; i < nsinks; i++) {
+        if (sinks[i].raw == NULL) continue;
+        current = sinks[i].opts;
+        e = sinks[i].raw(b, sinks[i].user);
+        if (e > events) events = e;
+    }
+    current = NULL;
+    pthread_mutex_unlock(&sink_lock);
+    return events;
+}
+
 void narr__sinks_dispatch(const narr_event_t *ev)
 {
     size_t i;
     pthread_mutex_lock(&sink_lock);
     for (i = 0; i < nsinks; i++) {
-        /* drop reports reach every sink, whatever its level; context changes only those asking */
+        /* drop reports reach every sink, whatever its level; context changes only those asking;
+         * raw sinks had this pass's records already */
+        if (raw_on && sinks[i].raw != NULL && ev->kind != NARR_KIND_DROP) continue;
         if (ev->kind >= NARR_KIND_CONTEXT ? (sinks[i].flags & NARR__SINK_CONTEXTS) != 0
                                           : ev->kind == NARR_KIND_DROP || ev->level >= sinks[i].min_level) {
             current = sinks[i].opts;

@@ -9,7 +9,7 @@
 #include "internal.h"
 #include "narrate/redact.h"
 
-static int grow(narr__buf_t *b, size_t extra)
+int narr__buf_reserve(narr__buf_t *b, size_t extra)
 {
     size_t want;
     char *p;
@@ -29,7 +29,7 @@ static int grow(narr__buf_t *b, size_t extra)
 
 void narr__buf_put(narr__buf_t *b, const void *s, size_t n)
 {
-    if (n == 0 || grow(b, n) != 0) return;
+    if (n == 0 || narr__buf_reserve(b, n) != 0) return;
     memcpy(b->p + b->len, s, n);
     b->len += n;
     b->p[b->len] = '\0';
@@ -47,7 +47,7 @@ void narr__buf_printf(narr__buf_t *b, const char *fmt, ...)
     va_start(ap, fmt);
     n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n <= 0 || grow(b, (size_t)n) != 0) return;
+    if (n <= 0 || narr__buf_reserve(b, (size_t)n) != 0) return;
     va_start(ap, fmt);
     vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);

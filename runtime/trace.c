@@ -1,5 +1,9 @@
 /* runtime/trace.c - the trace:PATH sink: a compact binary trace (runtime/trace_format.h).
- * Events are buffered per thread and written as whole blocks; each site is described once. */
+ * Records are buffered per thread and written as whole blocks; each site is described once.
+ * The common path takes a thread's records straight from its ring (trace_raw): site id, raw
+ * stamp delta and values re-encoded in one tight loop, no decoding, no clock conversion (CLOCK
+ * blocks carry the conversion the live consumer used). Events that come decoded (sampling or
+ * overwrite mode, narrate recover) are written with CLOCK_MONOTONIC stamps (trace_write). */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,23 +12,36 @@
 #include "internal.h"
 #include "trace_format.h"
 
-#define TRACE_FLUSH_AT (60u * 1024u) /* an EVENTS block is written once it reaches this */
+#define TRACE_FLUSH_AT (120u * 1024u) /* an events block is written once it reaches this */
+#define TRACE_GAP 48u /* room kept before a thread's events for the block and events headers */
 
 typedef struct tbuf {
     uint32_t tid;
-    uint64_t base, last;
+    int raw;              /* the buffered events are RAWEVENTS (raw stamps), else EVENTS */
+    uint64_t base, last;  /* the first and the latest stamp buffered */
     uint64_t count;
-    narr__buf_t b;
+    narr__buf_t b;        /* TRACE_GAP bytes, then the events */
 } tbuf_t;
+
+/* How trace_raw writes a site's records, learnt at its first record (plan_site). */
+enum { PLAN_UNSEEN = 0, PLAN_INTS = 1, PLAN_WALK = 2, PLAN_SKIP_CONTEXT = 3, PLAN_SKIP_LEVEL = 4 };
+#define PLAN_MAXV 16 /* values of an all-integer site handled by the tight loop */
+typedef struct plan {
+    uint8_t how;
+    uint8_t nv;                /* PLAN_INTS: slots */
+    uint8_t code[PLAN_MAXV];   /* per slot: 0 as is, 1 zigzag, 2 the enter's stamp (@t0) */
+} plan_t;
 
 typedef struct trace {
     int fd;
     int failed;
     tbuf_t *threads;
     size_t nthreads;
-    unsigned char *sites_seen; /* bitmap by site id */
     uint64_t last_calib;
-    size_t sites_cap;
+    plan_t *plans; /* by site id */
+    size_t nplans;
+    narr_level_t min_level;
+    uint64_t clock_gen; /* of the calibration the CLOCK block last written describes */
     narr__buf_t block, scratch;
 } trace_t;
 
@@ -127,30 +144,114 @@ static tbuf_t *thread_buf(trace_t *t, uint32_t tid)
     t->threads = fresh;
     memset(&t->threads[t->nthreads], 0, sizeof t->threads[0]);
     t->threads[t->nthreads].tid = tid;
+    if (narr__buf_reserve(&t->threads[t->nthreads].b, TRACE_FLUSH_AT + 4096) != 0) return NULL;
+    t->threads[t->nthreads].b.len = TRACE_GAP;
     return &t->threads[t->nthreads++];
 }
 
+/* The thread's buffered events as one block: its headers are written into the gap before
+ * them, so the events are not copied. */
 static void emit_events(trace_t *t, tbuf_t *tb)
 {
+    unsigned char head[30], *p = head, *start;
+    uint32_t hdr[4];
+    size_t n, plen;
     if (tb->count == 0) return;
-    t->scratch.len = 0;
-    narr__put_v(&t->scratch, tb->tid);
-    narr__put_v(&t->scratch, tb->base);
-    narr__put_v(&t->scratch, tb->count);
-    narr__buf_put(&t->scratch, tb->b.p, tb->b.len);
-    emit_block(t, NARR_TB_EVENTS, &t->scratch);
+    p = narr__put_v_raw(p, tb->tid);
+    p = narr__put_v_raw(p, tb->base);
+    p = narr__put_v_raw(p, tb->count);
+    n = (size_t)(p - head);
+    start = (unsigned char *)tb->b.p + TRACE_GAP - n - sizeof hdr;
+    memcpy(start + sizeof hdr, head, n);
+    plen = tb->b.len - TRACE_GAP + n;
+    hdr[0] = NARR_TRACE_BLOCK_MAGIC;
+    hdr[1] = tb->raw ? NARR_TB_RAWEVENTS : NARR_TB_EVENTS;
+    hdr[2] = (uint32_t)plen;
+    hdr[3] = narr__crc32c(start + sizeof hdr, plen);
+    memcpy(start, hdr, sizeof hdr);
+    write_all(t, start, sizeof hdr + plen);
     tb->count = 0;
-    tb->b.len = 0;
+    tb->b.len = TRACE_GAP;
 }
 
-/* The record's values, re-encoded compactly (see trace_format.h). */
-static void encode_values(narr__buf_t *b, const narr_event_t *ev)
+/* The conversion the live consumer uses now, as a CLOCK block, when it changed; the events
+ * buffered before it were converted by the previous one, so they are written first. */
+static void emit_clock(trace_t *t)
 {
-    const narr_site_t *s = ev->site;
-    const unsigned char *p = ev->raw, *end = ev->raw + ev->raw_len;
+    uint64_t raw, mono, gen;
+    double rate;
+    size_t i;
+    gen = narr__clock_point(&raw, &mono, &rate);
+    if (gen == t->clock_gen) return;
+    for (i = 0; i < t->nthreads; i++)
+        if (t->threads[i].raw) emit_events(t, &t->threads[i]);
+    t->clock_gen = gen;
+    t->scratch.len = 0;
+    narr__put_v(&t->scratch, (uint64_t)narr__clock_is_tsc);
+    narr__put_v(&t->scratch, raw);
+    narr__put_v(&t->scratch, mono);
+    narr__put_v(&t->scratch, (uint64_t)(rate * 4294967296.0)); /* 32.32, as recovery files */
+    narr__buf_put(&t->scratch, &rate, 8);                       /* the exact rate */
+    emit_block(t, NARR_TB_CLOCK, &t->scratch);
+}
+
+/* What to do with a site's records; described in the file at its first. s: the site, or NULL
+ * to look it up by id. NULL: unknown site. */
+static const plan_t *plan_site(trace_t *t, uint32_t id, const narr_site_t *s)
+{
+    plan_t *pl;
+    unsigned i, nv = 0;
+    if (id >= t->nplans) {
+        size_t want = (size_t)id * 2 + 64;
+        plan_t *fresh = realloc(t->plans, want * sizeof *fresh);
+        if (fresh == NULL) return NULL;
+        memset(fresh + t->nplans, 0, (want - t->nplans) * sizeof *fresh);
+        t->plans = fresh;
+        t->nplans = want;
+    }
+    pl = &t->plans[id];
+    if (pl->how != PLAN_UNSEEN) return pl;
+    if (s == NULL && (s = narr__site_get(id)) == NULL) return NULL;
+    if (s->kind >= NARR_KIND_CONTEXT) {
+        pl->how = PLAN_SKIP_CONTEXT;
+        return pl;
+    }
+    if (s->kind != NARR_KIND_NARRATE && s->level < t->min_level) {
+        pl->how = PLAN_SKIP_LEVEL;
+        return pl;
+    }
+    emit_site(t, s, id);
+    pl->how = PLAN_INTS;
+    for (i = 0; i < s->ntypes && s->kind != NARR_KIND_NARRATE; i++) {
+        if (i == s->npre || s->types[i] == NARR__T_LIT) continue;
+        if (nv == PLAN_MAXV) break;
+        switch (s->types[i]) {
+        case NARR__T_I64: pl->code[nv++] = 1; break;
+        case NARR__T_U64: case NARR__T_BOOL: case NARR__T_PTR:
+            pl->code[nv++] = s->keys != NULL && i < s->npre && strcmp(s->keys[i], "@t0") == 0 ? 2 : 0;
+            break;
+        default: nv = PLAN_MAXV; /* strings, doubles, enums: walked */
+        }
+    }
+    if (s->kind == NARR_KIND_NARRATE || nv == PLAN_MAXV) pl->how = PLAN_WALK;
+    pl->nv = (uint8_t)nv;
+    return pl;
+}
+
+/* An exit's enter stamp in a RAWEVENTS record: how long before the exit's own, plus one. */
+static uint64_t t0_delta(uint64_t t0, uint64_t stamp)
+{
+    return t0 == 0 ? 0 : t0 <= stamp ? stamp - t0 + 1 : 1;
+}
+
+/* The record's values, re-encoded compactly (see trace_format.h). stamp: the record's raw
+ * stamp for RAWEVENTS (a "@t0" becomes a delta), 0 for EVENTS (it becomes CLOCK_MONOTONIC). */
+static void encode_values(narr__buf_t *b, const narr_site_t *s, const unsigned char *p, size_t len, uint64_t stamp)
+{
+    const unsigned char *end = p + len;
     unsigned i;
     if (s->kind == NARR_KIND_NARRATE) {
-        put_s(b, (const char *)ev->raw, ev->raw_len);
+        put_s(b, (const char *)p, len);
         return;
     }
     for (i = 0; i < s->ntypes; i++) {
@@ -180,17 +281,132 @@ static void encode_values(narr__buf_t *b, const narr_event_t *ev)
             break;
         }
         default: /* U64, BOOL, PTR */
-            if (s->keys != NULL && i < s->npre && strcmp(s->keys[i], "@t0") == 0 && v != 0) v = narr__clock_to_mono(v);
+            if (s->keys != NULL && i < s->npre && strcmp(s->keys[i], "@t0") == 0)
+                v = stamp != 0 ? t0_delta(v, stamp) : v != 0 ? narr__clock_to_mono(v) : 0;
             narr__put_v(b, v);
             p += 8;
         }
     }
 }
 
+/* The events among records that cannot be written (a failed file, no memory). */
+static size_t count_only(trace_t *t, const narr__raw_batch_t *rb)
+{
+    uint64_t pos = rb->pos;
+    size_t events = 0;
+    while (pos < rb->end) {
+        const unsigned char *rec = rb->r->buf + (pos & rb->r->mask);
+        const plan_t *pl;
+        uint32_t id, size;
+        memcpy(&id, rec, 4);
+        memcpy(&size, rec + 4, 4);
+        if (size < NARR__REC_HDR || size > NARR_CFG_RING_SLACK) break;
+        pos += (size + 7u) & ~7u;
+        pl = id < t->nplans && t->plans[id].how != PLAN_UNSEEN ? &t->plans[id] : plan_site(t, id, NULL);
+        events += pl != NULL && pl->how != PLAN_SKIP_CONTEXT;
+    }
+    return events;
+}
+
+/* A thread's committed records straight from its ring; returns the events among them. The
+ * loop keeps its state in locals: its byte stores may alias anything, so fields would be
+ * reloaded after each one. */
+static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
+{
+    trace_t *t = user;
+    const unsigned char *buf = rb->r->buf;
+    const uint64_t mask = rb->r->mask, end = rb->end;
+    uint64_t pos = rb->pos, last, count;
+    size_t events = 0, nplans;
+    unsigned char *p, *room_end, *base;
+    const plan_t *plans;
+    tbuf_t *tb;
+    if (!t->failed) emit_clock(t);
+    tb = t->failed ? NULL : thread_buf(t, rb->tid);
+    if (tb == NULL) return count_only(t, rb);
+    if (tb->count != 0 && !tb->raw) emit_events(t, tb); /* was buffering decoded events */
+    tb->raw = 1;
+    base = (unsigned char *)tb->b.p;
+    p = base + tb->b.len;
+    room_end = base + tb->b.cap;
+    last = tb->last;
+    count = tb->count;
+    plans = t->plans;
+    nplans = t->nplans;
+    while (pos < end) {
+        const unsigned char *rec = buf + (pos & mask);
+        const plan_t *pl;
+        uint32_t id, size;
+        uint64_t stamp;
+        memcpy(&id, rec, 4);
+        memcpy(&size, rec + 4, 4);
+        if (size < NARR__REC_HDR || size > NARR_CFG_RING_SLACK) break; /* damaged memory: the consumer skips */
+        pos += (size + 7u) & ~7u;
+        if (id < nplans && plans[id].how != PLAN_UNSEEN) {
+            pl = &plans[id];
+        } else {
+            pl = plan_site(t, id, NULL); /* may move the table */
+            plans = t->plans;
+            nplans = t->nplans;
+        }
+        if (pl == NULL || pl->how >= PLAN_SKIP_CONTEXT) {
+            events += pl != NULL && pl->how == PLAN_SKIP_LEVEL;
+            continue;
+        }
+        events++;
+        if ((size_t)(room_end - p) < 2u * size + 64u) { /* (a record's values never grow past twice its size) */
+            tb->b.len = (size_t)(p - base);
+            if (narr__buf_reserve(&tb->b, 2u * size + 64u) != 0) break;
+            base = (unsigned char *)tb->b.p;
+            p = base + tb->b.len;
+            room_end = base + tb->b.cap;
+        }
+        memcpy(&stamp, rec + 8, 8);
+        if (count == 0) tb->base = last = stamp;
+        p = narr__put_v_raw(p, id);
+        p = narr__put_v_raw(p, stamp > last ? stamp - last : 0);
+        if (stamp > last) last = stamp;
+        if (pl->how == PLAN_INTS && size - NARR__REC_HDR >= 8u * pl->nv) {
+            const unsigned char *v = rec + NARR__REC_HDR;
+            unsigned k, nv = pl->nv;
+            for (k = 0; k < nv; k++, v += 8) {
+                uint64_t x;
+                memcpy(&x, v, 8);
+                if (pl->code[k] == 1) x = narr__zigzag((int64_t)x);
+                else if (pl->code[k] == 2) x = t0_delta(x, stamp);
+                p = narr__put_v_raw(p, x);
+            }
+        } else {
+            const narr_site_t *s = narr__site_get(id);
+            tb->b.len = (size_t)(p - base);
+            if (s != NULL) encode_values(&tb->b, s, rec + NARR__REC_HDR, size - NARR__REC_HDR, stamp);
+            base = (unsigned char *)tb->b.p;
+            p = base + tb->b.len;
+            room_end = base + tb->b.cap;
+        }
+        count++;
+        if ((size_t)(p - base) >= TRACE_FLUSH_AT) {
+            tb->b.len = (size_t)(p - base);
+            tb->count = count;
+            tb->last = last;
+            emit_events(t, tb);
+            count = 0;
+            p = base + tb->b.len;
+        }
+    }
+    tb->b.len = (size_t)(p - base);
+    tb->count = count;
+    tb->last = last;
+    if (pos < end) events += count_only(t, &(narr__raw_batch_t){rb->r, pos, end, rb->tid});
+    return events;
+}
+
+/* A decoded event (sampling, overwrite mode, narrate recover; drop reports always). */
 static void trace_write(const narr_event_t *ev, void *user)
 {
     trace_t *t = user;
     tbuf_t *tb;
+    const plan_t *pl;
     uint32_t id;
     if (t->failed) return;
     if (ev->kind == NARR_KIND_DROP) {
@@ -203,25 +419,17 @@ static void trace_write(const narr_event_t *ev, void *user)
     }
     if (ev->site == NULL || ev->raw == NULL) return;
     id = narr__site_id(ev->site);
-    if (id >= t->sites_cap * 8) {
-        size_t want = (id / 8 + 1) * 2;
-        unsigned char *fresh = realloc(t->sites_seen, want);
-        if (fresh == NULL) return;
-        memset(fresh + t->sites_cap, 0, want - t->sites_cap);
-        t->sites_seen = fresh;
-        t->sites_cap = want;
-    }
-    if (!(t->sites_seen[id / 8] & (1u << (id % 8)))) {
-        emit_site(t, ev->site, id);
-        t->sites_seen[id / 8] |= (unsigned char)(1u << (id % 8));
-    }
+    pl = plan_site(t, id, ev->site);
+    if (pl == NULL || pl->how >= PLAN_SKIP_CONTEXT) return;
     tb = thread_buf(t, ev->tid);
     if (tb == NULL) return;
+    if (tb->count != 0 && tb->raw) emit_events(t, tb);
+    tb->raw = 0;
     if (tb->count == 0) tb->base = tb->last = ev->mono_ns;
     narr__put_v(&tb->b, id);
     narr__put_v(&tb->b, ev->mono_ns >= tb->last ? ev->mono_ns - tb->last : 0);
     tb->last = ev->mono_ns;
-    encode_values(&tb->b, ev);
+    encode_values(&tb->b, ev->site, ev->raw, ev->raw_len, 0);
     tb->count++;
     if (tb->b.len >= TRACE_FLUSH_AT) emit_events(t, tb);
 }
@@ -237,7 +445,7 @@ static void trace_ctl(void *user, narr_sink_op_t op)
     close(t->fd);
     for (i = 0; i < t->nthreads; i++) narr__buf_free(&t->threads[i].b);
     free(t->threads);
-    free(t->sites_seen);
+    free(t->plans);
     narr__buf_free(&t->block);
     narr__buf_free(&t->scratch);
     free(t);
@@ -248,7 +456,7 @@ int narr_sink_trace_add(const char *path, narr_level_t min_level)
     trace_t *t;
     int id;
     uint32_t hdr[2] = {NARR_TRACE_VERSION, 0};
-    if (path == NULL) return NARR_EINVAL;
+    if (path == NULL || (unsigned)min_level > NARR_LEVEL_OFF) return NARR_EINVAL;
     t = calloc(1, sizeof *t);
     if (t == NULL) return NARR_ENOMEM;
     t->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -256,12 +464,14 @@ int narr_sink_trace_add(const char *path, narr_level_t min_level)
         free(t);
         return NARR_EIO;
     }
+    t->min_level = min_level;
+    t->clock_gen = UINT64_MAX; /* the first raw records write the conversion (on the consumer) */
     write_all(t, NARR_TRACE_MAGIC, 8);
     write_all(t, hdr, sizeof hdr);
     put_cs(&t->scratch, narr__program_name());
     emit_block(t, NARR_TB_META, &t->scratch);
     emit_calib(t);
-    id = narr__sink_add_ex(trace_write, trace_ctl, t, min_level, NARR__SINK_ABANDONS);
+    id = narr__sink_add_raw(trace_raw, trace_write, trace_ctl, t, min_level, NARR__SINK_ABANDONS);
     if (id < 0) trace_ctl(t, NARR_SINK_CLOSE);
     return id;
 }

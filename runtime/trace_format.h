@@ -12,6 +12,10 @@
  *                   s actor, s action, s fmt, s file, s func, (s lit, for each NARR__T_LIT type),
  *                   v nkeys, s key[nkeys] }*
  * CALIB  payload: v mono_ns, v real_ns                     (CLOCK_MONOTONIC to CLOCK_REALTIME)
+ * RAWEVENTS payload (version 3): v tid, v base_raw, v count, { v site, v delta_raw, values }*
+ *                 stamps in the recorder's raw clock, converted by the CLOCK block last read
+ *                 before it in file order (the conversion the live consumer used); a "@t0"
+ *                 value is stored as (stamp - t0 + 1), 0 when unknown.
  * EVENTS payload: v tid, v base_mono_ns, v count, { v site, v delta_ns, values }*
  *                 values follow the site's types (format slot and literals carry nothing):
  *                 I64 zigzag v; U64 BOOL PTR v; F64 8 bytes; STR v header (length | flags) + bytes;
@@ -19,9 +23,11 @@
  *                 A "@t0" value (an exit's enter stamp) is stored as CLOCK_MONOTONIC ns.
  * DROPS  payload: v tid, v mono_ns, v count
  * META   payload: s program (name@version), first in the file
- * CLOCK  payload: v is_tsc, v raw, v mono_ns, v ns_per_tick (32.32 fixed point): a point of
- *                 the recorder's raw clock (recovery
- *                 files, runtime/recover.c: ring stamps are raw)
+ * CLOCK  payload: v is_tsc, v raw, v mono_ns, v ns_per_tick (32.32 fixed point)[, f64 ns_per_tick]:
+ *                 a point of the recorder's raw clock (recovery files, runtime/recover.c: ring
+ *                 stamps are raw; RAWEVENTS). mono = mono_ns + (raw' - raw) * ns_per_tick, or
+ *                 mono_ns - (raw - raw') * ns_per_tick before the point; the exact double, when
+ *                 present, gives the live consumer's numbers to the nanosecond.
  * v = unsigned LEB128; s = v length + bytes. */
 #ifndef NARR_RUNTIME_TRACE_FORMAT_H
 #define NARR_RUNTIME_TRACE_FORMAT_H
@@ -30,13 +36,14 @@
 #include <stdint.h>
 
 #define NARR_TRACE_MAGIC "NARRTRC1"
-#define NARR_TRACE_VERSION 2u /* the one written; 1 and 2 are read */
+#define NARR_TRACE_VERSION 3u /* the one written; 1 to 3 are read */
 #define NARR_TRACE_BLOCK_MAGIC 0x4b4c424eu /* "NBLK" */
 #define NARR_TRACE_HEADER 16u
 #define NARR_TRACE_BLOCK_HEADER 16u
 #define NARR_TRACE_BLOCK_MAX (1u << 20) /* larger lengths mean damage */
 
-enum { NARR_TB_SITES = 1, NARR_TB_CALIB = 2, NARR_TB_EVENTS = 3, NARR_TB_DROPS = 4, NARR_TB_META = 5, NARR_TB_CLOCK = 6 };
+enum { NARR_TB_SITES = 1, NARR_TB_CALIB = 2, NARR_TB_EVENTS = 3, NARR_TB_DROPS = 4, NARR_TB_META = 5, NARR_TB_CLOCK = 6,
+       NARR_TB_RAWEVENTS = 7 };
 
 static inline uint32_t narr__fnv1a(const unsigned char *p, size_t n)
 {
@@ -54,6 +61,33 @@ static inline uint64_t narr__zigzag(int64_t v)
 static inline int64_t narr__unzigzag(uint64_t v)
 {
     return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+/* Writes v as LEB128 at p (room for 10 bytes); returns the end. */
+static inline unsigned char *narr__put_v_raw(unsigned char *p, uint64_t v)
+{
+    if (v < 0x80) { /* site ids, time deltas, small values: one or two bytes, no loop */
+        *p = (unsigned char)v;
+        return p + 1;
+    }
+    if (v < 0x4000) {
+        p[0] = (unsigned char)(v | 0x80);
+        p[1] = (unsigned char)(v >> 7);
+        return p + 2;
+    }
+    while (v >= 0x80) {
+        *p++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (unsigned char)v;
+    return p;
+}
+
+/* A raw stamp in CLOCK_MONOTONIC ns by a CLOCK point, exactly as the live consumer computes it. */
+static inline uint64_t narr__raw_to_mono(uint64_t raw, uint64_t at_raw, uint64_t at_mono, double ns_per_tick)
+{
+    if (raw >= at_raw) return at_mono + (uint64_t)((double)(raw - at_raw) * ns_per_tick);
+    return at_mono - (uint64_t)((double)(at_raw - raw) * ns_per_tick);
 }
 
 /* Reads a LEB128 value at *p (< end); 0 on success, -1 when truncated or too long. */

@@ -305,6 +305,65 @@ static int add_events(narr_trace_t *t, size_t *cap, const unsigned char *p, cons
         s = site < t->nsites ? t->sites[site] : NULL;
         if (s == NULL) return -1; /* every site is described before its first event */
         e.mono = mono;
+        e.raw = 0;
+        e.clock = -1;
+        e.tid = (uint32_t)tid;
+        e.site = (uint32_t)site;
+        e.vals = p;
+        e.dropped = 0;
+        if (t->tsites[site].nvar >= 0 ? skip_varints(&p, end, t->tsites[site].nvar) : walk_values(s, &p, end, NULL))
+            return -1;
+        e.vlen = (size_t)(p - e.vals);
+        if ((rc = got_event(t, cap, &e)) != 0) return rc;
+    }
+    return p == end ? 0 : -1;
+}
+
+/* CLOCK_MONOTONIC ns of a RAWEVENTS stamp by the CLOCK point last read (none: the stamps are
+ * CLOCK_MONOTONIC already), never before the thread's previous one: what the live consumer
+ * computed. */
+static uint64_t raw_event_mono(narr_trace_t *t, uint32_t tid, uint64_t raw, struct narr_tlast **last)
+{
+    uint64_t mono = raw;
+    if (t->nclock > 0 && t->clock_is_tsc) {
+        const struct narr_tclock *c = &t->clock[t->nclock - 1];
+        mono = narr__raw_to_mono(raw, c->raw, c->mono, c->ns_per_tick);
+    }
+    if (*last == NULL || (*last)->tid != tid) {
+        size_t i;
+        for (i = 0; i < t->ntlast && t->tlast[i].tid != tid; i++) {}
+        if (i == t->ntlast) {
+            struct narr_tlast *fresh = realloc(t->tlast, (t->ntlast + 1) * sizeof *fresh);
+            if (fresh == NULL) return mono;
+            t->tlast = fresh;
+            t->tlast[t->ntlast].tid = tid;
+            t->tlast[t->ntlast++].mono = 0;
+        }
+        *last = &t->tlast[i];
+    }
+    if (mono < (*last)->mono) mono = (*last)->mono;
+    (*last)->mono = mono;
+    return mono;
+}
+
+static int add_raw_events(narr_trace_t *t, size_t *cap, const unsigned char *p, const unsigned char *end)
+{
+    uint64_t tid, raw, count, k;
+    struct narr_tlast *last = NULL;
+    int rc;
+    if (narr__get_v(&p, end, &tid) != 0 || narr__get_v(&p, end, &raw) != 0 || narr__get_v(&p, end, &count) != 0)
+        return -1;
+    for (k = 0; k < count; k++) {
+        narr_tevent_t e;
+        uint64_t site, delta;
+        const narr_site_t *s;
+        if (narr__get_v(&p, end, &site) != 0 || narr__get_v(&p, end, &delta) != 0) return -1;
+        raw += delta;
+        s = site < t->nsites ? t->sites[site] : NULL;
+        if (s == NULL) return -1; /* every site is described before its first event */
+        e.raw = raw;
+        e.clock = t->nclock > 0 && t->clock_is_tsc ? (int32_t)(t->nclock - 1) : -1;
+        e.mono = raw_event_mono(t, (uint32_t)tid, raw, &last);
         e.tid = (uint32_t)tid;
         e.site = (uint32_t)site;
         e.vals = p;
@@ -450,8 +509,8 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
         return -1;
     }
     memcpy(&version, t->image + 8, 4);
-    if (version != 1 && version != 2) {
-        snprintf(err, errlen, "trace format version %u (this narrate reads 1 and 2)", (unsigned)version);
+    if (version < 1 || version > 3) {
+        snprintf(err, errlen, "trace format version %u (this narrate reads 1 to 3)", (unsigned)version);
         return -1;
     }
     t->version = version;
@@ -500,6 +559,7 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
             break;
         }
         case NARR_TB_EVENTS: bad = add_events(t, &cap, payload, payload + hdr[2]); break;
+        case NARR_TB_RAWEVENTS: bad = add_raw_events(t, &cap, payload, payload + hdr[2]); break;
         case NARR_TB_CLOCK: {
             const unsigned char *p = payload;
             uint64_t tsc, raw, mono, rate;
@@ -518,6 +578,7 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
             t->clock[t->nclock].raw = raw;
             t->clock[t->nclock].mono = mono;
             t->clock[t->nclock].ns_per_tick = (double)rate / 4294967296.0;
+            if (payload + hdr[2] - p >= 8) memcpy(&t->clock[t->nclock].ns_per_tick, p, 8); /* the exact rate */
             t->nclock++;
             t->clock_is_tsc = tsc != 0;
             break;
@@ -527,6 +588,7 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
             narr_tevent_t e;
             uint64_t tid, mono, count;
             memset(&e, 0, sizeof e);
+            e.clock = -1;
             if (narr__get_v(&p, payload + hdr[2], &tid) != 0 || narr__get_v(&p, payload + hdr[2], &mono) != 0 ||
                 narr__get_v(&p, payload + hdr[2], &count) != 0) {
                 bad = 1;
@@ -577,7 +639,13 @@ const narr_event_t *narr_trace_decode(narr_trace_t *t, const narr_tevent_t *e)
     t->dec.ev.mono_ns = e->mono;
     t->dec.ev.ts_ns = narr_trace_real_ns(t, e->mono);
     t->dec.ev.tid = e->tid;
-    if (t->dec.t0_raw != 0) narr__decoded_elapsed(&t->dec, t->dec.t0_raw);
+    if (t->dec.t0_raw != 0 && t->sites[e->site] != NULL && e->raw != 0) { /* RAWEVENTS: stamp - t0 + 1 */
+        uint64_t t0 = e->raw - (t->dec.t0_raw - 1);
+        const struct narr_tclock *c = e->clock >= 0 ? &t->clock[e->clock] : NULL;
+        narr__decoded_elapsed(&t->dec, c ? narr__raw_to_mono(t0, c->raw, c->mono, c->ns_per_tick) : t0);
+    } else if (t->dec.t0_raw != 0) {
+        narr__decoded_elapsed(&t->dec, t->dec.t0_raw);
+    }
     return &t->dec.ev;
 }
 
@@ -596,6 +664,7 @@ void narr_trace_free(narr_trace_t *t)
     size_t i;
     if (t == NULL) return;
     free(t->clock);
+    free(t->tlast);
     for (i = 0; i < t->nsites; i++) free_site(t->sites[i]);
     free(t->sites);
     free(t->tsites);

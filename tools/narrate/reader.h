@@ -17,6 +17,8 @@ typedef struct narr_tevent {
     const unsigned char *vals; /* compact values inside the file image */
     size_t vlen;
     uint64_t dropped;
+    uint64_t raw;   /* RAWEVENTS: the recorder's raw stamp (for an exit's "@t0" delta) */
+    int32_t clock;  /* RAWEVENTS: the CLOCK point that converted it (-1: none, or EVENTS) */
 } narr_tevent_t;
 
 /* What the reader knows of a site beyond its description. */
@@ -47,9 +49,11 @@ typedef struct narr_trace {
     narr_trace_visit_fn visit;
     void *visit_ctx;
     int64_t real_minus_mono; /* from the first calibration */
-    struct narr_tclock { uint64_t raw, mono; double ns_per_tick; } *clock; /* CLOCK points (recovery files) */
+    struct narr_tclock { uint64_t raw, mono; double ns_per_tick; } *clock; /* CLOCK points (recovery files, RAWEVENTS) */
     size_t nclock;
     int clock_is_tsc;
+    struct narr_tlast { uint32_t tid; uint64_t mono; } *tlast; /* RAWEVENTS: each thread's latest stamp */
+    size_t ntlast;
     int sorted;              /* events in global time order (else: in order per thread only) */
     /* integrity */
     size_t blocks, bytes_ok;
