@@ -101,12 +101,71 @@ void narr__drop_event(narr_event_t *ev, char msg[NARR__DROP_MSG], uint32_t tid, 
     ev->message = msg;
 }
 
+/* The threads that lost most events, for the summary at exit (consumer only). */
+#define DROP_THREADS 4
+static struct { uint32_t tid; uint64_t n; } drop_threads[DROP_THREADS];
+static size_t drop_nthreads, drop_more; /* threads with drops beyond the table */
+
+static void note_thread_drops(uint32_t tid, uint64_t n)
+{
+    size_t i, least = 0;
+    for (i = 0; i < drop_nthreads; i++) {
+        if (drop_threads[i].tid == tid) {
+            drop_threads[i].n += n;
+            return;
+        }
+        if (drop_threads[i].n < drop_threads[least].n) least = i;
+    }
+    if (drop_nthreads < DROP_THREADS) {
+        drop_threads[drop_nthreads].tid = tid;
+        drop_threads[drop_nthreads++].n = n;
+        return;
+    }
+    drop_more++;
+    if (n > drop_threads[least].n) drop_threads[least].tid = tid, drop_threads[least].n = n;
+}
+
+void narr__drop_summary(void)
+{
+    narr_stats_t st;
+    char threads[256];
+    size_t i, len = 0;
+    uint64_t ringless = __atomic_load_n(&narr__dropped_ringless, __ATOMIC_RELAXED), full;
+    narr_stats_get(&st);
+    if (st.dropped == 0 && st.echo_dropped == 0) return;
+    full = st.dropped - ringless;
+    threads[0] = '\0';
+    for (i = 0; i < drop_nthreads && len < sizeof threads - 64; i++)
+        len += (size_t)snprintf(threads + len, sizeof threads - len, "%s%u: %llu", i ? ", " : "", drop_threads[i].tid,
+                                (unsigned long long)drop_threads[i].n);
+    if (drop_more > 0) snprintf(threads + len, sizeof threads - len, " and %zu more", drop_more);
+    fprintf(stderr, "narrate: %llu of %llu events dropped (%.1f%%)",
+            (unsigned long long)st.dropped, (unsigned long long)(st.dropped + st.events),
+            100.0 * (double)st.dropped / (double)(st.dropped + st.events ? st.dropped + st.events : 1));
+    if (full > 0) {
+        if (narr__overload == NARR__OVERLOAD_BLOCK)
+            fprintf(stderr, ": rings full for longer than the block wait (thread%s %s); a longer NARRATE_OVERLOAD=block:MS "
+                    "or a larger NARRATE_RING_SIZE (now %zuK) would have kept them", drop_nthreads > 1 ? "s" : "", threads,
+                    narr__ring_bytes >> 10);
+        else
+            fprintf(stderr, ": rings full (thread%s %s); NARRATE_RING_SIZE=%zuM (now %zuK) or NARRATE_OVERLOAD=block "
+                    "would have kept them", drop_nthreads > 1 ? "s" : "", threads,
+                    (narr__ring_bytes >> 20) ? (narr__ring_bytes >> 20) * 8 : 8, narr__ring_bytes >> 10);
+    }
+    if (ringless > 0) fprintf(stderr, "; %llu recorded by signal handlers inside another event or by exiting threads",
+                              (unsigned long long)ringless);
+    if (st.echo_dropped > 0) fprintf(stderr, "; %llu recorded by sinks about their own events (echo_dropped)",
+                                     (unsigned long long)st.echo_dropped);
+    fprintf(stderr, "\n");
+}
+
 static void report_drops(narr__ring_full_t *rf)
 {
     uint64_t d = __atomic_load_n(&rf->r.dropped, __ATOMIC_RELAXED), mono;
     narr_event_t ev;
     char msg[NARR__DROP_MSG];
     if (d == rf->dropped_reported) return;
+    note_thread_drops(rf->tid, d - rf->dropped_reported);
     mono = narr__mono_ns();
     narr__drop_event(&ev, msg, rf->tid, d - rf->dropped_reported, mono, narr__clock_mono_to_real(mono));
     rf->dropped_reported = d;

@@ -209,6 +209,7 @@ int narr_shutdown(void)
     narr__site_mute_all(1);   /* nothing new is recorded ... */
     narr__consumer_stop();    /* ... and everything already recorded is delivered */
     narr__sinks_close_all();
+    narr__drop_summary();     /* whatever the sinks were, the program's stderr hears of losses */
     narr__recover_stop();     /* all written: nothing left to recover */
     __atomic_store_n(&state, 2, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&init_lock);

@@ -243,6 +243,7 @@ int narr__outputs_open(const char *spec);
 void narr__drop_event(narr_event_t *ev, char msg[NARR__DROP_MSG], uint32_t tid, uint64_t count, uint64_t mono,
                       uint64_t real);
 int narr__consumer_start(void);
+void narr__drop_summary(void); /* one line on stderr when events were lost (after the consumer stopped) */
 void narr__consumer_stop(void);
 extern uint64_t narr__events_delivered; /* atomic */
 extern uint64_t narr__rings_attached;   /* atomic */

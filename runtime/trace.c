@@ -24,12 +24,15 @@ typedef struct tbuf {
 } tbuf_t;
 
 /* How trace_raw writes a site's records, learnt at its first record (plan_site). */
-enum { PLAN_UNSEEN = 0, PLAN_INTS = 1, PLAN_WALK = 2, PLAN_SKIP_CONTEXT = 3, PLAN_SKIP_LEVEL = 4 };
-#define PLAN_MAXV 16 /* values of an all-integer site handled by the tight loop */
+enum { PLAN_UNSEEN = 0, PLAN_FAST = 1, PLAN_WALK = 2, PLAN_SKIP_CONTEXT = 3, PLAN_SKIP_LEVEL = 4 };
+#define PLAN_MAXV 13 /* values of a site the tight loop handles (the plan stays 16 bytes) */
+#define ENUM_NAME_MAX 240u /* an enum constant's name longer than this is written without it */
+enum { CODE_V = 0, CODE_ZIGZAG = 1, CODE_T0 = 2, CODE_FIXED = 3, CODE_STR = 4, CODE_ENUM = 5 };
 typedef struct plan {
     uint8_t how;
-    uint8_t nv;                /* PLAN_INTS: slots */
-    uint8_t code[PLAN_MAXV];   /* per slot: 0 as is, 1 zigzag, 2 the enter's stamp (@t0) */
+    uint8_t nv;              /* PLAN_FAST: values */
+    uint8_t nenum;           /* of them enums (each needs room for its name) */
+    uint8_t code[PLAN_MAXV]; /* per value, CODE_*: how it is written */
 } plan_t;
 
 typedef struct trace {
@@ -221,16 +224,19 @@ static const plan_t *plan_site(trace_t *t, uint32_t id, const narr_site_t *s)
         return pl;
     }
     emit_site(t, s, id);
-    pl->how = PLAN_INTS;
+    pl->how = PLAN_FAST;
     for (i = 0; i < s->ntypes && s->kind != NARR_KIND_NARRATE; i++) {
         if (i == s->npre || s->types[i] == NARR__T_LIT) continue;
         if (nv == PLAN_MAXV) break;
         switch (s->types[i]) {
-        case NARR__T_I64: pl->code[nv++] = 1; break;
-        case NARR__T_U64: case NARR__T_BOOL: case NARR__T_PTR:
-            pl->code[nv++] = s->keys != NULL && i < s->npre && strcmp(s->keys[i], "@t0") == 0 ? 2 : 0;
+        case NARR__T_I64: pl->code[nv++] = CODE_ZIGZAG; break;
+        case NARR__T_U64: case NARR__T_BOOL:
+            pl->code[nv++] = s->keys != NULL && i < s->npre && strcmp(s->keys[i], "@t0") == 0 ? CODE_T0 : CODE_V;
             break;
-        default: nv = PLAN_MAXV; /* strings, doubles, enums: walked */
+        case NARR__T_F64: case NARR__T_PTR: pl->code[nv++] = CODE_FIXED; break; /* addresses: 8 bytes, no loop */
+        case NARR__T_STR: pl->code[nv++] = CODE_STR; break;
+        case NARR__T_ENUM: pl->code[nv++] = CODE_ENUM, pl->nenum++; break;
+        default: nv = PLAN_MAXV; /* unknown: walked */
         }
     }
     if (s->kind == NARR_KIND_NARRATE || nv == PLAN_MAXV) pl->how = PLAN_WALK;
@@ -280,7 +286,16 @@ static void encode_values(narr__buf_t *b, const narr_site_t *s, const unsigned c
             p += 16;
             break;
         }
-        default: /* U64, BOOL, PTR */
+        case NARR__T_PTR:
+            if (stamp != 0) { /* RAWEVENTS: 8 bytes as recorded */
+                narr__buf_put(b, p, 8);
+                p += 8;
+                break;
+            }
+            narr__put_v(b, v);
+            p += 8;
+            break;
+        default: /* U64, BOOL */
             if (s->keys != NULL && i < s->npre && strcmp(s->keys[i], "@t0") == 0)
                 v = stamp != 0 ? t0_delta(v, stamp) : v != 0 ? narr__clock_to_mono(v) : 0;
             narr__put_v(b, v);
@@ -338,6 +353,8 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
         const plan_t *pl;
         uint32_t id, size;
         uint64_t stamp;
+        /* the producer wrote these lines on another core: ask for the next ones early */
+        __builtin_prefetch(buf + ((pos + 512u) & mask));
         memcpy(&id, rec, 4);
         memcpy(&size, rec + 4, 4);
         if (size < NARR__REC_HDR || size > NARR_CFG_RING_SLACK) break; /* damaged memory: the consumer skips */
@@ -354,9 +371,10 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
             continue;
         }
         events++;
-        if ((size_t)(room_end - p) < 2u * size + 64u) { /* (a record's values never grow past twice its size) */
+        /* a record's values never grow past twice its size, but for enum names */
+        if ((size_t)(room_end - p) < 2u * size + 64u + pl->nenum * (ENUM_NAME_MAX + 8u)) {
             tb->b.len = (size_t)(p - base);
-            if (narr__buf_reserve(&tb->b, 2u * size + 64u) != 0) break;
+            if (narr__buf_reserve(&tb->b, 2u * size + 64u + pl->nenum * (ENUM_NAME_MAX + 8u)) != 0) break;
             base = (unsigned char *)tb->b.p;
             p = base + tb->b.len;
             room_end = base + tb->b.cap;
@@ -366,14 +384,53 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
         p = narr__put_v_raw(p, id);
         p = narr__put_v_raw(p, stamp > last ? stamp - last : 0);
         if (stamp > last) last = stamp;
-        if (pl->how == PLAN_INTS && size - NARR__REC_HDR >= 8u * pl->nv) {
-            const unsigned char *v = rec + NARR__REC_HDR;
+        if (pl->how == PLAN_FAST) {
+            const unsigned char *v = rec + NARR__REC_HDR, *vend = rec + size;
             unsigned k, nv = pl->nv;
-            for (k = 0; k < nv; k++, v += 8) {
+            for (k = 0; k < nv && v + 8 <= vend; k++, v += 8) {
                 uint64_t x;
                 memcpy(&x, v, 8);
-                if (pl->code[k] == 1) x = narr__zigzag((int64_t)x);
-                else if (pl->code[k] == 2) x = t0_delta(x, stamp);
+                switch (pl->code[k]) {
+                case CODE_ZIGZAG: x = narr__zigzag((int64_t)x); break;
+                case CODE_T0: x = t0_delta(x, stamp); break;
+                case CODE_FIXED:
+                    memcpy(p, v, 8);
+                    p += 8;
+                    continue;
+                case CODE_STR: {
+                    uint32_t h = (uint32_t)x, n = (h & NARR__STR_NULL) ? 0 : NARR__STR_LEN(h);
+                    if (n > (uint64_t)(vend - v - 8)) n = 0, h = NARR__STR_NULL; /* damaged: cannot happen */
+                    p = narr__put_v_raw(p, h);
+                    memcpy(p, v + 8, n);
+                    p += n;
+                    v += (n + 7u) & ~7u;
+                    continue;
+                }
+                case CODE_ENUM: { /* value, then its constant's name with its NUL (0: none) */
+                    uint64_t a;
+                    const char *name;
+                    size_t n;
+                    if (v + 16 > vend) { /* damaged: cannot happen */
+                        p = narr__put_v_raw(p, narr__zigzag((int64_t)x));
+                        *p++ = 0;
+                        continue;
+                    }
+                    memcpy(&a, v + 8, 8);
+                    name = (const char *)(uintptr_t)a;
+                    n = name != NULL ? strnlen(name, ENUM_NAME_MAX + 1) : 0;
+                    p = narr__put_v_raw(p, narr__zigzag((int64_t)x));
+                    if (n == 0 || n > ENUM_NAME_MAX) {
+                        *p++ = 0;
+                    } else {
+                        p = narr__put_v_raw(p, n + 1);
+                        memcpy(p, name, n + 1);
+                        p += n + 1;
+                    }
+                    v += 8;
+                    continue;
+                }
+                default: break;
+                }
                 p = narr__put_v_raw(p, x);
             }
         } else {

@@ -15,7 +15,8 @@
  * RAWEVENTS payload (version 3): v tid, v base_raw, v count, { v site, v delta_raw, values }*
  *                 stamps in the recorder's raw clock, converted by the CLOCK block last read
  *                 before it in file order (the conversion the live consumer used); a "@t0"
- *                 value is stored as (stamp - t0 + 1), 0 when unknown.
+ *                 value is stored as (stamp - t0 + 1), 0 when unknown; PTR values are 8
+ *                 bytes as recorded (addresses are long varints: writing them is the cost).
  * EVENTS payload: v tid, v base_mono_ns, v count, { v site, v delta_ns, values }*
  *                 values follow the site's types (format slot and literals carry nothing):
  *                 I64 zigzag v; U64 BOOL PTR v; F64 8 bytes; STR v header (length | flags) + bytes;

@@ -26,9 +26,10 @@ class Param:
 
 @dataclass(frozen=True)
 class Options:
-    """NARR_TRACE_FN_WITH("skip=a,b; level=debug; err=neg")."""
+    """NARR_TRACE_FN_WITH("skip=a,b; str=out; level=debug; err=neg")."""
 
     skip: tuple[str, ...] = ()
+    strings: tuple[str, ...] = ()  # char * parameters (or "result") to record as strings
     level: str = "trace"
     err: str = ""  # "", "neg", "null", "nonzero"
 

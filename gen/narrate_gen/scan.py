@@ -58,6 +58,7 @@ def is_secret(name: str) -> bool:
 
 def parse_options(text: str, file: str, line: int, function: str) -> Options:
     skip: list[str] = []
+    strings: list[str] = []
     level = "trace"
     err = ""
     for item in text.split(";"):
@@ -67,9 +68,11 @@ def parse_options(text: str, file: str, line: int, function: str) -> Options:
         key, sep, value = item.partition("=")
         key, value = key.strip(), value.strip()
         if not sep:
-            raise GenError(file, line, f"option '{item}' needs a value (skip=, level=, err=)", function)
+            raise GenError(file, line, f"option '{item}' needs a value (skip=, str=, level=, err=)", function)
         if key == "skip":
             skip.extend(v.strip() for v in value.split(",") if v.strip())
+        elif key == "str":
+            strings.extend(v.strip() for v in value.split(",") if v.strip())
         elif key == "level":
             if value not in ("trace", "debug", "info"):
                 raise GenError(file, line, f"level '{value}' is not one of trace, debug, info", function)
@@ -79,8 +82,8 @@ def parse_options(text: str, file: str, line: int, function: str) -> Options:
                 raise GenError(file, line, f"err '{value}' is not one of neg, null, nonzero", function)
             err = value
         else:
-            raise GenError(file, line, f"unknown option '{key}' (skip, level, err)", function)
-    return Options(skip=tuple(skip), level=level, err=err)
+            raise GenError(file, line, f"unknown option '{key}' (skip, str, level, err)", function)
+    return Options(skip=tuple(skip), strings=tuple(strings), level=level, err=err)
 
 
 def _atomic_value_type(t: ci.Type) -> ci.Type | None:
@@ -105,12 +108,14 @@ def _enum_values(t: ci.Type) -> tuple[tuple[int, str], ...]:
     return tuple(sorted(seen.items()))
 
 
-def scalar_capture(t: ci.Type, key: str, expr: str) -> Capture | None:
-    """A capture for a scalar type, or None when the type is not a scalar narrate records."""
+def scalar_capture(t: ci.Type, key: str, expr: str, as_string: bool = False) -> Capture | None:
+    """A capture for a scalar type, or None when the type is not a scalar narrate records.
+    A `const char *` is copied as a string; a `char *` may be an output buffer not yet written
+    (or not NUL-terminated), so only its address is recorded unless as_string (option str=)."""
     c = t.get_canonical()
     if c.kind == ci.TypeKind.ATOMIC:
         inner = _atomic_value_type(c)
-        return scalar_capture(inner, key, expr) if inner is not None else None
+        return scalar_capture(inner, key, expr, as_string) if inner is not None else None
     if c.kind == ci.TypeKind.BOOL:
         return Capture(key, "b", expr)
     if c.kind in _SIGNED:
@@ -123,16 +128,16 @@ def scalar_capture(t: ci.Type, key: str, expr: str) -> Capture | None:
         return Capture(key, "e", expr, enum_values=_enum_values(c))
     if c.kind == ci.TypeKind.POINTER:
         pointee = c.get_pointee().get_canonical()
-        if pointee.kind in (ci.TypeKind.CHAR_S, ci.TypeKind.CHAR_U):
+        if pointee.kind in (ci.TypeKind.CHAR_S, ci.TypeKind.CHAR_U) and (pointee.is_const_qualified() or as_string):
             return Capture(key, "s", expr, str_max=STR_MAX)
         return Capture(key, "p", expr)
     return None
 
 
-def value_captures(t: ci.Type, key: str, expr: str) -> tuple[tuple[Capture, ...], str]:
+def value_captures(t: ci.Type, key: str, expr: str, as_string: bool = False) -> tuple[tuple[Capture, ...], str]:
     """Captures for a parameter or result of type t, and a note when something is left out."""
     c = t.get_canonical()
-    one = scalar_capture(t, key, expr)
+    one = scalar_capture(t, key, expr, as_string)
     if one is not None:
         return (one,), ""
     if c.kind in _ARRAYS:
@@ -310,13 +315,16 @@ class Scanner:
             if pname in options.skip or is_secret(pname):
                 caps: tuple[Capture, ...] = (Capture(pname, "lit", lit="[REDACTED]"),)
             else:
-                caps, note = value_captures(p.type, pname, pname)
+                caps, note = value_captures(p.type, pname, pname, pname in options.strings)
                 if note:
                     notes.append(note)
             params.append(Param(pname, p.type.spelling, caps))
         for s in options.skip:
             if s not in {p.name for p in params}:
                 raise GenError(shown, c.location.line, f"skip names '{s}', which is not a parameter", name)
+        for s in options.strings:
+            if s not in {p.name for p in params} | {"result"}:
+                raise GenError(shown, c.location.line, f"str names '{s}', which is not a parameter or 'result'", name)
 
         rt = c.result_type
         rc = rt.get_canonical()
@@ -325,7 +333,7 @@ class Scanner:
             raise _CannotTrace(f"its result type '{rt.spelling}' cannot be declared as written; give it a typedef")
         ret_caps: tuple[Capture, ...] = ()
         if not return_void:
-            ret_caps, note = value_captures(rt, "result", "narr__ret")
+            ret_caps, note = value_captures(rt, "result", "narr__ret", "result" in options.strings)
             if note:
                 notes.append(note)
         rkind = _return_kind(rc)

@@ -135,7 +135,7 @@ static uint32_t fn_number(narr_trace_t *t, const char *name)
 }
 
 /* How to skip a site's values fast: all of them LEB128 numbers (the common case), or not. */
-static int varint_count(const narr_site_t *s)
+static int varint_count(const narr_site_t *s, int rawfmt)
 {
     int n = 0;
     unsigned i;
@@ -143,6 +143,7 @@ static int varint_count(const narr_site_t *s)
     for (i = 0; i < s->ntypes; i++) {
         if (i == s->npre || s->types[i] == NARR__T_LIT) continue;
         if (s->types[i] == NARR__T_F64 || s->types[i] == NARR__T_STR || s->types[i] == NARR__T_ENUM) return -1;
+        if (rawfmt && s->types[i] == NARR__T_PTR) return -1;
         n++;
     }
     return n;
@@ -171,7 +172,8 @@ static int add_site(narr_trace_t *t, const unsigned char *p, const unsigned char
         }
         free_site(t->sites[id]); /* a repeated id: the later description wins */
         t->sites[id] = s;
-        t->tsites[id].nvar = varint_count(s);
+        t->tsites[id].nvar = varint_count(s, 0);
+        t->tsites[id].nvar_raw = varint_count(s, 1);
         t->tsites[id].fn = is_call_site(s) ? fn_number(t, s->action) : UINT32_MAX;
         if (is_call_site(s) && t->tsites[id].fn == UINT32_MAX) return -1;
     }
@@ -194,7 +196,8 @@ static int push_event(narr_trace_t *t, size_t *cap, const narr_tevent_t *e)
 /* Walks one event's compact values: with out NULL only to find where the next event starts,
  * else also re-laying them in the ring's layout into out (what narr__decode reads). -1 when the
  * values are damaged. One walk for both, so finding and decoding can never disagree. */
-static int walk_values(const narr_site_t *s, const unsigned char **pp, const unsigned char *end, narr__buf_t *out)
+static int walk_values(const narr_site_t *s, const unsigned char **pp, const unsigned char *end, narr__buf_t *out,
+                       int rawfmt)
 {
     static const unsigned char zeros[8];
     const unsigned char *p = *pp;
@@ -251,6 +254,14 @@ static int walk_values(const narr_site_t *s, const unsigned char **pp, const uns
             }
             break;
         }
+        case NARR__T_PTR:
+            if (rawfmt) { /* RAWEVENTS: 8 bytes */
+                if (end - p < 8) return -1;
+                if (out) narr__buf_put(out, p, 8);
+                p += 8;
+                break;
+            }
+            /* fall through */
         default:
             if (narr__get_v(&p, end, &v) != 0) return -1;
             if (out) narr__buf_put(out, &v, 8);
@@ -307,11 +318,12 @@ static int add_events(narr_trace_t *t, size_t *cap, const unsigned char *p, cons
         e.mono = mono;
         e.raw = 0;
         e.clock = -1;
+        e.rawfmt = 0;
         e.tid = (uint32_t)tid;
         e.site = (uint32_t)site;
         e.vals = p;
         e.dropped = 0;
-        if (t->tsites[site].nvar >= 0 ? skip_varints(&p, end, t->tsites[site].nvar) : walk_values(s, &p, end, NULL))
+        if (t->tsites[site].nvar >= 0 ? skip_varints(&p, end, t->tsites[site].nvar) : walk_values(s, &p, end, NULL, 0))
             return -1;
         e.vlen = (size_t)(p - e.vals);
         if ((rc = got_event(t, cap, &e)) != 0) return rc;
@@ -368,7 +380,9 @@ static int add_raw_events(narr_trace_t *t, size_t *cap, const unsigned char *p, 
         e.site = (uint32_t)site;
         e.vals = p;
         e.dropped = 0;
-        if (t->tsites[site].nvar >= 0 ? skip_varints(&p, end, t->tsites[site].nvar) : walk_values(s, &p, end, NULL))
+        e.rawfmt = 1;
+        if (t->tsites[site].nvar_raw >= 0 ? skip_varints(&p, end, t->tsites[site].nvar_raw)
+                                          : walk_values(s, &p, end, NULL, 1))
             return -1;
         e.vlen = (size_t)(p - e.vals);
         if ((rc = got_event(t, cap, &e)) != 0) return rc;
@@ -628,7 +642,7 @@ static int relay(narr_trace_t *t, const narr_site_t *s, const narr_tevent_t *e)
 {
     const unsigned char *p = e->vals;
     t->payload.len = 0;
-    return walk_values(s, &p, e->vals + e->vlen, &t->payload);
+    return walk_values(s, &p, e->vals + e->vlen, &t->payload, e->rawfmt);
 }
 
 const narr_event_t *narr_trace_decode(narr_trace_t *t, const narr_tevent_t *e)
@@ -639,7 +653,7 @@ const narr_event_t *narr_trace_decode(narr_trace_t *t, const narr_tevent_t *e)
     t->dec.ev.mono_ns = e->mono;
     t->dec.ev.ts_ns = narr_trace_real_ns(t, e->mono);
     t->dec.ev.tid = e->tid;
-    if (t->dec.t0_raw != 0 && t->sites[e->site] != NULL && e->raw != 0) { /* RAWEVENTS: stamp - t0 + 1 */
+    if (t->dec.t0_raw != 0 && e->rawfmt) { /* RAWEVENTS: stamp - t0 + 1 */
         uint64_t t0 = e->raw - (t->dec.t0_raw - 1);
         const struct narr_tclock *c = e->clock >= 0 ? &t->clock[e->clock] : NULL;
         narr__decoded_elapsed(&t->dec, c ? narr__raw_to_mono(t0, c->raw, c->mono, c->ns_per_tick) : t0);

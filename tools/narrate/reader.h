@@ -19,11 +19,13 @@ typedef struct narr_tevent {
     uint64_t dropped;
     uint64_t raw;   /* RAWEVENTS: the recorder's raw stamp (for an exit's "@t0" delta) */
     int32_t clock;  /* RAWEVENTS: the CLOCK point that converted it (-1: none, or EVENTS) */
+    int rawfmt;     /* from a RAWEVENTS block (its values' encoding: trace_format.h) */
 } narr_tevent_t;
 
 /* What the reader knows of a site beyond its description. */
 typedef struct narr_tsite {
     int nvar;    /* its values are nvar LEB128 numbers (skipped without parsing); -1: walk them */
+    int nvar_raw; /* the same in RAWEVENTS blocks (addresses are 8 bytes there) */
     uint32_t fn; /* enter/exit sites: a number per function name, shared by its enter and exits */
 } narr_tsite_t;
 
