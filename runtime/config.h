@@ -13,6 +13,11 @@
  * can reserve (header + 20 values, all strings at NARR_STR_MAX). */
 #define NARR_CFG_RING_SLACK (NARR__REC_HDR + 20u * (8u + NARR__STR_MAX_LIMIT))
 
+/* Consumer: with a raw sink (the trace file), how long text sinks may take per pass before the
+ * raw sinks are served again. */
+#define NARR_CFG_TEXT_SLICE_NS 50000ull
+/* Consumer: under steady load, sinks write out at least this often. */
+#define NARR_CFG_FLUSH_NS 2000000ull
 /* Consumer: how long it sleeps when every ring is empty, and between calibrations. */
 #define NARR_CFG_IDLE_SLEEP_NS 1000000L
 /* Fatal signals: how long the handler waits for the consumer to write everything out; the

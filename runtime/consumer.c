@@ -229,6 +229,7 @@ static void consume_record(cursor_t *c)
         c->pos = c->end;
     } else {
         site = narr__site_get(id);
+        if (pass_raw && site != NULL && site->kind < NARR_KIND_CONTEXT && c->rf->text_backlog > 0) c->rf->text_backlog--;
         if (site != NULL && site->kind < NARR_KIND_CONTEXT && site->kind != NARR_KIND_NARRATE &&
             site->level < pass_decode_min) {
             if (!pass_raw) __atomic_fetch_add(&narr__events_delivered, 1, __ATOMIC_RELAXED); /* no sink wants it */
@@ -294,8 +295,10 @@ static size_t snapshot_rings(void)
     return n;
 }
 
-/* No sink at all: the events are only counted. */
-static void count_events(const cursor_t *c)
+static uint64_t text_skipped; /* atomic: events text sinks skipped to keep up (narr_stats_t) */
+
+/* The events among a cursor's records. */
+static uint64_t events_in(const cursor_t *c)
 {
     const narr__ring_t *r = &c->rf->r;
     uint64_t pos = c->pos, events = 0;
@@ -309,13 +312,42 @@ static void count_events(const cursor_t *c)
         events += site != NULL && site->kind < NARR_KIND_CONTEXT;
         pos += (size + 7u) & ~7u;
     }
-    __atomic_fetch_add(&narr__events_delivered, events, __ATOMIC_RELAXED);
+    return events;
+}
+
+/* Text sinks behind while a raw sink takes every record: a ring more than a quarter full with
+ * records only text sinks still need would soon drop for the trace file too, so text sinks
+ * skip them (counted, and told in one event); the file has them all. */
+static int text_falls_behind(cursor_t *c)
+{
+    narr_event_t ev;
+    char msg[160];
+    uint64_t n, mono;
+    if (c->end - c->pos <= c->rf->r.cap / 4) return 0;
+    n = c->rf->text_backlog;
+    c->rf->text_backlog = 0;
+    __atomic_fetch_add(&text_skipped, n, __ATOMIC_RELAXED);
+    mono = narr__mono_ns();
+    memset(&ev, 0, sizeof ev);
+    ev.mono_ns = mono;
+    ev.ts_ns = narr__clock_mono_to_real(mono);
+    ev.tid = c->rf->tid;
+    ev.level = NARR_LEVEL_WARN;
+    ev.kind = NARR_KIND_LOG;
+    ev.actor = "narrate";
+    ev.action = "text_skipped";
+    ev.message_len = (size_t)snprintf(msg, sizeof msg, "%llu events of thread %u not shown here: this output fell "
+                                      "behind; the trace file has them", (unsigned long long)n, c->rf->tid);
+    ev.message = msg;
+    narr__sinks_dispatch(&ev); /* (raw sinks do not get it: they have every record) */
+    return 1;
 }
 
 /* One pass over every ring; returns how much it did (0: every ring was empty). */
 static size_t drain_all(void)
 {
-    size_t n = snapshot_rings(), i, delivered = 0;
+    size_t n = snapshot_rings(), i, k, delivered = 0;
+    uint64_t budget_end;
     int overwrite = narr__overload == NARR__OVERLOAD_OVERWRITE, sampling = narr__sample_on(), decode;
     /* overwrite mode claims records one by one, sampling holds them: both need decoded events */
     pass_decode_min = narr__sinks_plan(!overwrite && !sampling, &pass_raw);
@@ -330,24 +362,29 @@ static size_t drain_all(void)
         /* pairs with the release in narr__commit */
         c->end = __atomic_load_n(&c->rf->r.head, __ATOMIC_ACQUIRE);
         c->pos = c->rf->r.tail;
-        if (c->end > c->pos && (pass_raw || !decode)) {
-            if (pass_raw) {
-                narr__raw_batch_t b = {&c->rf->r, c->pos, c->end, c->rf->tid};
-                __atomic_fetch_add(&narr__events_delivered, narr__sinks_raw(&b), __ATOMIC_RELAXED);
-            } else {
-                count_events(c);
-            }
+        if (c->rf->raw_pos < c->pos) c->rf->raw_pos = c->pos;
+        if (pass_raw && c->end > c->rf->raw_pos) { /* raw sinks first: they never wait for text */
+            narr__raw_batch_t b = {&c->rf->r, c->rf->raw_pos, c->end, c->rf->tid};
+            size_t got = narr__sinks_raw(&b);
+            __atomic_fetch_add(&narr__events_delivered, got, __ATOMIC_RELAXED);
+            if (decode) c->rf->text_backlog += got;
+            c->rf->raw_pos = c->end;
             delivered++;
-            if (!decode) {
-                c->pos = c->end;
-                /* pairs with the acquire in narr__reserve_slow (recover mode: after the flush below) */
-                if (!narr__recover_on) __atomic_store_n(&c->rf->r.tail, c->pos, __ATOMIC_RELEASE);
-            }
+        }
+        if (c->end > c->pos && (!decode || (pass_raw && text_falls_behind(c)))) {
+            if (!pass_raw) __atomic_fetch_add(&narr__events_delivered, events_in(c), __ATOMIC_RELAXED); /* no sink */
+            delivered++;
+            c->pos = c->end;
+            /* pairs with the acquire in narr__reserve_slow (recover mode: after the flush below) */
+            if (!narr__recover_on) __atomic_store_n(&c->rf->r.tail, c->pos, __ATOMIC_RELEASE);
         }
         peek(c);
     }
 
-    for (;;) {
+    /* text: merged by time across threads; beside a raw sink, only for a short while per pass,
+     * so the trace file is served again soon whatever the console costs */
+    budget_end = pass_raw ? narr__mono_ns() + NARR_CFG_TEXT_SLICE_NS : UINT64_MAX;
+    for (k = 0;; k++) {
         cursor_t *best = NULL;
         for (i = 0; i < n; i++)
             if (cursors[i].ts != UINT64_MAX && (best == NULL || cursors[i].ts < best->ts)) best = &cursors[i];
@@ -355,6 +392,7 @@ static size_t drain_all(void)
         consume_record(best);
         peek(best);
         delivered++;
+        if ((k & 63) == 63 && budget_end != UINT64_MAX && narr__mono_ns() >= budget_end) break;
     }
     if (narr__recover_on && delivered > 0) { /* written first, then the ring may forget them */
         narr__sinks_flush_all();
@@ -362,7 +400,8 @@ static size_t drain_all(void)
     }
     for (i = 0; i < n; i++) {
         report_drops(cursors[i].rf);
-        if (cursors[i].orphaned) unlink_ring(cursors[i].rf);
+        /* (a ring the text sinks have not finished stays for the next pass) */
+        if (cursors[i].orphaned && cursors[i].pos >= cursors[i].end) unlink_ring(cursors[i].rf);
     }
     return delivered;
 }
@@ -463,7 +502,8 @@ void narr__consumer_wake(void)
 
 static void *consumer_main(void *arg)
 {
-    uint64_t last_cal;
+    uint64_t last_cal, last_flush = 0;
+    int unflushed = 0;
     (void)arg;
     narr__on_consumer = 1;
     my_tid = narr__gettid();
@@ -493,8 +533,15 @@ static void *consumer_main(void *arg)
             last_cal = now;
         }
         n = drain_all();
-        /* (in recover mode drain_all has flushed after delivering) */
-        if ((n > 0 && !narr__recover_on) || req != flush_done) narr__sinks_flush_all();
+        /* sinks write out when the rings ran dry, when asked, or every NARR_CFG_FLUSH_NS under
+         * steady load (not after every pass: short passes would mean many small writes). In
+         * recover mode drain_all has flushed after delivering. */
+        unflushed |= n > 0 && !narr__recover_on;
+        if (req != flush_done || (unflushed && (n == 0 || now - last_flush >= NARR_CFG_FLUSH_NS))) {
+            narr__sinks_flush_all();
+            unflushed = 0;
+            last_flush = now;
+        }
 
         pthread_mutex_lock(&cmu);
         if (req > flush_done) {
@@ -597,4 +644,5 @@ void narr_stats_get(narr_stats_t *out)
     out->overwritten = o;
     out->echo_dropped = __atomic_load_n(&narr__echo_dropped, __ATOMIC_RELAXED);
     out->threads = __atomic_load_n(&narr__rings_attached, __ATOMIC_RELAXED);
+    out->text_skipped = __atomic_load_n(&text_skipped, __ATOMIC_RELAXED);
 }

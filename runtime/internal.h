@@ -46,6 +46,8 @@ typedef struct narr__ring_full {
     int orphaned;                 /* the thread exited; release store pairs with acquire in drain */
     uint64_t dropped_reported;    /* consumer only */
     uint64_t last_mono;           /* consumer only: last timestamp delivered for this thread */
+    uint64_t raw_pos;             /* consumer only: raw sinks have the records before this (>= tail) */
+    uint64_t text_backlog;        /* consumer only: events raw sinks have and text sinks not yet */
     struct narr__ring_full *next; /* registry list, guarded by narr__rings_lock */
 } narr__ring_full_t;
 

@@ -95,6 +95,8 @@ typedef struct narr_stats {
     uint64_t overwritten; /* of those, older events overwritten (NARRATE_OVERLOAD=overwrite) */
     uint64_t echo_dropped; /* events sinks recorded while handling events sinks had recorded */
     uint64_t threads;  /* rings ever attached */
+    uint64_t text_skipped; /* events text sinks did not show because they fell behind while a trace
+                              file took every event (the file has them; see docs/design.md) */
 } narr_stats_t;
 NARR_API void narr_stats_get(narr_stats_t *out);
 
