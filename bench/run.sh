@@ -147,5 +147,7 @@ if [ -x "$b/bench_overload" ]; then
     awk -F'\t' '{ printf "| %s | %d | %d | %d | %d | %d | %.1f%% |\n", $1 == "slow_consumer" ? "consumer held back by a 1 us/event sink" : "consumer with no sink", $2, $3, $4, $5, $6, $7 * 100 }'
 fi
 echo
+sh "$(dirname "$0")/run_backend.sh" "${1}"
+echo
 echo "LTTng enabled: $lttng_note"
 echo "Compiled out (below NARRATE_LEVEL): identical .text, checked by ctest -L codegen."

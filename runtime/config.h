@@ -27,6 +27,8 @@
 /* The consumer's stack when narrate restarts in a forked child. */
 #define NARR_CFG_CONSUMER_STACK (1u << 20)
 
+/* Start-up: how long a full ring waits for the consumer's first pass (once per process). */
+#define NARR_CFG_START_WAIT_NS 50000000ull
 /* Block mode: how long a producer waits for room before it drops (NARRATE_OVERLOAD=block:MS). */
 #define NARR_CFG_BLOCK_NS 10000000ull
 #define NARR_CFG_CALIBRATE_PERIOD_NS 100000000L

@@ -15,6 +15,7 @@
 #include "internal.h"
 
 uint64_t narr__events_delivered;
+int narr__consumer_ready; /* atomic: the consumer thread runs its loop */
 uint64_t narr__rings_attached;
 static uint64_t dropped_freed, overwritten_freed; /* of rings already freed; consumer writes, atomics */
 
@@ -441,6 +442,7 @@ void narr__consumer_fork(int phase)
     }
     if (phase == NARR__FORK_CHILD) { /* the consumer thread was not copied */
         forked = 1;
+        __atomic_store_n(&narr__consumer_ready, 0, __ATOMIC_RELAXED);
         own_stack = NULL; /* the parent's, if any: in use by the parent's consumer */
         __atomic_store_n(&running, 0, __ATOMIC_RELEASE);
         stop_req = 0;
@@ -532,6 +534,7 @@ static void *consumer_main(void *arg)
             narr__recover_clock(0);
             last_cal = now;
         }
+        __atomic_store_n(&narr__consumer_ready, 1, __ATOMIC_RELEASE); /* draining now: pairs with make_room */
         n = drain_all();
         /* sinks write out when the rings ran dry, when asked, or every NARR_CFG_FLUSH_NS under
          * steady load (not after every pass: short passes would mean many small writes). In

@@ -248,6 +248,7 @@ int narr__consumer_start(void);
 void narr__drop_summary(void); /* one line on stderr when events were lost (after the consumer stopped) */
 void narr__consumer_stop(void);
 extern uint64_t narr__events_delivered; /* atomic */
+extern int narr__consumer_ready;        /* atomic: its thread runs its loop (ring.c waits for that once) */
 extern uint64_t narr__rings_attached;   /* atomic */
 
 /* ---- init.c ---- */

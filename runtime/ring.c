@@ -150,19 +150,31 @@ _Thread_local int narr__on_consumer;
  * (overwrite mode). 1 when there is room now (*t updated), 0 to drop. */
 static int make_room(narr__ring_t *r, uint32_t need, uint64_t *t)
 {
-    if (narr__overload == NARR__OVERLOAD_BLOCK) {
-        uint64_t until;
+    /* Until the consumer thread runs (it may take milliseconds to be scheduled, and a thread
+     * recording at full speed fills a ring in less than one), a full ring waits for it, at most
+     * NARR_CFG_START_WAIT_NS in all: this is start-up, not overload. */
+    static int start_waited; /* atomic: the wait timed out once; never again */
+    int starting = !__atomic_load_n(&narr__consumer_ready, __ATOMIC_ACQUIRE) &&
+                   !__atomic_load_n(&start_waited, __ATOMIC_RELAXED);
+    if (narr__overload == NARR__OVERLOAD_BLOCK || starting) {
+        uint64_t until, wait = starting && narr__overload != NARR__OVERLOAD_BLOCK ? NARR_CFG_START_WAIT_NS : narr__block_ns;
         /* the consumer cannot wait for itself; a stopped runtime has no consumer to wait for */
         if (narr__on_consumer || !narr__consumer_running()) return 0;
-        if (narr__block_ns == 0) return 0;
-        until = narr__mono_ns() + narr__block_ns;
+        if (wait == 0) return 0;
+        until = narr__mono_ns() + wait;
         narr__consumer_wake(); /* it may be asleep */
         for (;;) {
             struct timespec nap = {0, 20000};
             nanosleep(&nap, NULL);
             *t = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
             if (r->head + need <= *t + r->cap) return 1;
-            if (narr__mono_ns() >= until) return 0;
+            if (narr__mono_ns() >= until) {
+                if (starting) __atomic_store_n(&start_waited, 1, __ATOMIC_RELAXED);
+                return 0;
+            }
+            if (starting && __atomic_load_n(&narr__consumer_ready, __ATOMIC_ACQUIRE) &&
+                narr__overload != NARR__OVERLOAD_BLOCK)
+                return 0; /* running now: from here on a full ring is overload */
         }
     }
     if (narr__overload == NARR__OVERLOAD_OVERWRITE) {
