@@ -69,16 +69,17 @@ timeit() { # command... -> seconds
 }
 for args in "100000 0 1" "100000 0 20"; do
   # shellcheck disable=SC2086
-  NARRATE_RING_SIZE=1G NARRATE_OUTPUT="trace:$tmp/calls.trace" "$b/calc_traced" $args > /dev/null 2>&1
+  NARRATE_OVERLOAD=block:1000 NARRATE_OUTPUT="trace:$tmp/calls.trace" "$b/calc_traced" $args > /dev/null 2>&1
   events=$("$narrate_cmd" check "$tmp/calls.trace" | awk '/^events:/ { print $2 }')
   calls=$((events / 2))
-  for what in plain file off cyg uftrace; do
+  for what in plain file block off cyg uftrace; do
     i=0
     while [ $i -lt "$rounds" ]; do
       # shellcheck disable=SC2086
       case $what in
         plain) timeit "$b/calc_plain" $args ;;
         file) timeit env -u NARRATE_RING_SIZE NARRATE_OUTPUT="trace:$tmp/calc.trace" "$b/calc_traced" $args ;;
+        block) timeit env NARRATE_OVERLOAD=block NARRATE_OUTPUT="trace:$tmp/block.trace" "$b/calc_traced" $args ;;
         off) timeit env NARRATE_LOG=off "$b/calc_traced" $args ;;
         cyg) timeit "$b/calc_cyg" $args ;;
         uftrace) if command -v uftrace > /dev/null 2>&1; then timeit uftrace record -d "$tmp/uft.data" "$b/calc_pg" $args; else echo 0; fi ;;
@@ -87,17 +88,20 @@ for args in "100000 0 1" "100000 0 20"; do
     done | median > "$tmp/t.$what"
   done
   dropped=$("$narrate_cmd" check "$tmp/calc.trace" | awk '/^dropped:/ { print $2 }')
+  bdropped=$("$narrate_cmd" check "$tmp/block.trace" | awk '/^dropped:/ { print $2 }')
   plain=$(cat "$tmp/t.plain")
   echo
   echo "| calc $args: $calls traced calls, $(awk -v p="$plain" -v c="$calls" 'BEGIN { printf "%.1f", p * 1e9 / c }') ns per call in the plain build | seconds | x plain | dropped |"
   echo "|---|---:|---:|---:|"
-  for what in plain file off cyg uftrace; do
+  for what in plain file block off cyg uftrace; do
     case $what in
       plain) label="plain build" ;; file) label="narrate ALL_FUNCTIONS, NARRATE_OUTPUT=trace:FILE, default settings" ;;
+      block) label="the same with NARRATE_OVERLOAD=block (lossless)" ;;
       off) label="narrate ALL_FUNCTIONS, NARRATE_LOG=off" ;; cyg) label="-finstrument-functions, empty hooks" ;;
       uftrace) label="uftrace record (-pg build)" ;;
     esac
     d="-"; [ "$what" = file ] && d="$dropped of $((calls * 2))"
+    [ "$what" = block ] && d="$bdropped of $((calls * 2))"
     [ "$what" = uftrace ] && d="0 (uftrace)"
     printf '| %s | %.3f | %.2f | %s |\n' "$label" "$(cat "$tmp/t.$what")" "$(awk -v a="$(cat "$tmp/t.$what")" -v p="$plain" 'BEGIN { print a / p }')" "$d"
   done

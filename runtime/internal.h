@@ -153,6 +153,7 @@ void narr__buf_put(narr__buf_t *b, const void *s, size_t n);
 /* Room for extra more bytes (and a NUL) at b->p + b->len; -1 (and oom) when memory is short. */
 int narr__buf_reserve(narr__buf_t *b, size_t extra);
 void narr__buf_putc(narr__buf_t *b, char c);
+void narr__buf_put_u64(narr__buf_t *b, uint64_t v); /* in decimal */
 void narr__buf_printf(narr__buf_t *b, const char *fmt, ...) NARR__PRINTF(2, 3);
 void narr__buf_free(narr__buf_t *b);
 /* Copies into out (NUL-terminated, cut at cap), frees b; returns the full length. */

@@ -11,48 +11,82 @@
 static const char *const kind_names[] = {"tiny", "corr", "enter", "exit", "loop", "state",
                                          "log", "drop", "fn_enter", "fn_exit", "narrate"};
 
-static size_t put_str(narr__buf_t *b, const char *key, const char *s, size_t n, unsigned policy)
+/* ,"key":"value" with the value redacted by policy; key_secret: -1 to check the key's name,
+ * 0 for the event's own fields (never secret words). */
+static size_t put_field(narr__buf_t *b, const char *key, size_t klen, const char *s, size_t n, unsigned policy,
+                        int key_secret)
 {
     size_t r;
-    narr__buf_putc(b, ',');
-    narr__buf_putc(b, '"');
-    r = narr__text_put(b, key, strlen(key), NARR__ESC_JSON, policy);
+    narr__buf_put(b, ",\"", 2);
+    r = key_secret ? narr__text_put(b, key, klen, NARR__ESC_JSON, policy) : (narr__buf_put(b, key, klen), 0u);
     narr__buf_put(b, "\":\"", 3);
-    r += narr__value_put(b, key, s, n, NARR__ESC_JSON, policy);
+    r += key_secret ? narr__value_put(b, key, s, n, NARR__ESC_JSON, policy) : narr__text_put(b, s, n, NARR__ESC_JSON, policy);
     narr__buf_putc(b, '"');
     return r;
+}
+#define PUT_OWN(b, key, s, n, policy) put_field((b), key, sizeof key - 1, (s), (n), (policy), 0)
+
+static void put_num(narr__buf_t *b, const char *key, size_t klen, uint64_t v)
+{
+    narr__buf_put(b, key, klen);
+    narr__buf_put_u64(b, v);
+}
+#define PUT_NUM(b, key, v) put_num((b), key, sizeof key - 1, (v))
+
+/* "YYYY-MM-DDTHH:MM:SS" of a second, computed once per second */
+static void put_when(narr__buf_t *b, uint64_t ts_ns)
+{
+    static _Thread_local time_t last = (time_t)-1;
+    static _Thread_local char when[40];
+    static _Thread_local size_t wlen;
+    time_t secs = (time_t)(ts_ns / 1000000000u);
+    unsigned ns = (unsigned)(ts_ns % 1000000000u), k;
+    char frac[11];
+    if (secs != last) {
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        wlen = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+        last = secs;
+    }
+    narr__buf_put(b, when, wlen);
+    frac[0] = '.';
+    for (k = 9; k >= 1; k--, ns /= 10) frac[k] = (char)('0' + ns % 10);
+    frac[10] = 'Z';
+    narr__buf_put(b, frac, 11);
 }
 
 size_t narr__json_line(narr__buf_t *b, const narr_event_t *ev, unsigned policy)
 {
-    time_t secs = (time_t)(ev->ts_ns / 1000000000u);
-    struct tm tm;
-    char when[40];
     size_t i, r = 0;
-    gmtime_r(&secs, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    narr__buf_printf(b, "{\"ts\":\"%s.%09uZ\",\"level\":\"%s\",\"kind\":\"%s\"", when,
-                     (unsigned)(ev->ts_ns % 1000000000u), narr_level_name(ev->level),
-                     (unsigned)ev->kind < sizeof kind_names / sizeof kind_names[0] ? kind_names[ev->kind] : "?");
-    r += put_str(b, "actor", ev->actor, strlen(ev->actor), policy);
-    r += put_str(b, "action", ev->action, strlen(ev->action), policy);
-    if (ev->target) r += put_str(b, "target", ev->target, strlen(ev->target), policy);
-    if (ev->correlation_id) r += put_str(b, "correlation_id", ev->correlation_id, strlen(ev->correlation_id), policy);
-    for (i = 0; i < ev->nkv; i++) r += put_str(b, ev->kv[i].key, ev->kv[i].value, ev->kv[i].value_len, policy);
-    r += put_str(b, "human", ev->message, ev->message_len, policy);
-    if (ev->cute) r += put_str(b, "cute", ev->cute, ev->cute_len, policy);
-    if (ev->story) r += put_str(b, "story", ev->story, ev->story_len, policy);
-    if (ev->kind == NARR_KIND_DROP) narr__buf_printf(b, ",\"dropped\":%llu", (unsigned long long)ev->dropped);
-    if (ev->kind == NARR_KIND_FN_ENTER) narr__buf_printf(b, ",\"depth\":%u", ev->depth);
-    if (ev->has_elapsed) narr__buf_printf(b, ",\"elapsed_ns\":%llu", (unsigned long long)ev->elapsed_ns);
+    const char *kind = (unsigned)ev->kind < sizeof kind_names / sizeof kind_names[0] ? kind_names[ev->kind] : "?";
+    const char *level = narr_level_name(ev->level);
+    narr__buf_put(b, "{\"ts\":\"", 7);
+    put_when(b, ev->ts_ns);
+    narr__buf_put(b, "\",\"level\":\"", 11);
+    narr__buf_put(b, level, strlen(level));
+    narr__buf_put(b, "\",\"kind\":\"", 10);
+    narr__buf_put(b, kind, strlen(kind));
+    narr__buf_putc(b, '"');
+    r += PUT_OWN(b, "actor", ev->actor, strlen(ev->actor), policy);
+    r += PUT_OWN(b, "action", ev->action, strlen(ev->action), policy);
+    if (ev->target) r += PUT_OWN(b, "target", ev->target, strlen(ev->target), policy);
+    if (ev->correlation_id) r += PUT_OWN(b, "correlation_id", ev->correlation_id, strlen(ev->correlation_id), policy);
+    for (i = 0; i < ev->nkv; i++)
+        r += put_field(b, ev->kv[i].key, strlen(ev->kv[i].key), ev->kv[i].value, ev->kv[i].value_len, policy, -1);
+    r += PUT_OWN(b, "human", ev->message, ev->message_len, policy);
+    if (ev->cute) r += PUT_OWN(b, "cute", ev->cute, ev->cute_len, policy);
+    if (ev->story) r += PUT_OWN(b, "story", ev->story, ev->story_len, policy);
+    if (ev->kind == NARR_KIND_DROP) PUT_NUM(b, ",\"dropped\":", ev->dropped);
+    if (ev->kind == NARR_KIND_FN_ENTER) PUT_NUM(b, ",\"depth\":", ev->depth);
+    if (ev->has_elapsed) PUT_NUM(b, ",\"elapsed_ns\":", ev->elapsed_ns);
     if (ev->error) narr__buf_put(b, ",\"error\":true", 13);
-    narr__buf_printf(b, ",\"tid\":%u", ev->tid);
+    PUT_NUM(b, ",\"tid\":", ev->tid);
     if (ev->site) {
-        put_str(b, "file", ev->site->file, strlen(ev->site->file), NARR_REDACT_NONE);
-        narr__buf_printf(b, ",\"line\":%u", ev->site->line);
-        put_str(b, "fn", ev->site->func, strlen(ev->site->func), NARR_REDACT_NONE);
+        PUT_OWN(b, "file", ev->site->file, strlen(ev->site->file), NARR_REDACT_NONE);
+        PUT_NUM(b, ",\"line\":", ev->site->line);
+        PUT_OWN(b, "fn", ev->site->func, strlen(ev->site->func), NARR_REDACT_NONE);
     }
-    put_str(b, "emitted_by", narr__program_name(), strlen(narr__program_name()), NARR_REDACT_NONE);
+    PUT_OWN(b, "emitted_by", narr__program_name(), strlen(narr__program_name()), NARR_REDACT_NONE);
     narr__buf_put(b, "}\n", 2);
     return r;
 }

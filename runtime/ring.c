@@ -154,21 +154,29 @@ static int make_room(narr__ring_t *r, uint32_t need, uint64_t *t)
      * recording at full speed fills a ring in less than one), a full ring waits for it, at most
      * NARR_CFG_START_WAIT_NS in all: this is start-up, not overload. */
     static int start_waited; /* atomic: the wait timed out once; never again */
-    int starting = !__atomic_load_n(&narr__consumer_ready, __ATOMIC_ACQUIRE) &&
-                   !__atomic_load_n(&start_waited, __ATOMIC_RELAXED);
+    int starting = narr__overload == NARR__OVERLOAD_DROP && !__atomic_load_n(&narr__consumer_ready, __ATOMIC_ACQUIRE) &&
+                   !__atomic_load_n(&start_waited, __ATOMIC_RELAXED); /* (overwrite mode never waits) */
     if (narr__overload == NARR__OVERLOAD_BLOCK || starting) {
+        unsigned spins;
         uint64_t until, wait = starting && narr__overload != NARR__OVERLOAD_BLOCK ? NARR_CFG_START_WAIT_NS : narr__block_ns;
         /* the consumer cannot wait for itself; a stopped runtime has no consumer to wait for */
         if (narr__on_consumer || !narr__consumer_running()) return 0;
         if (wait == 0) return 0;
         until = narr__mono_ns() + wait;
         narr__consumer_wake(); /* it may be asleep */
-        for (;;) {
-            struct timespec nap = {0, 20000};
-            nanosleep(&nap, NULL);
+        for (spins = 0;; spins++) {
+            /* the consumer frees space continuously: look often at first, then sleep */
+            if (spins < 200) {
+#ifdef NARR__HAVE_TSC
+                __builtin_ia32_pause();
+#endif
+            } else {
+                struct timespec nap = {0, 20000};
+                nanosleep(&nap, NULL);
+            }
             *t = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
             if (r->head + need <= *t + r->cap) return 1;
-            if (narr__mono_ns() >= until) {
+            if ((spins & 15) == 15 && narr__mono_ns() >= until) {
                 if (starting) __atomic_store_n(&start_waited, 1, __ATOMIC_RELAXED);
                 return 0;
             }

@@ -119,7 +119,15 @@ static void escape(narr__buf_t *b, const char *str, size_t n, narr__esc_t esc)
     }
     while (i < n) {
         unsigned cp;
-        size_t k = utf8_seq(s + i, n - i, &cp);
+        size_t k, run = i;
+        /* printable ASCII other than quote and backslash passes as it is: copied in runs */
+        while (run < n && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '"' && s[run] != '\\') run++;
+        if (run > i) {
+            narr__buf_put(b, s + i, run - i);
+            i = run;
+            if (i == n) break;
+        }
+        k = utf8_seq(s + i, n - i, &cp);
         if (k == 0) {
             narr__buf_put(b, replacement, 3);
             i++;
@@ -132,13 +140,28 @@ static void escape(narr__buf_t *b, const char *str, size_t n, narr__esc_t esc)
         case '\r': narr__buf_put(b, "\\r", 2); break;
         case '\t': narr__buf_put(b, "\\t", 2); break;
         default:
-            if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
-                narr__buf_printf(b, esc == NARR__ESC_JSON ? "\\u%04x" : "\\x%02x", cp);
-            else
+            if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F)) {
+                static const char hex[] = "0123456789abcdef";
+                char e[6] = {'\\', 'u', '0', '0', hex[(cp >> 4) & 15], hex[cp & 15]};
+                if (esc == NARR__ESC_JSON) narr__buf_put(b, e, 6);
+                else e[2] = '\\', e[3] = 'x', narr__buf_put(b, e + 2, 4);
+            } else {
                 narr__buf_put(b, s + i, k);
+            }
         }
         i += k;
     }
+}
+
+void narr__buf_put_u64(narr__buf_t *b, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[sizeof tmp - ++n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    narr__buf_put(b, tmp + sizeof tmp - n, n);
 }
 
 typedef struct esc_ctx {
