@@ -243,11 +243,20 @@ static void replay(narr__buf_t *b, const char *f, const value_t *vals, int nvals
         switch (sp.conv) {
         case 'd': case 'i':
             if (v->type == NARR__T_STR || v->type == NARR__T_PTR) goto mismatch;
-            fmt_num(b, &sp, "ll", 'd', signed_as(v, sp.len));
+            if (sp.flags[0] == '\0' && !sp.has_width && !sp.has_prec) { /* plain %d: the common case, no printf */
+                long long x = signed_as(v, sp.len);
+                if (x < 0) narr__buf_putc(b, '-');
+                narr__buf_put_u64(b, x < 0 ? 0ull - (unsigned long long)x : (unsigned long long)x);
+            } else {
+                fmt_num(b, &sp, "ll", 'd', signed_as(v, sp.len));
+            }
             break;
         case 'u': case 'o': case 'x': case 'X':
             if (v->type == NARR__T_STR || v->type == NARR__T_PTR) goto mismatch;
-            fmt_num(b, &sp, "ll", sp.conv, unsigned_as(v, sp.len));
+            if (sp.conv == 'u' && sp.flags[0] == '\0' && !sp.has_width && !sp.has_prec)
+                narr__buf_put_u64(b, unsigned_as(v, sp.len)); /* plain %u */
+            else
+                fmt_num(b, &sp, "ll", sp.conv, unsigned_as(v, sp.len));
             break;
         case 'c':
             if (v->type != NARR__T_I64 && v->type != NARR__T_U64) goto mismatch;
