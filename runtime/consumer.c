@@ -50,10 +50,10 @@ static void ring_bell(void)
 
 void narr__consumer_doorbell(void)
 {
-    /* the records committed before are seen by the consumer's check, or idle is seen here:
-     * pairs with the fence in consumer_sleep */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&idle, __ATOMIC_RELAXED)) ring_bell();
+    /* the records committed before are seen by the consumer's check, or idle is seen here: a
+     * read-modify-write orders them (a full barrier; TSan takes no bare fences); pairs with the
+     * exchange in consumer_sleep */
+    if (__atomic_fetch_or(&idle, 0, __ATOMIC_SEQ_CST)) ring_bell();
 }
 
 /* 1 when some ring holds committed records. */
@@ -73,8 +73,7 @@ static int rings_pending(void)
 static void consumer_sleep(uint32_t seen)
 {
     struct timespec nap = {0, NARR_CFG_IDLE_SLEEP_NS};
-    __atomic_store_n(&idle, 1, __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* pairs with the fence in narr__consumer_doorbell */
+    (void)__atomic_exchange_n(&idle, 1, __ATOMIC_SEQ_CST); /* pairs with narr__consumer_doorbell */
     if (!rings_pending()) syscall(SYS_futex, &doorbell, FUTEX_WAIT_PRIVATE, seen, &nap, NULL, 0);
     __atomic_store_n(&idle, 0, __ATOMIC_RELAXED);
 }

@@ -27,7 +27,9 @@ echo "trace file, 4K rings: $fev written + $drop dropped = $rec recorded; one su
 NARRATE_OUTPUT="trace:$tmp/b.trace" "$flood" 1 200000 > "$tmp/b.out" 2> /dev/null
 rec=$(field recorded "$tmp/b.out"); del=$(field delivered "$tmp/b.out"); drop=$(field dropped "$tmp/b.out")
 [ "$(file_count "$tmp/b.trace" events)" = "$del" ] && [ "$((del + drop))" = "$rec" ] || fail "default ring accounting"
-"$narrate" check "$tmp/b.trace" | grep -q '^unmatched enter: [01]$' || fail "enter/exit pairs broken: $("$narrate" check "$tmp/b.trace")"
+if [ "$drop" = 0 ]; then # (with drops, an enter may be kept and its exit lost)
+  "$narrate" check "$tmp/b.trace" | grep -q '^unmatched enter: 0$' || fail "enter/exit pairs broken: $("$narrate" check "$tmp/b.trace")"
+fi
 echo "trace file, default ring: $del written + $drop dropped = $rec recorded"
 
 # 3. the file and JSON lines together: every event in the file is in the JSON lines or counted as

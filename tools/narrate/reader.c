@@ -301,36 +301,6 @@ static int skip_varints(const unsigned char **pp, const unsigned char *end, int 
     return 0;
 }
 
-static int add_events(narr_trace_t *t, size_t *cap, const unsigned char *p, const unsigned char *end)
-{
-    uint64_t tid, mono, count, k;
-    int rc;
-    if (narr__get_v(&p, end, &tid) != 0 || narr__get_v(&p, end, &mono) != 0 || narr__get_v(&p, end, &count) != 0)
-        return -1;
-    for (k = 0; k < count; k++) {
-        narr_tevent_t e;
-        uint64_t site, delta;
-        const narr_site_t *s;
-        if (narr__get_v(&p, end, &site) != 0 || narr__get_v(&p, end, &delta) != 0) return -1;
-        mono += delta;
-        s = site < t->nsites ? t->sites[site] : NULL;
-        if (s == NULL) return -1; /* every site is described before its first event */
-        e.mono = mono;
-        e.raw = 0;
-        e.clock = -1;
-        e.rawfmt = 0;
-        e.tid = (uint32_t)tid;
-        e.site = (uint32_t)site;
-        e.vals = p;
-        e.dropped = 0;
-        if (t->tsites[site].nvar >= 0 ? skip_varints(&p, end, t->tsites[site].nvar) : walk_values(s, &p, end, NULL, 0))
-            return -1;
-        e.vlen = (size_t)(p - e.vals);
-        if ((rc = got_event(t, cap, &e)) != 0) return rc;
-    }
-    return p == end ? 0 : -1;
-}
-
 /* CLOCK_MONOTONIC ns of a RAWEVENTS stamp by the CLOCK point last read (none: the stamps are
  * CLOCK_MONOTONIC already), never before the thread's previous one: what the live consumer
  * computed. */
@@ -358,32 +328,34 @@ static uint64_t raw_event_mono(narr_trace_t *t, uint32_t tid, uint64_t raw, stru
     return mono;
 }
 
-static int add_raw_events(narr_trace_t *t, size_t *cap, const unsigned char *p, const unsigned char *end)
+/* An EVENTS block (stamps in CLOCK_MONOTONIC ns) or, with raw, a RAWEVENTS block (raw stamps,
+ * addresses as 8 bytes): one walk for both. */
+static int add_events(narr_trace_t *t, size_t *cap, const unsigned char *p, const unsigned char *end, int raw)
 {
-    uint64_t tid, raw, count, k;
+    uint64_t tid, stamp, count, k;
     struct narr_tlast *last = NULL;
     int rc;
-    if (narr__get_v(&p, end, &tid) != 0 || narr__get_v(&p, end, &raw) != 0 || narr__get_v(&p, end, &count) != 0)
+    if (narr__get_v(&p, end, &tid) != 0 || narr__get_v(&p, end, &stamp) != 0 || narr__get_v(&p, end, &count) != 0)
         return -1;
     for (k = 0; k < count; k++) {
         narr_tevent_t e;
         uint64_t site, delta;
         const narr_site_t *s;
+        int nvar;
         if (narr__get_v(&p, end, &site) != 0 || narr__get_v(&p, end, &delta) != 0) return -1;
-        raw += delta;
+        stamp += delta;
         s = site < t->nsites ? t->sites[site] : NULL;
         if (s == NULL) return -1; /* every site is described before its first event */
-        e.raw = raw;
-        e.clock = t->nclock > 0 && t->clock_is_tsc ? (int32_t)(t->nclock - 1) : -1;
-        e.mono = raw_event_mono(t, (uint32_t)tid, raw, &last);
+        e.raw = raw ? stamp : 0;
+        e.clock = raw && t->nclock > 0 && t->clock_is_tsc ? (int32_t)(t->nclock - 1) : -1;
+        e.mono = raw ? raw_event_mono(t, (uint32_t)tid, stamp, &last) : stamp;
+        e.rawfmt = raw;
         e.tid = (uint32_t)tid;
         e.site = (uint32_t)site;
         e.vals = p;
         e.dropped = 0;
-        e.rawfmt = 1;
-        if (t->tsites[site].nvar_raw >= 0 ? skip_varints(&p, end, t->tsites[site].nvar_raw)
-                                          : walk_values(s, &p, end, NULL, 1))
-            return -1;
+        nvar = raw ? t->tsites[site].nvar_raw : t->tsites[site].nvar;
+        if (nvar >= 0 ? skip_varints(&p, end, nvar) : walk_values(s, &p, end, NULL, raw)) return -1;
         e.vlen = (size_t)(p - e.vals);
         if ((rc = got_event(t, cap, &e)) != 0) return rc;
     }
@@ -572,8 +544,8 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
             else if (t->real_minus_mono == 0) t->real_minus_mono = (int64_t)(real - mono);
             break;
         }
-        case NARR_TB_EVENTS: bad = add_events(t, &cap, payload, payload + hdr[2]); break;
-        case NARR_TB_RAWEVENTS: bad = add_raw_events(t, &cap, payload, payload + hdr[2]); break;
+        case NARR_TB_EVENTS: bad = add_events(t, &cap, payload, payload + hdr[2], 0); break;
+        case NARR_TB_RAWEVENTS: bad = add_events(t, &cap, payload, payload + hdr[2], 1); break;
         case NARR_TB_CLOCK: {
             const unsigned char *p = payload;
             uint64_t tsc, raw, mono, rate;
