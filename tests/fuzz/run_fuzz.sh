@@ -15,7 +15,7 @@ cp "$src"/tests/fuzz/$corpus/* "$out/$corpus/"
 "$cc" -std=c11 -O1 -g -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I"$src/include" -I"$src/runtime" -I"$src/tools/narrate" \
   "$src"/tests/fuzz/fuzz_$target.c "$src"/tools/narrate/reader.c "$src"/tools/narrate/calls.c "$src"/tools/narrate/recover.c \
-  $(ls "$src"/runtime/*.c | grep -v '/otlp_sink.c$\|/otlp_export.c$') \
+  $(find "$src/runtime" -name '*.c' | sort | grep -v '/otlp_sink.c$\|/otlp_export.c$') \
   -pthread -o "$out/fuzz_$target"
 cd "$out"
 ./fuzz_$target -max_total_time="$secs" -max_len=$maxlen -timeout=10 -print_final_stats=1 $corpus 2>&1 | tail -n 12

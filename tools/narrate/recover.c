@@ -1,5 +1,5 @@
 /* tools/narrate/recover.c - narrate recover DIR [-o OUT]: what a killed program left in
- * NARRATE_RECOVER_DIR (runtime/recover.c) back into a trace file. For each process: its
+ * NARRATE_RECOVER_DIR (runtime/record/recover.c) back into a trace file. For each process: its
  * .sites file (a trace file: sites, clock points) and its threads' .ring files, each read from
  * its tail to its head (the committed records the sinks had not yet written), decoded with the
  * runtime's decoder and written by the runtime's trace sink, so every other command reads the

@@ -1,4 +1,4 @@
-/* runtime/crc32c.c - CRC-32C (Castagnoli), the block checksum of trace format 2: SSE4.2's crc32
+/* runtime/sinks/crc32c.c - CRC-32C (Castagnoli), the block checksum of trace format 2: SSE4.2's crc32
  * instruction where the CPU has it (8 bytes per instruction, ~10x the byte-wise FNV-1a of format
  * 1), the reflected table otherwise. Test vector: "123456789" -> 0xe3069283. */
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* runtime/redact.c - one-pass secret redaction. The scan jumps between bytes that can start a
+/* runtime/sinks/redact.c - one-pass secret redaction. The scan jumps between bytes that can start a
  * secret ('=' ':' for key=value and URLs, 'B' 'b' for Bearer, 'J' for JWTs (eyJ), '-' for PEM
  * and UUIDs), 16 bytes at a time with SSE2; it never reads past the text (which need not be
  * NUL-terminated). Clean text is emitted straight from the input, nothing is copied or allocated. Key names match as whole words ("monkey" is not a

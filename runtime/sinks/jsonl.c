@@ -1,4 +1,4 @@
-/* runtime/jsonl.c - the JSON lines sink: one JSON object per event, always valid JSON. */
+/* runtime/sinks/jsonl.c - the JSON lines sink: one JSON object per event, always valid JSON. */
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>

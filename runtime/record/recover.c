@@ -1,4 +1,4 @@
-/* runtime/recover.c - surviving kill -9 (opt-in: NARRATE_RECOVER_DIR=DIR). Each thread's ring
+/* runtime/record/recover.c - surviving kill -9 (opt-in: NARRATE_RECOVER_DIR=DIR). Each thread's ring
  * lives in a shared file mapping, DIR/narrate-<pid>-<tid>.ring, whose first bytes are the
  * ring's own header (head, tail, drops): records are committed by the release store of head
  * after their bytes, as always, so the file holds every committed record. The consumer moves

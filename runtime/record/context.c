@@ -1,4 +1,4 @@
-/* runtime/context.c - ids (UUID v4/v7, trace and span ids), W3C traceparent, and the per-thread
+/* runtime/record/context.c - ids (UUID v4/v7, trace and span ids), W3C traceparent, and the per-thread
  * context stack narration reads its correlation and trace ids from. */
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* runtime/text.c - the consumer's growable buffer and the escaping rules of the sinks.
+/* runtime/sinks/text.c - the consumer's growable buffer and the escaping rules of the sinks.
  * Console values never carry a control character or an escape sequence to the terminal; JSON
  * strings are always valid JSON with invalid UTF-8 replaced by U+FFFD. */
 #include <stdarg.h>

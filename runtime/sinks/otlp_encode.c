@@ -1,4 +1,4 @@
-/* runtime/otlp_encode.c - OTLP trace data as protobuf (opentelemetry/proto/trace/v1) or as the
+/* runtime/sinks/otlp_encode.c - OTLP trace data as protobuf (opentelemetry/proto/trace/v1) or as the
  * OTLP JSON mapping (hex ids, lowerCamelCase keys, 64-bit integers as strings). Shared by the
  * otlp sink and `narrate export --format otlp-json`. Strings come out valid UTF-8 (invalid
  * bytes become U+FFFD) and attribute values cut at a bound. Lists are written item by item;

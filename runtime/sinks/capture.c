@@ -1,4 +1,4 @@
-/* runtime/capture.c - the in-memory sink for tests. Each capture owns its events and sees only
+/* runtime/sinks/capture.c - the in-memory sink for tests. Each capture owns its events and sees only
  * its own threads (or everything, when asked), so parallel tests do not mix. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* runtime/sample.c - head and tail sampling, decided on the consumer so the hot path pays
+/* runtime/consume/sample.c - head and tail sampling, decided on the consumer so the hot path pays
  * nothing. A root call (a traced call entered with none open on its thread) and everything its
  * thread records until it returns form one tree. Its head decision comes from the trace id of
  * the thread's context (the OpenTelemetry ratio rule on the id's low 56 bits, so every process

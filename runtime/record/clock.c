@@ -1,4 +1,4 @@
-/* runtime/clock.c - raw timestamps for the hot path and their conversion on the consumer.
+/* runtime/record/clock.c - raw timestamps for the hot path and their conversion on the consumer.
  * The hot path reads the TSC when it is invariant; the consumer maps it to CLOCK_MONOTONIC with
  * calibration pairs taken over a growing baseline. Elsewhere clock_gettime is used directly. */
 #include <stdlib.h>

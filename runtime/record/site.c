@@ -1,4 +1,4 @@
-/* runtime/site.c - the call-site registry: ids for sites, the filter decision cached in each. */
+/* runtime/record/site.c - the call-site registry: ids for sites, the filter decision cached in each. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>

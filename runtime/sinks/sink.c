@@ -1,4 +1,4 @@
-/* runtime/sink.c - the sink table and NARRATE_OUTPUT. A sink is a function, its user data and a
+/* runtime/sinks/sink.c - the sink table and NARRATE_OUTPUT. A sink is a function, its user data and a
  * minimum level; the consumer calls every sink for every event at or above its level, one at a
  * time. A raw sink (the trace file) also takes a thread's records as they are, in batches
  * (narr__sinks_raw), and then gets no decoded events but drop reports. */

@@ -1,4 +1,4 @@
-/* runtime/console.c - the console sink: LEVEL actor action key="value" ... "human text". */
+/* runtime/sinks/console.c - the console sink: LEVEL actor action key="value" ... "human text". */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

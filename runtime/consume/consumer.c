@@ -1,4 +1,4 @@
-/* runtime/consumer.c - the one consumer thread: drains every ring, reports drops, frees the
+/* runtime/consume/consumer.c - the one consumer thread: drains every ring, reports drops, frees the
  * rings of exited threads, and answers narr_flush(). Each pass does only what its sinks need:
  * raw sinks (the trace file) take each thread's records as they are; only when some other sink
  * (or sampling) needs events are records merged by timestamp across threads, decoded (those at

@@ -1,4 +1,4 @@
-/* runtime/filter.c - NARRATE_LOG: RUST_LOG-style directives over actor and function names.
+/* runtime/record/filter.c - NARRATE_LOG: RUST_LOG-style directives over actor and function names.
  * "info,orchestratord=trace,dispatch_job=off": a bare level is the default; name=level sets a
  * level for an actor or a function (a function's directive wins over its actor's); a bare name
  * means name=trace. Sites read the result once, when they resolve. */

@@ -1,4 +1,4 @@
-/* runtime/otlp_sink.c - the otlp sink, on the consumer thread: contexts and traced calls
+/* runtime/sinks/otlp_sink.c - the otlp sink, on the consumer thread: contexts and traced calls
  * become spans (a context's span is the parent of the calls made in it; a call's is the parent
  * of its callees), parameters and results become attributes, error exits set the status, and
  * other events become span events of the innermost open span of their thread. Finished spans

@@ -1,4 +1,4 @@
-/* runtime/narration.c - the producer side of NARR_NARRATE: checks the filter for the event's
+/* runtime/record/narration.c - the producer side of NARR_NARRATE: checks the filter for the event's
  * actor, sizes the record exactly, copies every string (the caller's buffers may not outlive
  * the call), and takes the correlation and trace ids of the thread's current context. */
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* runtime/trace.c - the trace:PATH sink: a compact binary trace (runtime/trace_format.h).
+/* runtime/sinks/trace.c - the trace:PATH sink: a compact binary trace (runtime/trace_format.h).
  * Records are buffered per thread and written as whole blocks; each site is described once.
  * The common path takes a thread's records straight from its ring (trace_raw): site id, raw
  * stamp delta and values re-encoded in one tight loop, no decoding, no clock conversion (CLOCK

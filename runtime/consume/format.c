@@ -1,4 +1,4 @@
-/* runtime/format.c - turn a record's payload back into an event: prefix values become target,
+/* runtime/consume/format.c - turn a record's payload back into an event: prefix values become target,
  * correlation id and key/values; the format is replayed one conversion at a time with the
  * captured values, so the caller's thread never formats. */
 #include <inttypes.h>

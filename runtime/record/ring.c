@@ -1,4 +1,4 @@
-/* runtime/ring.c - per-thread rings: lazy attach, the slow reservation path, string copies,
+/* runtime/record/ring.c - per-thread rings: lazy attach, the slow reservation path, string copies,
  * and the hand-over of a ring to the consumer when its thread exits. */
 #include <errno.h>
 #include <limits.h>

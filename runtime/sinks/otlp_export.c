@@ -1,4 +1,4 @@
-/* runtime/otlp_export.c - the batch exporter of the otlp sink: a bounded queue of encoded
+/* runtime/sinks/otlp_export.c - the batch exporter of the otlp sink: a bounded queue of encoded
  * spans and one thread that posts them with libcurl, as the OpenTelemetry SDKs' batch span
  * processor does (queue 2048, batch 512, every 5 s, 30 s per batch; OTEL_BSP_*). Retries only
  * on 429, 502, 503, 504 and connection failures, with doubling backoff, +-20% jitter and
