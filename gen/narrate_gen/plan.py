@@ -59,6 +59,7 @@ class Wrapper:
     params: str  # parameter list text, copied from the source
     arg_names: tuple[str, ...]
     call_stmt: str  # the call of the original, assigning narr__ret when there is a result
+    skip_stmt: str  # the call of the original as the whole body (nothing recorded at run time)
     level: str
     file: str  # C string literal
     enums: tuple[EnumHelper, ...]
@@ -199,6 +200,8 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
             gate=f"NARR__GEN_ON_{n}", prefix=text[fn.decl_start:fn.name_start], params=params_text,
             arg_names=tuple(p.name for p in fn.params),
             call_stmt=(f"narr__ret = narr__impl_{n}({args});" if ret_decl else f"narr__impl_{n}({args});"),
+            skip_stmt=(f"return narr__impl_{n}({args});" if ret_decl
+                       else f"narr__impl_{n}({args});" if fn.is_noreturn else f"narr__impl_{n}({args}); return;"),
             level=LEVEL[fn.options.level][0],
             file=c_string(src.display), enums=tuple(enums), enter=enter, exit=exit_site, exit_err=exit_err,
             err_cond=ERR_COND.get(fn.options.err, ""), ret_decl=ret_decl, noreturn=fn.is_noreturn,

@@ -114,7 +114,13 @@ NARR_TRACE_FN static int find(const int *v, int n, int want)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    const int narr__in = narr__depth_ok();
+    uint32_t narr__d0;
+    int narr__in;
+    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_find(v, n, want);
+    }
+    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
+    narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se, 56, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(v));
         narr__p = narr__put_i(narr__p, (long long)(n));
@@ -124,9 +130,9 @@ NARR_TRACE_FN static int find(const int *v, int n, int want)
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
-    narr__depth++;
+    narr__depth = narr__d0 + 1;
     narr__ret = narr__impl_find(v, n, want);
-    narr__depth--;
+    narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
@@ -176,7 +182,13 @@ NARR_TRACE_FN int classify(int code)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    const int narr__in = narr__depth_ok();
+    uint32_t narr__d0;
+    int narr__in;
+    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_classify(code);
+    }
+    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
+    narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(code));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
@@ -184,9 +196,9 @@ NARR_TRACE_FN int classify(int code)
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
-    narr__depth++;
+    narr__depth = narr__d0 + 1;
     narr__ret = narr__impl_classify(code);
-    narr__depth--;
+    narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
@@ -226,7 +238,13 @@ NARR_TRACE_FN unsigned long fact(unsigned n)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     unsigned long narr__ret;
-    const int narr__in = narr__depth_ok();
+    uint32_t narr__d0;
+    int narr__in;
+    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_fact(n);
+    }
+    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
+    narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(n));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
@@ -234,9 +252,9 @@ NARR_TRACE_FN unsigned long fact(unsigned n)
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
-    narr__depth++;
+    narr__depth = narr__d0 + 1;
     narr__ret = narr__impl_fact(n);
-    narr__depth--;
+    narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
@@ -275,7 +293,13 @@ NARR_TRACE_FN void touch(int *out)
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
-    const int narr__in = narr__depth_ok();
+    uint32_t narr__d0;
+    int narr__in;
+    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        narr__impl_touch(out); return;
+    }
+    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
+    narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(out));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
@@ -283,9 +307,9 @@ NARR_TRACE_FN void touch(int *out)
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
-    narr__depth++;
+    narr__depth = narr__d0 + 1;
     narr__impl_touch(out);
-    narr__depth--;
+    narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 24, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
@@ -323,7 +347,13 @@ NARR_TRACE_FN static inline int twice(int x)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    const int narr__in = narr__depth_ok();
+    uint32_t narr__d0;
+    int narr__in;
+    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_twice(x);
+    }
+    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
+    narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(x));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
@@ -331,9 +361,9 @@ NARR_TRACE_FN static inline int twice(int x)
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
-    narr__depth++;
+    narr__depth = narr__d0 + 1;
     narr__ret = narr__impl_twice(x);
-    narr__depth--;
+    narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
@@ -365,14 +395,20 @@ NARR_TRACE_FN _Noreturn void die(int status)
         4, 3, 0, narr__se_keys, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
-    const int narr__in = narr__depth_ok();
+    uint32_t narr__d0;
+    int narr__in;
+    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        narr__impl_die(status);
+    }
+    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
+    narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(status));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(&narr__g, narr__p);
     }
-    narr__depth++;
+    narr__depth = narr__d0 + 1;
     narr__impl_die(status);
 }
 #endif

@@ -92,7 +92,13 @@ API int behind_macro(int a)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    const int narr__in = narr__depth_ok();
+    uint32_t narr__d0;
+    int narr__in;
+    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_behind_macro(a);
+    }
+    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
+    narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(a));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
@@ -100,9 +106,9 @@ API int behind_macro(int a)
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
-    narr__depth++;
+    narr__depth = narr__d0 + 1;
     narr__ret = narr__impl_behind_macro(a);
-    narr__depth--;
+    narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
@@ -145,7 +151,13 @@ int declared_first(int count, const char *what)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    const int narr__in = narr__depth_ok();
+    uint32_t narr__d0;
+    int narr__in;
+    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_declared_first(count, what);
+    }
+    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
+    narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se, 1072, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(count));
         narr__p = narr__put_str_copy(narr__p, (const char *)(what), 1024);
@@ -154,9 +166,9 @@ int declared_first(int count, const char *what)
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
-    narr__depth++;
+    narr__depth = narr__d0 + 1;
     narr__ret = narr__impl_declared_first(count, what);
-    narr__depth--;
+    narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
@@ -207,7 +219,13 @@ extern int with_options(int size, const void *blob)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    const int narr__in = narr__depth_ok();
+    uint32_t narr__d0;
+    int narr__in;
+    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_with_options(size, blob);
+    }
+    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
+    narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(size));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
@@ -215,9 +233,9 @@ extern int with_options(int size, const void *blob)
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
-    narr__depth++;
+    narr__depth = narr__d0 + 1;
     narr__ret = narr__impl_with_options(size, blob);
-    narr__depth--;
+    narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin((narr__ret < 0) ? &narr__sx_err : &narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
@@ -265,7 +283,13 @@ static const char *lookup(int key)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const char * narr__ret;
-    const int narr__in = narr__depth_ok();
+    uint32_t narr__d0;
+    int narr__in;
+    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_lookup(key);
+    }
+    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
+    narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(key));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
@@ -273,9 +297,9 @@ static const char *lookup(int key)
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
-    narr__depth++;
+    narr__depth = narr__d0 + 1;
     narr__ret = narr__impl_lookup(key);
-    narr__depth--;
+    narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin((narr__ret == 0) ? &narr__sx_err : &narr__sx, 1056, &narr__g)) != NULL) {
         narr__p = narr__put_str_copy(narr__p, (const char *)(narr__ret), 1024);
         narr__p = narr__put_u(narr__p, narr__t0);
@@ -325,7 +349,13 @@ int check(int rc)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    const int narr__in = narr__depth_ok();
+    uint32_t narr__d0;
+    int narr__in;
+    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_check(rc);
+    }
+    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
+    narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(rc));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
@@ -333,9 +363,9 @@ int check(int rc)
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
-    narr__depth++;
+    narr__depth = narr__d0 + 1;
     narr__ret = narr__impl_check(rc);
-    narr__depth--;
+    narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin((narr__ret != 0) ? &narr__sx_err : &narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);

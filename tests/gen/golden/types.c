@@ -141,7 +141,13 @@ NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    const int narr__in = narr__depth_ok();
+    uint32_t narr__d0;
+    int narr__in;
+    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_by_value(p, n, m, flag);
+    }
+    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
+    narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se, 88, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(p.x));
         narr__p = narr__put_f(narr__p, (double)(p.y));
@@ -154,9 +160,9 @@ NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
-    narr__depth++;
+    narr__depth = narr__d0 + 1;
     narr__ret = narr__impl_by_value(p, n, m, flag);
-    narr__depth--;
+    narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
@@ -199,7 +205,13 @@ NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char 
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     long narr__ret;
-    const int narr__in = narr__depth_ok();
+    uint32_t narr__d0;
+    int narr__in;
+    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_arrays(fixed, open, name, bytes, n);
+    }
+    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
+    narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se, 80, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(fixed));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(open));
@@ -211,9 +223,9 @@ NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char 
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
-    narr__depth++;
+    narr__depth = narr__d0 + 1;
     narr__ret = narr__impl_arrays(fixed, open, name, bytes, n);
-    narr__depth--;
+    narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
@@ -258,7 +270,13 @@ NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *l
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    const int narr__in = narr__depth_ok();
+    uint32_t narr__d0;
+    int narr__in;
+    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_pointers(raw, typed, label, opaque, values);
+    }
+    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
+    narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se, 1096, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(raw));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(typed));
@@ -270,9 +288,9 @@ NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *l
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
-    narr__depth++;
+    narr__depth = narr__d0 + 1;
     narr__ret = narr__impl_pointers(raw, typed, label, opaque, values);
-    narr__depth--;
+    narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
@@ -315,7 +333,13 @@ NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     unsigned int narr__ret;
-    const int narr__in = narr__depth_ok();
+    uint32_t narr__d0;
+    int narr__in;
+    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_atomics(counter, wide);
+    }
+    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
+    narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se, 48, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(counter));
         narr__p = narr__put_u(narr__p, (unsigned long long)(wide));
@@ -324,9 +348,9 @@ NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
-    narr__depth++;
+    narr__depth = narr__d0 + 1;
     narr__ret = narr__impl_atomics(counter, wide);
-    narr__depth--;
+    narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
@@ -370,7 +394,13 @@ NARR_TRACE_FN point_t make_point(int x, double y)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     point_t narr__ret;
-    const int narr__in = narr__depth_ok();
+    uint32_t narr__d0;
+    int narr__in;
+    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_make_point(x, y);
+    }
+    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
+    narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se, 48, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(x));
         narr__p = narr__put_f(narr__p, (double)(y));
@@ -379,9 +409,9 @@ NARR_TRACE_FN point_t make_point(int x, double y)
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
-    narr__depth++;
+    narr__depth = narr__d0 + 1;
     narr__ret = narr__impl_make_point(x, y);
-    narr__depth--;
+    narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(narr__ret.x));
         narr__p = narr__put_f(narr__p, (double)(narr__ret.y));
@@ -440,7 +470,13 @@ NARR_TRACE_FN enum mode next_mode(enum mode m)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     enum mode narr__ret;
-    const int narr__in = narr__depth_ok();
+    uint32_t narr__d0;
+    int narr__in;
+    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_next_mode(m);
+    }
+    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
+    narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se, 48, &narr__g)) != NULL) {
         narr__p = narr__put_e(narr__p, (long long)(m), narr__en_next_mode_0((long long)(m)));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
@@ -448,9 +484,9 @@ NARR_TRACE_FN enum mode next_mode(enum mode m)
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
-    narr__depth++;
+    narr__depth = narr__d0 + 1;
     narr__ret = narr__impl_next_mode(m);
-    narr__depth--;
+    narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
         narr__p = narr__put_e(narr__p, (long long)(narr__ret), narr__en_next_mode_1((long long)(narr__ret)));
         narr__p = narr__put_u(narr__p, narr__t0);
@@ -490,7 +526,13 @@ NARR_TRACE_FN double scale(float f, double d, long double ld)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     double narr__ret;
-    const int narr__in = narr__depth_ok();
+    uint32_t narr__d0;
+    int narr__in;
+    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_scale(f, d, ld);
+    }
+    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
+    narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se, 56, &narr__g)) != NULL) {
         narr__p = narr__put_f(narr__p, (double)(f));
         narr__p = narr__put_f(narr__p, (double)(d));
@@ -500,9 +542,9 @@ NARR_TRACE_FN double scale(float f, double d, long double ld)
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
-    narr__depth++;
+    narr__depth = narr__d0 + 1;
     narr__ret = narr__impl_scale(f, d, ld);
-    narr__depth--;
+    narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_f(narr__p, (double)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
@@ -547,7 +589,13 @@ NARR_TRACE_FN bool login(const char *user, const char *password, const char *api
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     _Bool narr__ret;
-    const int narr__in = narr__depth_ok();
+    uint32_t narr__d0;
+    int narr__in;
+    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_login(user, password, api_key, sessionKey, monkey);
+    }
+    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
+    narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se, 2096, &narr__g)) != NULL) {
         narr__p = narr__put_str_copy(narr__p, (const char *)(user), 1024);
         narr__p = narr__put_str_copy(narr__p, (const char *)(monkey), 1024);
@@ -556,9 +604,9 @@ NARR_TRACE_FN bool login(const char *user, const char *password, const char *api
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
-    narr__depth++;
+    narr__depth = narr__d0 + 1;
     narr__ret = narr__impl_login(user, password, api_key, sessionKey, monkey);
-    narr__depth--;
+    narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
         narr__p = narr__put_b(narr__p, (narr__ret) != 0);
         narr__p = narr__put_u(narr__p, narr__t0);
