@@ -1,13 +1,14 @@
 /* runtime/record/site.c - the call-site registry: ids for sites, the filter decision cached in each. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
 static pthread_mutex_t site_lock = PTHREAD_MUTEX_INITIALIZER;
 static narr_site_t **chunks[NARR_CFG_SITE_CHUNKS];
-static const void **modules[NARR_CFG_SITE_CHUNKS]; /* beside chunks: the loaded object holding each site */
 static uint32_t nsites; /* guarded by site_lock; ids are 1..nsites */
 static int sites_muted; /* after narr_shutdown: every site resolves to disabled */
 
@@ -69,16 +70,9 @@ static int32_t site_resolve_locked(narr_site_t *s)
         if (c >= NARR_CFG_SITE_CHUNKS) goto full;
         if (chunks[c] == NULL) {
             narr_site_t **fresh = calloc(NARR_CFG_SITE_CHUNK, sizeof *fresh);
-            if (fresh == NULL || (modules[c] = calloc(NARR_CFG_SITE_CHUNK, sizeof *modules[c])) == NULL) {
-                free(fresh);
-                goto full;
-            }
+            if (fresh == NULL) goto full;
             /* pairs with the acquire in narr__site_get */
             __atomic_store_n(&chunks[c], fresh, __ATOMIC_RELEASE);
-        }
-        {
-            Dl_info info;
-            modules[c][id % NARR_CFG_SITE_CHUNK] = dladdr(s, &info) ? info.dli_fbase : NULL;
         }
         __atomic_store_n(&chunks[c][id % NARR_CFG_SITE_CHUNK], s, __ATOMIC_RELEASE);
         nsites = id;
@@ -131,19 +125,56 @@ static void reresolve_locked(void)
     }
 }
 
+/* The address ranges of the loaded object whose base is `base` (its PT_LOAD segments). */
+typedef struct object_ranges {
+    const void *base;
+    uintptr_t lo[16], hi[16];
+    int n;
+} object_ranges_t;
+
+static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    object_ranges_t *o = arg;
+    int i;
+    (void)size;
+    if ((const void *)info->dlpi_addr != o->base) return 0; /* (a shared object's base is its load address) */
+    o->n = 0;
+    for (i = 0; i < info->dlpi_phnum && o->n < 16; i++) {
+        if (info->dlpi_phdr[i].p_type != PT_LOAD) continue;
+        o->lo[o->n] = info->dlpi_addr + info->dlpi_phdr[i].p_vaddr;
+        o->hi[o->n] = o->lo[o->n] + info->dlpi_phdr[i].p_memsz;
+        o->n++;
+    }
+    return 1;
+}
+
+static int in_object(const object_ranges_t *o, const void *p)
+{
+    int i;
+    for (i = 0; i < o->n; i++)
+        if ((uintptr_t)p >= o->lo[i] && (uintptr_t)p < o->hi[i]) return 1;
+    return 0;
+}
+
 /* A shared object is being unloaded (narrate.h's hook, from its destructors): what its sites
  * recorded is delivered while their descriptors still exist, then the registry forgets them.
- * Their ids are not reused; loading it again registers its sites anew. */
+ * Their ids are not reused; loading it again registers its sites anew. Which object a site
+ * lives in is worked out here, from the object's segments, not when sites register: start-up
+ * pays nothing for it. */
 void narr__module_unloading(const void *anchor)
 {
     Dl_info info;
+    object_ranges_t obj;
     uint32_t id;
     if (!narr__consumer_running() || !dladdr(anchor, &info)) return; /* exit(): already stopped */
+    memset(&obj, 0, sizeof obj);
+    obj.base = info.dli_fbase;
+    if (dl_iterate_phdr(find_object, &obj) == 0 || obj.n == 0) return;
     (void)narr_flush();
     pthread_mutex_lock(&site_lock);
     for (id = 1; id <= nsites; id++) {
         uint32_t c = id / NARR_CFG_SITE_CHUNK, k = id % NARR_CFG_SITE_CHUNK;
-        if (chunks[c][k] != NULL && modules[c][k] == info.dli_fbase) __atomic_store_n(&chunks[c][k], NULL, __ATOMIC_RELEASE);
+        if (chunks[c][k] != NULL && in_object(&obj, chunks[c][k])) __atomic_store_n(&chunks[c][k], NULL, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&site_lock);
 }
