@@ -60,6 +60,9 @@ class Wrapper:
     arg_names: tuple[str, ...]
     call_stmt: str  # the call of the original, assigning narr__ret when there is a result
     skip_stmt: str  # the call of the original as the whole body (nothing recorded at run time)
+    ret_type: str  # the result type as written ("void" when none), for the recording function
+    traced_params: str  # that function's parameters: the caller's address, then the original's
+    traced_args: str  # and the arguments the public function passes it
     level: str
     file: str  # C string literal
     enums: tuple[EnumHelper, ...]
@@ -174,9 +177,9 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
         enter_caps = [c for p in fn.params for c in p.captures]
         enums: list[EnumHelper] = []
         enter_enum_fns = _enum_helpers(enter_caps, n, enums)
-        enter = _site("narr__se", enter_caps,
+        enter = _site(f"narr__se_{n}", enter_caps,
                       [("@caller", "NARR__T_PTR",
-                        "narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));"),
+                        "narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);"),
                        ("@depth", "NARR__T_U64", "narr__p = narr__put_u(narr__p, narr__depth);")],
                       f"{n} started", "NARR_KIND_FN_ENTER", "0", enter_enum_fns)
         exit_site = exit_err = None
@@ -202,6 +205,10 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
             call_stmt=(f"narr__ret = narr__impl_{n}({args});" if ret_decl else f"narr__impl_{n}({args});"),
             skip_stmt=(f"return narr__impl_{n}({args});" if ret_decl
                        else f"narr__impl_{n}({args});" if fn.is_noreturn else f"narr__impl_{n}({args}); return;"),
+            ret_type=fn.return_spelling if not fn.return_void else "void",
+            traced_params=("const void *narr__caller" +
+                           ("" if _one_line(params_text).strip() in ("", "void") else ", " + params_text)),
+            traced_args=", ".join(["__builtin_return_address(0)"] + [p.name for p in fn.params]),
             level=LEVEL[fn.options.level][0],
             file=c_string(src.display), enums=tuple(enums), enter=enter, exit=exit_site, exit_err=exit_err,
             err_cond=ERR_COND.get(fn.options.err, ""), ret_decl=ret_decl, noreturn=fn.is_noreturn,

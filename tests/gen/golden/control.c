@@ -2,6 +2,11 @@
 #include <stdint.h>
 #include <narrate/narrate.h>
 #define NARR__GEN_DEFAULT_ACTOR "golden"
+#if defined(__GNUC__) || defined(__clang__)
+#define NARR__GEN_NOINLINE __attribute__((noinline))
+#else
+#define NARR__GEN_NOINLINE
+#endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_find 1
 #define NARR__GEN_NAME_find narr__impl_find
@@ -96,14 +101,15 @@ NARR_TRACE_FN static int find(const int *v, int n, int want); NARR_TRACE_FN stat
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 7 "cases/control.c"
-NARR_TRACE_FN static int find(const int *v, int n, int want)
+    static const unsigned char narr__se_find_types[] = {NARR__T_PTR, NARR__T_I64, NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__se_find_lits[] = {0, 0, 0, 0, 0, 0};
+    static const char *const narr__se_find_keys[] = {"v", "n", "want", "@caller", "@depth"};
+    static narr_site_t narr__se_find = {NARR__GEN_ACTOR, "find", "find started", "cases/control.c", "find",
+        narr__se_find_types, narr__se_find_lits, 7, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        6, 5, 0, narr__se_find_keys, 0, 0};
+/* the recording, out of line: a call refused at run time is then a test and the plain call */
+static NARR__GEN_NOINLINE int narr__traced_find(const void *narr__caller, const int *v, int n, int want)
 {
-    static const unsigned char narr__se_types[] = {NARR__T_PTR, NARR__T_I64, NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lits[] = {0, 0, 0, 0, 0, 0};
-    static const char *const narr__se_keys[] = {"v", "n", "want", "@caller", "@depth"};
-    static narr_site_t narr__se = {NARR__GEN_ACTOR, "find", "find started", "cases/control.c", "find",
-        narr__se_types, narr__se_lits, 7, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        6, 5, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
@@ -114,18 +120,13 @@ NARR_TRACE_FN static int find(const int *v, int n, int want)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    uint32_t narr__d0;
-    int narr__in;
-    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_find(v, n, want);
-    }
-    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
-    narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 56, &narr__g)) != NULL) {
+    const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se_find, 56, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(v));
         narr__p = narr__put_i(narr__p, (long long)(n));
         narr__p = narr__put_i(narr__p, (long long)(want));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
+        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -140,6 +141,14 @@ NARR_TRACE_FN static int find(const int *v, int n, int want)
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+}
+#line 7 "cases/control.c"
+NARR_TRACE_FN static int find(const int *v, int n, int want)
+{
+    if (narr__site_state(&narr__se_find) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_find(v, n, want);
+    }
+    return narr__traced_find(__builtin_return_address(0), v, n, want);
 }
 #endif
 #line 14 "cases/control.c"
@@ -164,14 +173,15 @@ NARR_TRACE_FN int classify(int code); NARR__GEN_STATIC_classify NARR_TRACE_FN in
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 16 "cases/control.c"
-NARR_TRACE_FN int classify(int code)
+    static const unsigned char narr__se_classify_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__se_classify_lits[] = {0, 0, 0, 0};
+    static const char *const narr__se_classify_keys[] = {"code", "@caller", "@depth"};
+    static narr_site_t narr__se_classify = {NARR__GEN_ACTOR, "classify", "classify started", "cases/control.c", "classify",
+        narr__se_classify_types, narr__se_classify_lits, 16, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        4, 3, 0, narr__se_classify_keys, 0, 0};
+/* the recording, out of line: a call refused at run time is then a test and the plain call */
+static NARR__GEN_NOINLINE int narr__traced_classify(const void *narr__caller, int code)
 {
-    static const unsigned char narr__se_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lits[] = {0, 0, 0, 0};
-    static const char *const narr__se_keys[] = {"code", "@caller", "@depth"};
-    static narr_site_t narr__se = {NARR__GEN_ACTOR, "classify", "classify started", "cases/control.c", "classify",
-        narr__se_types, narr__se_lits, 16, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
@@ -182,16 +192,11 @@ NARR_TRACE_FN int classify(int code)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    uint32_t narr__d0;
-    int narr__in;
-    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_classify(code);
-    }
-    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
-    narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
+    const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se_classify, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(code));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
+        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -207,6 +212,14 @@ NARR_TRACE_FN int classify(int code)
     if (narr__in) narr__depth_settle();
     return narr__ret;
 }
+#line 16 "cases/control.c"
+NARR_TRACE_FN int classify(int code)
+{
+    if (narr__site_state(&narr__se_classify) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_classify(code);
+    }
+    return narr__traced_classify(__builtin_return_address(0), code);
+}
 #endif
 #line 26 "cases/control.c"
 
@@ -220,14 +233,15 @@ NARR_TRACE_FN unsigned long fact(unsigned n); NARR__GEN_STATIC_fact NARR_TRACE_F
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 28 "cases/control.c"
-NARR_TRACE_FN unsigned long fact(unsigned n)
+    static const unsigned char narr__se_fact_types[] = {NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__se_fact_lits[] = {0, 0, 0, 0};
+    static const char *const narr__se_fact_keys[] = {"n", "@caller", "@depth"};
+    static narr_site_t narr__se_fact = {NARR__GEN_ACTOR, "fact", "fact started", "cases/control.c", "fact",
+        narr__se_fact_types, narr__se_fact_lits, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        4, 3, 0, narr__se_fact_keys, 0, 0};
+/* the recording, out of line: a call refused at run time is then a test and the plain call */
+static NARR__GEN_NOINLINE unsigned long narr__traced_fact(const void *narr__caller, unsigned n)
 {
-    static const unsigned char narr__se_types[] = {NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lits[] = {0, 0, 0, 0};
-    static const char *const narr__se_keys[] = {"n", "@caller", "@depth"};
-    static narr_site_t narr__se = {NARR__GEN_ACTOR, "fact", "fact started", "cases/control.c", "fact",
-        narr__se_types, narr__se_lits, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_U64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
@@ -238,16 +252,11 @@ NARR_TRACE_FN unsigned long fact(unsigned n)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     unsigned long narr__ret;
-    uint32_t narr__d0;
-    int narr__in;
-    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_fact(n);
-    }
-    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
-    narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
+    const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se_fact, 40, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(n));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
+        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -263,6 +272,14 @@ NARR_TRACE_FN unsigned long fact(unsigned n)
     if (narr__in) narr__depth_settle();
     return narr__ret;
 }
+#line 28 "cases/control.c"
+NARR_TRACE_FN unsigned long fact(unsigned n)
+{
+    if (narr__site_state(&narr__se_fact) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_fact(n);
+    }
+    return narr__traced_fact(__builtin_return_address(0), n);
+}
 #endif
 #line 28 "cases/control.c"
 
@@ -276,14 +293,15 @@ NARR_TRACE_FN void touch(int *out); NARR__GEN_STATIC_touch NARR_TRACE_FN void NA
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 30 "cases/control.c"
-NARR_TRACE_FN void touch(int *out)
+    static const unsigned char narr__se_touch_types[] = {NARR__T_PTR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__se_touch_lits[] = {0, 0, 0, 0};
+    static const char *const narr__se_touch_keys[] = {"out", "@caller", "@depth"};
+    static narr_site_t narr__se_touch = {NARR__GEN_ACTOR, "touch", "touch started", "cases/control.c", "touch",
+        narr__se_touch_types, narr__se_touch_lits, 30, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        4, 3, 0, narr__se_touch_keys, 0, 0};
+/* the recording, out of line: a call refused at run time is then a test and the plain call */
+static NARR__GEN_NOINLINE void narr__traced_touch(const void *narr__caller, int *out)
 {
-    static const unsigned char narr__se_types[] = {NARR__T_PTR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lits[] = {0, 0, 0, 0};
-    static const char *const narr__se_keys[] = {"out", "@caller", "@depth"};
-    static narr_site_t narr__se = {NARR__GEN_ACTOR, "touch", "touch started", "cases/control.c", "touch",
-        narr__se_types, narr__se_lits, 30, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0};
     static const char *const narr__sx_keys[] = {"@t0"};
@@ -293,16 +311,11 @@ NARR_TRACE_FN void touch(int *out)
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
-    uint32_t narr__d0;
-    int narr__in;
-    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        narr__impl_touch(out); return;
-    }
-    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
-    narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
+    const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se_touch, 40, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(out));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
+        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -315,6 +328,14 @@ NARR_TRACE_FN void touch(int *out)
         narr__commit(&narr__g, narr__p);
     }
     if (narr__in) narr__depth_settle();
+}
+#line 30 "cases/control.c"
+NARR_TRACE_FN void touch(int *out)
+{
+    if (narr__site_state(&narr__se_touch) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        narr__impl_touch(out); return;
+    }
+    narr__traced_touch(__builtin_return_address(0), out);
 }
 #endif
 #line 30 "cases/control.c"
@@ -329,14 +350,15 @@ NARR_TRACE_FN static inline int twice(int x); NARR_TRACE_FN static inline int NA
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 32 "cases/control.c"
-NARR_TRACE_FN static inline int twice(int x)
+    static const unsigned char narr__se_twice_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__se_twice_lits[] = {0, 0, 0, 0};
+    static const char *const narr__se_twice_keys[] = {"x", "@caller", "@depth"};
+    static narr_site_t narr__se_twice = {NARR__GEN_ACTOR, "twice", "twice started", "cases/control.c", "twice",
+        narr__se_twice_types, narr__se_twice_lits, 32, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        4, 3, 0, narr__se_twice_keys, 0, 0};
+/* the recording, out of line: a call refused at run time is then a test and the plain call */
+static NARR__GEN_NOINLINE int narr__traced_twice(const void *narr__caller, int x)
 {
-    static const unsigned char narr__se_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lits[] = {0, 0, 0, 0};
-    static const char *const narr__se_keys[] = {"x", "@caller", "@depth"};
-    static narr_site_t narr__se = {NARR__GEN_ACTOR, "twice", "twice started", "cases/control.c", "twice",
-        narr__se_types, narr__se_lits, 32, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
@@ -347,16 +369,11 @@ NARR_TRACE_FN static inline int twice(int x)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    uint32_t narr__d0;
-    int narr__in;
-    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_twice(x);
-    }
-    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
-    narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
+    const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se_twice, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(x));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
+        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -372,6 +389,14 @@ NARR_TRACE_FN static inline int twice(int x)
     if (narr__in) narr__depth_settle();
     return narr__ret;
 }
+#line 32 "cases/control.c"
+NARR_TRACE_FN static inline int twice(int x)
+{
+    if (narr__site_state(&narr__se_twice) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_twice(x);
+    }
+    return narr__traced_twice(__builtin_return_address(0), x);
+}
 #endif
 #line 32 "cases/control.c"
 
@@ -385,26 +410,25 @@ NARR_TRACE_FN _Noreturn void die(int status); NARR__GEN_STATIC_die NARR_TRACE_FN
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 34 "cases/control.c"
+    static const unsigned char narr__se_die_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__se_die_lits[] = {0, 0, 0, 0};
+    static const char *const narr__se_die_keys[] = {"status", "@caller", "@depth"};
+    static narr_site_t narr__se_die = {NARR__GEN_ACTOR, "die", "die started", "cases/control.c", "die",
+        narr__se_die_types, narr__se_die_lits, 34, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        4, 3, 0, narr__se_die_keys, 0, 0};
 NARR_TRACE_FN _Noreturn void die(int status)
 {
-    static const unsigned char narr__se_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lits[] = {0, 0, 0, 0};
-    static const char *const narr__se_keys[] = {"status", "@caller", "@depth"};
-    static narr_site_t narr__se = {NARR__GEN_ACTOR, "die", "die started", "cases/control.c", "die",
-        narr__se_types, narr__se_lits, 34, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_keys, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
+    const void *narr__caller = __builtin_return_address(0);
     uint32_t narr__d0;
-    int narr__in;
-    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+    if (narr__site_state(&narr__se_die) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
         narr__impl_die(status);
     }
-    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
-    narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
+    narr__d0 = narr__depth;
+    if (narr__depth_ok() && (narr__p = narr__rec_begin(&narr__se_die, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(status));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
+        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(&narr__g, narr__p);
     }
@@ -434,17 +458,18 @@ static inline void narr__va_sum(int count)
 #else
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
-    static const unsigned char narr__se_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lits[] = {0, 0, 0, 0};
-    static const char *const narr__se_keys[] = {"count", "@caller", "@depth"};
-    static narr_site_t narr__se = {NARR__GEN_ACTOR, "sum", "sum started", "cases/control.c", "sum",
-        narr__se_types, narr__se_lits, 36, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_keys, 0, 0};
+    static const unsigned char narr__se_sum_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__se_sum_lits[] = {0, 0, 0, 0};
+    static const char *const narr__se_sum_keys[] = {"count", "@caller", "@depth"};
+    static narr_site_t narr__se_sum = {NARR__GEN_ACTOR, "sum", "sum started", "cases/control.c", "sum",
+        narr__se_sum_types, narr__se_sum_lits, 36, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        4, 3, 0, narr__se_sum_keys, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
-    if ((narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
+    const void *narr__caller = __builtin_return_address(0);
+    if ((narr__p = narr__rec_begin(&narr__se_sum, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(count));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
+        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(&narr__g, narr__p);
     }

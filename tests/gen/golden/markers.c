@@ -2,6 +2,11 @@
 #include <stdint.h>
 #include <narrate/narrate.h>
 #define NARR__GEN_DEFAULT_ACTOR "golden"
+#if defined(__GNUC__) || defined(__clang__)
+#define NARR__GEN_NOINLINE __attribute__((noinline))
+#else
+#define NARR__GEN_NOINLINE
+#endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_behind_macro 1
 #define NARR__GEN_NAME_behind_macro narr__impl_behind_macro
@@ -74,14 +79,15 @@ API int behind_macro(int a); NARR__GEN_STATIC_behind_macro API int NARR__GEN_NAM
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 8 "cases/markers.c"
-API int behind_macro(int a)
+    static const unsigned char narr__se_behind_macro_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__se_behind_macro_lits[] = {0, 0, 0, 0};
+    static const char *const narr__se_behind_macro_keys[] = {"a", "@caller", "@depth"};
+    static narr_site_t narr__se_behind_macro = {NARR__GEN_ACTOR, "behind_macro", "behind_macro started", "cases/markers.c", "behind_macro",
+        narr__se_behind_macro_types, narr__se_behind_macro_lits, 8, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        4, 3, 0, narr__se_behind_macro_keys, 0, 0};
+/* the recording, out of line: a call refused at run time is then a test and the plain call */
+static NARR__GEN_NOINLINE int narr__traced_behind_macro(const void *narr__caller, int a)
 {
-    static const unsigned char narr__se_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lits[] = {0, 0, 0, 0};
-    static const char *const narr__se_keys[] = {"a", "@caller", "@depth"};
-    static narr_site_t narr__se = {NARR__GEN_ACTOR, "behind_macro", "behind_macro started", "cases/markers.c", "behind_macro",
-        narr__se_types, narr__se_lits, 8, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
@@ -92,16 +98,11 @@ API int behind_macro(int a)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    uint32_t narr__d0;
-    int narr__in;
-    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_behind_macro(a);
-    }
-    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
-    narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
+    const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se_behind_macro, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(a));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
+        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -116,6 +117,14 @@ API int behind_macro(int a)
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+}
+#line 8 "cases/markers.c"
+API int behind_macro(int a)
+{
+    if (narr__site_state(&narr__se_behind_macro) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_behind_macro(a);
+    }
+    return narr__traced_behind_macro(__builtin_return_address(0), a);
 }
 #endif
 #line 8 "cases/markers.c"
@@ -133,14 +142,15 @@ int declared_first(int count, const char *what); NARR__GEN_STATIC_declared_first
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 13 "cases/markers.c"
-int declared_first(int count, const char *what)
+    static const unsigned char narr__se_declared_first_types[] = {NARR__T_I64, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__se_declared_first_lits[] = {0, 0, 0, 0, 0};
+    static const char *const narr__se_declared_first_keys[] = {"count", "what", "@caller", "@depth"};
+    static narr_site_t narr__se_declared_first = {NARR__GEN_ACTOR, "declared_first", "declared_first started", "cases/markers.c", "declared_first",
+        narr__se_declared_first_types, narr__se_declared_first_lits, 13, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        5, 4, 0, narr__se_declared_first_keys, 0, 0};
+/* the recording, out of line: a call refused at run time is then a test and the plain call */
+static NARR__GEN_NOINLINE int narr__traced_declared_first(const void *narr__caller, int count, const char *what)
 {
-    static const unsigned char narr__se_types[] = {NARR__T_I64, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lits[] = {0, 0, 0, 0, 0};
-    static const char *const narr__se_keys[] = {"count", "what", "@caller", "@depth"};
-    static narr_site_t narr__se = {NARR__GEN_ACTOR, "declared_first", "declared_first started", "cases/markers.c", "declared_first",
-        narr__se_types, narr__se_lits, 13, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        5, 4, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
@@ -151,17 +161,12 @@ int declared_first(int count, const char *what)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    uint32_t narr__d0;
-    int narr__in;
-    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_declared_first(count, what);
-    }
-    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
-    narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 1072, &narr__g)) != NULL) {
+    const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se_declared_first, 1072, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(count));
         narr__p = narr__put_str_copy(narr__p, (const char *)(what), 1024);
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
+        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -176,6 +181,14 @@ int declared_first(int count, const char *what)
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+}
+#line 13 "cases/markers.c"
+int declared_first(int count, const char *what)
+{
+    if (narr__site_state(&narr__se_declared_first) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_declared_first(count, what);
+    }
+    return narr__traced_declared_first(__builtin_return_address(0), count, what);
 }
 #endif
 #line 13 "cases/markers.c"
@@ -194,15 +207,15 @@ NARR__GEN_EXTERN_with_options int NARR__GEN_NAME_with_options(int size, const vo
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 15 "cases/markers.c"
-NARR_TRACE_FN_WITH("skip=blob; level=debug; err=neg")
-extern int with_options(int size, const void *blob)
+    static const unsigned char narr__se_with_options_types[] = {NARR__T_I64, NARR__T_LIT, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__se_with_options_lits[] = {0, "[REDACTED]", 0, 0, 0};
+    static const char *const narr__se_with_options_keys[] = {"size", "blob", "@caller", "@depth"};
+    static narr_site_t narr__se_with_options = {NARR__GEN_ACTOR, "with_options", "with_options started", "cases/markers.c", "with_options",
+        narr__se_with_options_types, narr__se_with_options_lits, 16, NARR_LEVEL_DEBUG, NARR_KIND_FN_ENTER,
+        5, 4, 0, narr__se_with_options_keys, 0, 0};
+/* the recording, out of line: a call refused at run time is then a test and the plain call */
+static NARR__GEN_NOINLINE int narr__traced_with_options(const void *narr__caller, int size, const void *blob)
 {
-    static const unsigned char narr__se_types[] = {NARR__T_I64, NARR__T_LIT, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lits[] = {0, "[REDACTED]", 0, 0, 0};
-    static const char *const narr__se_keys[] = {"size", "blob", "@caller", "@depth"};
-    static narr_site_t narr__se = {NARR__GEN_ACTOR, "with_options", "with_options started", "cases/markers.c", "with_options",
-        narr__se_types, narr__se_lits, 16, NARR_LEVEL_DEBUG, NARR_KIND_FN_ENTER,
-        5, 4, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
@@ -219,16 +232,11 @@ extern int with_options(int size, const void *blob)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    uint32_t narr__d0;
-    int narr__in;
-    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_with_options(size, blob);
-    }
-    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
-    narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
+    const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se_with_options, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(size));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
+        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -244,6 +252,15 @@ extern int with_options(int size, const void *blob)
     if (narr__in) narr__depth_settle();
     return narr__ret;
 }
+#line 15 "cases/markers.c"
+NARR_TRACE_FN_WITH("skip=blob; level=debug; err=neg")
+extern int with_options(int size, const void *blob)
+{
+    if (narr__site_state(&narr__se_with_options) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_with_options(size, blob);
+    }
+    return narr__traced_with_options(__builtin_return_address(0), size, blob);
+}
 #endif
 #line 19 "cases/markers.c"
 
@@ -258,15 +275,15 @@ static const char *NARR__GEN_NAME_lookup(int key) { return key > 0 ? "found" : 0
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 21 "cases/markers.c"
-NARR_TRACE_FN_WITH("err=null; level=info")
-static const char *lookup(int key)
+    static const unsigned char narr__se_lookup_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__se_lookup_lits[] = {0, 0, 0, 0};
+    static const char *const narr__se_lookup_keys[] = {"key", "@caller", "@depth"};
+    static narr_site_t narr__se_lookup = {NARR__GEN_ACTOR, "lookup", "lookup started", "cases/markers.c", "lookup",
+        narr__se_lookup_types, narr__se_lookup_lits, 22, NARR_LEVEL_INFO, NARR_KIND_FN_ENTER,
+        4, 3, 0, narr__se_lookup_keys, 0, 0};
+/* the recording, out of line: a call refused at run time is then a test and the plain call */
+static NARR__GEN_NOINLINE const char * narr__traced_lookup(const void *narr__caller, int key)
 {
-    static const unsigned char narr__se_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lits[] = {0, 0, 0, 0};
-    static const char *const narr__se_keys[] = {"key", "@caller", "@depth"};
-    static narr_site_t narr__se = {NARR__GEN_ACTOR, "lookup", "lookup started", "cases/markers.c", "lookup",
-        narr__se_types, narr__se_lits, 22, NARR_LEVEL_INFO, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_STR, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
@@ -283,16 +300,11 @@ static const char *lookup(int key)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const char * narr__ret;
-    uint32_t narr__d0;
-    int narr__in;
-    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_lookup(key);
-    }
-    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
-    narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
+    const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se_lookup, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(key));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
+        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -307,6 +319,15 @@ static const char *lookup(int key)
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+}
+#line 21 "cases/markers.c"
+NARR_TRACE_FN_WITH("err=null; level=info")
+static const char *lookup(int key)
+{
+    if (narr__site_state(&narr__se_lookup) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_lookup(key);
+    }
+    return narr__traced_lookup(__builtin_return_address(0), key);
 }
 #endif
 #line 22 "cases/markers.c"
@@ -324,15 +345,15 @@ int NARR__GEN_NAME_check(int rc) { return rc; }
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 26 "cases/markers.c"
-NARR_TRACE_FN_WITH("err=nonzero")
-int check(int rc)
+    static const unsigned char narr__se_check_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__se_check_lits[] = {0, 0, 0, 0};
+    static const char *const narr__se_check_keys[] = {"rc", "@caller", "@depth"};
+    static narr_site_t narr__se_check = {NARR__GEN_ACTOR, "check", "check started", "cases/markers.c", "check",
+        narr__se_check_types, narr__se_check_lits, 27, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        4, 3, 0, narr__se_check_keys, 0, 0};
+/* the recording, out of line: a call refused at run time is then a test and the plain call */
+static NARR__GEN_NOINLINE int narr__traced_check(const void *narr__caller, int rc)
 {
-    static const unsigned char narr__se_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lits[] = {0, 0, 0, 0};
-    static const char *const narr__se_keys[] = {"rc", "@caller", "@depth"};
-    static narr_site_t narr__se = {NARR__GEN_ACTOR, "check", "check started", "cases/markers.c", "check",
-        narr__se_types, narr__se_lits, 27, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
@@ -349,16 +370,11 @@ int check(int rc)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    uint32_t narr__d0;
-    int narr__in;
-    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_check(rc);
-    }
-    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
-    narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 40, &narr__g)) != NULL) {
+    const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se_check, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(rc));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
+        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -373,6 +389,15 @@ int check(int rc)
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+}
+#line 26 "cases/markers.c"
+NARR_TRACE_FN_WITH("err=nonzero")
+int check(int rc)
+{
+    if (narr__site_state(&narr__se_check) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_check(rc);
+    }
+    return narr__traced_check(__builtin_return_address(0), rc);
 }
 #endif
 #line 27 "cases/markers.c"

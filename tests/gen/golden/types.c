@@ -2,6 +2,11 @@
 #include <stdint.h>
 #include <narrate/narrate.h>
 #define NARR__GEN_DEFAULT_ACTOR "golden"
+#if defined(__GNUC__) || defined(__clang__)
+#define NARR__GEN_NOINLINE __attribute__((noinline))
+#else
+#define NARR__GEN_NOINLINE
+#endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_by_value 1
 #define NARR__GEN_NAME_by_value narr__impl_by_value
@@ -123,14 +128,15 @@ static const char *narr__en_by_value_0(long long v)
     }
 }
 #line 12 "cases/types.c"
-NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
+    static const unsigned char narr__se_by_value_types[] = {NARR__T_I64, NARR__T_F64, NARR__T_I64, NARR__T_F64, NARR__T_ENUM, NARR__T_BOOL, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__se_by_value_lits[] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+    static const char *const narr__se_by_value_keys[] = {"p.x", "p.y", "n.i", "n.f", "m", "flag", "@caller", "@depth"};
+    static narr_site_t narr__se_by_value = {NARR__GEN_ACTOR, "by_value", "by_value started", "cases/types.c", "by_value",
+        narr__se_by_value_types, narr__se_by_value_lits, 12, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        9, 8, 0, narr__se_by_value_keys, 0, 0};
+/* the recording, out of line: a call refused at run time is then a test and the plain call */
+static NARR__GEN_NOINLINE int narr__traced_by_value(const void *narr__caller, point_t p, num_t n, enum mode m, bool flag)
 {
-    static const unsigned char narr__se_types[] = {NARR__T_I64, NARR__T_F64, NARR__T_I64, NARR__T_F64, NARR__T_ENUM, NARR__T_BOOL, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lits[] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
-    static const char *const narr__se_keys[] = {"p.x", "p.y", "n.i", "n.f", "m", "flag", "@caller", "@depth"};
-    static narr_site_t narr__se = {NARR__GEN_ACTOR, "by_value", "by_value started", "cases/types.c", "by_value",
-        narr__se_types, narr__se_lits, 12, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        9, 8, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
@@ -141,21 +147,16 @@ NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    uint32_t narr__d0;
-    int narr__in;
-    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_by_value(p, n, m, flag);
-    }
-    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
-    narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 88, &narr__g)) != NULL) {
+    const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se_by_value, 88, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(p.x));
         narr__p = narr__put_f(narr__p, (double)(p.y));
         narr__p = narr__put_i(narr__p, (long long)(n.i));
         narr__p = narr__put_f(narr__p, (double)(n.f));
         narr__p = narr__put_e(narr__p, (long long)(m), narr__en_by_value_0((long long)(m)));
         narr__p = narr__put_b(narr__p, (flag) != 0);
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
+        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -170,6 +171,14 @@ NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+}
+#line 12 "cases/types.c"
+NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
+{
+    if (narr__site_state(&narr__se_by_value) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_by_value(p, n, m, flag);
+    }
+    return narr__traced_by_value(__builtin_return_address(0), p, n, m, flag);
 }
 #endif
 #line 15 "cases/types.c"
@@ -187,14 +196,15 @@ NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char 
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 17 "cases/types.c"
-NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char *bytes, size_t n)
+    static const unsigned char narr__se_arrays_types[] = {NARR__T_PTR, NARR__T_LIT, NARR__T_PTR, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__se_arrays_lits[] = {0, "4", 0, 0, 0, 0, 0, 0, 0};
+    static const char *const narr__se_arrays_keys[] = {"fixed", "fixed_len", "open", "name", "bytes", "n", "@caller", "@depth"};
+    static narr_site_t narr__se_arrays = {NARR__GEN_ACTOR, "arrays", "arrays started", "cases/types.c", "arrays",
+        narr__se_arrays_types, narr__se_arrays_lits, 17, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        9, 8, 0, narr__se_arrays_keys, 0, 0};
+/* the recording, out of line: a call refused at run time is then a test and the plain call */
+static NARR__GEN_NOINLINE long narr__traced_arrays(const void *narr__caller, int fixed[4], int open[], char name[8], unsigned char *bytes, size_t n)
 {
-    static const unsigned char narr__se_types[] = {NARR__T_PTR, NARR__T_LIT, NARR__T_PTR, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lits[] = {0, "4", 0, 0, 0, 0, 0, 0, 0};
-    static const char *const narr__se_keys[] = {"fixed", "fixed_len", "open", "name", "bytes", "n", "@caller", "@depth"};
-    static narr_site_t narr__se = {NARR__GEN_ACTOR, "arrays", "arrays started", "cases/types.c", "arrays",
-        narr__se_types, narr__se_lits, 17, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        9, 8, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
@@ -205,20 +215,15 @@ NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char 
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     long narr__ret;
-    uint32_t narr__d0;
-    int narr__in;
-    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_arrays(fixed, open, name, bytes, n);
-    }
-    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
-    narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 80, &narr__g)) != NULL) {
+    const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se_arrays, 80, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(fixed));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(open));
         narr__p = narr__put_str_copy(narr__p, (const char *)(name), 8);
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(bytes));
         narr__p = narr__put_u(narr__p, (unsigned long long)(n));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
+        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -233,6 +238,14 @@ NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char 
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+}
+#line 17 "cases/types.c"
+NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char *bytes, size_t n)
+{
+    if (narr__site_state(&narr__se_arrays) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_arrays(fixed, open, name, bytes, n);
+    }
+    return narr__traced_arrays(__builtin_return_address(0), fixed, open, name, bytes, n);
 }
 #endif
 #line 20 "cases/types.c"
@@ -251,15 +264,16 @@ NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *l
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 22 "cases/types.c"
-NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *label, void *opaque,
+    static const unsigned char narr__se_pointers_types[] = {NARR__T_PTR, NARR__T_PTR, NARR__T_STR, NARR__T_PTR, NARR__T_PTR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__se_pointers_lits[] = {0, 0, 0, 0, 0, 0, 0, 0};
+    static const char *const narr__se_pointers_keys[] = {"raw", "typed", "label", "opaque", "values", "@caller", "@depth"};
+    static narr_site_t narr__se_pointers = {NARR__GEN_ACTOR, "pointers", "pointers started", "cases/types.c", "pointers",
+        narr__se_pointers_types, narr__se_pointers_lits, 22, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        8, 7, 0, narr__se_pointers_keys, 0, 0};
+/* the recording, out of line: a call refused at run time is then a test and the plain call */
+static NARR__GEN_NOINLINE int narr__traced_pointers(const void *narr__caller, int (*raw)(int, int), combine_fn typed, const char *label, void *opaque,
                            const int *values)
 {
-    static const unsigned char narr__se_types[] = {NARR__T_PTR, NARR__T_PTR, NARR__T_STR, NARR__T_PTR, NARR__T_PTR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lits[] = {0, 0, 0, 0, 0, 0, 0, 0};
-    static const char *const narr__se_keys[] = {"raw", "typed", "label", "opaque", "values", "@caller", "@depth"};
-    static narr_site_t narr__se = {NARR__GEN_ACTOR, "pointers", "pointers started", "cases/types.c", "pointers",
-        narr__se_types, narr__se_lits, 22, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        8, 7, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
@@ -270,20 +284,15 @@ NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *l
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     int narr__ret;
-    uint32_t narr__d0;
-    int narr__in;
-    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_pointers(raw, typed, label, opaque, values);
-    }
-    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
-    narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 1096, &narr__g)) != NULL) {
+    const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se_pointers, 1096, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(raw));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(typed));
         narr__p = narr__put_str_copy(narr__p, (const char *)(label), 1024);
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(opaque));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(values));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
+        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -298,6 +307,15 @@ NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *l
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+}
+#line 22 "cases/types.c"
+NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *label, void *opaque,
+                           const int *values)
+{
+    if (narr__site_state(&narr__se_pointers) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_pointers(raw, typed, label, opaque, values);
+    }
+    return narr__traced_pointers(__builtin_return_address(0), raw, typed, label, opaque, values);
 }
 #endif
 #line 26 "cases/types.c"
@@ -315,14 +333,15 @@ NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 28 "cases/types.c"
-NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
+    static const unsigned char narr__se_atomics_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__se_atomics_lits[] = {0, 0, 0, 0, 0};
+    static const char *const narr__se_atomics_keys[] = {"counter", "wide", "@caller", "@depth"};
+    static narr_site_t narr__se_atomics = {NARR__GEN_ACTOR, "atomics", "atomics started", "cases/types.c", "atomics",
+        narr__se_atomics_types, narr__se_atomics_lits, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        5, 4, 0, narr__se_atomics_keys, 0, 0};
+/* the recording, out of line: a call refused at run time is then a test and the plain call */
+static NARR__GEN_NOINLINE unsigned int narr__traced_atomics(const void *narr__caller, _Atomic int counter, _Atomic(unsigned long) wide)
 {
-    static const unsigned char narr__se_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lits[] = {0, 0, 0, 0, 0};
-    static const char *const narr__se_keys[] = {"counter", "wide", "@caller", "@depth"};
-    static narr_site_t narr__se = {NARR__GEN_ACTOR, "atomics", "atomics started", "cases/types.c", "atomics",
-        narr__se_types, narr__se_lits, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        5, 4, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_U64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
@@ -333,17 +352,12 @@ NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     unsigned int narr__ret;
-    uint32_t narr__d0;
-    int narr__in;
-    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_atomics(counter, wide);
-    }
-    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
-    narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 48, &narr__g)) != NULL) {
+    const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se_atomics, 48, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(counter));
         narr__p = narr__put_u(narr__p, (unsigned long long)(wide));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
+        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -358,6 +372,14 @@ NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+}
+#line 28 "cases/types.c"
+NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
+{
+    if (narr__site_state(&narr__se_atomics) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_atomics(counter, wide);
+    }
+    return narr__traced_atomics(__builtin_return_address(0), counter, wide);
 }
 #endif
 #line 31 "cases/types.c"
@@ -376,14 +398,15 @@ NARR_TRACE_FN point_t make_point(int x, double y); NARR__GEN_STATIC_make_point N
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 33 "cases/types.c"
-NARR_TRACE_FN point_t make_point(int x, double y)
+    static const unsigned char narr__se_make_point_types[] = {NARR__T_I64, NARR__T_F64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__se_make_point_lits[] = {0, 0, 0, 0, 0};
+    static const char *const narr__se_make_point_keys[] = {"x", "y", "@caller", "@depth"};
+    static narr_site_t narr__se_make_point = {NARR__GEN_ACTOR, "make_point", "make_point started", "cases/types.c", "make_point",
+        narr__se_make_point_types, narr__se_make_point_lits, 33, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        5, 4, 0, narr__se_make_point_keys, 0, 0};
+/* the recording, out of line: a call refused at run time is then a test and the plain call */
+static NARR__GEN_NOINLINE point_t narr__traced_make_point(const void *narr__caller, int x, double y)
 {
-    static const unsigned char narr__se_types[] = {NARR__T_I64, NARR__T_F64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lits[] = {0, 0, 0, 0, 0};
-    static const char *const narr__se_keys[] = {"x", "y", "@caller", "@depth"};
-    static narr_site_t narr__se = {NARR__GEN_ACTOR, "make_point", "make_point started", "cases/types.c", "make_point",
-        narr__se_types, narr__se_lits, 33, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        5, 4, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_F64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0, 0};
     static const char *const narr__sx_keys[] = {"result.x", "result.y", "@t0"};
@@ -394,17 +417,12 @@ NARR_TRACE_FN point_t make_point(int x, double y)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     point_t narr__ret;
-    uint32_t narr__d0;
-    int narr__in;
-    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_make_point(x, y);
-    }
-    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
-    narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 48, &narr__g)) != NULL) {
+    const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se_make_point, 48, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(x));
         narr__p = narr__put_f(narr__p, (double)(y));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
+        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -420,6 +438,14 @@ NARR_TRACE_FN point_t make_point(int x, double y)
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+}
+#line 33 "cases/types.c"
+NARR_TRACE_FN point_t make_point(int x, double y)
+{
+    if (narr__site_state(&narr__se_make_point) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_make_point(x, y);
+    }
+    return narr__traced_make_point(__builtin_return_address(0), x, y);
 }
 #endif
 #line 37 "cases/types.c"
@@ -452,14 +478,15 @@ static const char *narr__en_next_mode_1(long long v)
     }
 }
 #line 39 "cases/types.c"
-NARR_TRACE_FN enum mode next_mode(enum mode m)
+    static const unsigned char narr__se_next_mode_types[] = {NARR__T_ENUM, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__se_next_mode_lits[] = {0, 0, 0, 0};
+    static const char *const narr__se_next_mode_keys[] = {"m", "@caller", "@depth"};
+    static narr_site_t narr__se_next_mode = {NARR__GEN_ACTOR, "next_mode", "next_mode started", "cases/types.c", "next_mode",
+        narr__se_next_mode_types, narr__se_next_mode_lits, 39, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        4, 3, 0, narr__se_next_mode_keys, 0, 0};
+/* the recording, out of line: a call refused at run time is then a test and the plain call */
+static NARR__GEN_NOINLINE enum mode narr__traced_next_mode(const void *narr__caller, enum mode m)
 {
-    static const unsigned char narr__se_types[] = {NARR__T_ENUM, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lits[] = {0, 0, 0, 0};
-    static const char *const narr__se_keys[] = {"m", "@caller", "@depth"};
-    static narr_site_t narr__se = {NARR__GEN_ACTOR, "next_mode", "next_mode started", "cases/types.c", "next_mode",
-        narr__se_types, narr__se_lits, 39, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_ENUM, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
@@ -470,16 +497,11 @@ NARR_TRACE_FN enum mode next_mode(enum mode m)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     enum mode narr__ret;
-    uint32_t narr__d0;
-    int narr__in;
-    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_next_mode(m);
-    }
-    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
-    narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 48, &narr__g)) != NULL) {
+    const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se_next_mode, 48, &narr__g)) != NULL) {
         narr__p = narr__put_e(narr__p, (long long)(m), narr__en_next_mode_0((long long)(m)));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
+        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -495,6 +517,14 @@ NARR_TRACE_FN enum mode next_mode(enum mode m)
     if (narr__in) narr__depth_settle();
     return narr__ret;
 }
+#line 39 "cases/types.c"
+NARR_TRACE_FN enum mode next_mode(enum mode m)
+{
+    if (narr__site_state(&narr__se_next_mode) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_next_mode(m);
+    }
+    return narr__traced_next_mode(__builtin_return_address(0), m);
+}
 #endif
 #line 39 "cases/types.c"
 
@@ -508,14 +538,15 @@ NARR_TRACE_FN double scale(float f, double d, long double ld); NARR__GEN_STATIC_
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 41 "cases/types.c"
-NARR_TRACE_FN double scale(float f, double d, long double ld)
+    static const unsigned char narr__se_scale_types[] = {NARR__T_F64, NARR__T_F64, NARR__T_F64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__se_scale_lits[] = {0, 0, 0, 0, 0, 0};
+    static const char *const narr__se_scale_keys[] = {"f", "d", "ld", "@caller", "@depth"};
+    static narr_site_t narr__se_scale = {NARR__GEN_ACTOR, "scale", "scale started", "cases/types.c", "scale",
+        narr__se_scale_types, narr__se_scale_lits, 41, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        6, 5, 0, narr__se_scale_keys, 0, 0};
+/* the recording, out of line: a call refused at run time is then a test and the plain call */
+static NARR__GEN_NOINLINE double narr__traced_scale(const void *narr__caller, float f, double d, long double ld)
 {
-    static const unsigned char narr__se_types[] = {NARR__T_F64, NARR__T_F64, NARR__T_F64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lits[] = {0, 0, 0, 0, 0, 0};
-    static const char *const narr__se_keys[] = {"f", "d", "ld", "@caller", "@depth"};
-    static narr_site_t narr__se = {NARR__GEN_ACTOR, "scale", "scale started", "cases/types.c", "scale",
-        narr__se_types, narr__se_lits, 41, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        6, 5, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_F64, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
@@ -526,18 +557,13 @@ NARR_TRACE_FN double scale(float f, double d, long double ld)
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     double narr__ret;
-    uint32_t narr__d0;
-    int narr__in;
-    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_scale(f, d, ld);
-    }
-    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
-    narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 56, &narr__g)) != NULL) {
+    const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se_scale, 56, &narr__g)) != NULL) {
         narr__p = narr__put_f(narr__p, (double)(f));
         narr__p = narr__put_f(narr__p, (double)(d));
         narr__p = narr__put_f(narr__p, (double)(ld));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
+        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -552,6 +578,14 @@ NARR_TRACE_FN double scale(float f, double d, long double ld)
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+}
+#line 41 "cases/types.c"
+NARR_TRACE_FN double scale(float f, double d, long double ld)
+{
+    if (narr__site_state(&narr__se_scale) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_scale(f, d, ld);
+    }
+    return narr__traced_scale(__builtin_return_address(0), f, d, ld);
 }
 #endif
 #line 41 "cases/types.c"
@@ -570,15 +604,16 @@ NARR_TRACE_FN bool login(const char *user, const char *password, const char *api
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 43 "cases/types.c"
-NARR_TRACE_FN bool login(const char *user, const char *password, const char *api_key, int sessionKey,
+    static const unsigned char narr__se_login_types[] = {NARR__T_STR, NARR__T_LIT, NARR__T_LIT, NARR__T_LIT, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__se_login_lits[] = {0, "[REDACTED]", "[REDACTED]", "[REDACTED]", 0, 0, 0, 0};
+    static const char *const narr__se_login_keys[] = {"user", "password", "api_key", "sessionKey", "monkey", "@caller", "@depth"};
+    static narr_site_t narr__se_login = {NARR__GEN_ACTOR, "login", "login started", "cases/types.c", "login",
+        narr__se_login_types, narr__se_login_lits, 43, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        8, 7, 0, narr__se_login_keys, 0, 0};
+/* the recording, out of line: a call refused at run time is then a test and the plain call */
+static NARR__GEN_NOINLINE _Bool narr__traced_login(const void *narr__caller, const char *user, const char *password, const char *api_key, int sessionKey,
                          const char *monkey)
 {
-    static const unsigned char narr__se_types[] = {NARR__T_STR, NARR__T_LIT, NARR__T_LIT, NARR__T_LIT, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lits[] = {0, "[REDACTED]", "[REDACTED]", "[REDACTED]", 0, 0, 0, 0};
-    static const char *const narr__se_keys[] = {"user", "password", "api_key", "sessionKey", "monkey", "@caller", "@depth"};
-    static narr_site_t narr__se = {NARR__GEN_ACTOR, "login", "login started", "cases/types.c", "login",
-        narr__se_types, narr__se_lits, 43, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        8, 7, 0, narr__se_keys, 0, 0};
     static const unsigned char narr__sx_types[] = {NARR__T_BOOL, NARR__T_U64, NARR__T_LIT};
     static const char *const narr__sx_lits[] = {0, 0, 0};
     static const char *const narr__sx_keys[] = {"result", "@t0"};
@@ -589,17 +624,12 @@ NARR_TRACE_FN bool login(const char *user, const char *password, const char *api
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     _Bool narr__ret;
-    uint32_t narr__d0;
-    int narr__in;
-    if (narr__site_state(&narr__se) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_login(user, password, api_key, sessionKey, monkey);
-    }
-    narr__d0 = narr__depth; /* given back, not decremented: right again after a longjmp past callees */
-    narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se, 2096, &narr__g)) != NULL) {
+    const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
+    const int narr__in = narr__depth_ok();
+    if (narr__in && (narr__p = narr__rec_begin(&narr__se_login, 2096, &narr__g)) != NULL) {
         narr__p = narr__put_str_copy(narr__p, (const char *)(user), 1024);
         narr__p = narr__put_str_copy(narr__p, (const char *)(monkey), 1024);
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)__builtin_return_address(0));
+        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -614,6 +644,15 @@ NARR_TRACE_FN bool login(const char *user, const char *password, const char *api
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+}
+#line 43 "cases/types.c"
+NARR_TRACE_FN bool login(const char *user, const char *password, const char *api_key, int sessionKey,
+                         const char *monkey)
+{
+    if (narr__site_state(&narr__se_login) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+        return narr__impl_login(user, password, api_key, sessionKey, monkey);
+    }
+    return narr__traced_login(__builtin_return_address(0), user, password, api_key, sessionKey, monkey);
 }
 #endif
 #line 47 "cases/types.c"
