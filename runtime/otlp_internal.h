@@ -22,4 +22,7 @@ void narr__otlp_exporter_stop(narr__otlp_exporter_t *x);
 /* In a forked child: frees what can be freed; the thread and its connection were the parent's. */
 void narr__otlp_exporter_abandon(narr__otlp_exporter_t *x);
 
+/* 1 when libcurl could be opened (the first call tries; otlp_export.c). */
+int narr__otlp_curl_available(void);
+
 #endif /* NARR_RUNTIME_OTLP_INTERNAL_H */

@@ -5,6 +5,7 @@
  * Retry-After honoured, inside the batch's deadline. Shutdown exports what it can before its
  * deadline and counts the rest as dropped. */
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,55 @@
 #include "internal.h"
 #include "narrate/otlp.h"
 #include "otlp_internal.h"
+
+/* libcurl is opened when an otlp sink starts, not when the program does: linked in, every
+ * traced program loaded it and its TLS stack at start-up (about 8 ms here, 30 libraries). */
+static struct curl_api {
+    CURLcode (*global_init)(long flags);
+    CURL *(*easy_init)(void);
+    CURLcode (*easy_setopt)(CURL *curl, CURLoption option, ...);
+    CURLcode (*easy_perform)(CURL *curl);
+    CURLcode (*easy_getinfo)(CURL *curl, CURLINFO info, ...);
+    void (*easy_cleanup)(CURL *curl);
+    struct curl_slist *(*slist_append)(struct curl_slist *list, const char *s);
+    void (*slist_free_all)(struct curl_slist *list);
+    time_t (*getdate)(const char *s, const time_t *unused);
+    int ok;
+} C;
+
+/* A symbol into a function pointer (ISO C has no cast between the two kinds of pointer). */
+static int load(void *lib, const char *name, void *fn_ptr, size_t size)
+{
+    void *sym = dlsym(lib, name);
+    if (sym == NULL || size != sizeof sym) return -1;
+    memcpy(fn_ptr, &sym, sizeof sym);
+    return 0;
+}
+#define LOAD(lib, field, name) load((lib), (name), &C.field, sizeof C.field)
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_start(void)
+{
+    static const char *const names[] = {"libcurl.so.4", "libcurl-gnutls.so.4", "libcurl.so"};
+    void *lib = NULL;
+    size_t i;
+    for (i = 0; lib == NULL && i < sizeof names / sizeof names[0]; i++) lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    if (lib == NULL) return;
+    if (LOAD(lib, global_init, "curl_global_init") || LOAD(lib, easy_init, "curl_easy_init") ||
+        LOAD(lib, easy_setopt, "curl_easy_setopt") || LOAD(lib, easy_perform, "curl_easy_perform") ||
+        LOAD(lib, easy_getinfo, "curl_easy_getinfo") || LOAD(lib, easy_cleanup, "curl_easy_cleanup") ||
+        LOAD(lib, slist_append, "curl_slist_append") || LOAD(lib, slist_free_all, "curl_slist_free_all") ||
+        LOAD(lib, getdate, "curl_getdate"))
+        return; /* (kept open: a half-loaded library is not worth unloading) */
+    C.global_init(CURL_GLOBAL_DEFAULT);
+    C.ok = 1;
+}
+
+int narr__otlp_curl_available(void)
+{
+    pthread_once(&curl_once, curl_start);
+    return C.ok;
+}
 
 static uint64_t st_exported, st_dropped, st_failed, st_retried; /* atomics */
 
@@ -75,7 +125,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
         if (end != v && secs >= 0) {
             x->retry_after_ms = secs * 1000;
         } else {
-            time_t when = curl_getdate(v, NULL);
+            time_t when = C.getdate(v, NULL);
             if (when > 0) x->retry_after_ms = (long)(when - time(NULL)) * 1000 > 0 ? (long)(when - time(NULL)) * 1000 : 0;
         }
     }
@@ -89,12 +139,12 @@ static long post(narr__otlp_exporter_t *x, const narr__buf_t *body, uint64_t tim
     long status = 0;
     CURLcode rc;
     x->retry_after_ms = -1;
-    curl_easy_setopt(x->curl, CURLOPT_POSTFIELDS, body->p);
-    curl_easy_setopt(x->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
-    curl_easy_setopt(x->curl, CURLOPT_TIMEOUT_MS, (long)(timeout_ms ? timeout_ms : 1));
-    rc = curl_easy_perform(x->curl);
+    C.easy_setopt(x->curl, CURLOPT_POSTFIELDS, body->p);
+    C.easy_setopt(x->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
+    C.easy_setopt(x->curl, CURLOPT_TIMEOUT_MS, (long)(timeout_ms ? timeout_ms : 1));
+    rc = C.easy_perform(x->curl);
     if (rc == CURLE_OK) {
-        curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
+        C.easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
         return status;
     }
     switch (rc) {
@@ -208,11 +258,6 @@ static void *exporter_main(void *arg)
     return NULL;
 }
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_start(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 narr__otlp_exporter_t *narr__otlp_exporter_start(const narr__otlp_settings_t *s, const narr__buf_t *resource)
 {
@@ -222,12 +267,12 @@ narr__otlp_exporter_t *narr__otlp_exporter_start(const narr__otlp_settings_t *s,
     if (x == NULL) return NULL;
     x->s = *s;
     x->q = calloc(s->max_queue, sizeof *x->q);
-    pthread_once(&curl_once, curl_start);
-    x->curl = curl_easy_init();
+    if (!narr__otlp_curl_available()) goto fail;
+    x->curl = C.easy_init();
     if (x->q == NULL || x->curl == NULL) goto fail;
     narr__buf_put(&x->resource, resource->p, resource->len);
     if (getrandom(&x->rng, sizeof x->rng, 0) != (ssize_t)sizeof x->rng || x->rng == 0) x->rng = 0x2545f4914f6cdd1dull;
-    x->hdrs = curl_slist_append(NULL, s->json ? "Content-Type: application/json" : "Content-Type: application/x-protobuf");
+    x->hdrs = C.slist_append(NULL, s->json ? "Content-Type: application/json" : "Content-Type: application/x-protobuf");
     for (p = s->headers; p != NULL && *p != '\0';) { /* k=v,k2=v2 -> "k: v" */
         const char *comma = strchr(p, ','), *eq;
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
@@ -235,18 +280,18 @@ narr__otlp_exporter_t *narr__otlp_exporter_start(const narr__otlp_settings_t *s,
         eq = memchr(p, '=', len);
         if (eq != NULL && len < sizeof h - 2) {
             snprintf(h, sizeof h, "%.*s: %.*s", (int)(eq - p), p, (int)(len - (size_t)(eq - p) - 1), eq + 1);
-            x->hdrs = curl_slist_append(x->hdrs, h);
+            x->hdrs = C.slist_append(x->hdrs, h);
         }
         p = comma ? comma + 1 : NULL;
     }
-    curl_easy_setopt(x->curl, CURLOPT_URL, s->endpoint);
-    curl_easy_setopt(x->curl, CURLOPT_HTTPHEADER, x->hdrs);
-    curl_easy_setopt(x->curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(x->curl, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(x->curl, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(x->curl, CURLOPT_HEADERDATA, x);
-    curl_easy_setopt(x->curl, CURLOPT_USERAGENT, "narrate/" NARR_VERSION_STRING);
-    curl_easy_setopt(x->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)s->request_timeout_ms);
+    C.easy_setopt(x->curl, CURLOPT_URL, s->endpoint);
+    C.easy_setopt(x->curl, CURLOPT_HTTPHEADER, x->hdrs);
+    C.easy_setopt(x->curl, CURLOPT_NOSIGNAL, 1L);
+    C.easy_setopt(x->curl, CURLOPT_WRITEFUNCTION, discard);
+    C.easy_setopt(x->curl, CURLOPT_HEADERFUNCTION, on_header);
+    C.easy_setopt(x->curl, CURLOPT_HEADERDATA, x);
+    C.easy_setopt(x->curl, CURLOPT_USERAGENT, "narrate/" NARR_VERSION_STRING);
+    C.easy_setopt(x->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)s->request_timeout_ms);
     pthread_mutex_init(&x->mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -259,8 +304,8 @@ narr__otlp_exporter_t *narr__otlp_exporter_start(const narr__otlp_settings_t *s,
     }
     return x;
 fail:
-    if (x->curl) curl_easy_cleanup(x->curl);
-    curl_slist_free_all(x->hdrs);
+    if (x->curl) C.easy_cleanup(x->curl);
+    C.slist_free_all(x->hdrs);
     narr__buf_free(&x->resource);
     free(x->q);
     free(x);
@@ -300,8 +345,8 @@ void narr__otlp_exporter_stop(narr__otlp_exporter_t *x)
         fprintf(stderr, "narrate: otlp %s: %llu spans exported, %llu dropped, %llu failed, %llu retries\n", x->s.endpoint,
                 (unsigned long long)st.exported, (unsigned long long)st.dropped, (unsigned long long)st.failed,
                 (unsigned long long)st.retried);
-    curl_easy_cleanup(x->curl);
-    curl_slist_free_all(x->hdrs);
+    C.easy_cleanup(x->curl);
+    C.slist_free_all(x->hdrs);
     for (i = 0; i < x->s.max_queue; i++) narr__buf_free(&x->q[i]);
     free(x->q);
     narr__buf_free(&x->resource);

@@ -371,12 +371,12 @@ int narr_sink_otlp_add(const narr_otlp_config_t *cfg, narr_level_t min_level)
         k->rng[0] = 0x9e3779b97f4a7c15ull, k->rng[1] = (uint64_t)(uintptr_t)k;
     resource_attrs(&res, k->s.json, env_str(cfg->service_name, "OTEL_SERVICE_NAME"),
                    env_str(cfg->resource_attributes, "OTEL_RESOURCE_ATTRIBUTES"));
-    k->ex = narr__otlp_exporter_start(&k->s, &res);
+    k->ex = narr__otlp_curl_available() ? narr__otlp_exporter_start(&k->s, &res) : NULL;
     narr__buf_free(&res);
     if (k->ex == NULL) {
         free(k->headers);
         free(k);
-        return NARR_ETHREAD;
+        return narr__otlp_curl_available() ? NARR_ETHREAD : NARR_EUNSUPPORTED;
     }
     id = narr__sink_add_ex(otlp_write, otlp_ctl, k, min_level, NARR__SINK_CONTEXTS | NARR__SINK_ABANDONS);
     if (id < 0) otlp_ctl(k, NARR_SINK_CLOSE);

@@ -293,7 +293,8 @@ int narr__outputs_open(const char *spec)
         } else if (strcmp(item, "otlp") == 0) {
             r = narr_sink_otlp_add(NULL, NARR_LEVEL_TRACE);
             if (r == NARR_EUNSUPPORTED)
-                fprintf(stderr, "narrate: NARRATE_OUTPUT: this narrate was built without the otlp sink (libcurl)\n");
+                fprintf(stderr, "narrate: NARRATE_OUTPUT: otlp needs libcurl (libcurl.so.4), which %s\n",
+                        NARR__HAVE_OTLP ? "could not be loaded" : "this narrate was built without");
             else if (r < 0) fprintf(stderr, "narrate: NARRATE_OUTPUT: cannot start the otlp sink\n");
         } else {
             fprintf(stderr, "narrate: NARRATE_OUTPUT: unknown or unavailable sink '%s' "
