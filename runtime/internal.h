@@ -74,6 +74,8 @@ extern _Thread_local int narr__in_slow;     /* inside a slow path that takes a l
 extern narr__ring_t narr__ring_discard;     /* drops everything (the consumer's echo guard) */
 extern narr__ring_t narr__ring_dead;        /* drops everything (a thread past its ring's hand-over) */
 extern uint64_t narr__dropped_ringless;     /* atomic: events of threads without a ring to take them */
+/* The events (records that are not context records) among a ring's records [pos, end). */
+uint64_t narr__ring_events(const narr__ring_t *r, uint64_t pos, uint64_t end);
 extern uint64_t narr__echo_dropped;
 void narr__consumer_wake(void);     /* now (async-signal-safe) */
 void narr__consumer_doorbell(void); /* now, if it sleeps (async-signal-safe) */

@@ -101,6 +101,23 @@ void narr__drop_event(narr_event_t *ev, char msg[NARR__DROP_MSG], uint32_t tid, 
     ev->message = msg;
 }
 
+/* An event narrate itself tells the sinks of, stamped now: actor "narrate", the action, the
+ * message msg[0..len) (snprintf's count, cut to what msg holds). */
+static void own_event(narr_event_t *ev, uint32_t tid, narr_level_t level, const char *action, const char *msg, int len)
+{
+    uint64_t mono = narr__mono_ns();
+    memset(ev, 0, sizeof *ev);
+    ev->mono_ns = mono;
+    ev->ts_ns = narr__clock_mono_to_real(mono);
+    ev->tid = tid;
+    ev->level = level;
+    ev->kind = NARR_KIND_LOG;
+    ev->actor = "narrate";
+    ev->action = action;
+    ev->message = msg;
+    ev->message_len = len < 0 ? 0 : strlen(msg) < (size_t)len ? strlen(msg) : (size_t)len;
+}
+
 /* The threads that lost most events, for the summary at exit (consumer only). */
 #define DROP_THREADS 4
 static struct { uint32_t tid; uint64_t n; } drop_threads[DROP_THREADS];
@@ -272,7 +289,6 @@ static void unlink_ring(narr__ring_full_t *rf)
     narr__ring_free(rf);
 }
 
-/* One pass over every ring; returns how many records it delivered. */
 /* The rings that exist now, one cursor each (cursors[i].rf); only the consumer frees rings, so
  * they stay valid after the lock is released. */
 static size_t snapshot_rings(void)
@@ -297,24 +313,6 @@ static size_t snapshot_rings(void)
 
 static uint64_t text_skipped; /* atomic: events text sinks skipped to keep up (narr_stats_t) */
 
-/* The events among a cursor's records. */
-static uint64_t events_in(const cursor_t *c)
-{
-    const narr__ring_t *r = &c->rf->r;
-    uint64_t pos = c->pos, events = 0;
-    while (pos < c->end) {
-        uint32_t id, size;
-        const narr_site_t *site;
-        memcpy(&id, r->buf + (pos & r->mask), 4);
-        memcpy(&size, r->buf + (pos & r->mask) + 4, 4);
-        if (size < NARR__REC_HDR || size > NARR_CFG_RING_SLACK) break;
-        site = narr__site_get(id);
-        events += site != NULL && site->kind < NARR_KIND_CONTEXT;
-        pos += (size + 7u) & ~7u;
-    }
-    return events;
-}
-
 /* Text sinks behind while a raw sink takes every record: a ring more than a quarter full with
  * records only text sinks still need would soon drop for the trace file too, so text sinks
  * skip them (counted, and told in one event); the file has them all. */
@@ -322,23 +320,14 @@ static int text_falls_behind(cursor_t *c)
 {
     narr_event_t ev;
     char msg[160];
-    uint64_t n, mono;
+    uint64_t n;
     if (c->end - c->pos <= c->rf->r.cap / 4) return 0;
     n = c->rf->text_backlog;
     c->rf->text_backlog = 0;
     __atomic_fetch_add(&text_skipped, n, __ATOMIC_RELAXED);
-    mono = narr__mono_ns();
-    memset(&ev, 0, sizeof ev);
-    ev.mono_ns = mono;
-    ev.ts_ns = narr__clock_mono_to_real(mono);
-    ev.tid = c->rf->tid;
-    ev.level = NARR_LEVEL_WARN;
-    ev.kind = NARR_KIND_LOG;
-    ev.actor = "narrate";
-    ev.action = "text_skipped";
-    ev.message_len = (size_t)snprintf(msg, sizeof msg, "%llu events of thread %u not shown here: this output fell "
-                                      "behind; the trace file has them", (unsigned long long)n, c->rf->tid);
-    ev.message = msg;
+    own_event(&ev, c->rf->tid, NARR_LEVEL_WARN, "text_skipped", msg,
+              snprintf(msg, sizeof msg, "%llu events of thread %u not shown here: this output fell behind; the trace "
+                       "file has them", (unsigned long long)n, c->rf->tid));
     narr__sinks_dispatch(&ev); /* (raw sinks do not get it: they have every record) */
     return 1;
 }
@@ -372,7 +361,7 @@ static size_t drain_all(void)
             delivered++;
         }
         if (c->end > c->pos && (!decode || (pass_raw && text_falls_behind(c)))) {
-            if (!pass_raw) __atomic_fetch_add(&narr__events_delivered, events_in(c), __ATOMIC_RELAXED); /* no sink */
+            if (!pass_raw) __atomic_fetch_add(&narr__events_delivered, narr__ring_events(&c->rf->r, c->pos, c->end), __ATOMIC_RELAXED); /* no sink */
             delivered++;
             c->pos = c->end;
             /* pairs with the acquire in narr__reserve_slow (recover mode: after the flush below) */
@@ -477,20 +466,10 @@ static void crash_drain(void)
 {
     narr_event_t ev;
     char msg[160];
-    uint64_t mono;
     while (drain_all() > 0) {}
-    mono = narr__mono_ns();
-    memset(&ev, 0, sizeof ev);
-    ev.mono_ns = mono;
-    ev.ts_ns = narr__clock_mono_to_real(mono);
-    ev.tid = narr__crash_tid;
-    ev.level = NARR_LEVEL_FATAL;
-    ev.kind = NARR_KIND_LOG;
-    ev.actor = "narrate";
-    ev.action = "crash";
-    ev.message_len = (size_t)snprintf(msg, sizeof msg, "fatal signal %s (%d) on thread %u; what was recorded before it has been written",
-                                      signal_name(narr__crash_signal), narr__crash_signal, narr__crash_tid);
-    ev.message = msg;
+    own_event(&ev, narr__crash_tid, NARR_LEVEL_FATAL, "crash", msg,
+              snprintf(msg, sizeof msg, "fatal signal %s (%d) on thread %u; what was recorded before it has been written",
+                       signal_name(narr__crash_signal), narr__crash_signal, narr__crash_tid));
     narr__sinks_dispatch(&ev);
     narr__sinks_flush_all();
     __atomic_store_n(&narr__crash_state, 2, __ATOMIC_RELEASE);

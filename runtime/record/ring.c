@@ -282,6 +282,22 @@ static unsigned char *reserve_slow(narr__ring_t *r, uint64_t lim, uint32_t need)
     return rec;
 }
 
+uint64_t narr__ring_events(const narr__ring_t *r, uint64_t pos, uint64_t end)
+{
+    uint64_t events = 0;
+    while (pos < end) {
+        uint32_t id, size;
+        const narr_site_t *site;
+        memcpy(&id, r->buf + (pos & r->mask), 4);
+        memcpy(&size, r->buf + (pos & r->mask) + 4, 4);
+        if (size < NARR__REC_HDR || size > NARR_CFG_RING_SLACK) break; /* damaged memory */
+        site = narr__site_get(id);
+        events += site != NULL && site->kind < NARR_KIND_CONTEXT;
+        pos += (size + 7u) & ~7u;
+    }
+    return events;
+}
+
 unsigned char *narr__put_str_copy(unsigned char *p, const char *s, uint32_t max)
 {
     uint32_t n = 0, h;

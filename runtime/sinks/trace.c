@@ -304,25 +304,6 @@ static void encode_values(narr__buf_t *b, const narr_site_t *s, const unsigned c
     }
 }
 
-/* The events among records that cannot be written (a failed file, no memory). */
-static size_t count_only(trace_t *t, const narr__raw_batch_t *rb)
-{
-    uint64_t pos = rb->pos;
-    size_t events = 0;
-    while (pos < rb->end) {
-        const unsigned char *rec = rb->r->buf + (pos & rb->r->mask);
-        const plan_t *pl;
-        uint32_t id, size;
-        memcpy(&id, rec, 4);
-        memcpy(&size, rec + 4, 4);
-        if (size < NARR__REC_HDR || size > NARR_CFG_RING_SLACK) break;
-        pos += (size + 7u) & ~7u;
-        pl = id < t->nplans && t->plans[id].how != PLAN_UNSEEN ? &t->plans[id] : plan_site(t, id, NULL);
-        events += pl != NULL && pl->how != PLAN_SKIP_CONTEXT;
-    }
-    return events;
-}
-
 /* A thread's committed records straight from its ring; returns the events among them. The
  * loop keeps its state in locals: its byte stores may alias anything, so fields would be
  * reloaded after each one. */
@@ -338,7 +319,7 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
     tbuf_t *tb;
     if (!t->failed) emit_clock(t);
     tb = t->failed ? NULL : thread_buf(t, rb->tid);
-    if (tb == NULL) return count_only(t, rb);
+    if (tb == NULL) return narr__ring_events(rb->r, rb->pos, rb->end); /* a failed file, no memory */
     if (tb->count != 0 && !tb->raw) emit_events(t, tb); /* was buffering decoded events */
     tb->raw = 1;
     base = (unsigned char *)tb->b.p;
@@ -454,7 +435,7 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
     tb->b.len = (size_t)(p - base);
     tb->count = count;
     tb->last = last;
-    if (pos < end) events += count_only(t, &(narr__raw_batch_t){rb->r, pos, end, rb->tid});
+    if (pos < end) events += narr__ring_events(rb->r, pos, end); /* no memory for the rest */
     return events;
 }
 
