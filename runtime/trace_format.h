@@ -76,6 +76,12 @@ static inline unsigned char *narr__put_v_raw(unsigned char *p, uint64_t v)
         p[1] = (unsigned char)(v >> 7);
         return p + 2;
     }
+    if (v < 0x200000) { /* counters, raw stamp deltas under valgrind: still no loop */
+        p[0] = (unsigned char)(v | 0x80);
+        p[1] = (unsigned char)((v >> 7) | 0x80);
+        p[2] = (unsigned char)(v >> 14);
+        return p + 3;
+    }
     while (v >= 0x80) {
         *p++ = (unsigned char)(v | 0x80);
         v >>= 7;
