@@ -67,7 +67,11 @@ fi
 timeit() { # command... -> seconds
   s0=$(date +%s%N); "$@" > /dev/null 2>&1 || true; s1=$(date +%s%N); awk -v a="$s0" -v b="$s1" 'BEGIN { printf "%.4f\n", (b - a) / 1e9 }'
 }
-for args in "100000 0 1" "100000 0 20"; do
+# calc's 4th argument adds untraced work to a few busy functions: calls 6 (none), ~20, ~50 and
+# ~85 ns apart in the plain build
+: > "$tmp/drops.file"
+for args in "100000 0 1" "100000 0 1 70" "100000 0 1 200" "100000 0 1 350"; do
+  : > "$tmp/drops.file"
   # shellcheck disable=SC2086
   NARRATE_OVERLOAD=block:1000 NARRATE_OUTPUT="trace:$tmp/calls.trace" "$b/calc_traced" $args > /dev/null 2>&1
   events=$("$narrate_cmd" check "$tmp/calls.trace" | awk '/^events:/ { print $2 }')
@@ -78,7 +82,8 @@ for args in "100000 0 1" "100000 0 20"; do
       # shellcheck disable=SC2086
       case $what in
         plain) timeit "$b/calc_plain" $args ;;
-        file) timeit env -u NARRATE_RING_SIZE NARRATE_OUTPUT="trace:$tmp/calc.trace" "$b/calc_traced" $args ;;
+        file) timeit env -u NARRATE_RING_SIZE NARRATE_OUTPUT="trace:$tmp/calc.trace" "$b/calc_traced" $args
+              "$narrate_cmd" check "$tmp/calc.trace" | awk '/^dropped:/ { print $2 }' >> "$tmp/drops.file" ;;
         block) timeit env NARRATE_OVERLOAD=block NARRATE_OUTPUT="trace:$tmp/block.trace" "$b/calc_traced" $args ;;
         off) timeit env NARRATE_LOG=off "$b/calc_traced" $args ;;
         cyg) timeit "$b/calc_cyg" $args ;;
@@ -87,7 +92,7 @@ for args in "100000 0 1" "100000 0 20"; do
       i=$((i + 1))
     done | median > "$tmp/t.$what"
   done
-  dropped=$("$narrate_cmd" check "$tmp/calc.trace" | awk '/^dropped:/ { print $2 }')
+  dropped=$(paste -sd, "$tmp/drops.file" | sed 's/,/, /g') # every round's
   bdropped=$("$narrate_cmd" check "$tmp/block.trace" | awk '/^dropped:/ { print $2 }')
   plain=$(cat "$tmp/t.plain")
   echo
@@ -100,7 +105,7 @@ for args in "100000 0 1" "100000 0 20"; do
       off) label="narrate ALL_FUNCTIONS, NARRATE_LOG=off" ;; cyg) label="-finstrument-functions, empty hooks" ;;
       uftrace) label="uftrace record (-pg build)" ;;
     esac
-    d="-"; [ "$what" = file ] && d="$dropped of $((calls * 2))"
+    d="-"; [ "$what" = file ] && d="$dropped of $((calls * 2)) (each run)"
     [ "$what" = block ] && d="$bdropped of $((calls * 2))"
     [ "$what" = uftrace ] && d="0 (uftrace)"
     printf '| %s | %.3f | %.2f | %s |\n' "$label" "$(cat "$tmp/t.$what")" "$(awk -v a="$(cat "$tmp/t.$what")" -v p="$plain" 'BEGIN { print a / p }')" "$d"

@@ -7,6 +7,10 @@
 /* Default per-thread ring (NARRATE_RING_SIZE overrides). */
 #define NARR_CFG_RING_DEFAULT (1u << 20)
 #define NARR_CFG_RING_MIN (1u << 12)
+/* A thread whose ring the consumer finds half full gets one this many times larger, up to
+ * NARR_CFG_RING_GROW_DEFAULT (NARRATE_RING_GROW overrides). */
+#define NARR_CFG_RING_GROW_FACTOR 8u
+#define NARR_CFG_RING_GROW_DEFAULT (32u << 20)
 #define NARR_CFG_RING_MAX (1u << 30)
 
 /* Bytes past the ring's end so a record is always contiguous: the largest record a call site

@@ -135,6 +135,13 @@ int narr_init(const narr_config_t *cfg)
         if (c.ring_bytes == 0) fprintf(stderr, "narrate: NARRATE_RING_SIZE: cannot read '%s'; using 1MiB\n", env);
     }
     narr__ring_bytes = ring_size(c.ring_bytes);
+    if (c.ring_grow_bytes == 0 && (env = getenv("NARRATE_RING_GROW")) != NULL && env[0] != '\0') {
+        if (strcmp(env, "off") == 0 || strcmp(env, "0") == 0) c.ring_grow_bytes = (size_t)-1;
+        else if ((c.ring_grow_bytes = parse_size(env)) == 0)
+            fprintf(stderr, "narrate: NARRATE_RING_GROW: cannot read '%s' (a size, or off); using 32M\n", env);
+    }
+    narr__ring_grow_max = c.ring_grow_bytes == (size_t)-1 ? 0
+                        : c.ring_grow_bytes == 0 ? NARR_CFG_RING_GROW_DEFAULT : ring_size(c.ring_grow_bytes);
     if (c.max_depth == 0 && (env = getenv("NARRATE_MAX_DEPTH")) != NULL && env[0] != '\0') {
         char *end;
         unsigned long d = strtoul(env, &end, 10);

@@ -43,7 +43,13 @@ typedef struct narr__ring_full {
     } file;
     uint32_t tid;
     int exit_rounds;              /* the thread's rounds of key destructors so far */
-    int orphaned;                 /* the thread exited; release store pairs with acquire in drain */
+    int orphaned;                 /* the thread exited or moved on to the successor; release store
+                                     pairs with acquire in drain */
+    /* Growth: a ring the consumer found half full gets a larger successor (the consumer
+     * allocates it, the thread moves to it in its slow path and leaves this one orphaned). */
+    struct narr__ring_full *successor; /* atomic: set by the consumer, taken by the thread */
+    int switched;                 /* the thread moved to the successor (before orphaned) */
+    struct narr__ring_full *pred; /* consumer only: still linked predecessor; its records go first */
     uint64_t dropped_reported;    /* consumer only */
     uint64_t last_mono;           /* consumer only: last timestamp delivered for this thread */
     uint64_t raw_pos;             /* consumer only: raw sinks have the records before this (>= tail) */
@@ -54,6 +60,7 @@ typedef struct narr__ring_full {
 extern pthread_mutex_t narr__rings_lock;
 extern narr__ring_full_t *narr__rings;
 extern size_t narr__ring_bytes;
+extern size_t narr__ring_grow_max; /* a busy thread's ring grows up to this (NARRATE_RING_GROW); 0: never */
 #define NARR__RING_FILE_MAGIC "NARRRNG1"
 /* ---- recover.c: rings in shared file mappings (NARRATE_RECOVER_DIR) ---- */
 extern int narr__recover_on;
@@ -100,6 +107,7 @@ extern int narr__crash_signal;
 extern uint32_t narr__crash_tid;
 int narr__consumer_running(void); /* 0 before start and after narr_shutdown */
 void narr__ring_free(narr__ring_full_t *rf);
+void narr__ring_grow(narr__ring_full_t *rf); /* consumer: give rf's thread a larger ring */
 uint32_t narr__gettid(void);
 
 /* ---- clock.c ---- */
@@ -253,6 +261,7 @@ void narr__consumer_stop(void);
 extern uint64_t narr__events_delivered; /* atomic */
 extern int narr__consumer_ready;        /* atomic: its thread runs its loop (ring.c waits for that once) */
 extern uint64_t narr__rings_attached;   /* atomic */
+extern uint64_t narr__rings_grown;      /* atomic: threads moved to a larger ring */
 
 /* ---- init.c ---- */
 int narr__ensure_init(void);

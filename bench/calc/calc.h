@@ -34,6 +34,19 @@ static inline int is_alnum(int c) { return is_alpha(c) || is_digit(c); }
 static inline int peek_char(const lexer *lx) { return lx->pos < lx->len ? (unsigned char)lx->src[lx->pos] : 0; }
 static inline int take_char(lexer *lx) { int c = peek_char(lx); if (c != 0) lx->pos++; return c; }
 
+/* WORK rounds of untraced arithmetic in each call of a few busy functions (advance, eval,
+ * free_node, print_node, rand_below; main's 4th argument): the knob that makes calls sparser,
+ * so the benchmark can also show a program calling every 50-100 ns */
+extern int calc_work;
+extern uint64_t calc_mixed;
+static inline void mix_work(long v)
+{
+    uint64_t h = calc_mixed;
+    int r;
+    for (r = calc_work; r > 0; r--) h = (h ^ (uint64_t)v) * 0x100000001b3ull + (uint64_t)r;
+    calc_mixed = h;
+}
+
 /* the smallest helpers: inline in every build, as such helpers usually are */
 static inline int at_op(const lexer *lx, char op) { return lx->cur.kind == T_OP && lx->cur.op == op; }
 static inline size_t print_char(char *out, size_t at, size_t cap, char c) { if (at + 1 < cap) out[at++] = c; return at; }

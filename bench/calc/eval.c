@@ -122,6 +122,7 @@ long eval_bin(env *e, const node *n)
 
 long eval(env *e, const node *n)
 {
+    mix_work(n->num);
     switch (n->kind) {
     case N_NUM: return n->num;
     case N_VAR: return var_get(e, n->name);

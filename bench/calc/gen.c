@@ -12,6 +12,7 @@ unsigned next_rand(unsigned *state)
 
 int rand_below(unsigned *state, int n)
 {
+    mix_work(n);
     return (int)(next_rand(state) % (unsigned)n);
 }
 

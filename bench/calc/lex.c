@@ -54,6 +54,7 @@ void lexer_init(lexer *lx, const char *src, size_t len)
     lx->src = src;
     lx->pos = 0;
     lx->len = len;
+    mix_work((long)lx->pos);
     lx->cur = next_token(lx);
 }
 

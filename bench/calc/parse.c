@@ -159,6 +159,7 @@ void free_node(node *n)
 {
     int i;
     if (n == NULL) return;
+    mix_work(n->num);
     free_node(n->a);
     free_node(n->b);
     for (i = 0; i < n->nargs; i++) free_node(n->args[i]);

@@ -39,6 +39,7 @@ size_t print_bin(char *out, size_t at, size_t cap, const node *n)
 
 size_t print_node(char *out, size_t at, size_t cap, const node *n)
 {
+    mix_work(n->num);
     switch (n->kind) {
     case N_NUM: return print_num(out, at, cap, n->num);
     case N_VAR: return print_name(out, at, cap, n->name);

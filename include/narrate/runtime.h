@@ -39,6 +39,8 @@ typedef struct narr_config {
     int no_crash_handler;  /* 1: leave SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT alone; NARRATE_CRASH=off */
     const char *overload;  /* a full ring: "drop" the event (default), "block[:MS]" up to MS ms (10) then drop,
                               or "overwrite" the oldest (a flight recorder); NARRATE_OVERLOAD */
+    size_t ring_grow_bytes; /* a thread whose ring the consumer finds half full gets one 8x larger, up to
+                              this; NARRATE_RING_GROW; 0: default 32 MiB; (size_t)-1: never grow */
 } narr_config_t;
 
 NARR_API int narr_init(const narr_config_t *cfg);
@@ -97,6 +99,7 @@ typedef struct narr_stats {
     uint64_t threads;  /* rings ever attached */
     uint64_t text_skipped; /* events text sinks did not show because they fell behind while a trace
                               file took every event (the file has them; see docs/design.md) */
+    uint64_t rings_grown;  /* times a thread moved to a larger ring (NARRATE_RING_GROW) */
 } narr_stats_t;
 NARR_API void narr_stats_get(narr_stats_t *out);
 

@@ -164,6 +164,10 @@ void narr__drop_summary(void)
             fprintf(stderr, ": rings full for longer than the block wait (thread%s %s); a longer NARRATE_OVERLOAD=block:MS "
                     "or a larger NARRATE_RING_SIZE (now %zuK) would have kept them", drop_nthreads > 1 ? "s" : "", threads,
                     narr__ring_bytes >> 10);
+        else if (narr__ring_grow_max > narr__ring_bytes)
+            fprintf(stderr, ": rings full (thread%s %s) before they grew (from %zuK up to NARRATE_RING_GROW=%zuM); a larger "
+                    "NARRATE_RING_SIZE or NARRATE_OVERLOAD=block would have kept them", drop_nthreads > 1 ? "s" : "", threads,
+                    narr__ring_bytes >> 10, narr__ring_grow_max >> 20);
         else
             fprintf(stderr, ": rings full (thread%s %s); NARRATE_RING_SIZE=%zuM (now %zuK) or NARRATE_OVERLOAD=block "
                     "would have kept them", drop_nthreads > 1 ? "s" : "", threads,
@@ -274,7 +278,7 @@ static void consume_record(cursor_t *c)
 
 static void unlink_ring(narr__ring_full_t *rf)
 {
-    narr__ring_full_t **pp;
+    narr__ring_full_t **pp, *next = __atomic_load_n(&rf->successor, __ATOMIC_ACQUIRE);
     pthread_mutex_lock(&narr__rings_lock);
     for (pp = &narr__rings; *pp != NULL; pp = &(*pp)->next) {
         if (*pp == rf) {
@@ -283,6 +287,18 @@ static void unlink_ring(narr__ring_full_t *rf)
         }
     }
     pthread_mutex_unlock(&narr__rings_lock);
+    if (next != NULL && rf->switched) {
+        /* the thread lives on in the successor: what the consumer knows of it goes along */
+        memcpy(next->ctx, rf->ctx, sizeof rf->ctx);
+        next->nctx = rf->nctx;
+        next->samp = rf->samp;
+        memset(&rf->samp, 0, sizeof rf->samp);
+        next->last_mono = rf->last_mono;
+        next->pred = NULL;
+    } else if (next != NULL) {
+        next->pred = NULL; /* the thread exited before it moved: nobody will write the successor */
+        next->orphaned = 1;
+    }
     __atomic_fetch_add(&dropped_freed, rf->r.dropped, __ATOMIC_RELAXED);
     __atomic_fetch_add(&overwritten_freed, rf->r.overwritten, __ATOMIC_RELAXED);
     narr__sample_release(rf);
@@ -333,6 +349,7 @@ static int text_falls_behind(cursor_t *c)
 }
 
 /* One pass over every ring; returns how much it did (0: every ring was empty). */
+static int deferred; /* the last pass left records of a grown ring for the next one */
 static size_t drain_all(void)
 {
     size_t n = snapshot_rings(), i, k, delivered = 0;
@@ -343,6 +360,7 @@ static size_t drain_all(void)
     if (sampling) pass_decode_min = NARR_LEVEL_TRACE; /* an ERROR decides a tree's fate */
     decode = pass_decode_min <= NARR_LEVEL_OFF;
     narr__sample_count_delivered(!pass_raw);
+    deferred = 0;
 
     for (i = 0; i < n; i++) {
         cursor_t *c = &cursors[i];
@@ -351,6 +369,19 @@ static size_t drain_all(void)
         /* pairs with the release in narr__commit */
         c->end = __atomic_load_n(&c->rf->r.head, __ATOMIC_ACQUIRE);
         c->pos = c->rf->r.tail;
+        if (c->rf->pred != NULL) { /* a grown ring waits until its predecessor is drained */
+            deferred |= c->end > c->pos;
+            c->end = c->pos;
+            c->orphaned = 0;
+            peek(c);
+            continue;
+        }
+        /* half full when the consumer came: it fell behind this thread (it was not scheduled, or
+         * a sink was slow); the thread gets a larger ring before it drops */
+        if (!c->orphaned && narr__ring_grow_max > c->rf->r.cap &&
+            (c->end - c->pos >= c->rf->r.cap / 2 ||
+             __atomic_load_n(&c->rf->r.dropped, __ATOMIC_RELAXED) != c->rf->dropped_reported))
+            narr__ring_grow(c->rf);
         if (c->rf->raw_pos < c->pos) c->rf->raw_pos = c->pos;
         if (pass_raw && c->end > c->rf->raw_pos) { /* raw sinks first: they never wait for text */
             narr__raw_batch_t b = {&c->rf->r, c->rf->raw_pos, c->end, c->rf->tid};
@@ -392,7 +423,7 @@ static size_t drain_all(void)
         /* (a ring the text sinks have not finished stays for the next pass) */
         if (cursors[i].orphaned && cursors[i].pos >= cursors[i].end) unlink_ring(cursors[i].rf);
     }
-    return delivered;
+    return delivered + (size_t)deferred; /* (deferred: not idle, go again) */
 }
 
 /* Stopping: trees still open are kept (sinks may trace: no lock held while they run). */
@@ -525,7 +556,7 @@ static void *consumer_main(void *arg)
         }
 
         pthread_mutex_lock(&cmu);
-        if (req > flush_done) {
+        if (req > flush_done && !deferred) { /* (a grown ring's records come in the next pass) */
             flush_done = req;
             pthread_cond_broadcast(&done);
         }
@@ -626,4 +657,5 @@ void narr_stats_get(narr_stats_t *out)
     out->echo_dropped = __atomic_load_n(&narr__echo_dropped, __ATOMIC_RELAXED);
     out->threads = __atomic_load_n(&narr__rings_attached, __ATOMIC_RELAXED);
     out->text_skipped = __atomic_load_n(&text_skipped, __ATOMIC_RELAXED);
+    out->rings_grown = __atomic_load_n(&narr__rings_grown, __ATOMIC_RELAXED);
 }

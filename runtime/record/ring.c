@@ -32,6 +32,8 @@ void narr__depth_report(void)
 pthread_mutex_t narr__rings_lock = PTHREAD_MUTEX_INITIALIZER;
 narr__ring_full_t *narr__rings;
 size_t narr__ring_bytes = NARR_CFG_RING_DEFAULT;
+size_t narr__ring_grow_max = NARR_CFG_RING_GROW_DEFAULT;
+uint64_t narr__rings_grown;
 
 static pthread_key_t ring_key;
 static pthread_once_t ring_key_once = PTHREAD_ONCE_INIT;
@@ -54,8 +56,11 @@ uint32_t narr_thread_id(void)
  * new ring would be allocated inside whatever signal handler recorded, and never freed). */
 static void ring_thread_exit(void *arg)
 {
-    narr__ring_full_t *rf = arg;
-    if (++rf->exit_rounds < PTHREAD_DESTRUCTOR_ITERATIONS - 1 && pthread_setspecific(ring_key, rf) == 0) return;
+    /* the thread's current ring: the key's value is its first, which may have grown since */
+    narr__ring_full_t *rf = (narr__ring_full_t *)(void *)narr__tls_ring;
+    if (narr__tls_ring == &narr__ring_none || narr__tls_ring == &narr__ring_dead || narr__tls_ring == &narr__ring_discard)
+        return;
+    if (++rf->exit_rounds < PTHREAD_DESTRUCTOR_ITERATIONS - 1 && pthread_setspecific(ring_key, arg) == 0) return;
     narr__tls_ring = &narr__ring_dead;
     __atomic_signal_fence(__ATOMIC_SEQ_CST); /* before the stack goes: a handler now drops */
     narr__altstack_detach(rf->altstack);
@@ -69,6 +74,44 @@ static void make_key(void)
     (void)pthread_key_create(&ring_key, ring_thread_exit);
 }
 
+/* A ring of cap bytes in memory (not a recover file), not yet linked; its limit reads busy. */
+static narr__ring_full_t *ring_new(size_t cap)
+{
+    narr__ring_full_t *rf = aligned_alloc(64, (sizeof *rf + 63) & ~(size_t)63);
+    if (rf == NULL) return NULL;
+    memset(rf, 0, sizeof *rf);
+    rf->r.buf = malloc(cap + NARR_CFG_RING_SLACK);
+    if (rf->r.buf == NULL) {
+        free(rf);
+        return NULL;
+    }
+    rf->r.cap = cap;
+    rf->r.mask = cap - 1;
+    rf->r.limit = NARR__LIMIT_BUSY;
+    return rf;
+}
+
+/* Consumer: the thread of rf records faster than the consumer takes its records. A ring
+ * NARR_CFG_RING_GROW_FACTOR times larger follows rf in the list (so a pass takes rf's records
+ * first); the thread moves to it at its next slow path (ring_move). (Its pages are not touched
+ * here: that would keep the consumer from the full ring for milliseconds.) */
+void narr__ring_grow(narr__ring_full_t *rf)
+{
+    narr__ring_full_t *next;
+    size_t cap = rf->r.cap * NARR_CFG_RING_GROW_FACTOR;
+    if (narr__recover_on || narr__overload == NARR__OVERLOAD_OVERWRITE || rf->file.mapped_bytes) return;
+    if (rf->r.cap >= narr__ring_grow_max || __atomic_load_n(&rf->successor, __ATOMIC_RELAXED) != NULL) return;
+    if (cap > narr__ring_grow_max) cap = narr__ring_grow_max;
+    if ((next = ring_new(cap)) == NULL) return;
+    next->tid = rf->tid;
+    next->pred = rf;
+    pthread_mutex_lock(&narr__rings_lock);
+    next->next = rf->next;
+    rf->next = next;
+    pthread_mutex_unlock(&narr__rings_lock);
+    __atomic_store_n(&rf->successor, next, __ATOMIC_RELEASE); /* pairs with ring_move */
+}
+
 static narr__ring_t *ring_attach(void)
 {
     narr__ring_full_t *rf;
@@ -80,12 +123,7 @@ static narr__ring_t *ring_attach(void)
     /* allocated and linked under the lock: a fork (which takes it first) never copies a ring
      * that no list holds */
     pthread_mutex_lock(&narr__rings_lock);
-    if (narr__recover_on) {
-        rf = narr__recover_ring_new(cap, narr__gettid());
-    } else if ((rf = aligned_alloc(64, (sizeof *rf + 63) & ~(size_t)63)) != NULL) {
-        memset(rf, 0, sizeof *rf);
-        rf->r.buf = malloc(cap + NARR_CFG_RING_SLACK);
-    }
+    rf = narr__recover_on ? narr__recover_ring_new(cap, narr__gettid()) : ring_new(cap);
     if (rf == NULL || rf->r.buf == NULL) {
         pthread_mutex_unlock(&narr__rings_lock);
         if (rf != NULL) narr__ring_free(rf);
@@ -230,6 +268,27 @@ static void drop_ringless(void)
     __atomic_fetch_add(&narr__dropped_ringless, 1, __ATOMIC_RELAXED);
 }
 
+/* The consumer gave this thread's ring a larger successor: the thread moves to it here, between
+ * two records, and leaves the old ring to the consumer (orphaned, as at thread exit). No lock,
+ * no allocation: a signal handler may be the one recording. */
+static narr__ring_t *ring_move(narr__ring_t *r)
+{
+    narr__ring_full_t *rf = (narr__ring_full_t *)(void *)r, *next;
+    if (r == &narr__ring_discard || r == &narr__ring_none) return r;
+    next = __atomic_load_n(&rf->successor, __ATOMIC_ACQUIRE);
+    if (next == NULL || narr__in_slow) return r;
+    next->altstack = rf->altstack;
+    next->exit_rounds = rf->exit_rounds;
+    narr__tls_ring = &next->r; /* its limit reads busy: a handler from here on drops */
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    rf->altstack = NULL;
+    rf->switched = 1;
+    __atomic_fetch_add(&narr__rings_grown, 1, __ATOMIC_RELAXED);
+    /* pairs with the acquire in drain_all: every record of the old ring is visible first */
+    __atomic_store_n(&rf->orphaned, 1, __ATOMIC_RELEASE);
+    return &next->r;
+}
+
 static unsigned char *reserve_slow(narr__ring_t *r, uint64_t lim, uint32_t need)
 {
     unsigned char *rec;
@@ -259,6 +318,12 @@ static unsigned char *reserve_slow(narr__ring_t *r, uint64_t lim, uint32_t need)
          * its place, the handler's event is dropped (atomic: the thread may be counting too) */
         __atomic_fetch_add(&r->dropped, 1, __ATOMIC_RELAXED);
         return NULL;
+    } else {
+        narr__ring_t *moved = ring_move(r);
+        if (moved != r) {
+            r = moved;
+            lim = 0; /* (given back if this event is dropped: the next comes here again) */
+        }
     }
     /* pairs with the release store of tail in consume_record */
     t = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
