@@ -59,6 +59,9 @@ class Function:
     def_end: int  # offset just past '}'
     extern_at: int = -1  # offset of the 'extern' keyword, when present
     notes: tuple[str, ...] = ()
+    prefix_end: int = -1  # end of the declaration text before the name ('(' of 'int (f)(...)')
+    extern_macro: bool = False  # external linkage from a macro (MYLIB_API expanding to extern)
+    visibility_macro: bool = False  # a visibility attribute from a macro: the original stays non-static
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ edits of the source text). Templates only loop over this."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .model import Capture, Function, SourceFile
@@ -97,6 +98,8 @@ class FilePlan:
     gates: tuple[Gate, ...]
     segments: tuple[Segment, ...]
     skipped: tuple[str, ...]  # one-line reasons, as comments
+    lead: str = ""  # the file's first lines, up to its first #include, copied before narrate's headers
+    body_line: int = 1  # the line the segments start on
 
 
 def _size(c: Capture) -> int:
@@ -165,7 +168,7 @@ def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> FilePlan:
+def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> FilePlan:  # noqa: C901
     text = src.text
     gates: list[Gate] = []
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement); insertions have start == end
@@ -194,17 +197,21 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
                 exit_err = _site("narr__sx_err", list(fn.return_captures), meta, f"{n} failed", "NARR_KIND_FN_EXIT",
                                  "NARR_SITE_ERROR", exit_enum_fns)
             if not fn.return_void:
-                ret_decl = f"{fn.return_spelling} narr__ret;"
+                # declared where the call initialises it: a const result (or a struct with const
+                # members) cannot be assigned
+                ret_decl = f"{fn.return_spelling} narr__ret"
         if fn.is_variadic:
             params_text = _drop_ellipsis(params_text)
         args = ", ".join(p.name for p in fn.params)
+        prefix_end = fn.prefix_end if fn.prefix_end >= 0 else fn.name_start
+        prefix = text[fn.decl_start:prefix_end]
         wrappers[fn.def_end] = Wrapper(
             name=n, line=fn.line, def_line=_line_of(text, fn.decl_start), resume_line=_line_of(text, fn.def_end),
-            gate=f"NARR__GEN_ON_{n}", prefix=text[fn.decl_start:fn.name_start], params=params_text,
+            gate=f"NARR__GEN_ON_{n}", prefix=prefix, params=params_text,
             arg_names=tuple(p.name for p in fn.params),
-            call_stmt=(f"narr__ret = narr__impl_{n}({args});" if ret_decl else f"narr__impl_{n}({args});"),
+            call_stmt=(f"{ret_decl} = narr__impl_{n}({args});" if ret_decl else f"narr__impl_{n}({args});"),
             skip_stmt=(f"return narr__impl_{n}({args});" if ret_decl
-                       else f"narr__impl_{n}({args});" if fn.is_noreturn else f"narr__impl_{n}({args}); return;"),
+                       else f"narr__impl_{n}({args}); __builtin_unreachable();" if fn.is_noreturn else f"narr__impl_{n}({args}); return;"),
             ret_type=fn.return_spelling if not fn.return_void else "void",
             traced_params=("const void *narr__caller" +
                            ("" if _one_line(params_text).strip() in ("", "void") else ", " + params_text)),
@@ -222,16 +229,24 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
         else:
             # the traced function is declared first, so the original's body (recursion) calls it;
             # on the same line, so every line keeps its number
-            forward = f"{_one_line(text[fn.decl_start:fn.name_start])}{n}({_one_line(params_text)}); "
-            if fn.storage == "":
+            # (as written, comments and #if lines included, then the numbering restored)
+            forward = f"{prefix}{n}({params_text});\n#line {_line_of(text, fn.decl_start)} {c_string(line_path)}\n"
+            # the renamed original keeps the user's name for __func__ (events recorded inside it,
+            # assert): undefined again where its wrapper starts
+            names = "".join(f"#define {m} {c_string(n)}\n" for m in FUNC_NAMES)
+            head = f"\n{names}#line {_line_of(text, fn.decl_start)} {c_string(line_path)}\n"
+            impl_prefix = _impl_prefix(prefix, fn, n)
+            if fn.storage == "" and not fn.extern_macro and not fn.visibility_macro:
                 forward += f"NARR__GEN_STATIC_{n} "
-            edits.append((fn.decl_start, fn.decl_start, forward))
-            if fn.storage == "extern":
-                edits.append((fn.extern_at, fn.extern_at + len("extern"), f"NARR__GEN_EXTERN_{n}"))
+            edits.append((fn.decl_start, prefix_end, head + forward + impl_prefix))
             edits.append((fn.name_start, fn.name_end, f"NARR__GEN_NAME_{n}"))
+            if n == "main" and fn.return_kind == "int":
+                # reaching the end of main returns 0; the renamed one is an ordinary function
+                edits.append((fn.def_end - 1, fn.def_end - 1, " return 0; "))
     edits.sort()
     segments: list[Segment] = []
-    pos = 0
+    lead_end = _lead_end(text)
+    pos = lead_end
     cuts = sorted(set([e[0] for e in edits] + list(wrappers)))
     pending = {e[0]: e for e in edits}
     for at in cuts:
@@ -247,7 +262,120 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
     skipped = tuple(f"{s.name} (line {s.line}) not traced: {s.reason}" for s in src.skipped)
     return FilePlan(version=version, display=src.display, actor=c_string(actor), line_path=c_string(line_path),
                     gates=tuple(gates),
-                    segments=tuple(s for s in segments if s.text or s.wrapper), skipped=skipped)
+                    segments=tuple(s for s in segments if s.text or s.wrapper), skipped=skipped,
+                    lead=text[:lead_end], body_line=_line_of(text, lead_end))
+
+
+def _lead_end(text: str) -> int:
+    """Where narrate's own #includes go: after the file's first #include when only directives and
+    comments come before it, so feature-test macros (_GNU_SOURCE, _XOPEN_SOURCE, ...) defined
+    there or by that first header reach the system headers before narrate's headers read them.
+    0 (the very top) otherwise."""
+    i, depth, n = 0, 0, len(text)
+    while i < n:
+        j = text.find("\n", i)
+        j = n if j < 0 else j + 1
+        line = text[i:j].strip()
+        while line.endswith("\\") and j < n:  # continued directive
+            k = text.find("\n", j)
+            k = n if k < 0 else k + 1
+            line = line[:-1] + text[j:k].strip()
+            j = k
+        if line.startswith("/*"):
+            end = text.find("*/", i)
+            if end < 0:
+                return 0
+            rest = text[end + 2:text.find("\n", end) if text.find("\n", end) >= 0 else n].strip()
+            if rest and not rest.startswith("//"):
+                return 0
+            k = text.find("\n", end)
+            i = n if k < 0 else k + 1
+            continue
+        if not line or line.startswith("//"):
+            i = j
+            continue
+        if not line.startswith("#"):
+            return 0
+        word = re.match(r"#\s*(\w*)", line).group(1)
+        if word in ("if", "ifdef", "ifndef"):
+            depth += 1
+        elif word == "endif":
+            depth -= 1
+        elif word == "include" and depth == 0:
+            return j
+        i = j
+    return 0
+
+
+FUNC_NAMES = ("__func__", "__FUNCTION__", "__PRETTY_FUNCTION__")
+
+# Attributes the renamed original (a static function called by the traced one) must not keep:
+# it would run twice (constructor), fail to build (weak, alias), or warn (visibility, deprecated).
+IMPL_DROP = {"constructor", "destructor", "weak", "alias", "weakref", "visibility", "deprecated",
+             "unavailable", "externally_visible", "used", "ifunc", "dllexport"}
+
+
+def _attr_name(item: str) -> str:
+    name = re.split(r"[\s(]", item.strip(), maxsplit=1)[0]
+    return name.split("::")[-1].strip("_")
+
+
+def _split_top(text: str) -> list[str]:
+    out, depth, cur = [], 0, []
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    out.append("".join(cur))
+    return out
+
+
+def _strip_attrs(prefix: str) -> str:
+    """prefix with IMPL_DROP attributes taken out of __attribute__((...)) and [[...]] lists."""
+    out, i = [], 0
+    pat = re.compile(r"__attribute(?:__)?\s*\(\(|\[\[")
+    while True:
+        m = pat.search(prefix, i)
+        if m is None:
+            out.append(prefix[i:])
+            return "".join(out)
+        out.append(prefix[i:m.start()])
+        gnu = m.group(0) != "[["
+        depth, j = 0, m.end()
+        close = "))" if gnu else "]]"
+        # find the matching close of the attribute list
+        k = j
+        while k < len(prefix):
+            ch = prefix[k]
+            if ch in "([":
+                depth += 1
+            elif ch in ")]":
+                if depth == 0 and prefix.startswith(close, k):
+                    break
+                depth -= 1
+            k += 1
+        if k >= len(prefix):
+            out.append(prefix[m.start():])
+            return "".join(out)
+        kept = [a for a in _split_top(prefix[j:k]) if a.strip() and _attr_name(a) not in IMPL_DROP]
+        if kept:
+            out.append(m.group(0) + ",".join(kept) + close)
+        i = k + len(close)
+
+
+def _impl_prefix(prefix: str, fn: Function, n: str) -> str:
+    """The renamed original's declaration text: 'extern' made static, attributes it must not keep
+    left out (the traced function keeps them all)."""
+    if fn.extern_at >= 0:
+        at = fn.extern_at - fn.decl_start
+        prefix = prefix[:at] + f"NARR__GEN_EXTERN_{n}" + prefix[at + len("extern"):]
+    return _strip_attrs(prefix)
 
 
 def _one_line(text: str) -> str:

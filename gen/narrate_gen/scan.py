@@ -280,8 +280,17 @@ class Scanner:
         if text[name_start:name_start + len(name)] != name:
             raise _CannotTrace("its name comes from a macro expansion")
         decl_start = c.extent.start.offset
-        prefix = text[decl_start:name_start]
+        prefix_end = name_start
         params_open = _skip_space(text, name_start + len(name))
+        if params_open < len(text) and text[params_open] == ")":
+            # 'int (f)(int x)': a parenthesised name (keeps function-like macros named f away)
+            before = name_start - 1
+            while before > decl_start and text[before].isspace():
+                before -= 1
+            if text[before] == "(":
+                prefix_end = before
+                params_open = _skip_space(text, params_open + 1)
+        prefix = text[decl_start:prefix_end]
         if params_open >= len(text) or text[params_open] != "(":
             raise _CannotTrace("its declarator is not 'name(parameters)' in the source text")
         params_close = _matching_paren(text, params_open)
@@ -301,10 +310,13 @@ class Scanner:
         extern_at = -1
         if storage == "extern":
             m = re.search(r"\bextern\b", prefix)
-            if m is None:
-                raise _CannotTrace("'extern' comes from a macro")
-            extern_at = decl_start + m.start()
-        is_noreturn = bool(words & {"_Noreturn", "noreturn", "__noreturn__"}) or "noreturn" in prefix
+            # 'extern' from an export macro (MYLIB_API): the renamed original keeps external
+            # linkage under its narr__impl_ name, which is harmless
+            extern_at = decl_start + m.start() if m is not None else -1
+        # noreturn written anywhere: a keyword, a macro, or an earlier prototype (clang puts it in
+        # the function's type)
+        is_noreturn = (bool(words & {"_Noreturn", "noreturn", "__noreturn__"}) or "noreturn" in prefix
+                       or "__attribute__((noreturn))" in c.type.spelling)
 
         params: list[Param] = []
         notes: list[str] = []
@@ -344,7 +356,10 @@ class Scanner:
             return_spelling=rt.spelling, return_void=return_void, return_captures=ret_caps, return_kind=rkind,
             params=tuple(params), options=options, decl_start=decl_start, name_start=name_start,
             name_end=name_start + len(name), params_open=params_open, params_close=params_close,
-            body_open=body_open, def_end=c.extent.end.offset, extern_at=extern_at, notes=tuple(notes))
+            body_open=body_open, def_end=c.extent.end.offset, extern_at=extern_at, notes=tuple(notes),
+            prefix_end=prefix_end, extern_macro=storage == "extern" and extern_at < 0,
+            visibility_macro=("visibility" not in prefix and
+                              any(k.kind == ci.CursorKind.VISIBILITY_ATTR for k in c.get_children())))
 
     # Editorial checks on the narrate macros used in the file: literal texts and actors.
     _FMT_ARG = {"NARR_TRACE_TINY": 3, "NARR_TRACE_CORR": 4, "NARR_TRACE_ENTER": 2, "NARR_TRACE_EXIT": 2,
