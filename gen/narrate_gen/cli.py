@@ -60,7 +60,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--flag", action="append", default=[], help="one more compiler flag")
     ap.add_argument("--depfile", help="write make-style dependencies (sources and headers) here")
     args = ap.parse_args(argv)
+    try:
+        return _generate(args)
+    except OSError as e:
+        # a missing --flags-file or --compile-commands, an output folder or --depfile that cannot
+        # be written: one line naming the file, never a traceback
+        what = f"{e.filename}: " if e.filename else ""
+        print(f"narrate-gen: {what}{e.strerror or e}", file=sys.stderr)
+        return 1
 
+
+def _generate(args: argparse.Namespace) -> int:
     try:
         from .errors import GenError, GenErrors
         from .scan import Scanner, actor_problem

@@ -14,6 +14,7 @@ class Capture:
     expr: str = ""
     lit: str = ""  # kind "lit": the constant text shown
     str_max: int = 0  # kind "s": bytes copied at most
+    avail: str = ""  # kind "s": C expression of the bytes readable (an array's size, a length parameter)
     enum_values: tuple[tuple[int, str], ...] = ()  # kind "e": value -> constant name
 
 

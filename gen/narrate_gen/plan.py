@@ -126,6 +126,10 @@ PUT = {
 
 
 def _put(c: Capture, enum_fn: str) -> str:
+    if c.kind == "s" and c.avail:
+        # never read past what the function may read: an array's size, or its length parameter
+        return (f"narr__p = narr__put_strn_copy(narr__p, (const char *)({c.expr}), (size_t)({c.avail}), "
+                f"{c.str_max});")
     return PUT[c.kind].format(e=c.expr, fn=enum_fn, max=c.str_max)
 
 

@@ -145,7 +145,7 @@ def value_captures(t: ci.Type, key: str, expr: str, as_string: bool = False) -> 
         size = c.get_array_size() if c.kind == ci.TypeKind.CONSTANTARRAY else -1
         if elem.kind in (ci.TypeKind.CHAR_S, ci.TypeKind.CHAR_U):
             bound = min(size, STR_MAX) if size > 0 else STR_MAX
-            return (Capture(key, "s", expr, str_max=bound),), ""
+            return (Capture(key, "s", expr, str_max=bound, avail=str(size) if size > 0 else ""),), ""
         caps = [Capture(key, "p", expr)]
         if size > 0:
             caps.append(Capture(key + "_len", "lit", lit=str(size)))
@@ -320,7 +320,18 @@ class Scanner:
 
         params: list[Param] = []
         notes: list[str] = []
-        for i, p in enumerate(k for k in c.get_children() if k.kind == ci.CursorKind.PARM_DECL):
+        is_variadic = c.type.kind == ci.TypeKind.FUNCTIONPROTO and c.type.is_function_variadic()
+        if is_variadic:
+            notes.append("variadic: its enter event is recorded from inside its body, its exit is not "
+                         "(a wrapper cannot pass '...' on); readers show its calls without an end")
+        rt = c.result_type
+        rc = rt.get_canonical()
+        return_void = rc.kind == ci.TypeKind.VOID
+        if not return_void and ("(" in rt.spelling or "[" in rt.spelling):
+            raise _CannotTrace(f"its result type '{rt.spelling}' cannot be declared as written; give it a typedef")
+        # (the function's own parameters: a returned function pointer's are children too)
+        used, cut = 0, False
+        for i, p in enumerate(c.get_arguments()):
             pname = p.spelling
             if not pname:
                 raise _CannotTrace(f"parameter {i + 1} has no name")
@@ -330,7 +341,18 @@ class Scanner:
                 caps, note = value_captures(p.type, pname, pname, pname in options.strings)
                 if note:
                     notes.append(note)
+            if used + len(caps) > MAX_CAPTURED:
+                # a site holds so many values (the reader's limit, with the enter's metadata)
+                if not cut:
+                    cut = True
+                    notes.append(f"more than {MAX_CAPTURED} values: {pname} and the parameters after it "
+                                 "are not recorded")
+                caps = ()
+            if cut:
+                caps = ()
+            used += len(caps)
             params.append(Param(pname, p.type.spelling, caps))
+        _bound_by_length(params, list(c.get_arguments()))
         for s in options.skip:
             if s not in {p.name for p in params}:
                 raise GenError(shown, c.location.line, f"skip names '{s}', which is not a parameter", name)
@@ -338,11 +360,6 @@ class Scanner:
             if s not in {p.name for p in params} | {"result"}:
                 raise GenError(shown, c.location.line, f"str names '{s}', which is not a parameter or 'result'", name)
 
-        rt = c.result_type
-        rc = rt.get_canonical()
-        return_void = rc.kind == ci.TypeKind.VOID
-        if not return_void and ("(" in rt.spelling or "[" in rt.spelling):
-            raise _CannotTrace(f"its result type '{rt.spelling}' cannot be declared as written; give it a typedef")
         ret_caps: tuple[Capture, ...] = ()
         if not return_void:
             ret_caps, note = value_captures(rt, "result", "narr__ret", "result" in options.strings)
@@ -350,6 +367,9 @@ class Scanner:
                 notes.append(note)
         rkind = _return_kind(rc)
         _check_err_rule(options.err, rkind, shown, c.location.line, name)
+        if options.err == "neg" and rc.kind in UNSIGNED_KINDS:
+            raise GenError(shown, c.location.line, f"err=neg on an unsigned result ({rt.spelling}) is never true; "
+                           "use err=nonzero, or a signed result type", name)
         return Function(
             name=name, usr=c.get_usr(), line=c.location.line, storage=storage, is_inline=is_inline,
             is_noreturn=is_noreturn, is_variadic=c.type.kind == ci.TypeKind.FUNCTIONPROTO and c.type.is_function_variadic(),
@@ -436,6 +456,27 @@ def _return_kind(c: ci.Type) -> str:
     if c.kind == ci.TypeKind.RECORD:
         return "record"
     return "other"
+
+
+LENGTH_NAME = re.compile(r"(?i)^(n|len|length|size|sz|count|nbytes|bytes|cnt|l|.*_?len|.*_?size|.*_?length)$")
+
+
+def _bound_by_length(params: list[Param], cursors: list) -> None:
+    """A string parameter followed by an integer length parameter ('(const char *s, size_t len)')
+    is read up to that length, never past it."""
+    for i in range(len(params) - 1):
+        caps = params[i].captures
+        nxt = cursors[i + 1].type.get_canonical()
+        if (len(caps) == 1 and caps[0].kind == "s" and not caps[0].avail and nxt.kind in _SIGNED | _UNSIGNED
+                and LENGTH_NAME.match(params[i + 1].name)):
+            c = caps[0]
+            params[i] = Param(params[i].name, params[i].type_spelling,
+                              (Capture(c.key, "s", c.expr, str_max=c.str_max, avail=params[i + 1].name),))
+
+
+MAX_CAPTURED = 28  # values one enter event records (runtime/consume/format.c reads 32 with metadata)
+UNSIGNED_KINDS = {ci.TypeKind.UINT, ci.TypeKind.ULONG, ci.TypeKind.ULONGLONG, ci.TypeKind.USHORT, ci.TypeKind.UCHAR,
+                  ci.TypeKind.CHAR_U, ci.TypeKind.UINT128, ci.TypeKind.BOOL}
 
 
 def _check_err_rule(err: str, rkind: str, file: str, line: int, function: str) -> None:

@@ -69,8 +69,17 @@ typedef struct narr_kv {
     const char *key;
     const char *value;
     size_t value_len;
-    int meta; /* depth, caller: in JSON, not on the console line */
+    int meta; /* NARR_KV_VALUE, NARR_KV_OWN or NARR_KV_FIELD: where outputs put it */
 } narr_kv_t;
+/* A value of the program's: a parameter, a result, a key of a format or a narration extra. JSON
+ * lines put these in the event's "args" object, so a parameter named like one of the event's own
+ * fields (kind, level, line, ...) never hides it; the console shows them as key="value". */
+#define NARR_KV_VALUE 0
+/* narrate's own, not shown on the console line: caller, trace_id, span_id (JSON: top level) */
+#define NARR_KV_OWN 1
+/* narrate's own, shown on the console line: elapsed_ms, narration fields (job_id, ...), a loop's
+ * iter, a state change's key/from/to (JSON: top level) */
+#define NARR_KV_FIELD 3
 
 /* What a sink receives. Pointers are valid only during the sink call. */
 typedef struct narr_event {

@@ -320,10 +320,10 @@ void narr__decoded_elapsed(narr__decoded_t *d, uint64_t t0_mono)
     kv->key = "elapsed_ms";
     kv->value = d->elapsed;
     kv->value_len = (size_t)snprintf(d->elapsed, sizeof d->elapsed, "%.6g", (double)d->ev.elapsed_ns / 1e6);
-    kv->meta = 0;
+    kv->meta = NARR_KV_FIELD;
 }
 
-static size_t add_kv(narr__decoded_t *d, const char *key, size_t start)
+static size_t add_kv(narr__decoded_t *d, const char *key, size_t start, int meta)
 {
     narr_kv_t *kv = narr__decoded_kv(d);
     if (kv == NULL) {
@@ -331,7 +331,7 @@ static size_t add_kv(narr__decoded_t *d, const char *key, size_t start)
         return d->vals.len;
     }
     kv->key = key;
-    kv->meta = 0;
+    kv->meta = meta;
     kv->value = (const char *)(uintptr_t)start; /* an offset until the buffer stops moving */
     kv->value_len = d->vals.len - start;
     narr__buf_putc(&d->vals, '\0');
@@ -381,7 +381,7 @@ static int decode_narration(const unsigned char *p, size_t len, narr__decoded_t 
             else if (id == NARR__F_TARGET) target_at = at;
             else if (id == NARR__F_CORRELATION) corr_at = at;
             if (id <= NARR__F_TARGET || id == NARR__F_CORRELATION) narr__buf_putc(&d->vals, '\0'); /* event fields */
-            else add_kv(d, narr__fields[id].key, at);
+            else add_kv(d, narr__fields[id].key, at, NARR_KV_FIELD);
         } else if (enc == 'n') {
             if (off + 8 > len || id >= narr__nfields) return NARR_EINVAL;
             memset(&v, 0, sizeof v);
@@ -390,7 +390,7 @@ static int decode_narration(const unsigned char *p, size_t len, narr__decoded_t 
             off += 8;
             at = d->vals.len;
             put_value(&d->vals, &v);
-            add_kv(d, narr__fields[id].key, at);
+            add_kv(d, narr__fields[id].key, at, NARR_KV_FIELD);
         } else if (enc == 't') {
             value_t fmt, args[MAX_VALUES];
             narr__buf_t *out = id == NARR__F_HUMAN ? &d->msg : id == NARR__F_CUTE ? &d->cute : &d->story;
@@ -426,7 +426,7 @@ static int decode_narration(const unsigned char *p, size_t len, narr__decoded_t 
             narr__buf_putc(&d->vals, '\0');
             at = d->vals.len;
             put_value(&d->vals, &v);
-            add_kv(d, NULL, at);
+            add_kv(d, NULL, at, NARR_KV_VALUE);
             d->kv[d->ev.nkv - 1].key = (const char *)(uintptr_t)kat; /* an offset, like the value */
             d->kv[d->ev.nkv - 1].meta = 2;                          /* marks "key is an offset" */
         } else if (enc == 'r') {
@@ -440,8 +440,8 @@ static int decode_narration(const unsigned char *p, size_t len, narr__decoded_t 
                     narr__buf_putc(&d->vals, digits[src[b] >> 4]);
                     narr__buf_putc(&d->vals, digits[src[b] & 15]);
                 }
-                add_kv(d, i == 0 ? "trace_id" : "span_id", at);
-                d->kv[d->ev.nkv - 1].meta = 1;
+                add_kv(d, i == 0 ? "trace_id" : "span_id", at, NARR_KV_VALUE);
+                d->kv[d->ev.nkv - 1].meta = NARR_KV_OWN;
             }
             off += 24;
         } else {
@@ -508,8 +508,8 @@ int narr__decode(const narr_site_t *site, const unsigned char *payload, size_t l
             }
             if (strcmp(k, "@caller") == 0) d->ev.caller = vals[j].v.p;
             put_value(&d->vals, &vals[j]);
-            add_kv(d, k[0] == '@' ? k + 1 : k, at);
-            d->kv[d->ev.nkv - 1].meta = k[0] == '@';
+            add_kv(d, k[0] == '@' ? k + 1 : k, at, NARR_KV_VALUE);
+            d->kv[d->ev.nkv - 1].meta = k[0] == '@' ? NARR_KV_OWN : NARR_KV_VALUE;
         }
         d->ev.error = (site->flags & NARR_SITE_ERROR) != 0;
     } else switch (site->kind) {
@@ -530,19 +530,19 @@ int narr__decode(const narr_site_t *site, const unsigned char *payload, size_t l
         put_value(&d->vals, &vals[0]);
         narr__buf_putc(&d->vals, '/');
         put_value(&d->vals, &vals[1]);
-        add_kv(d, "iter", at);
+        add_kv(d, "iter", at, NARR_KV_FIELD);
         break;
     }
     case NARR_KIND_STATE: {
         size_t at = d->vals.len;
         narr__buf_put(&d->vals, site->action, strlen(site->action));
-        add_kv(d, "key", at);
+        add_kv(d, "key", at, NARR_KV_FIELD);
         at = d->vals.len;
         put_value(&d->vals, &vals[0]);
-        add_kv(d, "from", at);
+        add_kv(d, "from", at, NARR_KV_FIELD);
         at = d->vals.len;
         put_value(&d->vals, &vals[1]);
-        add_kv(d, "to", at);
+        add_kv(d, "to", at, NARR_KV_FIELD);
         d->ev.action = "state_change";
         break;
     }
@@ -550,7 +550,7 @@ int narr__decode(const narr_site_t *site, const unsigned char *payload, size_t l
     case NARR_KIND_EXIT: {
         size_t at = d->vals.len;
         narr__buf_put(&d->vals, site->kind == NARR_KIND_ENTER ? "enter" : "exit", site->kind == NARR_KIND_ENTER ? 5 : 4);
-        add_kv(d, "phase", at);
+        add_kv(d, "phase", at, NARR_KV_FIELD);
         break;
     }
     default: break;

@@ -363,6 +363,22 @@ uint64_t narr__ring_events(const narr__ring_t *r, uint64_t pos, uint64_t end)
     return events;
 }
 
+/* The same for a string known to have `avail` readable bytes (a char[N] parameter, a (buf, len)
+ * pair): never reads past them, stops at a NUL before. */
+unsigned char *narr__put_strn_copy(unsigned char *p, const char *s, size_t avail, uint32_t max)
+{
+    uint32_t n = 0, h, lim = avail < max ? (uint32_t)avail : max;
+    if (s == NULL) return narr__put_str_copy(p, s, max);
+    while (n < lim && s[n] != '\0') {
+        p[8 + n] = (unsigned char)s[n];
+        n++;
+    }
+    h = n | (n == max && avail > max && s[n] != '\0' ? NARR__STR_TRUNC : 0u);
+    memset(p, 0, 8);
+    memcpy(p, &h, 4);
+    return p + 8 + ((n + 7u) & ~7u);
+}
+
 unsigned char *narr__put_str_copy(unsigned char *p, const char *s, uint32_t max)
 {
     uint32_t n = 0, h;

@@ -54,7 +54,7 @@ static narr_captured_t *copy_event(const narr_event_t *ev)
     size_t o_actor, o_action, o_target, o_corr, o_msg, o_cute = 0, o_story = 0, o_file, o_kv, o_fields, i;
     narr_captured_t *it;
     for (i = 0; i < ev->nkv; i++) {
-        if (ev->kv[i].meta) continue; /* as on the console */
+        if (ev->kv[i].meta == NARR_KV_OWN) continue; /* as on the console */
         if (kv.len) narr__buf_putc(&kv, ' ');
         narr__buf_printf(&kv, "%s=\"", ev->kv[i].key);
         narr__value_put(&kv, ev->kv[i].key, ev->kv[i].value, ev->kv[i].value_len, NARR__ESC_NONE, NARR_REDACT_DEFAULT);

@@ -43,7 +43,7 @@ size_t narr__console_line(narr__buf_t *b, const narr_event_t *ev, int color, nar
     if (ev->target) r += put_kv(b, "target", ev->target, strlen(ev->target), policy);
     if (ev->correlation_id) r += put_kv(b, "correlation_id", ev->correlation_id, strlen(ev->correlation_id), policy);
     for (i = 0; i < ev->nkv; i++)
-        if (!ev->kv[i].meta) r += put_kv(b, ev->kv[i].key, ev->kv[i].value, ev->kv[i].value_len, policy);
+        if (ev->kv[i].meta != NARR_KV_OWN) r += put_kv(b, ev->kv[i].key, ev->kv[i].value, ev->kv[i].value_len, policy);
     if (ev->error) put_kv(b, "error", "true", 4, NARR_REDACT_NONE);
     if (ev->kind == NARR_KIND_DROP) {
         narr__buf_printf(b, " count=\"%llu\" thread=\"%u\"", (unsigned long long)ev->dropped, ev->tid);

@@ -13,17 +13,19 @@ static const char *const kind_names[] = {"tiny", "corr", "enter", "exit", "loop"
 
 /* ,"key":"value" with the value redacted by policy; key_secret: -1 to check the key's name,
  * 0 for the event's own fields (never secret words). */
-static size_t put_field(narr__buf_t *b, const char *key, size_t klen, const char *s, size_t n, unsigned policy,
-                        int key_secret)
+static size_t put_field_after(narr__buf_t *b, int first, const char *key, size_t klen, const char *s, size_t n,
+                              unsigned policy, int key_secret)
 {
     size_t r;
-    narr__buf_put(b, ",\"", 2);
+    if (first) narr__buf_putc(b, '"');
+    else narr__buf_put(b, ",\"", 2);
     r = key_secret ? narr__text_put(b, key, klen, NARR__ESC_JSON, policy) : (narr__buf_put(b, key, klen), 0u);
     narr__buf_put(b, "\":\"", 3);
     r += key_secret ? narr__value_put(b, key, s, n, NARR__ESC_JSON, policy) : narr__text_put(b, s, n, NARR__ESC_JSON, policy);
     narr__buf_putc(b, '"');
     return r;
 }
+#define put_field(b, key, klen, s, n, policy, key_secret) put_field_after((b), 0, key, klen, s, n, policy, key_secret)
 #define PUT_OWN(b, key, s, n, policy) put_field((b), key, sizeof key - 1, (s), (n), (policy), 0)
 
 static void put_num(narr__buf_t *b, const char *key, size_t klen, uint64_t v)
@@ -57,7 +59,7 @@ static void put_when(narr__buf_t *b, uint64_t ts_ns)
 
 size_t narr__json_line(narr__buf_t *b, const narr_event_t *ev, unsigned policy)
 {
-    size_t i, r = 0;
+    size_t i, r = 0, args;
     const char *kind = (unsigned)ev->kind < sizeof kind_names / sizeof kind_names[0] ? kind_names[ev->kind] : "?";
     const char *level = narr_level_name(ev->level);
     narr__buf_put(b, "{\"ts\":\"", 7);
@@ -71,8 +73,16 @@ size_t narr__json_line(narr__buf_t *b, const narr_event_t *ev, unsigned policy)
     r += PUT_OWN(b, "action", ev->action, strlen(ev->action), policy);
     if (ev->target) r += PUT_OWN(b, "target", ev->target, strlen(ev->target), policy);
     if (ev->correlation_id) r += PUT_OWN(b, "correlation_id", ev->correlation_id, strlen(ev->correlation_id), policy);
-    for (i = 0; i < ev->nkv; i++)
-        r += put_field(b, ev->kv[i].key, strlen(ev->kv[i].key), ev->kv[i].value, ev->kv[i].value_len, policy, -1);
+    for (i = 0; i < ev->nkv; i++) /* narrate's own fields */
+        if (ev->kv[i].meta != NARR_KV_VALUE)
+            r += put_field(b, ev->kv[i].key, strlen(ev->kv[i].key), ev->kv[i].value, ev->kv[i].value_len, policy, -1);
+    for (i = 0, args = 0; i < ev->nkv; i++) { /* the program's values: parameters, results, keys */
+        if (ev->kv[i].meta != NARR_KV_VALUE) continue;
+        if (args == 0) narr__buf_put(b, ",\"args\":{", 9);
+        r += put_field_after(b, args++ == 0, ev->kv[i].key, strlen(ev->kv[i].key), ev->kv[i].value,
+                             ev->kv[i].value_len, policy, -1);
+    }
+    if (args) narr__buf_putc(b, '}');
     r += PUT_OWN(b, "human", ev->message, ev->message_len, policy);
     if (ev->cute) r += PUT_OWN(b, "cute", ev->cute, ev->cute_len, policy);
     if (ev->story) r += PUT_OWN(b, "story", ev->story, ev->story_len, policy);

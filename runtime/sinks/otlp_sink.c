@@ -93,7 +93,7 @@ static void attrs_of_event(otlp_sink_t *k, open_span_t *o, narr__buf_t *list, un
 {
     size_t i;
     for (i = 0; i < ev->nkv; i++)
-        if (!ev->kv[i].meta) attr_str(k, o, list, field, ev->kv[i].key, ev->kv[i].value, ev->kv[i].value_len);
+        if (ev->kv[i].meta != NARR_KV_OWN) attr_str(k, o, list, field, ev->kv[i].key, ev->kv[i].value, ev->kv[i].value_len);
 }
 
 static open_span_t *push_span(otlp_sink_t *k, thread_spans_t *t, const narr_event_t *ev, const char *name)

@@ -238,7 +238,7 @@ int narrate_export_otlp(narr_trace_t *t, const char *out_path)
         narr__otlp_attr_int(&sp.attrs, 1, 9, "thread.id", c->tid);
         ev = narr_trace_decode(t, &t->events[c->enter]);
         for (k = 0; ev != NULL && k < ev->nkv; k++)
-            if (!ev->kv[k].meta)
+            if (ev->kv[k].meta != NARR_KV_OWN)
                 narr__otlp_attr_str(&sp.attrs, 1, 9, ev->kv[k].key, ev->kv[k].value, ev->kv[k].value_len, SIZE_MAX);
         narr__otlp_span(&spans, 1, &sp);
         narr__buf_putc(&spans, '\n');

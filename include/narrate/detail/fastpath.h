@@ -105,6 +105,7 @@ NARR_API int32_t narr__site_resolve(narr_site_t *site);
 NARR_API int32_t narr__site_slow(narr_site_t *site);
 NARR_API uint64_t narr__clock_slow(void);
 NARR_API unsigned char *narr__put_str_copy(unsigned char *p, const char *s, uint32_t max);
+NARR_API unsigned char *narr__put_strn_copy(unsigned char *p, const char *s, size_t avail, uint32_t max);
 
 /* Raw timestamp into rec[8..16): the TSC as two 32-bit stores (x86 is little-endian), or
  * CLOCK_MONOTONIC where there is no TSC. Machines whose TSC is not invariant never reach this:

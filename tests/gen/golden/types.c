@@ -239,7 +239,7 @@ static NARR__GEN_NOINLINE long narr__traced_arrays(const void *narr__caller, int
     if (narr__in && (narr__p = narr__rec_begin(&narr__se_arrays, 80, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(fixed));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(open));
-        narr__p = narr__put_str_copy(narr__p, (const char *)(name), 8);
+        narr__p = narr__put_strn_copy(narr__p, (const char *)(name), (size_t)(8), 8);
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(bytes));
         narr__p = narr__put_u(narr__p, (unsigned long long)(n));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
