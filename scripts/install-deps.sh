@@ -5,7 +5,7 @@ set -eu
 need="cmake make gcc g++ binutils pkg-config python3 python3-clang-14 libclang-14-dev python3-jinja2 libcurl4-openssl-dev"
 case "${1:-build}" in
   build) ;;
-  test) need="$need clang libclang-rt-14-dev python3-pytest babeltrace2 protobuf-compiler" ;;
+  test) need="$need clang libclang-rt-14-dev python3-pytest babeltrace2 protobuf-compiler valgrind" ;;
   bench) need="$need valgrind liblttng-ust-dev lttng-tools libspdlog-dev uftrace" ;;
   *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
 esac
