@@ -53,8 +53,8 @@ class Site:
 class Wrapper:
     name: str
     line: int
-    def_line: int  # line of the function's first token, for #line
-    resume_line: int  # line the original text resumes on
+    def_line: str  # 'LINE "FILE"' of the function's first token, for #line
+    resume_line: str  # 'LINE "FILE"' the original text resumes on
     gate: str  # NARR__GEN_ON_<name>
     prefix: str  # declaration text before the name, copied from the source
     params: str  # parameter list text, copied from the source
@@ -99,7 +99,7 @@ class FilePlan:
     segments: tuple[Segment, ...]
     skipped: tuple[str, ...]  # one-line reasons, as comments
     lead: str = ""  # the file's first lines, up to its first #include, copied before narrate's headers
-    body_line: int = 1  # the line the segments start on
+    body_line: str = "1"  # 'LINE "FILE"' the segments start on
 
 
 def _size(c: Capture) -> int:
@@ -172,11 +172,40 @@ def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
+LINE_DIRECTIVE = re.compile(r'^[ \t]*#[ \t]*(?:line[ \t]+)?(\d+)(?:[ \t]+"((?:[^"\\\n]|\\.)*)")?', re.M)
+
+
+class _Presumed:
+    """Line and file as the compiler sees them at an offset, after the file's own #line
+    directives (a parser generator's output says where its code came from): what narrate's
+    #line directives must restore."""
+
+    def __init__(self, text: str, path_literal: str):
+        self.text = text
+        self.path = path_literal
+        self.marks = [(m.start(), _line_of(text, m.start()), int(m.group(1)), m.group(2))
+                      for m in LINE_DIRECTIVE.finditer(text)]
+
+    def at(self, offset: int) -> str:
+        """'LINE "FILE"' for a #line directive placed right before offset's line."""
+        line, path, base = _line_of(self.text, offset), self.path, None
+        for start, dline, number, fname in self.marks:
+            if start >= offset or dline >= line:
+                break
+            if fname is not None:
+                path = '"' + fname + '"'
+            base = (number, dline)
+        if base is None:
+            return f"{line} {path}"
+        return f"{base[0] + (line - base[1] - 1)} {path}"
+
+
 def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> FilePlan:  # noqa: C901
     text = src.text
     gates: list[Gate] = []
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement); insertions have start == end
     wrappers: dict[int, Wrapper] = {}
+    where = _Presumed(text, c_string(line_path))
     for fn in src.functions:
         n = fn.name
         gates.append(Gate(n, LEVEL[fn.options.level][1], fn.is_variadic))
@@ -210,7 +239,7 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
         prefix_end = fn.prefix_end if fn.prefix_end >= 0 else fn.name_start
         prefix = text[fn.decl_start:prefix_end]
         wrappers[fn.def_end] = Wrapper(
-            name=n, line=fn.line, def_line=_line_of(text, fn.decl_start), resume_line=_line_of(text, fn.def_end),
+            name=n, line=fn.line, def_line=where.at(fn.decl_start), resume_line=where.at(fn.def_end),
             gate=f"NARR__GEN_ON_{n}", prefix=prefix, params=params_text,
             arg_names=tuple(p.name for p in fn.params),
             call_stmt=(f"{ret_decl} = narr__impl_{n}({args});" if ret_decl else f"narr__impl_{n}({args});"),
@@ -234,11 +263,11 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
             # the traced function is declared first, so the original's body (recursion) calls it;
             # on the same line, so every line keeps its number
             # (as written, comments and #if lines included, then the numbering restored)
-            forward = f"{prefix}{n}({params_text});\n#line {_line_of(text, fn.decl_start)} {c_string(line_path)}\n"
+            forward = f"{prefix}{n}({params_text});\n#line {where.at(fn.decl_start)}\n"
             # the renamed original keeps the user's name for __func__ (events recorded inside it,
             # assert): undefined again where its wrapper starts
             names = "".join(f"#define {m} {c_string(n)}\n" for m in FUNC_NAMES)
-            head = f"\n{names}#line {_line_of(text, fn.decl_start)} {c_string(line_path)}\n"
+            head = f"\n{names}#line {where.at(fn.decl_start)}\n"
             impl_prefix = _impl_prefix(prefix, fn, n)
             if fn.storage == "" and not fn.extern_macro and not fn.visibility_macro:
                 forward += f"NARR__GEN_STATIC_{n} "
@@ -267,7 +296,7 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
     return FilePlan(version=version, display=src.display, actor=c_string(actor), line_path=c_string(line_path),
                     gates=tuple(gates),
                     segments=tuple(s for s in segments if s.text or s.wrapper), skipped=skipped,
-                    lead=text[:lead_end], body_line=_line_of(text, lead_end))
+                    lead=text[:lead_end], body_line=where.at(lead_end))
 
 
 def _lead_end(text: str) -> int:

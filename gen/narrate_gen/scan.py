@@ -134,6 +134,35 @@ def scalar_capture(t: ci.Type, key: str, expr: str, as_string: bool = False) -> 
     return None
 
 
+def _record_members(decl: ci.Cursor, key: str, expr: str, caps: list[Capture], left: list[str],
+                    in_union: bool) -> None:
+    """Scalar members of a struct or union (anonymous ones included, as C11 reaches them).
+    In a union only one member holds a value: none is followed as a string (the active one may
+    be an int), and a bool is read as its byte (another member's bits may not be 0 or 1)."""
+    in_union = in_union or decl.kind == ci.CursorKind.UNION_DECL
+    children = list(decl.get_children())
+    # an unnamed struct or union no member is declared with: an anonymous member (C11)
+    typed = {k.type.get_canonical().get_declaration().hash for k in children if k.kind == ci.CursorKind.FIELD_DECL}
+    for f in children:
+        if f.kind in (ci.CursorKind.STRUCT_DECL, ci.CursorKind.UNION_DECL) and f.is_anonymous() and f.hash not in typed:
+            _record_members(f, key, expr, caps, left, in_union)
+            continue
+        if f.kind != ci.CursorKind.FIELD_DECL:
+            continue
+        if not f.spelling:
+            left.append("an unnamed member")
+            continue
+        sc = scalar_capture(f.type, f"{key}.{f.spelling}", f"{expr}.{f.spelling}")
+        if sc is None:
+            left.append(f"{key}.{f.spelling}")
+            continue
+        if in_union and sc.kind == "s":
+            sc = Capture(sc.key, "p", sc.expr)
+        elif in_union and sc.kind == "b":
+            sc = Capture(sc.key, "u", f"*(const unsigned char *)&({sc.expr})")
+        caps.append(sc)
+
+
 def value_captures(t: ci.Type, key: str, expr: str, as_string: bool = False) -> tuple[tuple[Capture, ...], str]:
     """Captures for a parameter or result of type t, and a note when something is left out."""
     c = t.get_canonical()
@@ -153,17 +182,7 @@ def value_captures(t: ci.Type, key: str, expr: str, as_string: bool = False) -> 
     if c.kind == ci.TypeKind.RECORD:
         caps: list[Capture] = []
         left: list[str] = []
-        for f in c.get_declaration().get_children():
-            if f.kind != ci.CursorKind.FIELD_DECL:
-                continue
-            if not f.spelling:
-                left.append("an unnamed member")
-                continue
-            sc = scalar_capture(f.type, f"{key}.{f.spelling}", f"{expr}.{f.spelling}")
-            if sc is None:
-                left.append(f"{key}.{f.spelling}")
-            else:
-                caps.append(sc)
+        _record_members(c.get_declaration(), key, expr, caps, left, False)
         note = f"{key}: only scalar members one level deep are recorded ({', '.join(left)} left out)" if left else ""
         return tuple(caps), note
     return (), f"{key}: type '{t.spelling}' is not recorded"
@@ -234,7 +253,9 @@ class Scanner:
         return not any(fnmatch.fnmatchcase(name, g) for g in self.exclude)
 
     def scan(self, path: str) -> SourceFile:
-        with open(path, encoding="utf-8", errors="surrogateescape") as fh:
+        # one character per byte (non-ASCII bytes as surrogates, written back as they were):
+        # libclang's offsets count bytes
+        with open(path, encoding="ascii", errors="surrogateescape", newline="") as fh:
             text = fh.read()
         tu = self._parse(path)
         shown = self.display(path)
