@@ -63,6 +63,9 @@ class Function:
     prefix_end: int = -1  # end of the declaration text before the name ('(' of 'int (f)(...)')
     extern_macro: bool = False  # external linkage from a macro (MYLIB_API expanding to extern)
     visibility_macro: bool = False  # a visibility attribute from a macro: the original stays non-static
+    # variadic: its return statements as (offset of 'return', end of its value or -1, end of its ';'),
+    # or None when they cannot be rewritten (then it has no exit event)
+    va_returns: tuple[tuple[int, int, int], ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,7 @@ class Wrapper:
     ret_decl: str  # declaration of narr__ret, "" when void
     noreturn: bool
     variadic: bool
+    va_exits: bool = False  # variadic with its returns rewritten: it has exit events
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,8 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
                       f"{n} started", "NARR_KIND_FN_ENTER", "0", enter_enum_fns)
         exit_site = exit_err = None
         ret_decl = ""
-        if not fn.is_noreturn and not fn.is_variadic:
+        va_exits = fn.is_variadic and fn.va_returns is not None and not fn.is_noreturn
+        if not fn.is_noreturn and (not fn.is_variadic or va_exits):
             exit_enum_fns = _enum_helpers(list(fn.return_captures), n, enums)
             # the exit's depth is its enter's: only the enter carries it
             meta = [("@t0", "NARR__T_U64", "narr__p = narr__put_u(narr__p, narr__t0);")]
@@ -252,13 +254,28 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
             level=LEVEL[fn.options.level][0],
             file=c_string(src.display), enums=tuple(enums), enter=enter, exit=exit_site, exit_err=exit_err,
             err_cond=ERR_COND.get(fn.options.err, ""), ret_decl=ret_decl, noreturn=fn.is_noreturn,
-            variadic=fn.is_variadic)
+            variadic=fn.is_variadic, va_exits=va_exits)
         if fn.is_variadic:
-            # a wrapper cannot forward '...': the enter event is recorded from inside the body
-            edits.append((fn.decl_start, fn.decl_start,
-                          f"static inline void narr__va_{n}({_one_line(params_text)}); "))
+            # a wrapper cannot forward '...': the body records its enter first, and each of its
+            # return statements passes its value through the exit recorder
+            va_args = ", ".join(p.name for p in fn.params)
+            decl = f"static inline uint64_t narr__va_{n}({_one_line(params_text)}); "
+            if va_exits:
+                ret = fn.return_spelling if not fn.return_void else "void"
+                value = "" if fn.return_void else f", {ret} narr__ret"
+                decl += f"static inline {ret} narr__vx_{n}(uint32_t narr__d0, uint64_t narr__t0{value}); "
+            edits.append((fn.decl_start, fn.decl_start, decl))
             edits.append((fn.body_open + 1, fn.body_open + 1,
-                          f" narr__va_{n}({', '.join(p.name for p in fn.params)});"))
+                          (" const uint32_t narr__va_d0 = narr__depth; const uint64_t narr__va_t0 = "
+                           f"narr__va_{n}({va_args});" if va_exits else f" (void)narr__va_{n}({va_args});")))
+            for start, value_end, semi_end in (fn.va_returns or ()) if va_exits else ():
+                if value_end >= 0:
+                    edits.append((start, start + len("return"), f"return narr__vx_{n}(narr__va_d0, narr__va_t0, ("))
+                    edits.append((value_end, value_end, "))"))
+                else:
+                    edits.append((start, semi_end, f"{{ narr__vx_{n}(narr__va_d0, narr__va_t0); return; }}"))
+            if va_exits and fn.return_void:
+                edits.append((fn.def_end - 1, fn.def_end - 1, f" narr__vx_{n}(narr__va_d0, narr__va_t0); "))
         else:
             # the traced function is declared first, so the original's body (recursion) calls it;
             # on the same line, so every line keeps its number

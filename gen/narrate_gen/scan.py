@@ -134,6 +134,25 @@ def scalar_capture(t: ci.Type, key: str, expr: str, as_string: bool = False) -> 
     return None
 
 
+def _return_statements(body: ci.Cursor, text: str) -> tuple[tuple[tuple[int, int, int], ...] | None, str]:
+    """Every return statement of a body as written: ('return' offset, value end or -1, ';' end)."""
+    out = []
+    for k in body.walk_preorder():
+        if k.kind == ci.CursorKind.FUNCTION_DECL:
+            return None, "it holds a nested function"
+        if k.kind != ci.CursorKind.RETURN_STMT:
+            continue
+        start, end = k.extent.start.offset, k.extent.end.offset
+        if text[start:start + 6] != "return" or (start + 6 < len(text) and (text[start + 6].isalnum() or text[start + 6] == "_")):
+            return None, f"a return statement on line {k.location.line} comes from a macro"
+        has_value = any(True for _ in k.get_children())
+        semi = _skip_space(text, end)
+        if semi >= len(text) or text[semi] != ";":
+            return None, f"the return statement on line {k.location.line} is not followed by ';' as written"
+        out.append((start, end if has_value else -1, semi + 1))
+    return tuple(out), ""
+
+
 def _record_members(decl: ci.Cursor, key: str, expr: str, caps: list[Capture], left: list[str],
                     in_union: bool) -> None:
     """Scalar members of a struct or union (anonymous ones included, as C11 reaches them).
@@ -319,6 +338,8 @@ class Scanner:
         if params_close < 0 or body is None:
             raise _CannotTrace("its parameter list or body could not be found in the source text")
         body_open = body.extent.start.offset
+        if text[body_open:body_open + 1] != "{" or text[c.extent.end.offset - 1:c.extent.end.offset] != "}":
+            raise _CannotTrace("its definition comes from a macro expansion")
         if ";" in text[params_close + 1:body_open]:
             raise GenError(shown, c.location.line,
                            "K&R-style definition: give it a prototype, e.g. 'int f(int a, int b)'", name)
@@ -342,9 +363,12 @@ class Scanner:
         params: list[Param] = []
         notes: list[str] = []
         is_variadic = c.type.kind == ci.TypeKind.FUNCTIONPROTO and c.type.is_function_variadic()
+        va_returns = None
         if is_variadic:
-            notes.append("variadic: its enter event is recorded from inside its body, its exit is not "
-                         "(a wrapper cannot pass '...' on); readers show its calls without an end")
+            # a wrapper cannot pass '...' on: the body records its enter and each return its exit
+            va_returns, why = _return_statements(body, text)
+            if va_returns is None:
+                notes.append(f"variadic: its enter event is recorded from inside its body, its exit is not ({why})")
         rt = c.result_type
         rc = rt.get_canonical()
         return_void = rc.kind == ci.TypeKind.VOID
@@ -398,7 +422,7 @@ class Scanner:
             params=tuple(params), options=options, decl_start=decl_start, name_start=name_start,
             name_end=name_start + len(name), params_open=params_open, params_close=params_close,
             body_open=body_open, def_end=c.extent.end.offset, extern_at=extern_at, notes=tuple(notes),
-            prefix_end=prefix_end, extern_macro=storage == "extern" and extern_at < 0,
+            prefix_end=prefix_end, extern_macro=storage == "extern" and extern_at < 0, va_returns=va_returns,
             visibility_macro=("visibility" not in prefix and
                               any(k.kind == ci.CursorKind.VISIBILITY_ATTR for k in c.get_children())))
 

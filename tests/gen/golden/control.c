@@ -497,17 +497,19 @@ NARR_TRACE_FN _Noreturn void die(int status)
 #line 34 "cases/control.c"
 
 
-static inline void narr__va_sum(int count); NARR_TRACE_FN int sum(int count, ...)
-{ narr__va_sum(count);
+static inline uint64_t narr__va_sum(int count); static inline int narr__vx_sum(uint32_t narr__d0, uint64_t narr__t0, int narr__ret); NARR_TRACE_FN int sum(int count, ...)
+{ const uint32_t narr__va_d0 = narr__depth; const uint64_t narr__va_t0 = narr__va_sum(count);
     va_list ap;
     int i, total = 0;
     va_start(ap, count);
     for (i = 0; i < count; i++) total += va_arg(ap, int);
     va_end(ap);
-    return total + twice(0) + find(NULL, 0, 0);
+    return narr__vx_sum(narr__va_d0, narr__va_t0, ( total + twice(0) + find(NULL, 0, 0)));
 }
 #line 36 "cases/control.c"
-static inline void narr__va_sum(int count)
+/* 0: nothing recorded for this call (refused, or deeper than NARRATE_MAX_DEPTH); else the
+   enter's stamp, or 1 when the enter itself was dropped */
+static inline uint64_t narr__va_sum(int count)
 {
 #if NARR__GEN_ON_sum
 #undef NARR__GEN_ACTOR
@@ -525,15 +527,49 @@ static inline void narr__va_sum(int count)
     narr__rec_t narr__g;
     unsigned char *narr__p;
     const void *narr__caller = __builtin_return_address(0);
+    uint64_t narr__t0 = 1;
+    const uint32_t narr__d0 = narr__depth;
+    if (narr__site_state(&narr__se_sum) < 0 || !narr__depth_ok()) return 0;
     if ((narr__p = narr__rec_begin(&narr__se_sum, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (long long)(count));
         narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
+        narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
+    narr__depth = narr__d0 + 1;
+    return narr__t0 != 0 ? narr__t0 : 1;
 #else
     (void)count;
+    return 0;
 #endif
+}
+static inline int narr__vx_sum(uint32_t narr__d0, uint64_t narr__t0, int narr__ret)
+{
+#if NARR__GEN_ON_sum
+    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
+    static const char *const narr__sx_lits[] = {0, 0, 0};
+    static const char *const narr__sx_keys[] = {"result", "@t0"};
+    static narr_site_t narr__sx = {NARR__GEN_ACTOR, "sum", "sum completed", "cases/control.c", "sum",
+        narr__sx_types, narr__sx_lits, 36, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__sx_keys, 0, 0};
+    narr__rec_t narr__g;
+    unsigned char *narr__p;
+    if (narr__t0 != 0) { /* given back, not decremented: right after a longjmp past callees */
+        narr__depth = narr__d0;
+        if (narr__t0 == 1) narr__t0 = 0; /* the enter was dropped: no elapsed time */
+    if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+        narr__p = narr__put_i(narr__p, (long long)(narr__ret));
+        narr__p = narr__put_u(narr__p, narr__t0);
+        narr__commit(&narr__g, narr__p);
+    }
+        narr__depth_settle();
+    }
+#else
+    (void)narr__d0;
+    (void)narr__t0;
+#endif
+    return narr__ret;
 }
 #line 44 "cases/control.c"
 
