@@ -66,6 +66,7 @@ class Function:
     # variadic: its return statements as (offset of 'return', end of its value or -1, end of its ';'),
     # or None when they cannot be rewritten (then it has no exit event)
     va_returns: tuple[tuple[int, int, int], ...] | None = None
+    declared_before: bool = False  # a file-scope declaration precedes the definition
 
 
 @dataclass(frozen=True)

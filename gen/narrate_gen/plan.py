@@ -82,6 +82,7 @@ class Gate:
     name: str
     level_macro: str
     variadic: bool
+    storage: str = ""  # "static": NARR__GEN_STATIC_ is used; "extern": NARR__GEN_EXTERN_ is used
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,9 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
     where = _Presumed(text, c_string(line_path))
     for fn in src.functions:
         n = fn.name
-        gates.append(Gate(n, LEVEL[fn.options.level][1], fn.is_variadic))
+        gate_storage = ("extern" if fn.extern_at >= 0 else
+                        "static" if fn.storage == "" and not fn.extern_macro and not fn.visibility_macro else "")
+        gates.append(Gate(n, LEVEL[fn.options.level][1], fn.is_variadic, gate_storage))
         params_text = text[fn.params_open + 1:fn.params_close]
         enter_caps = [c for p in fn.params for c in p.captures]
         enums: list[EnumHelper] = []
@@ -280,10 +283,13 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
             # the traced function is declared first, so the original's body (recursion) calls it;
             # on the same line, so every line keeps its number
             # (as written, comments and #if lines included, then the numbering restored)
-            forward = f"{prefix}{n}({params_text});\n#line {where.at(fn.decl_start)}\n"
+            # (not when the file declared it already: -Wredundant-decls)
+            forward = "" if fn.declared_before else f"{prefix}{n}({params_text});\n#line {where.at(fn.decl_start)}\n"
             # the renamed original keeps the user's name for __func__ (events recorded inside it,
             # assert): undefined again where its wrapper starts
             names = "".join(f"#define {m} {c_string(n)}\n" for m in FUNC_NAMES)
+            # (tested once, so -Wunused-macros never counts them unused)
+            names += "#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)\n#endif\n"
             head = f"\n{names}#line {where.at(fn.decl_start)}\n"
             impl_prefix = _impl_prefix(prefix, fn, n)
             if fn.storage == "" and not fn.extern_macro and not fn.visibility_macro:

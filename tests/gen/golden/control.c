@@ -14,68 +14,52 @@
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_find 1
 #define NARR__GEN_NAME_find narr__impl_find
-#define NARR__GEN_STATIC_find static
-#define NARR__GEN_EXTERN_find static
 #else
 #define NARR__GEN_ON_find 0
 #define NARR__GEN_NAME_find find
-#define NARR__GEN_STATIC_find
-#define NARR__GEN_EXTERN_find extern
 #endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_classify 1
 #define NARR__GEN_NAME_classify narr__impl_classify
 #define NARR__GEN_STATIC_classify static
-#define NARR__GEN_EXTERN_classify static
 #else
 #define NARR__GEN_ON_classify 0
 #define NARR__GEN_NAME_classify classify
 #define NARR__GEN_STATIC_classify
-#define NARR__GEN_EXTERN_classify extern
 #endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_fact 1
 #define NARR__GEN_NAME_fact narr__impl_fact
 #define NARR__GEN_STATIC_fact static
-#define NARR__GEN_EXTERN_fact static
 #else
 #define NARR__GEN_ON_fact 0
 #define NARR__GEN_NAME_fact fact
 #define NARR__GEN_STATIC_fact
-#define NARR__GEN_EXTERN_fact extern
 #endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_touch 1
 #define NARR__GEN_NAME_touch narr__impl_touch
 #define NARR__GEN_STATIC_touch static
-#define NARR__GEN_EXTERN_touch static
 #else
 #define NARR__GEN_ON_touch 0
 #define NARR__GEN_NAME_touch touch
 #define NARR__GEN_STATIC_touch
-#define NARR__GEN_EXTERN_touch extern
 #endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_twice 1
 #define NARR__GEN_NAME_twice narr__impl_twice
-#define NARR__GEN_STATIC_twice static
-#define NARR__GEN_EXTERN_twice static
 #else
 #define NARR__GEN_ON_twice 0
 #define NARR__GEN_NAME_twice twice
-#define NARR__GEN_STATIC_twice
-#define NARR__GEN_EXTERN_twice extern
 #endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_die 1
 #define NARR__GEN_NAME_die narr__impl_die
 #define NARR__GEN_STATIC_die static
-#define NARR__GEN_EXTERN_die static
 #else
 #define NARR__GEN_ON_die 0
 #define NARR__GEN_NAME_die die
 #define NARR__GEN_STATIC_die
-#define NARR__GEN_EXTERN_die extern
 #endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_sum 1
@@ -90,6 +74,8 @@
 #define __func__ "find"
 #define __FUNCTION__ "find"
 #define __PRETTY_FUNCTION__ "find"
+#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
+#endif
 #line 7 "cases/control.c"
 NARR_TRACE_FN static int find(const int *v, int n, int want);
 #line 7 "cases/control.c"
@@ -168,6 +154,8 @@ NARR_TRACE_FN static int find(const int *v, int n, int want)
 #define __func__ "classify"
 #define __FUNCTION__ "classify"
 #define __PRETTY_FUNCTION__ "classify"
+#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
+#endif
 #line 16 "cases/control.c"
 NARR_TRACE_FN int classify(int code);
 #line 16 "cases/control.c"
@@ -247,6 +235,8 @@ NARR_TRACE_FN int classify(int code)
 #define __func__ "fact"
 #define __FUNCTION__ "fact"
 #define __PRETTY_FUNCTION__ "fact"
+#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
+#endif
 #line 28 "cases/control.c"
 NARR_TRACE_FN unsigned long fact(unsigned n);
 #line 28 "cases/control.c"
@@ -316,6 +306,8 @@ NARR_TRACE_FN unsigned long fact(unsigned n)
 #define __func__ "touch"
 #define __FUNCTION__ "touch"
 #define __PRETTY_FUNCTION__ "touch"
+#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
+#endif
 #line 30 "cases/control.c"
 NARR_TRACE_FN void touch(int *out);
 #line 30 "cases/control.c"
@@ -383,6 +375,8 @@ NARR_TRACE_FN void touch(int *out)
 #define __func__ "twice"
 #define __FUNCTION__ "twice"
 #define __PRETTY_FUNCTION__ "twice"
+#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
+#endif
 #line 32 "cases/control.c"
 NARR_TRACE_FN static inline int twice(int x);
 #line 32 "cases/control.c"
@@ -452,6 +446,8 @@ NARR_TRACE_FN static inline int twice(int x)
 #define __func__ "die"
 #define __FUNCTION__ "die"
 #define __PRETTY_FUNCTION__ "die"
+#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
+#endif
 #line 34 "cases/control.c"
 NARR_TRACE_FN _Noreturn void die(int status);
 #line 34 "cases/control.c"

@@ -15,56 +15,44 @@
 #define NARR__GEN_ON_behind_macro 1
 #define NARR__GEN_NAME_behind_macro narr__impl_behind_macro
 #define NARR__GEN_STATIC_behind_macro static
-#define NARR__GEN_EXTERN_behind_macro static
 #else
 #define NARR__GEN_ON_behind_macro 0
 #define NARR__GEN_NAME_behind_macro behind_macro
 #define NARR__GEN_STATIC_behind_macro
-#define NARR__GEN_EXTERN_behind_macro extern
 #endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_declared_first 1
 #define NARR__GEN_NAME_declared_first narr__impl_declared_first
 #define NARR__GEN_STATIC_declared_first static
-#define NARR__GEN_EXTERN_declared_first static
 #else
 #define NARR__GEN_ON_declared_first 0
 #define NARR__GEN_NAME_declared_first declared_first
 #define NARR__GEN_STATIC_declared_first
-#define NARR__GEN_EXTERN_declared_first extern
 #endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_DEBUG
 #define NARR__GEN_ON_with_options 1
 #define NARR__GEN_NAME_with_options narr__impl_with_options
-#define NARR__GEN_STATIC_with_options static
 #define NARR__GEN_EXTERN_with_options static
 #else
 #define NARR__GEN_ON_with_options 0
 #define NARR__GEN_NAME_with_options with_options
-#define NARR__GEN_STATIC_with_options
 #define NARR__GEN_EXTERN_with_options extern
 #endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_INFO
 #define NARR__GEN_ON_lookup 1
 #define NARR__GEN_NAME_lookup narr__impl_lookup
-#define NARR__GEN_STATIC_lookup static
-#define NARR__GEN_EXTERN_lookup static
 #else
 #define NARR__GEN_ON_lookup 0
 #define NARR__GEN_NAME_lookup lookup
-#define NARR__GEN_STATIC_lookup
-#define NARR__GEN_EXTERN_lookup extern
 #endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_check 1
 #define NARR__GEN_NAME_check narr__impl_check
 #define NARR__GEN_STATIC_check static
-#define NARR__GEN_EXTERN_check static
 #else
 #define NARR__GEN_ON_check 0
 #define NARR__GEN_NAME_check check
 #define NARR__GEN_STATIC_check
-#define NARR__GEN_EXTERN_check extern
 #endif
 #line 4 "cases/markers.c"
 
@@ -75,6 +63,8 @@
 #define __func__ "behind_macro"
 #define __FUNCTION__ "behind_macro"
 #define __PRETTY_FUNCTION__ "behind_macro"
+#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
+#endif
 #line 8 "cases/markers.c"
 API int behind_macro(int a);
 #line 8 "cases/markers.c"
@@ -147,8 +137,8 @@ static int helper(int v) { return v; }
 #define __func__ "declared_first"
 #define __FUNCTION__ "declared_first"
 #define __PRETTY_FUNCTION__ "declared_first"
-#line 13 "cases/markers.c"
-int declared_first(int count, const char *what);
+#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
+#endif
 #line 13 "cases/markers.c"
 NARR__GEN_STATIC_declared_first int NARR__GEN_NAME_declared_first(int count, const char *what) { return helper(count) + (what != 0); }
 #undef __func__
@@ -217,6 +207,8 @@ int declared_first(int count, const char *what)
 #define __func__ "with_options"
 #define __FUNCTION__ "with_options"
 #define __PRETTY_FUNCTION__ "with_options"
+#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
+#endif
 #line 15 "cases/markers.c"
 NARR_TRACE_FN_WITH("skip=blob; level=debug; err=neg")
 extern int with_options(int size, const void *blob);
@@ -298,6 +290,8 @@ extern int with_options(int size, const void *blob)
 #define __func__ "lookup"
 #define __FUNCTION__ "lookup"
 #define __PRETTY_FUNCTION__ "lookup"
+#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
+#endif
 #line 21 "cases/markers.c"
 NARR_TRACE_FN_WITH("err=null; level=info")
 static const char *lookup(int key);
@@ -378,6 +372,8 @@ int use_lookup(void) { return lookup(1) != 0; }
 #define __func__ "check"
 #define __FUNCTION__ "check"
 #define __PRETTY_FUNCTION__ "check"
+#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
+#endif
 #line 26 "cases/markers.c"
 NARR_TRACE_FN_WITH("err=nonzero")
 int check(int rc);

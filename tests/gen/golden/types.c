@@ -14,89 +14,73 @@
 #define NARR__GEN_ON_by_value 1
 #define NARR__GEN_NAME_by_value narr__impl_by_value
 #define NARR__GEN_STATIC_by_value static
-#define NARR__GEN_EXTERN_by_value static
 #else
 #define NARR__GEN_ON_by_value 0
 #define NARR__GEN_NAME_by_value by_value
 #define NARR__GEN_STATIC_by_value
-#define NARR__GEN_EXTERN_by_value extern
 #endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_arrays 1
 #define NARR__GEN_NAME_arrays narr__impl_arrays
 #define NARR__GEN_STATIC_arrays static
-#define NARR__GEN_EXTERN_arrays static
 #else
 #define NARR__GEN_ON_arrays 0
 #define NARR__GEN_NAME_arrays arrays
 #define NARR__GEN_STATIC_arrays
-#define NARR__GEN_EXTERN_arrays extern
 #endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_pointers 1
 #define NARR__GEN_NAME_pointers narr__impl_pointers
 #define NARR__GEN_STATIC_pointers static
-#define NARR__GEN_EXTERN_pointers static
 #else
 #define NARR__GEN_ON_pointers 0
 #define NARR__GEN_NAME_pointers pointers
 #define NARR__GEN_STATIC_pointers
-#define NARR__GEN_EXTERN_pointers extern
 #endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_atomics 1
 #define NARR__GEN_NAME_atomics narr__impl_atomics
 #define NARR__GEN_STATIC_atomics static
-#define NARR__GEN_EXTERN_atomics static
 #else
 #define NARR__GEN_ON_atomics 0
 #define NARR__GEN_NAME_atomics atomics
 #define NARR__GEN_STATIC_atomics
-#define NARR__GEN_EXTERN_atomics extern
 #endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_make_point 1
 #define NARR__GEN_NAME_make_point narr__impl_make_point
 #define NARR__GEN_STATIC_make_point static
-#define NARR__GEN_EXTERN_make_point static
 #else
 #define NARR__GEN_ON_make_point 0
 #define NARR__GEN_NAME_make_point make_point
 #define NARR__GEN_STATIC_make_point
-#define NARR__GEN_EXTERN_make_point extern
 #endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_next_mode 1
 #define NARR__GEN_NAME_next_mode narr__impl_next_mode
 #define NARR__GEN_STATIC_next_mode static
-#define NARR__GEN_EXTERN_next_mode static
 #else
 #define NARR__GEN_ON_next_mode 0
 #define NARR__GEN_NAME_next_mode next_mode
 #define NARR__GEN_STATIC_next_mode
-#define NARR__GEN_EXTERN_next_mode extern
 #endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_scale 1
 #define NARR__GEN_NAME_scale narr__impl_scale
 #define NARR__GEN_STATIC_scale static
-#define NARR__GEN_EXTERN_scale static
 #else
 #define NARR__GEN_ON_scale 0
 #define NARR__GEN_NAME_scale scale
 #define NARR__GEN_STATIC_scale
-#define NARR__GEN_EXTERN_scale extern
 #endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_login 1
 #define NARR__GEN_NAME_login narr__impl_login
 #define NARR__GEN_STATIC_login static
-#define NARR__GEN_EXTERN_login static
 #else
 #define NARR__GEN_ON_login 0
 #define NARR__GEN_NAME_login login
 #define NARR__GEN_STATIC_login
-#define NARR__GEN_EXTERN_login extern
 #endif
 #line 3 "cases/types.c"
 #include <stdatomic.h>
@@ -112,6 +96,8 @@ typedef int (*combine_fn)(int, int);
 #define __func__ "by_value"
 #define __FUNCTION__ "by_value"
 #define __PRETTY_FUNCTION__ "by_value"
+#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
+#endif
 #line 12 "cases/types.c"
 NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag);
 #line 12 "cases/types.c"
@@ -198,6 +184,8 @@ NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
 #define __func__ "arrays"
 #define __FUNCTION__ "arrays"
 #define __PRETTY_FUNCTION__ "arrays"
+#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
+#endif
 #line 17 "cases/types.c"
 NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char *bytes, size_t n);
 #line 17 "cases/types.c"
@@ -274,6 +262,8 @@ NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char 
 #define __func__ "pointers"
 #define __FUNCTION__ "pointers"
 #define __PRETTY_FUNCTION__ "pointers"
+#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
+#endif
 #line 22 "cases/types.c"
 NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *label, void *opaque,
                            const int *values);
@@ -354,6 +344,8 @@ NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *l
 #define __func__ "atomics"
 #define __FUNCTION__ "atomics"
 #define __PRETTY_FUNCTION__ "atomics"
+#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
+#endif
 #line 28 "cases/types.c"
 NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide);
 #line 28 "cases/types.c"
@@ -427,6 +419,8 @@ NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
 #define __func__ "make_point"
 #define __FUNCTION__ "make_point"
 #define __PRETTY_FUNCTION__ "make_point"
+#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
+#endif
 #line 33 "cases/types.c"
 NARR_TRACE_FN point_t make_point(int x, double y);
 #line 33 "cases/types.c"
@@ -502,6 +496,8 @@ NARR_TRACE_FN point_t make_point(int x, double y)
 #define __func__ "next_mode"
 #define __FUNCTION__ "next_mode"
 #define __PRETTY_FUNCTION__ "next_mode"
+#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
+#endif
 #line 39 "cases/types.c"
 NARR_TRACE_FN enum mode next_mode(enum mode m);
 #line 39 "cases/types.c"
@@ -589,6 +585,8 @@ NARR_TRACE_FN enum mode next_mode(enum mode m)
 #define __func__ "scale"
 #define __FUNCTION__ "scale"
 #define __PRETTY_FUNCTION__ "scale"
+#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
+#endif
 #line 41 "cases/types.c"
 NARR_TRACE_FN double scale(float f, double d, long double ld);
 #line 41 "cases/types.c"
@@ -660,6 +658,8 @@ NARR_TRACE_FN double scale(float f, double d, long double ld)
 #define __func__ "login"
 #define __FUNCTION__ "login"
 #define __PRETTY_FUNCTION__ "login"
+#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
+#endif
 #line 43 "cases/types.c"
 NARR_TRACE_FN bool login(const char *user, const char *password, const char *api_key, int sessionKey,
                          const char *monkey);
