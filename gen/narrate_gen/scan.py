@@ -280,6 +280,7 @@ class Scanner:
         shown = self.display(path)
         marks: dict[str, str] = {}  # usr -> options text ("" when plain NARR_TRACE_FN)
         defs: list[ci.Cursor] = []
+        header_defs: list[ci.Cursor] = []
         for c in tu.cursor.get_children():
             if c.kind != ci.CursorKind.FUNCTION_DECL:
                 continue
@@ -290,6 +291,8 @@ class Scanner:
                         marks[c.get_usr()] = opts
             if c.is_definition() and c.location.file and c.location.file.name == tu.spelling:
                 defs.append(c)
+            elif c.is_definition() and c.location.file:
+                header_defs.append(c)
         self._check_macros(tu, text, shown)
 
         functions: list[Function] = []
@@ -310,6 +313,15 @@ class Scanner:
                 if marked:
                     raise GenError(shown, c.location.line, str(why), c.spelling) from None
                 skipped.append(Skipped(c.spelling, c.location.line, str(why)))
+        for c in header_defs:
+            # marked, but defined in a header: the generator writes traced twins of the files it is
+            # given, so a static inline function in a header stays as it is; say so
+            if c.get_usr() in marks and c.get_usr() not in seen:
+                seen.add(c.get_usr())
+                skipped.append(Skipped(c.spelling, c.location.line,
+                                       f"marked NARR_TRACE_FN but defined in {os.path.basename(c.location.file.name)}: "
+                                       "only definitions in the generated source files are traced (move it to a .c "
+                                       "file, or trace its callers)"))
         includes = tuple(sorted({os.path.abspath(i.include.name) for i in tu.get_includes()}))
         return SourceFile(path=path, display=shown, text=text, functions=tuple(functions), skipped=tuple(skipped),
                           includes=includes)
@@ -380,6 +392,11 @@ class Scanner:
             pname = p.spelling
             if not pname:
                 raise _CannotTrace(f"parameter {i + 1} has no name")
+            psize = p.type.get_canonical().get_size()
+            if p.type.get_canonical().kind == ci.TypeKind.RECORD and psize > BIG_BY_VALUE:
+                # the traced function and the renamed original would each hold another copy
+                raise _CannotTrace(f"parameter {pname} is a {psize}-byte struct passed by value: tracing "
+                                   "would copy it twice more on the stack; pass a pointer, or trace its callers")
             if pname in options.skip or is_secret(pname):
                 caps: tuple[Capture, ...] = (Capture(pname, "lit", lit="[REDACTED]"),)
             else:
@@ -521,6 +538,7 @@ def _bound_by_length(params: list[Param], cursors: list) -> None:
                               (Capture(c.key, "s", c.expr, str_max=c.str_max, avail=params[i + 1].name),))
 
 
+BIG_BY_VALUE = 4096  # bytes: a struct passed by value larger than this is not traced
 MAX_CAPTURED = 28  # values one enter event records (runtime/consume/format.c reads 32 with metadata)
 UNSIGNED_KINDS = {ci.TypeKind.UINT, ci.TypeKind.ULONG, ci.TypeKind.ULONGLONG, ci.TypeKind.USHORT, ci.TypeKind.UCHAR,
                   ci.TypeKind.CHAR_U, ci.TypeKind.UINT128, ci.TypeKind.BOOL}
