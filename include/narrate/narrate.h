@@ -45,10 +45,11 @@
 
 /* Counting and per-argument expansion for up to 20 values (prefix values + format + arguments). */
 /* 21 to 40 values: NARR__FE_MANY, whose error names the limit (not "macro passed 23 arguments") */
-#define NARR__NARG(...) NARR__NARG_(__VA_ARGS__, MANY, MANY, MANY, MANY, MANY, MANY, MANY, MANY, MANY, MANY, MANY, \
+#define NARR__NARG(...) NARR__NARG40_(__VA_ARGS__, MANY, MANY, MANY, MANY, MANY, MANY, MANY, MANY, MANY, MANY, MANY, \
                                     MANY, MANY, MANY, MANY, MANY, MANY, MANY, MANY, MANY, 20, 19, 18, 17, 16, 15, 14, \
                                     13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, ~)
-#define NARR__NARG_(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, a21, \
+#define NARR__NARG_(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, n, ...) n
+#define NARR__NARG40_(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19, a20, a21, \
                     a22, a23, a24, a25, a26, a27, a28, a29, a30, a31, a32, a33, a34, a35, a36, a37, a38, a39, a40, n, \
                     ...) n
 #define NARR__FE_MANY(M, d, ...) narr_error_too_many_values_in_one_event_at_most_20_counting_target_and_format
