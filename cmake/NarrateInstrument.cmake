@@ -54,8 +54,22 @@ function(narrate_instrument target)
   set(incs "$<TARGET_PROPERTY:${target},INCLUDE_DIRECTORIES>")
   set(defs "$<TARGET_PROPERTY:${target},COMPILE_DEFINITIONS>")
   set(std "$<TARGET_PROPERTY:${target},C_STANDARD>")
+  # C_EXTENSIONS unset means on (CMake's default): C_STANDARD 11 compiles as gnu11
+  set(ext "$<TARGET_PROPERTY:${target},C_EXTENSIONS>")
+  set(std_prefix "$<IF:$<OR:$<STREQUAL:${ext},>,$<BOOL:${ext}>>,gnu,c>")
+  # what the compiler is given besides: the target's options (-include, -D, -f...) and CMAKE_C_FLAGS
+  # with the build type's, so the parse sees the same code the compiler does
+  set(opts "$<TARGET_PROPERTY:${target},COMPILE_OPTIONS>")
+  set(cflags "${CMAKE_C_FLAGS}")
+  if(CMAKE_BUILD_TYPE)
+    string(TOUPPER "${CMAKE_BUILD_TYPE}" bt)
+    string(APPEND cflags " ${CMAKE_C_FLAGS_${bt}}")
+  endif()
+  separate_arguments(cflags UNIX_COMMAND "${cflags}")
+  list(JOIN cflags "\n" cflags)
   file(GENERATE OUTPUT "${flags_file}" CONTENT
-    "$<$<BOOL:${incs}>:-I$<JOIN:${incs},\n-I>>\n$<$<BOOL:${defs}>:-D$<JOIN:${defs},\n-D>>\n$<$<BOOL:${std}>:-std=c${std}>\n")
+    "${cflags}\n$<$<BOOL:${opts}>:$<JOIN:${opts},\n>>\n$<$<BOOL:${incs}>:-I$<JOIN:${incs},\n-I>>\n$<$<BOOL:${defs}>:-D$<JOIN:${defs},\n-D>>\n$<$<BOOL:${std}>:-std=${std_prefix}${std}>\n"
+    TARGET ${target})
   file(GLOB_RECURSE gen_files CONFIGURE_DEPENDS "${gen_dir}/narrate_gen/*.py")
   file(GLOB templates CONFIGURE_DEPENDS "${gen_dir}/../templates/*.j2")
   set(extra)
