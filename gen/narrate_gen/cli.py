@@ -120,6 +120,10 @@ def _generate(args: argparse.Namespace) -> int:
         for fn in src.functions:
             for note in fn.notes:
                 print(f"narrate-gen: {src.display}:{fn.line}: function {fn.name}: {note}", file=sys.stderr)
+        if args.all_functions:
+            n_traced, n_skipped = len(src.functions), len(src.skipped)
+            print(f"narrate-gen: {src.display}: {n_traced} of {n_traced + n_skipped} functions traced"
+                  + (f" ({n_skipped} skipped, reasons above)" if n_skipped else ""), file=sys.stderr)
         scanned.append((src, _output_name(source, root), source))
         deps.extend(src.includes)
     if failures:
