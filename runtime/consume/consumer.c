@@ -376,10 +376,10 @@ static size_t drain_all(void)
             peek(c);
             continue;
         }
-        /* half full when the consumer came: it fell behind this thread (it was not scheduled, or
-         * a sink was slow); the thread gets a larger ring before it drops */
+        /* an eighth full when the consumer came: this thread can outrun it (the consumer was
+         * not scheduled, or a sink was slow); a larger spare waits for it before it drops */
         if (!c->orphaned && narr__ring_grow_max > c->rf->r.cap &&
-            (c->end - c->pos >= c->rf->r.cap / 2 ||
+            (c->end - c->pos >= c->rf->r.cap / 8 ||
              __atomic_load_n(&c->rf->r.dropped, __ATOMIC_RELAXED) != c->rf->dropped_reported))
             narr__ring_grow(c->rf);
         if (c->rf->raw_pos < c->pos) c->rf->raw_pos = c->pos;
@@ -387,6 +387,11 @@ static size_t drain_all(void)
             narr__raw_batch_t b = {&c->rf->r, c->rf->raw_pos, c->end, c->rf->tid};
             size_t got = narr__sinks_raw(&b);
             __atomic_fetch_add(&narr__events_delivered, got, __ATOMIC_RELAXED);
+            /* the thread wrote an eighth of its ring while the sinks took the last batch (a
+             * program's first milliseconds, when every site is new): a spare now */
+            if (!c->orphaned && narr__ring_grow_max > c->rf->r.cap &&
+                __atomic_load_n(&c->rf->r.head, __ATOMIC_ACQUIRE) - c->end >= c->rf->r.cap / 8)
+                narr__ring_grow(c->rf);
             if (decode) c->rf->text_backlog += got;
             c->rf->raw_pos = c->end;
             delivered++;

@@ -91,10 +91,11 @@ static narr__ring_full_t *ring_new(size_t cap)
     return rf;
 }
 
-/* Consumer: the thread of rf records faster than the consumer takes its records. A ring
- * NARR_CFG_RING_GROW_FACTOR times larger follows rf in the list (so a pass takes rf's records
- * first); the thread moves to it at its next slow path (ring_move). (Its pages are not touched
- * here: that would keep the consumer from the full ring for milliseconds.) */
+/* Consumer: the thread of rf records faster than the consumer takes its records now and then.
+ * A spare ring NARR_CFG_RING_GROW_FACTOR times larger follows rf in the list (so a pass takes
+ * rf's records first); the thread moves to it when rf is full (ring_move). Until then the spare
+ * is address space only: its pages are touched by the thread, if it ever moves (touching them
+ * here would keep the consumer from the full ring for milliseconds). */
 void narr__ring_grow(narr__ring_full_t *rf)
 {
     narr__ring_full_t *next;
@@ -268,9 +269,9 @@ static void drop_ringless(void)
     __atomic_fetch_add(&narr__dropped_ringless, 1, __ATOMIC_RELAXED);
 }
 
-/* The consumer gave this thread's ring a larger successor: the thread moves to it here, between
- * two records, and leaves the old ring to the consumer (orphaned, as at thread exit). No lock,
- * no allocation: a signal handler may be the one recording. */
+/* The consumer gave this thread's ring a larger successor and the ring is full: the thread
+ * moves to it here, between two records, and leaves the old ring to the consumer (orphaned, as
+ * at thread exit). No lock, no allocation: a signal handler may be the one recording. */
 static narr__ring_t *ring_move(narr__ring_t *r)
 {
     narr__ring_full_t *rf = (narr__ring_full_t *)(void *)r, *next;
@@ -318,16 +319,21 @@ static unsigned char *reserve_slow(narr__ring_t *r, uint64_t lim, uint32_t need)
          * its place, the handler's event is dropped (atomic: the thread may be counting too) */
         __atomic_fetch_add(&r->dropped, 1, __ATOMIC_RELAXED);
         return NULL;
-    } else {
-        narr__ring_t *moved = ring_move(r);
-        if (moved != r) {
-            r = moved;
-            lim = 0; /* (given back if this event is dropped: the next comes here again) */
-        }
     }
     /* pairs with the release store of tail in consume_record */
     t = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
     h = r->head;
+    if (h + need > t + r->cap && need <= NARR_CFG_RING_SLACK) {
+        /* full: a larger ring waiting for this thread takes the record instead (only now, so a
+         * thread the consumer keeps up with never touches the pages of its spare) */
+        narr__ring_t *moved = ring_move(r);
+        if (moved != r) {
+            r = moved;
+            lim = 0; /* (given back if this event is dropped: the next comes here again) */
+            t = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+            h = r->head;
+        }
+    }
     if (need > NARR_CFG_RING_SLACK || (h + need > t + r->cap && !make_room(r, need, &t))) {
         __atomic_fetch_add(&r->dropped, 1, __ATOMIC_RELAXED);
         __atomic_store_n(&r->limit, lim, __ATOMIC_RELAXED); /* no longer busy */

@@ -49,6 +49,7 @@ typedef struct trace {
     narr_level_t min_level;
     uint64_t clock_gen; /* of the calibration the CLOCK block last written describes */
     narr__buf_t block, scratch;
+    narr__buf_t meta; /* framed site and clock blocks not written yet (flush_meta) */
 } trace_t;
 
 void narr__put_v(narr__buf_t *b, uint64_t v)
@@ -93,11 +94,23 @@ void narr__trace_block(narr__buf_t *out, unsigned type, const narr__buf_t *paylo
     narr__buf_put(out, payload->p, payload->len);
 }
 
-/* One block, header and payload in a single write. */
+/* Small blocks (sites, clock points) wait in t->meta and go out in one write before the next
+ * events block: a program that reaches a thousand sites in its first milliseconds must not cost
+ * the consumer a thousand writes while its rings fill. */
+static void flush_meta(trace_t *t)
+{
+    if (t->meta.len == 0) return;
+    if (!t->meta.oom) write_all(t, t->meta.p, t->meta.len);
+    else t->failed = 1; /* blocks lost: later events would name unknown sites */
+    t->meta.len = 0;
+}
+
 static void emit_block(trace_t *t, unsigned type, const narr__buf_t *payload)
 {
     narr__trace_block(&t->block, type, payload);
-    if (!t->block.oom) write_all(t, t->block.p, t->block.len);
+    if (t->block.oom) return;
+    narr__buf_put(&t->meta, t->block.p, t->block.len);
+    if (t->meta.len >= TRACE_FLUSH_AT) flush_meta(t);
 }
 
 static void emit_calib(trace_t *t)
@@ -163,6 +176,7 @@ static void emit_events(trace_t *t, tbuf_t *tb)
     uint32_t hdr[4];
     size_t n, plen;
     if (tb->count == 0) return;
+    flush_meta(t); /* the sites these events name come first */
     p = narr__put_v_raw(p, tb->tid);
     p = narr__put_v_raw(p, tb->base);
     p = narr__put_v_raw(p, tb->count);
@@ -532,6 +546,7 @@ static void trace_ctl(void *user, narr_sink_op_t op)
     if (op == NARR__SINK_ABANDON) t->failed = 1; /* a forked child: write nothing, free all */
     for (i = 0; i < t->nthreads; i++) emit_events(t, &t->threads[i]);
     if (op == NARR_SINK_CLOSE || narr__mono_ns() - t->last_calib > 1000000000u) emit_calib(t);
+    flush_meta(t);
     if (op == NARR_SINK_FLUSH) return;
     close(t->fd);
     for (i = 0; i < t->nthreads; i++) narr__buf_free(&t->threads[i].b);
@@ -539,6 +554,7 @@ static void trace_ctl(void *user, narr_sink_op_t op)
     free(t->plans);
     narr__buf_free(&t->block);
     narr__buf_free(&t->scratch);
+    narr__buf_free(&t->meta);
     free(t);
 }
 
