@@ -270,7 +270,9 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
             edits.append((fn.decl_start, fn.decl_start, decl))
             edits.append((fn.body_open + 1, fn.body_open + 1,
                           (" const uint32_t narr__va_d0 = narr__depth; const uint64_t narr__va_t0 = "
-                           f"narr__va_{n}({va_args});" if va_exits else f" (void)narr__va_{n}({va_args});")))
+                           f"narr__va_{n}({va_args});" if va_exits else
+                           # (a declaration: the body's own may follow, -Wdeclaration-after-statement)
+                           f" const uint64_t narr__va_t0 __attribute__((unused)) = narr__va_{n}({va_args});")))
             for start, value_end, semi_end in (fn.va_returns or ()) if va_exits else ():
                 if value_end >= 0:
                     edits.append((start, start + len("return"), f"return narr__vx_{n}(narr__va_d0, narr__va_t0, ("))
@@ -290,7 +292,11 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
             names = "".join(f"#define {m} {c_string(n)}\n" for m in FUNC_NAMES)
             # (tested once, so -Wunused-macros never counts them unused)
             names += "#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)\n#endif\n"
-            head = f"\n{names}#line {where.at(fn.decl_start)}\n"
+            # external linkage from a macro (MYLIB_API): the renamed original gets a prototype of
+            # its own (-Wmissing-prototypes), only when traced (else it is the function itself)
+            proto = (f"#if NARR__GEN_ON_{n}\n{_one_line(prefix)}narr__impl_{n}({_one_line(params_text)});\n#endif\n"
+                     if fn.extern_macro or fn.visibility_macro else "")
+            head = f"\n{names}{proto}#line {where.at(fn.decl_start)}\n"
             impl_prefix = _impl_prefix(prefix, fn, n)
             if fn.storage == "" and not fn.extern_macro and not fn.visibility_macro:
                 forward += f"NARR__GEN_STATIC_{n} "

@@ -128,6 +128,7 @@ static NARR__GEN_NOINLINE int narr__traced_find(const void *narr__caller, const 
         narr__commit(&narr__g, narr__p);
     }
     narr__depth = narr__d0 + 1;
+    { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     int narr__ret = narr__impl_find(v, n, want);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
@@ -137,6 +138,7 @@ static NARR__GEN_NOINLINE int narr__traced_find(const void *narr__caller, const 
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+    }
 }
 #line 7 "cases/control.c"
 NARR_TRACE_FN static int find(const int *v, int n, int want)
@@ -209,6 +211,7 @@ static NARR__GEN_NOINLINE int narr__traced_classify(const void *narr__caller, in
         narr__commit(&narr__g, narr__p);
     }
     narr__depth = narr__d0 + 1;
+    { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     int narr__ret = narr__impl_classify(code);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
@@ -218,6 +221,7 @@ static NARR__GEN_NOINLINE int narr__traced_classify(const void *narr__caller, in
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+    }
 }
 #line 16 "cases/control.c"
 NARR_TRACE_FN int classify(int code)
@@ -280,6 +284,7 @@ static NARR__GEN_NOINLINE unsigned long narr__traced_fact(const void *narr__call
         narr__commit(&narr__g, narr__p);
     }
     narr__depth = narr__d0 + 1;
+    { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     unsigned long narr__ret = narr__impl_fact(n);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
@@ -289,6 +294,7 @@ static NARR__GEN_NOINLINE unsigned long narr__traced_fact(const void *narr__call
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+    }
 }
 #line 28 "cases/control.c"
 NARR_TRACE_FN unsigned long fact(unsigned n)
@@ -351,6 +357,7 @@ static NARR__GEN_NOINLINE void narr__traced_touch(const void *narr__caller, int 
         narr__commit(&narr__g, narr__p);
     }
     narr__depth = narr__d0 + 1;
+    { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     narr__impl_touch(out);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 24, &narr__g)) != NULL) {
@@ -358,6 +365,7 @@ static NARR__GEN_NOINLINE void narr__traced_touch(const void *narr__caller, int 
         narr__commit(&narr__g, narr__p);
     }
     if (narr__in) narr__depth_settle();
+    }
 }
 #line 30 "cases/control.c"
 NARR_TRACE_FN void touch(int *out)
@@ -420,6 +428,7 @@ static NARR__GEN_NOINLINE int narr__traced_twice(const void *narr__caller, int x
         narr__commit(&narr__g, narr__p);
     }
     narr__depth = narr__d0 + 1;
+    { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     int narr__ret = narr__impl_twice(x);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
@@ -429,6 +438,7 @@ static NARR__GEN_NOINLINE int narr__traced_twice(const void *narr__caller, int x
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+    }
 }
 #line 32 "cases/control.c"
 NARR_TRACE_FN static inline int twice(int x)

@@ -108,6 +108,7 @@ static NARR__GEN_NOINLINE int narr__traced_behind_macro(const void *narr__caller
         narr__commit(&narr__g, narr__p);
     }
     narr__depth = narr__d0 + 1;
+    { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     int narr__ret = narr__impl_behind_macro(a);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
@@ -117,6 +118,7 @@ static NARR__GEN_NOINLINE int narr__traced_behind_macro(const void *narr__caller
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+    }
 }
 #line 8 "cases/markers.c"
 API int behind_macro(int a)
@@ -181,6 +183,7 @@ static NARR__GEN_NOINLINE int narr__traced_declared_first(const void *narr__call
         narr__commit(&narr__g, narr__p);
     }
     narr__depth = narr__d0 + 1;
+    { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     int narr__ret = narr__impl_declared_first(count, what);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
@@ -190,6 +193,7 @@ static NARR__GEN_NOINLINE int narr__traced_declared_first(const void *narr__call
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+    }
 }
 #line 13 "cases/markers.c"
 int declared_first(int count, const char *what)
@@ -263,6 +267,7 @@ static NARR__GEN_NOINLINE int narr__traced_with_options(const void *narr__caller
         narr__commit(&narr__g, narr__p);
     }
     narr__depth = narr__d0 + 1;
+    { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     int narr__ret = narr__impl_with_options(size, blob);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin((narr__ret < 0) ? &narr__sx_err : &narr__sx, 32, &narr__g)) != NULL) {
@@ -272,6 +277,7 @@ static NARR__GEN_NOINLINE int narr__traced_with_options(const void *narr__caller
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+    }
 }
 #line 15 "cases/markers.c"
 NARR_TRACE_FN_WITH("skip=blob; level=debug; err=neg")
@@ -343,6 +349,7 @@ static NARR__GEN_NOINLINE const char * narr__traced_lookup(const void *narr__cal
         narr__commit(&narr__g, narr__p);
     }
     narr__depth = narr__d0 + 1;
+    { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     const char * narr__ret = narr__impl_lookup(key);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin((narr__ret == 0) ? &narr__sx_err : &narr__sx, 1056, &narr__g)) != NULL) {
@@ -352,6 +359,7 @@ static NARR__GEN_NOINLINE const char * narr__traced_lookup(const void *narr__cal
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+    }
 }
 #line 21 "cases/markers.c"
 NARR_TRACE_FN_WITH("err=null; level=info")
@@ -425,6 +433,7 @@ static NARR__GEN_NOINLINE int narr__traced_check(const void *narr__caller, int r
         narr__commit(&narr__g, narr__p);
     }
     narr__depth = narr__d0 + 1;
+    { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     int narr__ret = narr__impl_check(rc);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin((narr__ret != 0) ? &narr__sx_err : &narr__sx, 32, &narr__g)) != NULL) {
@@ -434,6 +443,7 @@ static NARR__GEN_NOINLINE int narr__traced_check(const void *narr__caller, int r
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+    }
 }
 #line 26 "cases/markers.c"
 NARR_TRACE_FN_WITH("err=nonzero")

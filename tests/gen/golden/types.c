@@ -158,6 +158,7 @@ static NARR__GEN_NOINLINE int narr__traced_by_value(const void *narr__caller, po
         narr__commit(&narr__g, narr__p);
     }
     narr__depth = narr__d0 + 1;
+    { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     int narr__ret = narr__impl_by_value(p, n, m, flag);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
@@ -167,6 +168,7 @@ static NARR__GEN_NOINLINE int narr__traced_by_value(const void *narr__caller, po
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+    }
 }
 #line 12 "cases/types.c"
 NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
@@ -236,6 +238,7 @@ static NARR__GEN_NOINLINE long narr__traced_arrays(const void *narr__caller, int
         narr__commit(&narr__g, narr__p);
     }
     narr__depth = narr__d0 + 1;
+    { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     long narr__ret = narr__impl_arrays(fixed, open, name, bytes, n);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
@@ -245,6 +248,7 @@ static NARR__GEN_NOINLINE long narr__traced_arrays(const void *narr__caller, int
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+    }
 }
 #line 17 "cases/types.c"
 NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char *bytes, size_t n)
@@ -317,6 +321,7 @@ static NARR__GEN_NOINLINE int narr__traced_pointers(const void *narr__caller, in
         narr__commit(&narr__g, narr__p);
     }
     narr__depth = narr__d0 + 1;
+    { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     int narr__ret = narr__impl_pointers(raw, typed, label, opaque, values);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
@@ -326,6 +331,7 @@ static NARR__GEN_NOINLINE int narr__traced_pointers(const void *narr__caller, in
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+    }
 }
 #line 22 "cases/types.c"
 NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *label, void *opaque,
@@ -393,6 +399,7 @@ static NARR__GEN_NOINLINE unsigned int narr__traced_atomics(const void *narr__ca
         narr__commit(&narr__g, narr__p);
     }
     narr__depth = narr__d0 + 1;
+    { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     unsigned int narr__ret = narr__impl_atomics(counter, wide);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
@@ -402,6 +409,7 @@ static NARR__GEN_NOINLINE unsigned int narr__traced_atomics(const void *narr__ca
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+    }
 }
 #line 28 "cases/types.c"
 NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
@@ -469,6 +477,7 @@ static NARR__GEN_NOINLINE point_t narr__traced_make_point(const void *narr__call
         narr__commit(&narr__g, narr__p);
     }
     narr__depth = narr__d0 + 1;
+    { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     point_t narr__ret = narr__impl_make_point(x, y);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
@@ -479,6 +488,7 @@ static NARR__GEN_NOINLINE point_t narr__traced_make_point(const void *narr__call
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+    }
 }
 #line 33 "cases/types.c"
 NARR_TRACE_FN point_t make_point(int x, double y)
@@ -559,6 +569,7 @@ static NARR__GEN_NOINLINE enum mode narr__traced_next_mode(const void *narr__cal
         narr__commit(&narr__g, narr__p);
     }
     narr__depth = narr__d0 + 1;
+    { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     enum mode narr__ret = narr__impl_next_mode(m);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
@@ -568,6 +579,7 @@ static NARR__GEN_NOINLINE enum mode narr__traced_next_mode(const void *narr__cal
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+    }
 }
 #line 39 "cases/types.c"
 NARR_TRACE_FN enum mode next_mode(enum mode m)
@@ -632,6 +644,7 @@ static NARR__GEN_NOINLINE double narr__traced_scale(const void *narr__caller, fl
         narr__commit(&narr__g, narr__p);
     }
     narr__depth = narr__d0 + 1;
+    { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     double narr__ret = narr__impl_scale(f, d, ld);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
@@ -641,6 +654,7 @@ static NARR__GEN_NOINLINE double narr__traced_scale(const void *narr__caller, fl
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+    }
 }
 #line 41 "cases/types.c"
 NARR_TRACE_FN double scale(float f, double d, long double ld)
@@ -710,6 +724,7 @@ static NARR__GEN_NOINLINE _Bool narr__traced_login(const void *narr__caller, con
         narr__commit(&narr__g, narr__p);
     }
     narr__depth = narr__d0 + 1;
+    { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     _Bool narr__ret = narr__impl_login(user, password, api_key, sessionKey, monkey);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
@@ -719,6 +734,7 @@ static NARR__GEN_NOINLINE _Bool narr__traced_login(const void *narr__caller, con
     }
     if (narr__in) narr__depth_settle();
     return narr__ret;
+    }
 }
 #line 43 "cases/types.c"
 NARR_TRACE_FN bool login(const char *user, const char *password, const char *api_key, int sessionKey,
