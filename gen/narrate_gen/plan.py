@@ -47,6 +47,9 @@ class Site:
     flags: str
     need: int
     puts: tuple[str, ...]
+    types_ref: str = ""  # the file's shared arrays these come from (Pools)
+    lits_ref: str = "0"
+    keys_ref: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,29 @@ class Wrapper:
     va_exits: bool = False  # variadic with its returns rewritten: it has exit events
 
 
+class Pools:
+    """A site's types, keys and literals arrays, shared by every site of the file that has the
+    same (most exits are alike): fewer static descriptors, fewer load-time relocations."""
+
+    def __init__(self) -> None:
+        self.arrays: list[tuple[str, str, str]] = []  # (C type, name, initialiser)
+        self._seen: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def ref(self, ctype: str, prefix: str, values: tuple[str, ...]) -> str:
+        key = (ctype, values)
+        if key not in self._seen:
+            name = f"narr__{prefix}{len(self.arrays)}"
+            self._seen[key] = name
+            self.arrays.append((ctype, name, ", ".join(values)))
+        return self._seen[key]
+
+    def site(self, site: Site) -> Site:
+        from dataclasses import replace
+        lits = "0" if all(x == "0" for x in site.lits) else self.ref("const char *const", "pl", site.lits)
+        return replace(site, types_ref=self.ref("const unsigned char", "pt", site.types),
+                       keys_ref=self.ref("const char *const", "pk", site.keys), lits_ref=lits)
+
+
 @dataclass(frozen=True)
 class Gate:
     name: str
@@ -100,6 +126,7 @@ class FilePlan:
     gates: tuple[Gate, ...]
     segments: tuple[Segment, ...]
     skipped: tuple[str, ...]  # one-line reasons, as comments
+    pools: tuple[tuple[str, str, str], ...] = ()  # shared site arrays: (C type, name, initialiser)
     lead: str = ""  # the file's first lines, up to its first #include, copied before narrate's headers
     body_line: str = "1"  # 'LINE "FILE"' the segments start on
 
@@ -208,6 +235,7 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement); insertions have start == end
     wrappers: dict[int, Wrapper] = {}
     where = _Presumed(text, c_string(line_path))
+    pools = Pools()
     for fn in src.functions:
         n = fn.name
         gate_storage = ("extern" if fn.extern_at >= 0 else
@@ -238,6 +266,9 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
                 # declared where the call initialises it: a const result (or a struct with const
                 # members) cannot be assigned
                 ret_decl = f"{fn.return_spelling} narr__ret"
+        enter = pools.site(enter)
+        exit_site = pools.site(exit_site) if exit_site else None
+        exit_err = pools.site(exit_err) if exit_err else None
         if fn.is_variadic:
             params_text = _drop_ellipsis(params_text)
         args = ", ".join(p.name for p in fn.params)
@@ -324,7 +355,7 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
     skipped = tuple(f"{s.name} (line {s.line}) not traced: {s.reason}" for s in src.skipped)
     return FilePlan(version=version, display=src.display, actor=c_string(actor), line_path=c_string(line_path),
                     gates=tuple(gates),
-                    segments=tuple(s for s in segments if s.text or s.wrapper), skipped=skipped,
+                    segments=tuple(s for s in segments if s.text or s.wrapper), skipped=skipped, pools=tuple(pools.arrays),
                     lead=text[:lead_end], body_line=where.at(lead_end))
 
 

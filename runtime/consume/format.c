@@ -59,7 +59,7 @@ static int read_values(const narr_site_t *site, const unsigned char *p, size_t l
         v->type = site->types[i];
         if (v->type == NARR__T_LIT) {
             v->type = NARR__T_STR;
-            v->s = site->lits[i];
+            v->s = site->lits != NULL ? site->lits[i] : NULL; /* (generated sites without literals: NULL) */
             v->snull = v->s == NULL;
             v->slen = v->s ? strlen(v->s) : 0;
             n++;

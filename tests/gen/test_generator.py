@@ -147,8 +147,15 @@ def test_secret_names_are_whole_words(tmp_path, monkeypatch):
     rc, out = generate(tmp_path, os.path.join("cases", "types.c"))
     assert rc == 0
     text = (out / "cases" / "types.traced.c").read_text()
-    login = text[text.index('"login started"') - 2000:text.index('"login started"')]
+    login = text[text.index('"login started"') - 2000:text.index('"login started"') + 2000]
+    # the site's names and literals are in the file's shared arrays (narr__pk*, narr__pl*)
+    site = login[login.index("narr__se_login = {"):]
+    site = site[:site.index("};")]
+    keys_ref = [w for w in site.replace(",", " ").split() if w.startswith("narr__pk")][0]
+    lits_ref = [w for w in site.replace(",", " ").split() if w.startswith("narr__pl")][0]
+    keys = text[text.index(f"{keys_ref}[]"):].split("\n", 1)[0]
+    lits = text[text.index(f"{lits_ref}[]"):].split("\n", 1)[0]
     for name in ("password", "api_key", "sessionKey"):
-        assert f'"{name}"' in login and f"(long long)({name})" not in login and f"({name}), " not in login
-    assert '"[REDACTED]"' in login
+        assert f'"{name}"' in keys and f"(long long)({name})" not in login and f"({name}), " not in login
+    assert '"[REDACTED]"' in lits
     assert "narr__put_str_copy(narr__p, (const char *)(monkey)" in text  # 'key' inside monkey is not a word

@@ -66,6 +66,22 @@
 #else
 #define NARR__GEN_ON_sum 0
 #endif
+static const unsigned char narr__pt0[] __attribute__((unused)) = {NARR__T_PTR, NARR__T_I64, NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk1[] __attribute__((unused)) = {"v", "n", "want", "@caller", "@depth"};
+static const unsigned char narr__pt2[] __attribute__((unused)) = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk3[] __attribute__((unused)) = {"result", "@t0"};
+static const unsigned char narr__pt4[] __attribute__((unused)) = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk5[] __attribute__((unused)) = {"code", "@caller", "@depth"};
+static const unsigned char narr__pt6[] __attribute__((unused)) = {NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk7[] __attribute__((unused)) = {"n", "@caller", "@depth"};
+static const unsigned char narr__pt8[] __attribute__((unused)) = {NARR__T_U64, NARR__T_U64, NARR__T_LIT};
+static const unsigned char narr__pt9[] __attribute__((unused)) = {NARR__T_PTR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk10[] __attribute__((unused)) = {"out", "@caller", "@depth"};
+static const unsigned char narr__pt11[] __attribute__((unused)) = {NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk12[] __attribute__((unused)) = {"@t0"};
+static const char *const narr__pk13[] __attribute__((unused)) = {"x", "@caller", "@depth"};
+static const char *const narr__pk14[] __attribute__((unused)) = {"status", "@caller", "@depth"};
+static const char *const narr__pk15[] __attribute__((unused)) = {"count", "@caller", "@depth"};
 #line 4 "cases/control.c"
 #include <stdarg.h>
 #include <stdlib.h>
@@ -98,21 +114,15 @@ NARR_TRACE_FN static int NARR__GEN_NAME_find(const int *v, int n, int want)
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 7 "cases/control.c"
-    static const unsigned char narr__se_find_types[] = {NARR__T_PTR, NARR__T_I64, NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_find_lits[] = {0, 0, 0, 0, 0, 0};
-    static const char *const narr__se_find_keys[] = {"v", "n", "want", "@caller", "@depth"};
     static narr_site_t narr__se_find = {NARR__GEN_ACTOR, "find", "find started", "cases/control.c", "find",
-        narr__se_find_types, narr__se_find_lits, 7, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        6, 5, 0, narr__se_find_keys, 0, 0};
+        narr__pt0, 0, 7, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        6, 5, 0, narr__pk1, 0, 0};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE int narr__traced_find(const void *narr__caller, const int *v, int n, int want)
 {
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "find", "find completed", "cases/control.c", "find",
-        narr__sx_types, narr__sx_lits, 7, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0, 0};
+        narr__pt2, 0, 7, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -183,21 +193,15 @@ NARR__GEN_STATIC_classify NARR_TRACE_FN int NARR__GEN_NAME_classify(int code)
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 16 "cases/control.c"
-    static const unsigned char narr__se_classify_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_classify_lits[] = {0, 0, 0, 0};
-    static const char *const narr__se_classify_keys[] = {"code", "@caller", "@depth"};
     static narr_site_t narr__se_classify = {NARR__GEN_ACTOR, "classify", "classify started", "cases/control.c", "classify",
-        narr__se_classify_types, narr__se_classify_lits, 16, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_classify_keys, 0, 0};
+        narr__pt4, 0, 16, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        4, 3, 0, narr__pk5, 0, 0};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE int narr__traced_classify(const void *narr__caller, int code)
 {
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "classify", "classify completed", "cases/control.c", "classify",
-        narr__sx_types, narr__sx_lits, 16, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0, 0};
+        narr__pt2, 0, 16, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -256,21 +260,15 @@ NARR__GEN_STATIC_fact NARR_TRACE_FN unsigned long NARR__GEN_NAME_fact(unsigned n
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 28 "cases/control.c"
-    static const unsigned char narr__se_fact_types[] = {NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_fact_lits[] = {0, 0, 0, 0};
-    static const char *const narr__se_fact_keys[] = {"n", "@caller", "@depth"};
     static narr_site_t narr__se_fact = {NARR__GEN_ACTOR, "fact", "fact started", "cases/control.c", "fact",
-        narr__se_fact_types, narr__se_fact_lits, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_fact_keys, 0, 0};
+        narr__pt6, 0, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        4, 3, 0, narr__pk7, 0, 0};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE unsigned long narr__traced_fact(const void *narr__caller, unsigned n)
 {
-    static const unsigned char narr__sx_types[] = {NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "fact", "fact completed", "cases/control.c", "fact",
-        narr__sx_types, narr__sx_lits, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0, 0};
+        narr__pt8, 0, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -329,21 +327,15 @@ NARR__GEN_STATIC_touch NARR_TRACE_FN void NARR__GEN_NAME_touch(int *out) { if (o
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 30 "cases/control.c"
-    static const unsigned char narr__se_touch_types[] = {NARR__T_PTR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_touch_lits[] = {0, 0, 0, 0};
-    static const char *const narr__se_touch_keys[] = {"out", "@caller", "@depth"};
     static narr_site_t narr__se_touch = {NARR__GEN_ACTOR, "touch", "touch started", "cases/control.c", "touch",
-        narr__se_touch_types, narr__se_touch_lits, 30, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_touch_keys, 0, 0};
+        narr__pt9, 0, 30, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        4, 3, 0, narr__pk10, 0, 0};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE void narr__traced_touch(const void *narr__caller, int *out)
 {
-    static const unsigned char narr__sx_types[] = {NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0};
-    static const char *const narr__sx_keys[] = {"@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "touch", "touch completed", "cases/control.c", "touch",
-        narr__sx_types, narr__sx_lits, 30, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        2, 1, 0, narr__sx_keys, 0, 0};
+        narr__pt11, 0, 30, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        2, 1, 0, narr__pk12, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -400,21 +392,15 @@ NARR_TRACE_FN static inline int NARR__GEN_NAME_twice(int x) { return 2 * x; }
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 32 "cases/control.c"
-    static const unsigned char narr__se_twice_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_twice_lits[] = {0, 0, 0, 0};
-    static const char *const narr__se_twice_keys[] = {"x", "@caller", "@depth"};
     static narr_site_t narr__se_twice = {NARR__GEN_ACTOR, "twice", "twice started", "cases/control.c", "twice",
-        narr__se_twice_types, narr__se_twice_lits, 32, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_twice_keys, 0, 0};
+        narr__pt4, 0, 32, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        4, 3, 0, narr__pk13, 0, 0};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE int narr__traced_twice(const void *narr__caller, int x)
 {
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "twice", "twice completed", "cases/control.c", "twice",
-        narr__sx_types, narr__sx_lits, 32, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0, 0};
+        narr__pt2, 0, 32, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -473,12 +459,9 @@ NARR__GEN_STATIC_die NARR_TRACE_FN _Noreturn void NARR__GEN_NAME_die(int status)
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 34 "cases/control.c"
-    static const unsigned char narr__se_die_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_die_lits[] = {0, 0, 0, 0};
-    static const char *const narr__se_die_keys[] = {"status", "@caller", "@depth"};
     static narr_site_t narr__se_die = {NARR__GEN_ACTOR, "die", "die started", "cases/control.c", "die",
-        narr__se_die_types, narr__se_die_lits, 34, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_die_keys, 0, 0};
+        narr__pt4, 0, 34, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        4, 3, 0, narr__pk14, 0, 0};
 NARR_TRACE_FN _Noreturn void die(int status)
 {
     narr__rec_t narr__g;
@@ -524,12 +507,9 @@ static inline uint64_t narr__va_sum(int count)
 #else
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
-    static const unsigned char narr__se_sum_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_sum_lits[] = {0, 0, 0, 0};
-    static const char *const narr__se_sum_keys[] = {"count", "@caller", "@depth"};
     static narr_site_t narr__se_sum = {NARR__GEN_ACTOR, "sum", "sum started", "cases/control.c", "sum",
-        narr__se_sum_types, narr__se_sum_lits, 36, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_sum_keys, 0, 0};
+        narr__pt4, 0, 36, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        4, 3, 0, narr__pk15, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     const void *narr__caller = __builtin_return_address(0);
@@ -553,12 +533,9 @@ static inline uint64_t narr__va_sum(int count)
 static inline int narr__vx_sum(uint32_t narr__d0, uint64_t narr__t0, int narr__ret)
 {
 #if NARR__GEN_ON_sum
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "sum", "sum completed", "cases/control.c", "sum",
-        narr__sx_types, narr__sx_lits, 36, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0, 0};
+        narr__pt2, 0, 36, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     if (narr__t0 != 0) { /* given back, not decremented: right after a longjmp past callees */

@@ -54,6 +54,18 @@
 #define NARR__GEN_NAME_check check
 #define NARR__GEN_STATIC_check
 #endif
+static const unsigned char narr__pt0[] __attribute__((unused)) = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk1[] __attribute__((unused)) = {"a", "@caller", "@depth"};
+static const unsigned char narr__pt2[] __attribute__((unused)) = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk3[] __attribute__((unused)) = {"result", "@t0"};
+static const unsigned char narr__pt4[] __attribute__((unused)) = {NARR__T_I64, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk5[] __attribute__((unused)) = {"count", "what", "@caller", "@depth"};
+static const char *const narr__pl6[] __attribute__((unused)) = {0, "[REDACTED]", 0, 0, 0};
+static const unsigned char narr__pt7[] __attribute__((unused)) = {NARR__T_I64, NARR__T_LIT, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk8[] __attribute__((unused)) = {"size", "blob", "@caller", "@depth"};
+static const char *const narr__pk9[] __attribute__((unused)) = {"key", "@caller", "@depth"};
+static const unsigned char narr__pt10[] __attribute__((unused)) = {NARR__T_STR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk11[] __attribute__((unused)) = {"rc", "@caller", "@depth"};
 #line 4 "cases/markers.c"
 
 #define API NARR_TRACE_FN
@@ -80,21 +92,15 @@ NARR__GEN_STATIC_behind_macro API int NARR__GEN_NAME_behind_macro(int a) { retur
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 8 "cases/markers.c"
-    static const unsigned char narr__se_behind_macro_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_behind_macro_lits[] = {0, 0, 0, 0};
-    static const char *const narr__se_behind_macro_keys[] = {"a", "@caller", "@depth"};
     static narr_site_t narr__se_behind_macro = {NARR__GEN_ACTOR, "behind_macro", "behind_macro started", "cases/markers.c", "behind_macro",
-        narr__se_behind_macro_types, narr__se_behind_macro_lits, 8, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_behind_macro_keys, 0, 0};
+        narr__pt0, 0, 8, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        4, 3, 0, narr__pk1, 0, 0};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE int narr__traced_behind_macro(const void *narr__caller, int a)
 {
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "behind_macro", "behind_macro completed", "cases/markers.c", "behind_macro",
-        narr__sx_types, narr__sx_lits, 8, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0, 0};
+        narr__pt2, 0, 8, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -154,21 +160,15 @@ NARR__GEN_STATIC_declared_first int NARR__GEN_NAME_declared_first(int count, con
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 13 "cases/markers.c"
-    static const unsigned char narr__se_declared_first_types[] = {NARR__T_I64, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_declared_first_lits[] = {0, 0, 0, 0, 0};
-    static const char *const narr__se_declared_first_keys[] = {"count", "what", "@caller", "@depth"};
     static narr_site_t narr__se_declared_first = {NARR__GEN_ACTOR, "declared_first", "declared_first started", "cases/markers.c", "declared_first",
-        narr__se_declared_first_types, narr__se_declared_first_lits, 13, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        5, 4, 0, narr__se_declared_first_keys, 0, 0};
+        narr__pt4, 0, 13, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        5, 4, 0, narr__pk5, 0, 0};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE int narr__traced_declared_first(const void *narr__caller, int count, const char *what)
 {
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "declared_first", "declared_first completed", "cases/markers.c", "declared_first",
-        narr__sx_types, narr__sx_lits, 13, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0, 0};
+        narr__pt2, 0, 13, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -233,27 +233,18 @@ NARR__GEN_EXTERN_with_options int NARR__GEN_NAME_with_options(int size, const vo
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 15 "cases/markers.c"
-    static const unsigned char narr__se_with_options_types[] = {NARR__T_I64, NARR__T_LIT, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_with_options_lits[] = {0, "[REDACTED]", 0, 0, 0};
-    static const char *const narr__se_with_options_keys[] = {"size", "blob", "@caller", "@depth"};
     static narr_site_t narr__se_with_options = {NARR__GEN_ACTOR, "with_options", "with_options started", "cases/markers.c", "with_options",
-        narr__se_with_options_types, narr__se_with_options_lits, 16, NARR_LEVEL_DEBUG, NARR_KIND_FN_ENTER,
-        5, 4, 0, narr__se_with_options_keys, 0, 0};
+        narr__pt7, narr__pl6, 16, NARR_LEVEL_DEBUG, NARR_KIND_FN_ENTER,
+        5, 4, 0, narr__pk8, 0, 0};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE int narr__traced_with_options(const void *narr__caller, int size, const void *blob)
 {
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "with_options", "with_options completed", "cases/markers.c", "with_options",
-        narr__sx_types, narr__sx_lits, 16, NARR_LEVEL_DEBUG, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0, 0};
-    static const unsigned char narr__sx_err_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_err_lits[] = {0, 0, 0};
-    static const char *const narr__sx_err_keys[] = {"result", "@t0"};
+        narr__pt2, 0, 16, NARR_LEVEL_DEBUG, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0};
     static narr_site_t narr__sx_err = {NARR__GEN_ACTOR, "with_options", "with_options failed", "cases/markers.c", "with_options",
-        narr__sx_err_types, narr__sx_err_lits, 16, NARR_LEVEL_DEBUG, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_err_keys, NARR_SITE_ERROR, 0};
+        narr__pt2, 0, 16, NARR_LEVEL_DEBUG, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, NARR_SITE_ERROR, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -315,27 +306,18 @@ static const char *NARR__GEN_NAME_lookup(int key) { return key > 0 ? "found" : 0
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 21 "cases/markers.c"
-    static const unsigned char narr__se_lookup_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_lookup_lits[] = {0, 0, 0, 0};
-    static const char *const narr__se_lookup_keys[] = {"key", "@caller", "@depth"};
     static narr_site_t narr__se_lookup = {NARR__GEN_ACTOR, "lookup", "lookup started", "cases/markers.c", "lookup",
-        narr__se_lookup_types, narr__se_lookup_lits, 22, NARR_LEVEL_INFO, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_lookup_keys, 0, 0};
+        narr__pt0, 0, 22, NARR_LEVEL_INFO, NARR_KIND_FN_ENTER,
+        4, 3, 0, narr__pk9, 0, 0};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE const char * narr__traced_lookup(const void *narr__caller, int key)
 {
-    static const unsigned char narr__sx_types[] = {NARR__T_STR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "lookup", "lookup completed", "cases/markers.c", "lookup",
-        narr__sx_types, narr__sx_lits, 22, NARR_LEVEL_INFO, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0, 0};
-    static const unsigned char narr__sx_err_types[] = {NARR__T_STR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_err_lits[] = {0, 0, 0};
-    static const char *const narr__sx_err_keys[] = {"result", "@t0"};
+        narr__pt10, 0, 22, NARR_LEVEL_INFO, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0};
     static narr_site_t narr__sx_err = {NARR__GEN_ACTOR, "lookup", "lookup failed", "cases/markers.c", "lookup",
-        narr__sx_err_types, narr__sx_err_lits, 22, NARR_LEVEL_INFO, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_err_keys, NARR_SITE_ERROR, 0};
+        narr__pt10, 0, 22, NARR_LEVEL_INFO, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, NARR_SITE_ERROR, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -399,27 +381,18 @@ int NARR__GEN_NAME_check(int rc) { return rc; }
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 26 "cases/markers.c"
-    static const unsigned char narr__se_check_types[] = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_check_lits[] = {0, 0, 0, 0};
-    static const char *const narr__se_check_keys[] = {"rc", "@caller", "@depth"};
     static narr_site_t narr__se_check = {NARR__GEN_ACTOR, "check", "check started", "cases/markers.c", "check",
-        narr__se_check_types, narr__se_check_lits, 27, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_check_keys, 0, 0};
+        narr__pt0, 0, 27, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        4, 3, 0, narr__pk11, 0, 0};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE int narr__traced_check(const void *narr__caller, int rc)
 {
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "check", "check completed", "cases/markers.c", "check",
-        narr__sx_types, narr__sx_lits, 27, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0, 0};
-    static const unsigned char narr__sx_err_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_err_lits[] = {0, 0, 0};
-    static const char *const narr__sx_err_keys[] = {"result", "@t0"};
+        narr__pt2, 0, 27, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0};
     static narr_site_t narr__sx_err = {NARR__GEN_ACTOR, "check", "check failed", "cases/markers.c", "check",
-        narr__sx_err_types, narr__sx_err_lits, 27, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_err_keys, NARR_SITE_ERROR, 0};
+        narr__pt2, 0, 27, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, NARR_SITE_ERROR, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;

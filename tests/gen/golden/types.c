@@ -82,6 +82,32 @@
 #define NARR__GEN_NAME_login login
 #define NARR__GEN_STATIC_login
 #endif
+static const unsigned char narr__pt0[] __attribute__((unused)) = {NARR__T_I64, NARR__T_F64, NARR__T_I64, NARR__T_F64, NARR__T_ENUM, NARR__T_BOOL, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk1[] __attribute__((unused)) = {"p.x", "p.y", "n.i", "n.f", "m", "flag", "@caller", "@depth"};
+static const unsigned char narr__pt2[] __attribute__((unused)) = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk3[] __attribute__((unused)) = {"result", "@t0"};
+static const char *const narr__pl4[] __attribute__((unused)) = {0, "4", 0, 0, 0, 0, 0, 0, 0};
+static const unsigned char narr__pt5[] __attribute__((unused)) = {NARR__T_PTR, NARR__T_LIT, NARR__T_PTR, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk6[] __attribute__((unused)) = {"fixed", "fixed_len", "open", "name", "bytes", "n", "@caller", "@depth"};
+static const unsigned char narr__pt7[] __attribute__((unused)) = {NARR__T_PTR, NARR__T_PTR, NARR__T_STR, NARR__T_PTR, NARR__T_PTR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk8[] __attribute__((unused)) = {"raw", "typed", "label", "opaque", "values", "@caller", "@depth"};
+static const unsigned char narr__pt9[] __attribute__((unused)) = {NARR__T_I64, NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk10[] __attribute__((unused)) = {"counter", "wide", "@caller", "@depth"};
+static const unsigned char narr__pt11[] __attribute__((unused)) = {NARR__T_U64, NARR__T_U64, NARR__T_LIT};
+static const unsigned char narr__pt12[] __attribute__((unused)) = {NARR__T_I64, NARR__T_F64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk13[] __attribute__((unused)) = {"x", "y", "@caller", "@depth"};
+static const unsigned char narr__pt14[] __attribute__((unused)) = {NARR__T_I64, NARR__T_F64, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk15[] __attribute__((unused)) = {"result.x", "result.y", "@t0"};
+static const unsigned char narr__pt16[] __attribute__((unused)) = {NARR__T_ENUM, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk17[] __attribute__((unused)) = {"m", "@caller", "@depth"};
+static const unsigned char narr__pt18[] __attribute__((unused)) = {NARR__T_ENUM, NARR__T_U64, NARR__T_LIT};
+static const unsigned char narr__pt19[] __attribute__((unused)) = {NARR__T_F64, NARR__T_F64, NARR__T_F64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk20[] __attribute__((unused)) = {"f", "d", "ld", "@caller", "@depth"};
+static const unsigned char narr__pt21[] __attribute__((unused)) = {NARR__T_F64, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pl22[] __attribute__((unused)) = {0, "[REDACTED]", "[REDACTED]", "[REDACTED]", 0, 0, 0, 0};
+static const unsigned char narr__pt23[] __attribute__((unused)) = {NARR__T_STR, NARR__T_LIT, NARR__T_LIT, NARR__T_LIT, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk24[] __attribute__((unused)) = {"user", "password", "api_key", "sessionKey", "monkey", "@caller", "@depth"};
+static const unsigned char narr__pt25[] __attribute__((unused)) = {NARR__T_BOOL, NARR__T_U64, NARR__T_LIT};
 #line 3 "cases/types.c"
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -125,21 +151,15 @@ static const char *narr__en_by_value_0(long long v)
     }
 }
 #line 12 "cases/types.c"
-    static const unsigned char narr__se_by_value_types[] = {NARR__T_I64, NARR__T_F64, NARR__T_I64, NARR__T_F64, NARR__T_ENUM, NARR__T_BOOL, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_by_value_lits[] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
-    static const char *const narr__se_by_value_keys[] = {"p.x", "p.y", "n.i", "n.f", "m", "flag", "@caller", "@depth"};
     static narr_site_t narr__se_by_value = {NARR__GEN_ACTOR, "by_value", "by_value started", "cases/types.c", "by_value",
-        narr__se_by_value_types, narr__se_by_value_lits, 12, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        9, 8, 0, narr__se_by_value_keys, 0, 0};
+        narr__pt0, 0, 12, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        9, 8, 0, narr__pk1, 0, 0};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE int narr__traced_by_value(const void *narr__caller, point_t p, num_t n, enum mode m, bool flag)
 {
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "by_value", "by_value completed", "cases/types.c", "by_value",
-        narr__sx_types, narr__sx_lits, 12, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0, 0};
+        narr__pt2, 0, 12, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -206,21 +226,15 @@ NARR__GEN_STATIC_arrays NARR_TRACE_FN long NARR__GEN_NAME_arrays(int fixed[4], i
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 17 "cases/types.c"
-    static const unsigned char narr__se_arrays_types[] = {NARR__T_PTR, NARR__T_LIT, NARR__T_PTR, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_arrays_lits[] = {0, "4", 0, 0, 0, 0, 0, 0, 0};
-    static const char *const narr__se_arrays_keys[] = {"fixed", "fixed_len", "open", "name", "bytes", "n", "@caller", "@depth"};
     static narr_site_t narr__se_arrays = {NARR__GEN_ACTOR, "arrays", "arrays started", "cases/types.c", "arrays",
-        narr__se_arrays_types, narr__se_arrays_lits, 17, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        9, 8, 0, narr__se_arrays_keys, 0, 0};
+        narr__pt5, narr__pl4, 17, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        9, 8, 0, narr__pk6, 0, 0};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE long narr__traced_arrays(const void *narr__caller, int fixed[4], int open[], char name[8], unsigned char *bytes, size_t n)
 {
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "arrays", "arrays completed", "cases/types.c", "arrays",
-        narr__sx_types, narr__sx_lits, 17, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0, 0};
+        narr__pt2, 0, 17, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -288,22 +302,16 @@ NARR__GEN_STATIC_pointers NARR_TRACE_FN int NARR__GEN_NAME_pointers(int (*raw)(i
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 22 "cases/types.c"
-    static const unsigned char narr__se_pointers_types[] = {NARR__T_PTR, NARR__T_PTR, NARR__T_STR, NARR__T_PTR, NARR__T_PTR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_pointers_lits[] = {0, 0, 0, 0, 0, 0, 0, 0};
-    static const char *const narr__se_pointers_keys[] = {"raw", "typed", "label", "opaque", "values", "@caller", "@depth"};
     static narr_site_t narr__se_pointers = {NARR__GEN_ACTOR, "pointers", "pointers started", "cases/types.c", "pointers",
-        narr__se_pointers_types, narr__se_pointers_lits, 22, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        8, 7, 0, narr__se_pointers_keys, 0, 0};
+        narr__pt7, 0, 22, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        8, 7, 0, narr__pk8, 0, 0};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE int narr__traced_pointers(const void *narr__caller, int (*raw)(int, int), combine_fn typed, const char *label, void *opaque,
                            const int *values)
 {
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "pointers", "pointers completed", "cases/types.c", "pointers",
-        narr__sx_types, narr__sx_lits, 22, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0, 0};
+        narr__pt2, 0, 22, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -370,21 +378,15 @@ NARR__GEN_STATIC_atomics NARR_TRACE_FN unsigned NARR__GEN_NAME_atomics(_Atomic i
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 28 "cases/types.c"
-    static const unsigned char narr__se_atomics_types[] = {NARR__T_I64, NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_atomics_lits[] = {0, 0, 0, 0, 0};
-    static const char *const narr__se_atomics_keys[] = {"counter", "wide", "@caller", "@depth"};
     static narr_site_t narr__se_atomics = {NARR__GEN_ACTOR, "atomics", "atomics started", "cases/types.c", "atomics",
-        narr__se_atomics_types, narr__se_atomics_lits, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        5, 4, 0, narr__se_atomics_keys, 0, 0};
+        narr__pt9, 0, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        5, 4, 0, narr__pk10, 0, 0};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE unsigned int narr__traced_atomics(const void *narr__caller, _Atomic int counter, _Atomic(unsigned long) wide)
 {
-    static const unsigned char narr__sx_types[] = {NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "atomics", "atomics completed", "cases/types.c", "atomics",
-        narr__sx_types, narr__sx_lits, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0, 0};
+        narr__pt11, 0, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -448,21 +450,15 @@ NARR__GEN_STATIC_make_point NARR_TRACE_FN point_t NARR__GEN_NAME_make_point(int 
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 33 "cases/types.c"
-    static const unsigned char narr__se_make_point_types[] = {NARR__T_I64, NARR__T_F64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_make_point_lits[] = {0, 0, 0, 0, 0};
-    static const char *const narr__se_make_point_keys[] = {"x", "y", "@caller", "@depth"};
     static narr_site_t narr__se_make_point = {NARR__GEN_ACTOR, "make_point", "make_point started", "cases/types.c", "make_point",
-        narr__se_make_point_types, narr__se_make_point_lits, 33, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        5, 4, 0, narr__se_make_point_keys, 0, 0};
+        narr__pt12, 0, 33, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        5, 4, 0, narr__pk13, 0, 0};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE point_t narr__traced_make_point(const void *narr__caller, int x, double y)
 {
-    static const unsigned char narr__sx_types[] = {NARR__T_I64, NARR__T_F64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result.x", "result.y", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "make_point", "make_point completed", "cases/types.c", "make_point",
-        narr__sx_types, narr__sx_lits, 33, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__sx_keys, 0, 0};
+        narr__pt14, 0, 33, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        4, 3, 0, narr__pk15, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -541,21 +537,15 @@ static const char *narr__en_next_mode_1(long long v)
     }
 }
 #line 39 "cases/types.c"
-    static const unsigned char narr__se_next_mode_types[] = {NARR__T_ENUM, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_next_mode_lits[] = {0, 0, 0, 0};
-    static const char *const narr__se_next_mode_keys[] = {"m", "@caller", "@depth"};
     static narr_site_t narr__se_next_mode = {NARR__GEN_ACTOR, "next_mode", "next_mode started", "cases/types.c", "next_mode",
-        narr__se_next_mode_types, narr__se_next_mode_lits, 39, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__se_next_mode_keys, 0, 0};
+        narr__pt16, 0, 39, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        4, 3, 0, narr__pk17, 0, 0};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE enum mode narr__traced_next_mode(const void *narr__caller, enum mode m)
 {
-    static const unsigned char narr__sx_types[] = {NARR__T_ENUM, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "next_mode", "next_mode completed", "cases/types.c", "next_mode",
-        narr__sx_types, narr__sx_lits, 39, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0, 0};
+        narr__pt18, 0, 39, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -614,21 +604,15 @@ NARR__GEN_STATIC_scale NARR_TRACE_FN double NARR__GEN_NAME_scale(float f, double
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 41 "cases/types.c"
-    static const unsigned char narr__se_scale_types[] = {NARR__T_F64, NARR__T_F64, NARR__T_F64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_scale_lits[] = {0, 0, 0, 0, 0, 0};
-    static const char *const narr__se_scale_keys[] = {"f", "d", "ld", "@caller", "@depth"};
     static narr_site_t narr__se_scale = {NARR__GEN_ACTOR, "scale", "scale started", "cases/types.c", "scale",
-        narr__se_scale_types, narr__se_scale_lits, 41, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        6, 5, 0, narr__se_scale_keys, 0, 0};
+        narr__pt19, 0, 41, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        6, 5, 0, narr__pk20, 0, 0};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE double narr__traced_scale(const void *narr__caller, float f, double d, long double ld)
 {
-    static const unsigned char narr__sx_types[] = {NARR__T_F64, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "scale", "scale completed", "cases/types.c", "scale",
-        narr__sx_types, narr__sx_lits, 41, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0, 0};
+        narr__pt21, 0, 41, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
@@ -694,22 +678,16 @@ NARR__GEN_STATIC_login NARR_TRACE_FN bool NARR__GEN_NAME_login(const char *user,
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 43 "cases/types.c"
-    static const unsigned char narr__se_login_types[] = {NARR__T_STR, NARR__T_LIT, NARR__T_LIT, NARR__T_LIT, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__se_login_lits[] = {0, "[REDACTED]", "[REDACTED]", "[REDACTED]", 0, 0, 0, 0};
-    static const char *const narr__se_login_keys[] = {"user", "password", "api_key", "sessionKey", "monkey", "@caller", "@depth"};
     static narr_site_t narr__se_login = {NARR__GEN_ACTOR, "login", "login started", "cases/types.c", "login",
-        narr__se_login_types, narr__se_login_lits, 43, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        8, 7, 0, narr__se_login_keys, 0, 0};
+        narr__pt23, narr__pl22, 43, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        8, 7, 0, narr__pk24, 0, 0};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE _Bool narr__traced_login(const void *narr__caller, const char *user, const char *password, const char *api_key, int sessionKey,
                          const char *monkey)
 {
-    static const unsigned char narr__sx_types[] = {NARR__T_BOOL, NARR__T_U64, NARR__T_LIT};
-    static const char *const narr__sx_lits[] = {0, 0, 0};
-    static const char *const narr__sx_keys[] = {"result", "@t0"};
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "login", "login completed", "cases/types.c", "login",
-        narr__sx_types, narr__sx_lits, 43, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__sx_keys, 0, 0};
+        narr__pt25, 0, 43, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
