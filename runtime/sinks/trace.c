@@ -364,7 +364,10 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
             while (pos < end && p < stop) {
                 const unsigned char *v;
                 unsigned k, nv;
-                rec = buf + (pos & mask); /* sequential: the hardware prefetches it */
+                rec = buf + (pos & mask);
+                /* the producer wrote these lines on another core, maybe long ago (a grown ring):
+                 * ask for the next ones early */
+                __builtin_prefetch(buf + ((pos + 512u) & mask));
                 memcpy(&id, rec, 4);
                 memcpy(&size, rec + 4, 4);
                 if (id >= nplans || plans[id].fixed != size) break;
