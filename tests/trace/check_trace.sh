@@ -38,11 +38,11 @@ fi
 "$py" "$here/make_trace.py" "$tmp/synthetic.trace"
 "$narrate" stats "$tmp/synthetic.trace" --sort total > "$tmp/stats.txt"
 diff -u "$here/expected_stats.txt" "$tmp/stats.txt" || fail "stats differ"
-"$narrate" stats "$tmp/synthetic.trace" --sort calls --top 1 | grep -c '^[wl]' | grep -qx 1 || fail "--top 1"
+"$narrate" stats "$tmp/synthetic.trace" --sort calls --top 1 | grep -c '^[wlr]' | grep -qx 1 || fail "--top 1"
 "$py" "$here/make_trace.py" --v1 "$tmp/synthetic_v1.trace"
 "$narrate" stats "$tmp/synthetic_v1.trace" --sort total | diff -u "$here/expected_stats.txt" - || fail "format 1 (FNV-1a) stats differ"
-"$narrate" check "$tmp/synthetic.trace" | grep -q '^events: 400$' || fail "check's event count"
-echo "stats: exact on the synthetic distribution (formats 1 and 2)"
+"$narrate" check "$tmp/synthetic.trace" | grep -q '^events: 406$' || fail "check's event count"
+echo "stats: exact on the synthetic distribution (formats 1 and 2), a recursive function's total counted once"
 
 # 4. damage: every truncation is reported (exit 1) and the prefix still reads
 size=$(wc -c < "$tmp/orch.trace")
@@ -116,7 +116,7 @@ if command -v babeltrace2 > /dev/null 2>&1; then
     fail "babeltrace2 read $(wc -l < "$tmp/bt.txt") events, narrate cat $(wc -l < "$tmp/cat.txt")"
   "$narrate" export --format ctf "$tmp/synthetic.trace" -o "$tmp/ctf2"
   babeltrace2 "$tmp/ctf2" > "$tmp/bt2.txt" 2> "$tmp/bt2.err" || fail "babeltrace2 on the synthetic trace"
-  [ "$(wc -l < "$tmp/bt2.txt")" = 400 ] || fail "babeltrace2: $(wc -l < "$tmp/bt2.txt") of 400 events"
+  [ "$(wc -l < "$tmp/bt2.txt")" = 406 ] || fail "babeltrace2: $(wc -l < "$tmp/bt2.txt") of 406 events"
   grep -q "discarded 5 events" "$tmp/bt2.err" || fail "babeltrace2 did not see the 5 lost events: $(cat "$tmp/bt2.err")"
   grep -q 'synthetic:work: { tid = 42 }, { level = "TRACE", actor = "synthetic", action = "work", message = "work started"' \
     "$tmp/bt2.txt" || fail "babeltrace2 event layout: $(head -1 "$tmp/bt2.txt")"

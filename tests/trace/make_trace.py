@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Writes a narrate trace from the format description alone (runtime/trace_format.h), as an
 independent check of the reader: one thread calls work() 100 times taking 1..100 ms, and each
-call makes one 0.5 ms call of leaf(); the 7th call of work fails; 5 events are lost at the end.
+call makes one 0.5 ms call of leaf(); the 7th call of work fails; then rec() recurses three deep
+(10, 6 and 2 ms); 5 events are lost at the end.
 usage: make_trace.py [--v1] OUT"""
 import struct
 import sys
@@ -66,6 +67,8 @@ def main(out):
         site(3, FN_EXIT, "work", [T_I64, T_U64, T_LIT], ["result", "@t0"], flags=ERROR, fmt="work failed"),
         site(4, FN_ENTER, "leaf", [T_PTR, T_U64, T_LIT], ["@caller", "@depth"], fmt="leaf started"),
         site(5, FN_EXIT, "leaf", [T_U64, T_LIT], ["@t0"], fmt="leaf completed"),
+        site(6, FN_ENTER, "rec", [T_PTR, T_U64, T_LIT], ["@caller", "@depth"], fmt="rec started"),
+        site(7, FN_EXIT, "rec", [T_U64, T_LIT], ["@t0"], fmt="rec completed"),
     ])
     ms = 1_000_000
     t = 1_000 * ms
@@ -85,6 +88,14 @@ def main(out):
         failed = i == 7
         ev(3 if failed else 2, start + i * ms, v(i * 2 if not failed else 1) + v(start))  # result i or -1
         t = start + i * ms + ms
+    # then rec() calls itself twice: 10 ms in all, 6 ms, 2 ms; its total is the outermost 10 ms
+    ev(6, t, v(0x401200) + v(0))
+    ev(6, t + 2 * ms, v(0x401210) + v(1))
+    ev(6, t + 4 * ms, v(0x401210) + v(2))
+    ev(7, t + 6 * ms, v(t + 4 * ms))
+    ev(7, t + 8 * ms, v(t + 2 * ms))
+    ev(7, t + 10 * ms, v(t))
+    t += 11 * ms
     payload = v(42) + v(1_000 * ms) + v(count) + bytes(events)
     data = b"NARRTRC1" + struct.pack("<II", VERSION, 0)
     data += block(5, s("synthetic@1"))

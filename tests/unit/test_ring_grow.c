@@ -1,7 +1,9 @@
 /* Ring growth: a thread that outruns the consumer (here a sink that pauses now and then) moves
  * to a larger ring between two records. Every event is delivered or counted as dropped, each
  * thread's events arrive in the order recorded (the old ring's before the new one's), and the
- * thread's context carries over to the new ring. */
+ * thread's context carries over to the new ring. Deterministic: each thread first floods its
+ * small ring while the consumer is held (drops: the consumer then makes spares), waits until
+ * the consumer caught up, then floods again, which fills its ring and moves it to the spare. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +61,8 @@ static void slow_sink(const narr_event_t *ev, void *user)
     pthread_mutex_unlock(&mu);
 }
 
+static pthread_barrier_t phase; /* the threads and main: flood 1 done, consumer caught up */
+
 static void *producer(void *arg)
 {
     narr_context_t ctx;
@@ -66,7 +70,10 @@ static void *producer(void *arg)
     int *rc = arg; /* checked by main: CHECK's counters are not for threads */
     *rc = narr_context_new(&ctx, "grow-test");
     if (*rc == 0) *rc = narr_context_enter(&ctx);
-    for (i = 0; i < PER_THREAD; i++) NARR_TRACE_TINY("grow", "seq", "t", "%ld", i);
+    for (i = 0; i < PER_THREAD / 4; i++) NARR_TRACE_TINY("grow", "seq", "t", "%ld", i);
+    pthread_barrier_wait(&phase); /* flood 1 done */
+    pthread_barrier_wait(&phase); /* the consumer took all, and made spares for the rings that dropped */
+    for (; i < PER_THREAD; i++) NARR_TRACE_TINY("grow", "seq", "t", "%ld", i);
     if (*rc == 0) *rc = narr_context_leave();
     return NULL;
 }
@@ -84,7 +91,14 @@ int main(void)
     cfg.ring_grow_bytes = 8u << 20;
     CHECK_EQ_INT(narr_init(&cfg), 0);
     CHECK(narr_sink_add(slow_sink, NULL, NULL, NARR_LEVEL_TRACE) > 0);
+    CHECK_EQ_INT(pthread_barrier_init(&phase, NULL, THREADS + 1), 0);
+    pthread_mutex_lock(&mu); /* the consumer is held at its first event: the small rings fill */
     for (i = 0; i < THREADS; i++) CHECK_EQ_INT(pthread_create(&t[i], NULL, producer, &rc[i]), 0);
+    pthread_barrier_wait(&phase);
+    pthread_mutex_unlock(&mu);
+    CHECK_EQ_INT(narr_flush(), 0);
+    CHECK_EQ_INT(narr_flush(), 0); /* (the pass after the drops were seen has made the spares) */
+    pthread_barrier_wait(&phase);
     for (i = 0; i < THREADS; i++) {
         CHECK_EQ_INT(pthread_join(t[i], NULL), 0);
         CHECK_EQ_INT(rc[i], 0);
@@ -103,7 +117,7 @@ int main(void)
     CHECK(seq_received + dropped <= (uint64_t)THREADS * PER_THREAD + 2 * THREADS);
     CHECK_EQ_INT(seq_received, st.events - (received - seq_received));
     CHECK_EQ_INT(st.dropped, dropped);
-    CHECK(st.rings_grown >= 1); /* the pauses left rings half full: they grew */
+    CHECK(st.rings_grown >= 1); /* the second flood filled a ring that had a spare */
     fprintf(stderr, "rings grown %llu times; received %llu, dropped %llu of %d\n", (unsigned long long)st.rings_grown,
             (unsigned long long)seq_received, (unsigned long long)dropped, THREADS * PER_THREAD);
 

@@ -93,6 +93,9 @@ static void leave(narr_calls_t *c, const narr_trace_t *t, const narr_site_t *s, 
     f->call.end = e->mono;
     f->call.self = dur > f->children ? dur - f->children : 0;
     f->call.error = (s->flags & NARR_SITE_ERROR) != 0;
+    f->call.nested = 0;
+    for (j = match; j > 0 && !f->call.nested; j--)
+        f->call.nested = c->st[j - 1].call.tid == e->tid && c->st[j - 1].call.fn_id == fn;
     for (j = match; j > 0; j--)
         if (c->st[j - 1].call.tid == e->tid) {
             c->st[j - 1].children += dur;

@@ -11,6 +11,7 @@ typedef struct narr_call {
     uint64_t start, end;
     uint64_t self;    /* end - start minus the time of its traced callees */
     int error;
+    int nested;       /* an outer call of the same function was open on the thread (recursion) */
     int depth;
     size_t parent;    /* index in calls, or SIZE_MAX for a root (and when calls are not kept) */
     char *corr;       /* roots: the first correlation id recorded on the thread during the call */

@@ -106,7 +106,8 @@ static void add_call(const narr_call_t *c, void *ctx)
     }
     f->durs[f->ndurs++] = c->end - c->start;
     f->calls++;
-    f->total += c->end - c->start;
+    /* a recursive call's time is inside its outermost call's: counted once */
+    if (!c->nested) f->total += c->end - c->start;
     f->self += c->self;
     f->errors += (uint64_t)c->error;
 }
