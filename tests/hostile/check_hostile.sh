@@ -9,6 +9,12 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 NARRATE_OUTPUT="console,jsonl:$tmp/h.jsonl,trace:$tmp/h.trace" "$prog" 2> "$tmp/console.txt"
 "$narrate" cat "$tmp/h.trace" > "$tmp/cat.txt"
+# tree and stats print names from the trace (a function named "fn\x1b[1m"): escaped too
+"$narrate" tree "$tmp/h.trace" > "$tmp/tree.txt"
+"$narrate" stats "$tmp/h.trace" > "$tmp/stats.txt"
+if LC_ALL=C grep -q "$(printf '\033')" "$tmp/tree.txt" "$tmp/stats.txt"; then fail "tree or stats printed an escape sequence raw"; fi
+grep -q 'fn\\x1b\[1m' "$tmp/tree.txt" || fail "tree does not show the escaped name: $(cat "$tmp/tree.txt")"
+grep -q 'fn\\x1b\[1m' "$tmp/stats.txt" || fail "stats does not show the escaped name: $(cat "$tmp/stats.txt")"
 "$narrate" check "$tmp/h.trace" > /dev/null || fail "the trace file does not check"
 "$py" - "$tmp/console.txt" "$tmp/cat.txt" "$tmp/h.jsonl" <<'PY' || fail "hostile output"
 import json, sys
@@ -31,4 +37,4 @@ for l in lines:
         assert ev["level"] == "INFO"  # the text cannot forge fields
 PY
 cmp -s "$tmp/console.txt" "$tmp/cat.txt" || fail "narrate cat differs from the console"
-echo "hostile: console, JSON lines, trace and narrate cat: escaped, valid UTF-8, parseable, no secrets"
+echo "hostile: console, JSON lines, trace, narrate cat, tree and stats: escaped, valid UTF-8, parseable, no secrets"

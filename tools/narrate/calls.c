@@ -232,3 +232,27 @@ void narr_forest_free(narr_forest_t *f)
     free(f->v);
     memset(f, 0, sizeof *f);
 }
+
+const char *narr_safe(const char *s, char *buf, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p;
+    size_t n = 0;
+    for (p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)) break;
+    if (*p == '\0' || cap < 8) return s;
+    for (p = (const unsigned char *)s; *p && n + 5 < cap; p++) {
+        unsigned c = *p;
+        if (c == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) c = *++p; /* a C1 control, as its code */
+        else if (c >= 0x20 && c != 0x7f) {
+            buf[n++] = (char)c;
+            continue;
+        }
+        buf[n++] = '\\';
+        buf[n++] = 'x';
+        buf[n++] = hex[c >> 4];
+        buf[n++] = hex[c & 15];
+    }
+    buf[n] = '\0';
+    return buf;
+}

@@ -96,6 +96,9 @@ static inline uint64_t narr_trace_real_ns(const narr_trace_t *t, uint64_t mono)
 /* Events come in file order, which is time order within each thread (enough for call trees and
  * statistics); this puts them in global time order, for cat and export. */
 void narr_trace_sort(narr_trace_t *t);
+/* A name from the trace (function, actor, correlation id) safe to print on a terminal: s itself,
+ * or a copy in buf (cap bytes) with control bytes (ESC, CR, C1 controls...) written as \xNN. */
+const char *narr_safe(const char *s, char *buf, size_t cap);
 /* The event decoded as the live sinks saw it; NULL for drops and unknown sites. */
 const narr_event_t *narr_trace_decode(narr_trace_t *t, const narr_tevent_t *e);
 

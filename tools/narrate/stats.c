@@ -127,6 +127,7 @@ int narrate_stats(const char *path, int argc, char **argv)
     fstat_t *fs;
     size_t nfs = 0, i, top = SIZE_MAX;
     int rc;
+    char safe[1024];
     for (i = 0; i < (size_t)argc; i++) {
         if (strcmp(argv[i], "--sort") == 0 && i + 1 < (size_t)argc) sort_key = argv[++i];
         else if (strcmp(argv[i], "--top") == 0 && i + 1 < (size_t)argc) top = (size_t)strtoul(argv[++i], NULL, 10);
@@ -170,7 +171,7 @@ int narrate_stats(const char *path, int argc, char **argv)
         ms(c, sizeof c, fs[i].p50);
         ms(d, sizeof d, fs[i].p95);
         ms(e, sizeof e, fs[i].p99);
-        printf("%-32s %8llu %12s %12s %10s %10s %10s %7llu\n", fs[i].fn, (unsigned long long)fs[i].calls, a, b, c, d, e,
+        printf("%-32s %8llu %12s %12s %10s %10s %10s %7llu\n", narr_safe(fs[i].fn, safe, sizeof safe), (unsigned long long)fs[i].calls, a, b, c, d, e,
                (unsigned long long)fs[i].errors);
     }
     if (run.calls.unmatched_enter || run.calls.unmatched_exit)

@@ -11,10 +11,10 @@
 static void print_node(const narr_forest_t *f, size_t i, const char *prefix, int last, int root)
 {
     size_t k, nkids = 0, seen = 0;
-    char next[512];
+    char next[512], safe[1024];
     if (root) printf("%s", "");
     else printf("%s%s", prefix, last ? "\u2514\u2500\u2500 " : "\u251c\u2500\u2500 ");
-    printf("%s (%llu call%s, total %.3f ms, self %.3f ms%s)\n", f->v[i].fn, (unsigned long long)f->v[i].calls,
+    printf("%s (%llu call%s, total %.3f ms, self %.3f ms%s)\n", narr_safe(f->v[i].fn, safe, sizeof safe), (unsigned long long)f->v[i].calls,
            f->v[i].calls == 1 ? "" : "s", (double)f->v[i].total / 1e6, (double)f->v[i].self / 1e6,
            f->v[i].errors ? ", errors" : "");
     snprintf(next, sizeof next, "%s%s", prefix, root ? "" : last ? "    " : "\u2502   ");
@@ -25,6 +25,7 @@ static void print_node(const narr_forest_t *f, size_t i, const char *prefix, int
 
 int narrate_tree(narr_trace_t *t)
 {
+    char safe[1024];
     narr_calls_t calls;
     narr_forest_t f, byc;
     size_t i;
@@ -41,7 +42,7 @@ int narrate_tree(narr_trace_t *t)
     }
     for (i = 0; i < byc.n; i++) {
         if (byc.v[i].parent != SIZE_MAX) continue;
-        if (last_corr == NULL || strcmp(byc.v[i].corr, last_corr) != 0) printf("\ncorrelation %s\n", byc.v[i].corr);
+        if (last_corr == NULL || strcmp(byc.v[i].corr, last_corr) != 0) printf("\ncorrelation %s\n", narr_safe(byc.v[i].corr, safe, sizeof safe));
         last_corr = byc.v[i].corr;
         print_node(&byc, i, "", 1, 1);
     }
