@@ -43,6 +43,15 @@ diff -u "$here/expected_stats.txt" "$tmp/stats.txt" || fail "stats differ"
 "$narrate" stats "$tmp/synthetic_v1.trace" --sort total | diff -u "$here/expected_stats.txt" - || fail "format 1 (FNV-1a) stats differ"
 "$narrate" check "$tmp/synthetic.trace" | grep -q '^events: 406$' || fail "check's event count"
 echo "stats: exact on the synthetic distribution (formats 1 and 2), a recursive function's total counted once"
+# lost events in the middle of a thread: the enters' recorded depth closes the calls whose exits
+# were lost, so the tree keeps its true shape and says it is incomplete
+"$py" "$here/make_trace.py" --gap "$tmp/gap.trace"
+"$narrate" tree "$tmp/gap.trace" > "$tmp/gap_tree.txt"
+printf '%s\n' "thread 7" "mid (1 call, total 3.000 ms, self 2.000 ms)" "└── leaf (1 call, total 1.000 ms, self 1.000 ms)" \
+  "incomplete: 2 events were lost while recording; 2 calls cut short by the loss were closed where the next call's depth showed it, and calls whose events were lost are missing" |
+  diff -u - "$tmp/gap_tree.txt" || fail "tree across lost events"
+"$narrate" stats "$tmp/gap.trace" | grep -q '^incomplete: 2 events were lost' || fail "stats does not say it is incomplete"
+echo "tree and stats across lost events: resynchronised on the recorded depth, marked incomplete"
 
 # 4. damage: every truncation is reported (exit 1) and the prefix still reads
 size=$(wc -c < "$tmp/orch.trace")

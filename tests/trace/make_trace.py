@@ -106,7 +106,43 @@ def main(out):
         fh.write(data)
 
 
+def gap(out):
+    """Thread 7: mid() calls leaf(); the exits of both are lost (a drop record says 2 events);
+    then mid() calls leaf() again, in full. Readers must show one complete mid -> leaf, not the
+    second mid nested inside the first leaf."""
+    sites = b"".join([
+        site(1, FN_ENTER, "mid", [T_PTR, T_U64, T_LIT], ["@caller", "@depth"], fmt="mid started"),
+        site(2, FN_EXIT, "mid", [T_U64, T_LIT], ["@t0"], fmt="mid completed"),
+        site(3, FN_ENTER, "leaf", [T_PTR, T_U64, T_LIT], ["@caller", "@depth"], fmt="leaf started"),
+        site(4, FN_EXIT, "leaf", [T_U64, T_LIT], ["@t0"], fmt="leaf completed"),
+    ])
+    ms = 1_000_000
+    t0 = 1_000 * ms
+
+    def events(evs):
+        last, body = evs[0][1], bytearray()
+        for sid, at, values in evs:
+            body.extend(v(sid) + v(at - last) + values)
+            last = at
+        return v(7) + v(evs[0][1]) + v(len(evs)) + bytes(body)
+
+    first = [(1, t0, v(0x401000) + v(0)), (3, t0 + ms, v(0x401100) + v(1))]
+    second = [(1, t0 + 10 * ms, v(0x401000) + v(0)), (3, t0 + 11 * ms, v(0x401100) + v(1)),
+              (4, t0 + 12 * ms, v(t0 + 11 * ms)), (2, t0 + 13 * ms, v(t0 + 10 * ms))]
+    data = b"NARRTRC1" + struct.pack("<II", VERSION, 0)
+    data += block(5, s("synthetic@1"))
+    data += block(2, v(t0) + v(1_700_000_000 * 1_000 * ms))
+    data += block(1, sites) + block(3, events(first))
+    data += block(4, v(7) + v(t0 + 5 * ms) + v(2))  # mid's and leaf's exits, lost
+    data += block(3, events(second))
+    with open(out, "wb") as fh:
+        fh.write(data)
+
+
 if sys.argv[1] == "--v1":
     VERSION = 1
     del sys.argv[1]
-main(sys.argv[1])
+if sys.argv[1] == "--gap":
+    gap(sys.argv[2])
+else:
+    main(sys.argv[1])

@@ -29,11 +29,47 @@ static void finish(narr_calls_t *c, struct narr__frame *f, int complete)
     else free(f->call.corr);
 }
 
-static int enter(narr_calls_t *c, const narr_trace_t *t, const narr_site_t *s, const narr_tevent_t *e, size_t index)
+static size_t dirty_at(const narr_calls_t *c, uint32_t tid)
+{
+    size_t i;
+    for (i = 0; i < c->ndirty; i++)
+        if (c->dirty[i] == tid) return i;
+    return SIZE_MAX;
+}
+
+/* Events were lost on a thread: exits among them leave frames open that are not. The recorder
+ * wrote each traced call's depth in its enter; the thread's next enter closes the frames above
+ * that depth (counted in resynced), so a gap shows as calls cut short, not as deeper nesting. */
+static void resync(narr_calls_t *c, narr_trace_t *t, const narr_tevent_t *e)
+{
+    size_t at = dirty_at(c, e->tid), k, j, open = 0;
+    const narr_event_t *ev;
+    if (at == SIZE_MAX) return;
+    c->dirty[at] = c->dirty[--c->ndirty]; /* this enter decides */
+    ev = narr_trace_decode(t, e);
+    if (ev == NULL || ev->kind != NARR_KIND_FN_ENTER) return;
+    for (k = 0; k < c->depth; k++) open += c->st[k].call.tid == e->tid;
+    if (open <= ev->depth) return;
+    /* close this thread's innermost (open - depth) frames, keeping other threads' */
+    for (j = 0, k = 0; k < c->depth; k++) {
+        size_t below = 0, m;
+        for (m = 0; m < k; m++) below += c->st[m].call.tid == e->tid;
+        if (c->st[k].call.tid == e->tid && below >= ev->depth) {
+            c->resynced++;
+            finish(c, &c->st[k], 0);
+        } else {
+            c->st[j++] = c->st[k];
+        }
+    }
+    c->depth = j;
+}
+
+static int enter(narr_calls_t *c, narr_trace_t *t, const narr_site_t *s, const narr_tevent_t *e, size_t index)
 {
     struct narr__frame *f;
     size_t k, parent = SIZE_MAX;
     int d = 0;
+    if (c->ndirty > 0) resync(c, t, e);
     for (k = c->depth; k > 0; k--) /* the thread's innermost open frame, and how many it has */
         if (c->st[k - 1].call.tid == e->tid) {
             if (d++ == 0) parent = c->st[k - 1].index;
@@ -117,6 +153,20 @@ static void leave(narr_calls_t *c, const narr_trace_t *t, const narr_site_t *s, 
 int narr_calls_feed(narr_calls_t *c, narr_trace_t *t, const narr_tevent_t *e, size_t index)
 {
     const narr_site_t *s = e->site < t->nsites ? t->sites[e->site] : NULL;
+    if (e->site == 0 && e->dropped > 0) { /* a drop record: this thread's stack needs checking */
+        c->lost += e->dropped;
+        if (dirty_at(c, e->tid) == SIZE_MAX) {
+            if (c->ndirty == c->dcap) {
+                size_t want = c->dcap ? c->dcap * 2 : 8;
+                uint32_t *fresh = realloc(c->dirty, want * sizeof *fresh);
+                if (fresh == NULL) return -1;
+                c->dirty = fresh;
+                c->dcap = want;
+            }
+            c->dirty[c->ndirty++] = e->tid;
+        }
+        return 0;
+    }
     if (e->site == 0 || s == NULL) return 0;
     if (narr__kind_enters(s->kind)) return enter(c, t, s, e, index);
     if (narr__kind_exits(s->kind)) {
@@ -145,6 +195,9 @@ void narr_calls_end(narr_calls_t *c)
     c->depth = 0;
     free(c->st);
     c->st = NULL;
+    free(c->dirty);
+    c->dirty = NULL;
+    c->ndirty = c->dcap = 0;
 }
 
 int narr_calls_build(narr_trace_t *t, narr_calls_t *out)
@@ -167,6 +220,7 @@ void narr_calls_free(narr_calls_t *c)
     for (i = 0; i < c->n; i++) free(c->v[i].corr);
     free(c->v);
     free(c->st);
+    free(c->dirty);
     memset(c, 0, sizeof *c);
 }
 static int same(const char *a, const char *b)

@@ -27,6 +27,10 @@ typedef struct narr_calls {
     narr_call_t *v; /* only when kept */
     size_t n;
     size_t unmatched_enter, unmatched_exit;
+    uint64_t lost;       /* events the recorder dropped, as the drop records on the way said */
+    size_t resynced;     /* frames closed because a later enter's recorded depth showed their exit was lost */
+    uint32_t *dirty;     /* threads with a drop not yet resynchronised (their next enter's depth decides) */
+    size_t ndirty, dcap;
     /* matching state */
     int keep;
     narr_call_done_fn done;
