@@ -20,6 +20,10 @@
 /* Consumer: with a raw sink (the trace file), how long text sinks may take per pass before the
  * raw sinks are served again. */
 #define NARR_CFG_TEXT_SLICE_NS 50000ull
+/* Without a raw sink, a pass still ends after this long (the rest waits for the next): the
+ * consumer comes back to its loop often enough to park for a fork (which waits at most 1 s for
+ * it) and to answer flushes, however slow its sinks. */
+#define NARR_CFG_PASS_SLICE_NS 20000000ull
 /* Consumer: under steady load, sinks write out at least this often. */
 #define NARR_CFG_FLUSH_NS 2000000ull
 /* Consumer: how long it sleeps when every ring is empty, and between calibrations. */

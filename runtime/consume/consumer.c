@@ -332,6 +332,23 @@ static uint64_t text_skipped; /* atomic: events text sinks skipped to keep up (n
 /* Text sinks behind while a raw sink takes every record: a ring more than a quarter full with
  * records only text sinks still need would soon drop for the trace file too, so text sinks
  * skip them (counted, and told in one event); the file has them all. */
+/* Text sinks skip this ring's records up to c->end, but not its context records: the events
+ * they show next must still carry the thread's context (and sampling its trees). */
+static void skip_keeping_contexts(cursor_t *c)
+{
+    while (c->pos < c->end) {
+        const unsigned char *rec = c->rf->r.buf + (c->pos & c->rf->r.mask);
+        uint32_t id, size;
+        const narr_site_t *site;
+        memcpy(&id, rec, 4);
+        memcpy(&size, rec + 4, 4);
+        if (size < NARR__REC_HDR || size > NARR_CFG_RING_SLACK) break; /* damaged: cannot happen */
+        site = narr__site_get(id);
+        if (site != NULL && site->kind >= NARR_KIND_CONTEXT) consume_record(c);
+        else c->pos += (size + 7u) & ~7u;
+    }
+}
+
 static int text_falls_behind(cursor_t *c)
 {
     narr_event_t ev;
@@ -349,7 +366,7 @@ static int text_falls_behind(cursor_t *c)
 }
 
 /* One pass over every ring; returns how much it did (0: every ring was empty). */
-static int deferred; /* the last pass left records of a grown ring for the next one */
+static int deferred; /* the last pass left records for the next one (a grown ring's, or its time ran out) */
 static size_t drain_all(void)
 {
     size_t n = snapshot_rings(), i, k, delivered = 0;
@@ -377,8 +394,11 @@ static size_t drain_all(void)
             continue;
         }
         /* an eighth full when the consumer came: this thread can outrun it (the consumer was
-         * not scheduled, or a sink was slow); a larger spare waits for it before it drops */
-        if (!c->orphaned && narr__ring_grow_max > c->rf->r.cap &&
+         * not scheduled); a larger spare waits for it before it drops. Only while a raw sink
+         * (the trace file) takes every record: text sinks alone are slower than any program
+         * that fills a ring, and a larger ring would only hold seconds of console output back
+         * (and keep the consumer in one pass that long: forks wait for it) */
+        if (pass_raw && !c->orphaned && narr__ring_grow_max > c->rf->r.cap &&
             (c->end - c->pos >= c->rf->r.cap / 8 ||
              __atomic_load_n(&c->rf->r.dropped, __ATOMIC_RELAXED) != c->rf->dropped_reported))
             narr__ring_grow(c->rf);
@@ -399,6 +419,7 @@ static size_t drain_all(void)
         if (c->end > c->pos && (!decode || (pass_raw && text_falls_behind(c)))) {
             if (!pass_raw) __atomic_fetch_add(&narr__events_delivered, narr__ring_events(&c->rf->r, c->pos, c->end), __ATOMIC_RELAXED); /* no sink */
             delivered++;
+            if (decode) skip_keeping_contexts(c);
             c->pos = c->end;
             /* pairs with the acquire in narr__reserve_slow (recover mode: after the flush below) */
             if (!narr__recover_on) __atomic_store_n(&c->rf->r.tail, c->pos, __ATOMIC_RELEASE);
@@ -407,8 +428,9 @@ static size_t drain_all(void)
     }
 
     /* text: merged by time across threads; beside a raw sink, only for a short while per pass,
-     * so the trace file is served again soon whatever the console costs */
-    budget_end = pass_raw ? narr__mono_ns() + NARR_CFG_TEXT_SLICE_NS : UINT64_MAX;
+     * so the trace file is served again soon whatever the console costs; without one, for
+     * NARR_CFG_PASS_SLICE_NS at most, so the loop can park for a fork and answer flushes */
+    budget_end = narr__mono_ns() + (pass_raw ? NARR_CFG_TEXT_SLICE_NS : NARR_CFG_PASS_SLICE_NS);
     for (k = 0;; k++) {
         cursor_t *best = NULL;
         for (i = 0; i < n; i++)
@@ -417,7 +439,10 @@ static size_t drain_all(void)
         consume_record(best);
         peek(best);
         delivered++;
-        if ((k & 63) == 63 && budget_end != UINT64_MAX && narr__mono_ns() >= budget_end) break;
+        if ((k & 63) == 63 && narr__mono_ns() >= budget_end) {
+            deferred = 1; /* records left for the next pass: a flush waits for it */
+            break;
+        }
     }
     if (narr__recover_on && delivered > 0) { /* written first, then the ring may forget them */
         narr__sinks_flush_all();

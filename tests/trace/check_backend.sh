@@ -32,6 +32,18 @@ if [ "$drop" = 0 ]; then # (with drops, an enter may be kept and its exit lost)
 fi
 echo "trace file, default ring: $del written + $drop dropped = $rec recorded"
 
+# 2b. rings that grow (64K, a spare up to 8M): the accounting holds across the moves, and each
+#     thread's events are in the file in the order recorded (the old ring's before the new one's)
+NARRATE_RING_SIZE=64K NARRATE_RING_GROW=8M NARRATE_OUTPUT="trace:$tmp/g.trace" "$flood" 3 300000 > "$tmp/g.out" 2> /dev/null
+rec=$(field recorded "$tmp/g.out"); del=$(field delivered "$tmp/g.out"); drop=$(field dropped "$tmp/g.out")
+grown=$(field rings_grown "$tmp/g.out")
+[ "$(file_count "$tmp/g.trace" events)" = "$del" ] && [ "$((del + drop))" = "$rec" ] || fail "growing rings: accounting"
+"$narrate" cat "$tmp/g.trace" --json | awk -F'"tid":' '/"action":"tick"/ { split($2, a, ","); tid = a[1]
+  split($0, b, "\"human\":\"i="); n = b[2] + 0
+  if (tid in last && n <= last[tid]) { print "out of order on thread " tid ": " n " after " last[tid]; bad = 1; exit }
+  last[tid] = n } END { exit bad }' || fail "growing rings: a thread's events out of order"
+echo "trace file, rings that grow ($grown moves): $del written + $drop dropped = $rec recorded, every thread in order"
+
 # 3. the file and JSON lines together: every event in the file is in the JSON lines or counted as
 #    skipped there; the JSON lines say when they skipped
 NARRATE_OUTPUT="trace:$tmp/c.trace,jsonl:$tmp/c.jsonl" "$flood" 2 100000 > "$tmp/c.out" 2> /dev/null

@@ -52,6 +52,16 @@ printf '%s\n' "thread 7" "mid (1 call, total 3.000 ms, self 2.000 ms)" "└─�
   diff -u - "$tmp/gap_tree.txt" || fail "tree across lost events"
 "$narrate" stats "$tmp/gap.trace" | grep -q '^incomplete: 2 events were lost' || fail "stats does not say it is incomplete"
 echo "tree and stats across lost events: resynchronised on the recorded depth, marked incomplete"
+# a file truncated under the reader: SIGBUS on the mapping ends the command with a clear message
+# (the signal is sent by hand while cat is blocked on a full pipe: the same handler runs)
+( set +e; "$narrate" cat "$tmp/synthetic.trace" --json 2> "$tmp/bus.err" & echo $! > "$tmp/bus.pid"; wait $!
+  echo $? > "$tmp/bus.rc" ) | { sleep 1; cat > /dev/null; } &
+sleep 0.3
+kill -BUS "$(cat "$tmp/bus.pid")" || true
+wait
+grep -q "the trace file got shorter while it was read" "$tmp/bus.err" || fail "SIGBUS: $(cat "$tmp/bus.err")"
+[ "$(cat "$tmp/bus.rc")" = 1 ] || fail "SIGBUS: exit status $(cat "$tmp/bus.rc")"
+echo "a file truncated under the reader: one clear line, exit status 1"
 
 # 4. damage: every truncation is reported (exit 1) and the prefix still reads
 size=$(wc -c < "$tmp/orch.trace")

@@ -36,7 +36,8 @@ int main(int argc, char **argv)
     for (k = 0; k < threads; k++) pthread_join(th[k], NULL);
     narr_flush();
     narr_stats_get(&st);
-    printf("recorded %ld delivered %llu dropped %llu text_skipped %llu\n", (long)threads * (n + (n + 1) / 2 * 2),
-           (unsigned long long)st.events, (unsigned long long)st.dropped, (unsigned long long)st.text_skipped);
+    printf("recorded %ld delivered %llu dropped %llu text_skipped %llu rings_grown %llu\n",
+           (long)threads * (n + (n + 1) / 2 * 2), (unsigned long long)st.events, (unsigned long long)st.dropped,
+           (unsigned long long)st.text_skipped, (unsigned long long)st.rings_grown);
     return 0;
 }

@@ -2,6 +2,7 @@
  * parent goes on unaffected, and forking while other threads trace never deadlocks.
  * usage: test_fork OUT.jsonl   (ctest sets NARRATE_OUTPUT=jsonl:OUT.jsonl) */
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,11 +18,14 @@
 #define BUSY 2
 
 static volatile int stop_busy;
+static int busy_started; /* atomic: threads past their first event (ring and signal stack allocated) */
 
 static void *busy(void *arg)
 {
     long i = 0;
     (void)arg;
+    NARR_TRACE_TINY("forktest", "busy", "t", "busy %ld", i++);
+    __atomic_fetch_add(&busy_started, 1, __ATOMIC_RELEASE);
     while (!__atomic_load_n(&stop_busy, __ATOMIC_ACQUIRE)) NARR_TRACE_TINY("forktest", "busy", "t", "busy %ld", i++);
     return NULL;
 }
@@ -48,6 +52,10 @@ int main(int argc, char **argv)
     alarm(120); /* a deadlock fails the test instead of hanging it */
     for (i = 0; i < 100; i++) NARR_TRACE_TINY("forktest", "parent", "t", "before %d", i);
     for (i = 0; i < BUSY; i++) pthread_create(&t[i], NULL, busy, NULL);
+    /* fork while they trace, not while they start: a thread inside malloc at fork() leaves ASan's
+     * allocator locked in the child for good (GCC 12's libasan takes no lock around fork, glibc's
+     * malloc does); narrate's own threads hold no allocation across a fork (consumer_park) */
+    while (__atomic_load_n(&busy_started, __ATOMIC_ACQUIRE) < BUSY) sched_yield();
     for (k = 0; k < FORKS; k++) {
         kids[k] = fork(); /* while the busy threads trace */
         if (kids[k] == 0) {

@@ -2,6 +2,7 @@
  *   narrate cat FILE [--json]   every event as the console (or the JSON sink) showed it
  *   narrate check FILE          integrity: counts, drops, unmatched enter/exit; exit 1 on damage
  *   narrate recover DIR         what a killed program left in NARRATE_RECOVER_DIR, as a trace file */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,11 +133,26 @@ static int options(int argc, char **argv, const char **file, const char **format
     return *file ? 0 : -1;
 }
 
+/* The trace is read through a mapping: a file truncated while it is read (still being written,
+ * rotated, copied over) would end the command with SIGBUS. It ends with this instead. */
+static void on_sigbus(int sig)
+{
+    static const char msg[] = "\nnarrate: the trace file got shorter while it was read (truncated, rotated or "
+                              "still being written?): the output above is incomplete\n";
+    (void)sig;
+    if (write(2, msg, sizeof msg - 1) < 0) _exit(1);
+    _exit(1);
+}
+
 int main(int argc, char **argv)
 {
     narr_trace_t *t;
     int rc;
+    struct sigaction sa;
     if (argc < 3) return usage();
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigbus;
+    sigaction(SIGBUS, &sa, NULL);
     {
         /* NARRATE_PROGRESS: always (from the start), never, or by default on a terminal after 1 s */
         const char *p = getenv("NARRATE_PROGRESS");
