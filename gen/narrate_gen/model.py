@@ -67,6 +67,7 @@ class Function:
     # or None when they cannot be rewritten (then it has no exit event)
     va_returns: tuple[tuple[int, int, int], ...] | None = None
     declared_before: bool = False  # a file-scope declaration precedes the definition
+    uses_retaddr: bool = False  # its body asks __builtin_return_address
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,7 @@ class Wrapper:
     noreturn: bool
     variadic: bool
     va_exits: bool = False  # variadic with its returns rewritten: it has exit events
+    uses_retaddr: bool = False  # the public function passes its caller to the body (narr__ret_addr)
 
 
 class Pools:
@@ -288,7 +289,7 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
             level=LEVEL[fn.options.level][0],
             file=c_string(src.display), enums=tuple(enums), enter=enter, exit=exit_site, exit_err=exit_err,
             err_cond=ERR_COND.get(fn.options.err, ""), ret_decl=ret_decl, noreturn=fn.is_noreturn,
-            variadic=fn.is_variadic, va_exits=va_exits)
+            variadic=fn.is_variadic, va_exits=va_exits, uses_retaddr=fn.uses_retaddr and not fn.is_variadic)
         if fn.is_variadic:
             # a wrapper cannot forward '...': the body records its enter first, and each of its
             # return statements passes its value through the exit recorder
@@ -327,6 +328,13 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
             # its own (-Wmissing-prototypes), only when traced (else it is the function itself)
             proto = (f"#if NARR__GEN_ON_{n}\n{_one_line(prefix)}narr__impl_{n}({_one_line(params_text)});\n#endif\n"
                      if fn.extern_macro or fn.visibility_macro else "")
+            if fn.uses_retaddr:
+                # its body asks for its caller: the public function passes it (narr__ret_addr)
+                names += (f"#if NARR__GEN_ON_{n}\n#define __builtin_return_address(n) "
+                          "((n) == 0 ? (void *)(uintptr_t)narr__ra : __builtin_return_address(n))\n"
+                          "#define NARR__GEN_RA const void *const narr__ra __attribute__((unused)) = narr__ret_addr;\n"
+                          "#else\n#define NARR__GEN_RA\n#endif\n")
+                edits.append((fn.body_open + 1, fn.body_open + 1, " NARR__GEN_RA"))
             head = f"\n{names}{proto}#line {where.at(fn.decl_start)}\n"
             impl_prefix = _impl_prefix(prefix, fn, n)
             if fn.storage == "" and not fn.extern_macro and not fn.visibility_macro:

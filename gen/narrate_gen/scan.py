@@ -440,6 +440,7 @@ class Scanner:
             name_end=name_start + len(name), params_open=params_open, params_close=params_close,
             body_open=body_open, def_end=c.extent.end.offset, extern_at=extern_at, notes=tuple(notes),
             prefix_end=prefix_end, extern_macro=storage == "extern" and extern_at < 0, va_returns=va_returns,
+            uses_retaddr="__builtin_return_address" in text[body_open:c.extent.end.offset],
             declared_before=(c.canonical != c and c.canonical.semantic_parent is not None
                              and c.canonical.semantic_parent.kind == ci.CursorKind.TRANSLATION_UNIT),
             visibility_macro=("visibility" not in prefix and

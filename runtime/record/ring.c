@@ -19,6 +19,7 @@ narr__ring_t narr__ring_dead;
 NARR_API NARR__THREAD_LOCAL narr__ring_t *narr__tls_ring NARR__TLS_MODEL = &narr__ring_none;
 NARR_API NARR__THREAD_LOCAL uint32_t narr__depth NARR__TLS_MODEL;
 NARR_API NARR__THREAD_LOCAL uint32_t narr__depth_skipped NARR__TLS_MODEL;
+NARR_API NARR__THREAD_LOCAL const void *narr__ret_addr NARR__TLS_MODEL;
 NARR_API uint32_t narr__max_depth = UINT32_MAX;
 
 void narr__depth_report(void)

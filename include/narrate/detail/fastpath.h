@@ -90,6 +90,9 @@ extern NARR_API NARR__THREAD_LOCAL uint32_t narr__depth NARR__TLS_MODEL;
  * counted; the count is reported once, by a marker event, when recording resumes. */
 extern NARR_API uint32_t narr__max_depth;
 extern NARR_API NARR__THREAD_LOCAL uint32_t narr__depth_skipped NARR__TLS_MODEL;
+/* Generated code: the caller of a traced function whose body asks __builtin_return_address(0),
+ * set by its public function just before the call (the body would otherwise see narrate's). */
+extern NARR_API NARR__THREAD_LOCAL const void *narr__ret_addr NARR__TLS_MODEL;
 NARR_API void narr__depth_report(void);
 extern NARR_API narr__ring_t narr__ring_none;
 
