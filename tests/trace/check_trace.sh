@@ -139,7 +139,15 @@ if command -v babeltrace2 > /dev/null 2>&1; then
   grep -q "discarded 5 events" "$tmp/bt2.err" || fail "babeltrace2 did not see the 5 lost events: $(cat "$tmp/bt2.err")"
   grep -q 'synthetic:work: { tid = 42 }, { level = "TRACE", actor = "synthetic", action = "work", message = "work started"' \
     "$tmp/bt2.txt" || fail "babeltrace2 event layout: $(head -1 "$tmp/bt2.txt")"
-  echo "ctf: babeltrace2 reads every event and reports the discarded ones"
+  # levels in LTTng's numbering, as babeltrace2 names them (narration events share one event
+  # class whatever their level, so they are left out here)
+  babeltrace2 --fields=loglevel "$tmp/ctf" 2> /dev/null | grep -v ' narration: ' > "$tmp/bt_lv.txt" ||
+    fail "babeltrace2 --fields=loglevel"
+  bad=$(grep 'level = "INFO"' "$tmp/bt_lv.txt" | grep -vc 'TRACE_INFO (6)' || true)
+  [ "$bad" = 0 ] || fail "INFO events not at TRACE_INFO in CTF: $(grep 'level = "INFO"' "$tmp/bt_lv.txt" | head -1)"
+  bad=$(grep 'level = "TRACE"' "$tmp/bt_lv.txt" | grep -vc 'TRACE_DEBUG (14)' || true)
+  [ "$bad" = 0 ] || fail "TRACE events not at TRACE_DEBUG in CTF"
+  echo "ctf: babeltrace2 reads every event and reports the discarded ones; levels in LTTng's numbering"
 else
   echo "ctf: babeltrace2 not installed here (scripts/install-deps.sh test installs it); skipped"
 fi

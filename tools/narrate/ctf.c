@@ -22,6 +22,15 @@ typedef struct stream {
     uint64_t reported; /* events_discarded of the last packet written */
 } stream_t;
 
+/* CTF/LTTng log levels count down from EMERG (0) to DEBUG (14); narrate's count up from TRACE
+ * (0). babeltrace2 names them: FATAL -> TRACE_CRIT, ERROR -> TRACE_ERR, WARN -> TRACE_WARNING,
+ * INFO -> TRACE_INFO, DEBUG -> TRACE_DEBUG_LINE, TRACE -> TRACE_DEBUG. */
+static unsigned ctf_loglevel(unsigned level)
+{
+    static const unsigned map[] = {14, 13, 6, 4, 3, 2};
+    return level < sizeof map / sizeof map[0] ? map[level] : 14;
+}
+
 static void put_u32(narr__buf_t *b, uint32_t v) { narr__buf_put(b, &v, 4); }
 static void put_u64(narr__buf_t *b, uint64_t v) { narr__buf_put(b, &v, 8); }
 
@@ -109,7 +118,7 @@ static int write_metadata(narr_trace_t *t, const char *dir)
         tsdl_string(f, name);
         fprintf(f, ";\n\tid = %zu;\n\tstream_id = 0;\n\tloglevel = %u;\n"
                    "\tfields := struct {\n\t\tstring level;\n\t\tstring actor;\n\t\tstring action;\n\t\tstring message;\n\t\tstring fields;\n\t};\n};\n",
-                i, (unsigned)s->level);
+                i, ctf_loglevel(s->level));
     }
     return fclose(f) == 0 ? 0 : -1;
 }
