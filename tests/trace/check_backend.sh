@@ -22,6 +22,15 @@ fev=$(file_count "$tmp/a.trace" events); fdrop=$(file_count "$tmp/a.trace" dropp
 grep -q "^narrate: $drop of $rec events dropped" "$tmp/a.err" || fail "no drop summary at exit: $(cat "$tmp/a.err")"
 [ "$(grep -c '^narrate: ' "$tmp/a.err")" = 1 ] || fail "the summary is not one line: $(cat "$tmp/a.err")"
 echo "trace file, 4K rings: $fev written + $drop dropped = $rec recorded; one summary line at exit"
+# the same file with its many losses in CTF: babeltrace2 reads every event and counts every loss
+if command -v babeltrace2 > /dev/null 2>&1; then
+  "$narrate" export --format ctf "$tmp/a.trace" -o "$tmp/a.ctf"
+  babeltrace2 "$tmp/a.ctf" > "$tmp/a.bt" 2> "$tmp/a.bterr" || fail "babeltrace2 refused the CTF of a trace with losses: $(grep -v discarded "$tmp/a.bterr" | head -3)"
+  [ "$(wc -l < "$tmp/a.bt")" = "$fev" ] || fail "babeltrace2 read $(wc -l < "$tmp/a.bt") of $fev events"
+  lost=$(grep -o "discarded [0-9]* events" "$tmp/a.bterr" | awk '{ s += $2 } END { print s + 0 }')
+  [ "$lost" = "$drop" ] || fail "babeltrace2 counts $lost discarded events, the trace $drop"
+  echo "ctf of that file: babeltrace2 reads its $fev events and counts its $drop losses"
+fi
 
 # 2. the default ring: whatever is written, the accounting holds and the file reads back whole
 NARRATE_OUTPUT="trace:$tmp/b.trace" "$flood" 1 200000 > "$tmp/b.out" 2> /dev/null

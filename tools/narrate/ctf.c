@@ -20,6 +20,7 @@ typedef struct stream {
     narr__buf_t events; /* the open packet's events */
     uint64_t begin, end, discarded, nevents;
     uint64_t reported; /* events_discarded of the last packet written */
+    uint64_t lost_at;  /* losses before the stream's first event: when they were noticed (0: none) */
 } stream_t;
 
 /* CTF/LTTng log levels count down from EMERG (0) to DEBUG (14); narrate's count up from TRACE
@@ -41,6 +42,7 @@ static void close_packet(stream_t *s)
     uint64_t bits;
     if (s->nevents == 0 && s->discarded == s->reported) return; /* an empty packet only to report losses */
     s->reported = s->discarded;
+    if (s->end == 0) s->begin = s->end = s->lost_at; /* only losses, no event yet */
     bits = (8u + 40u + s->events.len) * 8u;
     put_u32(&p, CTF_MAGIC);
     put_u32(&p, 0);           /* stream_id */
@@ -56,7 +58,7 @@ static void close_packet(stream_t *s)
     s->nevents = 0;
 }
 
-static stream_t *stream_for(stream_t **v, size_t *n, uint32_t tid, const char *dir)
+static stream_t *stream_for(stream_t **v, size_t *n, uint32_t tid, const char *dir, uint64_t start)
 {
     size_t i;
     char path[4096];
@@ -71,6 +73,12 @@ static stream_t *stream_for(stream_t **v, size_t *n, uint32_t tid, const char *d
     snprintf(path, sizeof path, "%s/stream_%u", dir, tid);
     fresh[*n].f = fopen(path, "wb");
     if (fresh[*n].f == NULL) return NULL;
+    /* an empty first packet at the trace's start with no losses: readers count a packet's
+     * losses against the one before, so the first real packet's are then exact, not "may have" */
+    fresh[*n].begin = fresh[*n].end = start;
+    fresh[*n].nevents = 1; /* (close_packet writes it although it holds no event) */
+    close_packet(&fresh[*n]);
+    fresh[*n].begin = fresh[*n].end = 0;
     return &fresh[(*n)++];
 }
 
@@ -128,6 +136,7 @@ int narrate_export_ctf(narr_trace_t *t, const char *dir)
     stream_t *streams = NULL;
     size_t nstreams = 0, i, k;
     narr__buf_t text = {0};
+    uint64_t start = UINT64_MAX;
     int rc = 0;
     if (strcmp(dir, "-") == 0) {
         fprintf(stderr, "narrate export --format ctf: give a folder with -o\n");
@@ -141,9 +150,11 @@ int narrate_export_ctf(narr_trace_t *t, const char *dir)
         fprintf(stderr, "narrate: cannot write %s/metadata\n", dir);
         return 1;
     }
+    for (i = 0; i < t->nevents; i++) /* the earliest time of all: every stream's first packet */
+        if (t->events[i].mono < start) start = t->events[i].mono;
     for (i = 0; i < t->nevents && rc == 0; i++) {
         const narr_tevent_t *e = &t->events[i];
-        stream_t *s = stream_for(&streams, &nstreams, e->tid, dir);
+        stream_t *s = stream_for(&streams, &nstreams, e->tid, dir, start);
         const narr_event_t *ev;
         if (s == NULL) {
             fprintf(stderr, "narrate: cannot write the stream of thread %u in %s\n", e->tid, dir);
@@ -153,13 +164,19 @@ int narrate_export_ctf(narr_trace_t *t, const char *dir)
         if (e->site == 0) { /* a drop record: the next packet says how many were lost */
             close_packet(s);
             s->discarded += e->dropped;
-            s->begin = s->end = e->mono;
+            /* the lost events lie between the stream's last event and its next one; the drop
+             * record's own time is when the consumer noticed, which may be later than events
+             * of the thread still to come: a packet must not begin after its events (babeltrace2
+             * refuses a stream whose time goes backwards) */
+            s->begin = s->end;
+            if (s->end == 0) s->lost_at = e->mono; /* (the next event's time will begin the packet) */
             continue;
         }
         ev = narr_trace_decode(t, e);
         if (ev == NULL) continue;
-        if (s->nevents == 0 && s->discarded == s->reported) s->begin = e->mono;
-        s->end = e->mono;
+        if ((s->nevents == 0 && s->discarded == s->reported) || s->end == 0) s->begin = e->mono;
+        if (e->mono > s->end) s->end = e->mono;
+        if (s->begin > s->end) s->begin = s->end;
         s->nevents++;
         put_u32(&s->events, e->site);
         put_u64(&s->events, e->mono);
