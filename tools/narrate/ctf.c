@@ -150,6 +150,7 @@ int narrate_export_ctf(narr_trace_t *t, const char *dir)
         fprintf(stderr, "narrate: cannot write %s/metadata\n", dir);
         return 1;
     }
+    narr_trace_sort(t); /* by time: a thread's blocks and its drop records in one order */
     for (i = 0; i < t->nevents; i++) /* the earliest time of all: every stream's first packet */
         if (t->events[i].mono < start) start = t->events[i].mono;
     for (i = 0; i < t->nevents && rc == 0; i++) {
