@@ -329,9 +329,6 @@ static size_t snapshot_rings(void)
 
 static uint64_t text_skipped; /* atomic: events text sinks skipped to keep up (narr_stats_t) */
 
-/* Text sinks behind while a raw sink takes every record: a ring more than a quarter full with
- * records only text sinks still need would soon drop for the trace file too, so text sinks
- * skip them (counted, and told in one event); the file has them all. */
 /* Text sinks skip this ring's records up to c->end, but not its context records: the events
  * they show next must still carry the thread's context (and sampling its trees). */
 static void skip_keeping_contexts(cursor_t *c)
@@ -349,6 +346,9 @@ static void skip_keeping_contexts(cursor_t *c)
     }
 }
 
+/* Text sinks behind while a raw sink takes every record: a ring more than a quarter full with
+ * records only text sinks still need would soon drop for the trace file too, so text sinks
+ * skip them (counted, and told in one event); the file has them all. */
 static int text_falls_behind(cursor_t *c)
 {
     narr_event_t ev;
@@ -363,6 +363,19 @@ static int text_falls_behind(cursor_t *c)
                        "file has them", (unsigned long long)n, c->rf->tid));
     narr__sinks_dispatch(&ev); /* (raw sinks do not get it: they have every record) */
     return 1;
+}
+
+/* A ring that was `behind` bytes behind its thread, an eighth of the ring or more, or that
+ * dropped: the thread can outrun the consumer (it was not scheduled, or every site was new), so
+ * a larger spare waits for it before it drops. Only while a raw sink (the trace file) takes
+ * every record: text sinks alone are slower than any program that fills a ring, and a larger
+ * ring would only hold seconds of console output back (and keep the consumer in one pass that
+ * long: forks wait for it). */
+static void grow_if_behind(cursor_t *c, uint64_t behind)
+{
+    if (pass_raw && !c->orphaned && narr__ring_grow_max > c->rf->r.cap &&
+        (behind >= c->rf->r.cap / 8 || __atomic_load_n(&c->rf->r.dropped, __ATOMIC_RELAXED) != c->rf->dropped_reported))
+        narr__ring_grow(c->rf);
 }
 
 /* One pass over every ring; returns how much it did (0: every ring was empty). */
@@ -393,25 +406,14 @@ static size_t drain_all(void)
             peek(c);
             continue;
         }
-        /* an eighth full when the consumer came: this thread can outrun it (the consumer was
-         * not scheduled); a larger spare waits for it before it drops. Only while a raw sink
-         * (the trace file) takes every record: text sinks alone are slower than any program
-         * that fills a ring, and a larger ring would only hold seconds of console output back
-         * (and keep the consumer in one pass that long: forks wait for it) */
-        if (pass_raw && !c->orphaned && narr__ring_grow_max > c->rf->r.cap &&
-            (c->end - c->pos >= c->rf->r.cap / 8 ||
-             __atomic_load_n(&c->rf->r.dropped, __ATOMIC_RELAXED) != c->rf->dropped_reported))
-            narr__ring_grow(c->rf);
+        grow_if_behind(c, c->end - c->pos); /* how full the consumer found it */
         if (c->rf->raw_pos < c->pos) c->rf->raw_pos = c->pos;
         if (pass_raw && c->end > c->rf->raw_pos) { /* raw sinks first: they never wait for text */
             narr__raw_batch_t b = {&c->rf->r, c->rf->raw_pos, c->end, c->rf->tid};
             size_t got = narr__sinks_raw(&b);
             __atomic_fetch_add(&narr__events_delivered, got, __ATOMIC_RELAXED);
-            /* the thread wrote an eighth of its ring while the sinks took the last batch (a
-             * program's first milliseconds, when every site is new): a spare now */
-            if (!c->orphaned && narr__ring_grow_max > c->rf->r.cap &&
-                __atomic_load_n(&c->rf->r.head, __ATOMIC_ACQUIRE) - c->end >= c->rf->r.cap / 8)
-                narr__ring_grow(c->rf);
+            /* what the thread wrote while the sinks took this batch */
+            grow_if_behind(c, __atomic_load_n(&c->rf->r.head, __ATOMIC_ACQUIRE) - c->end);
             if (decode) c->rf->text_backlog += got;
             c->rf->raw_pos = c->end;
             delivered++;

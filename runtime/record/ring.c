@@ -2,6 +2,7 @@
  * and the hand-over of a ring to the consumer when its thread exits. */
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -370,12 +371,17 @@ uint64_t narr__ring_events(const narr__ring_t *r, uint64_t pos, uint64_t end)
     return events;
 }
 
-/* The same for a string known to have `avail` readable bytes (a char[N] parameter, a (buf, len)
- * pair): never reads past them, stops at a NUL before. */
-unsigned char *narr__put_strn_copy(unsigned char *p, const char *s, size_t avail, uint32_t max)
+/* A string's header (its length, NARR__STR_TRUNC when cut at max, or NARR__STR_NULL) and up
+ * to max of its bytes; never reads past `avail` bytes (SIZE_MAX: up to its NUL), nor past its NUL. */
+static inline unsigned char *str_copy(unsigned char *p, const char *s, size_t avail, uint32_t max)
 {
     uint32_t n = 0, h, lim = avail < max ? (uint32_t)avail : max;
-    if (s == NULL) return narr__put_str_copy(p, s, max);
+    if (s == NULL) {
+        h = NARR__STR_NULL;
+        memset(p, 0, 8);
+        memcpy(p, &h, 4);
+        return p + 8;
+    }
     while (n < lim && s[n] != '\0') {
         p[8 + n] = (unsigned char)s[n];
         n++;
@@ -386,21 +392,13 @@ unsigned char *narr__put_strn_copy(unsigned char *p, const char *s, size_t avail
     return p + 8 + ((n + 7u) & ~7u);
 }
 
+/* For a string known to have `avail` readable bytes (a char[N] parameter, a (buf, len) pair). */
+unsigned char *narr__put_strn_copy(unsigned char *p, const char *s, size_t avail, uint32_t max)
+{
+    return str_copy(p, s, avail, max);
+}
+
 unsigned char *narr__put_str_copy(unsigned char *p, const char *s, uint32_t max)
 {
-    uint32_t n = 0, h;
-    if (s == NULL) {
-        h = NARR__STR_NULL;
-        memset(p, 0, 8);
-        memcpy(p, &h, 4);
-        return p + 8;
-    }
-    while (n < max && s[n] != '\0') {
-        p[8 + n] = (unsigned char)s[n];
-        n++;
-    }
-    h = n | (s[n] != '\0' ? NARR__STR_TRUNC : 0u);
-    memset(p, 0, 8);
-    memcpy(p, &h, 4);
-    return p + 8 + ((n + 7u) & ~7u);
+    return str_copy(p, s, SIZE_MAX, max);
 }

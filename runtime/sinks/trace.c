@@ -325,6 +325,24 @@ static void encode_values(narr__buf_t *b, const narr_site_t *s, const unsigned c
     }
 }
 
+/* One 8-byte value of a record by its plan's code: V, ZIGZAG and T0 (an exit's enter stamp, as
+ * a delta) as LEB128, FIXED (addresses, doubles) as the 8 bytes. */
+static inline unsigned char *put_word(unsigned char *p, unsigned code, const unsigned char *v, uint64_t stamp)
+{
+    uint64_t x;
+    memcpy(&x, v, 8);
+    if (code == CODE_ZIGZAG) {
+        x = narr__zigzag((int64_t)x);
+    } else if (code != CODE_V) {
+        if (code == CODE_FIXED) {
+            memcpy(p, v, 8);
+            return p + 8;
+        }
+        x = t0_delta(x, stamp);
+    }
+    return narr__put_v_raw(p, x);
+}
+
 /* A thread's committed records straight from its ring; returns the events among them. The
  * loop keeps its state in locals: its byte stores may alias anything, so fields would be
  * reloaded after each one. */
@@ -379,22 +397,7 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
                 p = narr__put_v_raw(p, stamp > last ? stamp - last : 0);
                 if (stamp > last) last = stamp;
                 v = rec + NARR__REC_HDR;
-                for (k = 0, nv = pl->nv; k < nv; k++, v += 8) {
-                    uint64_t x;
-                    unsigned c = pl->code[k];
-                    memcpy(&x, v, 8);
-                    if (c == CODE_ZIGZAG) {
-                        x = narr__zigzag((int64_t)x);
-                    } else if (c != CODE_V) {
-                        if (c == CODE_FIXED) {
-                            memcpy(p, v, 8);
-                            p += 8;
-                            continue;
-                        }
-                        x = t0_delta(x, stamp);
-                    }
-                    p = narr__put_v_raw(p, x);
-                }
+                for (k = 0, nv = pl->nv; k < nv; k++, v += 8) p = put_word(p, pl->code[k], v, stamp);
             }
             /* every record taken here is an event: sizes were checked against the plan */
             if (taken != 0) {
@@ -442,12 +445,6 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
                 uint64_t x;
                 memcpy(&x, v, 8);
                 switch (pl->code[k]) {
-                case CODE_ZIGZAG: x = narr__zigzag((int64_t)x); break;
-                case CODE_T0: x = t0_delta(x, stamp); break;
-                case CODE_FIXED:
-                    memcpy(p, v, 8);
-                    p += 8;
-                    continue;
                 case CODE_STR: {
                     uint32_t h = (uint32_t)x, n = (h & NARR__STR_NULL) ? 0 : NARR__STR_LEN(h);
                     if (n > (uint64_t)(vend - v - 8)) n = 0, h = NARR__STR_NULL; /* damaged: cannot happen */
@@ -480,9 +477,8 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
                     v += 8;
                     continue;
                 }
-                default: break;
+                default: p = put_word(p, pl->code[k], v, stamp); /* V, ZIGZAG, T0, FIXED */
                 }
-                p = narr__put_v_raw(p, x);
             }
         } else {
             const narr_site_t *s = narr__site_get(id);
