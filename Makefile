@@ -20,11 +20,14 @@ build: deps
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	@echo "== orchestrator: narration (console, human mode) =="
-	@NARRATE_OUTPUT=console,jsonl:$(BUILD)/demo.jsonl $(BUILD)/examples/orchestrator/orchestrator
+	@echo "== orchestrator, no NARRATE_LOG: the console shows INFO and above, the JSON lines keep every event =="
+	@env -u NARRATE_LOG NARRATE_OUTPUT=console,jsonl:$(BUILD)/demo.jsonl $(BUILD)/examples/orchestrator/orchestrator
 	@echo
 	@echo "== the same run as JSON lines: $(BUILD)/demo.jsonl ($$(wc -l < $(BUILD)/demo.jsonl) events); first two =="
 	@head -n 2 $(BUILD)/demo.jsonl
+	@echo
+	@echo "== every event on the console (NARRATE_LOG=trace), first 16 lines =="
+	@NARRATE_LOG=trace $(BUILD)/examples/orchestrator/orchestrator 2>&1 | head -n 16
 	@echo
 	@echo "== only INFO and above, and select_worker at trace (NARRATE_LOG='info,select_worker=trace') =="
 	@NARRATE_LOG='info,select_worker=trace' $(BUILD)/examples/orchestrator/orchestrator 2>&1 | head -n 12

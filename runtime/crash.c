@@ -8,6 +8,7 @@
  * too. NARRATE_CRASH=off leaves the signals alone. */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -79,7 +80,10 @@ void narr__crash_install(void)
     const char *v = getenv("NARRATE_CRASH");
     struct sigaction sa;
     size_t i;
-    if (installed || (v != NULL && strcmp(v, "off") == 0)) return;
+    if (installed) return;
+    if (v != NULL && v[0] != '\0' && strcmp(v, "off") != 0 && strcmp(v, "on") != 0)
+        fprintf(stderr, "narrate: NARRATE_CRASH='%s' is not on or off; on used\n", v);
+    if (v != NULL && strcmp(v, "off") == 0) return;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_fatal;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;

@@ -63,18 +63,56 @@ void narr__set_program_name(const char *name)
     snprintf(program, sizeof program, "%s", name);
 }
 
+/* "65536", "512K", "4M", "1G", with "i" and "B" allowed after the unit ("4MiB"); 0 when the text
+ * is not such a size (a sign, a fraction, a space, another unit, or an overflow). */
 static size_t parse_size(const char *s)
 {
     char *end;
     unsigned long long v;
+    unsigned shift = 0;
+    if (s[0] < '0' || s[0] > '9') return 0; /* strtoull would take "-5" as 2^64-5 */
     errno = 0;
     v = strtoull(s, &end, 10);
     if (errno != 0 || end == s) return 0;
-    if (*end == 'k' || *end == 'K') v <<= 10, end++;
-    else if (*end == 'm' || *end == 'M') v <<= 20, end++;
-    if (*end == 'i' || *end == 'I') end++;
+    if (*end == 'k' || *end == 'K') shift = 10, end++;
+    else if (*end == 'm' || *end == 'M') shift = 20, end++;
+    else if (*end == 'g' || *end == 'G') shift = 30, end++;
+    if (shift != 0 && (*end == 'i' || *end == 'I')) end++;
     if (*end == 'b' || *end == 'B') end++;
-    return *end == '\0' ? (size_t)v : 0;
+    if (*end != '\0' || v > (SIZE_MAX >> shift)) return 0;
+    return (size_t)(v << shift);
+}
+
+#define NARR__SIZE_FORMS "a size such as 65536, 512K, 4M or 1G"
+
+static void size_text(char *out, size_t cap, size_t bytes)
+{
+    if (bytes >= (1u << 30) && bytes % (1u << 30) == 0) snprintf(out, cap, "%zuG", bytes >> 30);
+    else if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) snprintf(out, cap, "%zuM", bytes >> 20);
+    else if (bytes >= (1u << 10) && bytes % (1u << 10) == 0) snprintf(out, cap, "%zuK", bytes >> 10);
+    else snprintf(out, cap, "%zu", bytes);
+}
+
+/* A ring size from the environment: unreadable -> fallback; out of range -> the nearest bound;
+ * each said once on stderr with what is used instead. A size between bounds is rounded up to
+ * a power of two, as the ring needs, without a word. */
+static size_t env_ring_size(const char *name, const char *text, size_t fallback)
+{
+    char used[32];
+    size_t v = parse_size(text);
+    if (v == 0) {
+        size_text(used, sizeof used, fallback);
+        fprintf(stderr, "narrate: %s: cannot read '%s' (" NARR__SIZE_FORMS "); using %s\n", name, text, used);
+        return fallback;
+    }
+    if (v > NARR_CFG_RING_MAX || v < NARR_CFG_RING_MIN) {
+        size_t b = v > NARR_CFG_RING_MAX ? (size_t)NARR_CFG_RING_MAX : (size_t)NARR_CFG_RING_MIN;
+        size_text(used, sizeof used, b);
+        fprintf(stderr, "narrate: %s: '%s' is %s than a ring can be; using %s\n", name, text,
+                v > NARR_CFG_RING_MAX ? "larger" : "smaller", used);
+        return b;
+    }
+    return v;
 }
 
 static size_t ring_size(size_t want)
@@ -130,29 +168,30 @@ int narr_init(const narr_config_t *cfg)
         c.outputs = forked_outputs;
     }
     restart_after_fork = 0;
-    if (c.ring_bytes == 0 && (env = getenv("NARRATE_RING_SIZE")) != NULL) {
-        c.ring_bytes = parse_size(env);
-        if (c.ring_bytes == 0) fprintf(stderr, "narrate: NARRATE_RING_SIZE: cannot read '%s'; using 1MiB\n", env);
-    }
+    if (c.ring_bytes == 0 && (env = getenv("NARRATE_RING_SIZE")) != NULL && env[0] != '\0')
+        c.ring_bytes = env_ring_size("NARRATE_RING_SIZE", env, NARR_CFG_RING_DEFAULT);
     narr__ring_bytes = ring_size(c.ring_bytes);
     if (c.ring_grow_bytes == 0 && (env = getenv("NARRATE_RING_GROW")) != NULL && env[0] != '\0') {
         if (strcmp(env, "off") == 0 || strcmp(env, "0") == 0) c.ring_grow_bytes = (size_t)-1;
-        else if ((c.ring_grow_bytes = parse_size(env)) == 0)
-            fprintf(stderr, "narrate: NARRATE_RING_GROW: cannot read '%s' (a size, or off); using 32M\n", env);
+        else if (parse_size(env) == 0)
+            fprintf(stderr, "narrate: NARRATE_RING_GROW: cannot read '%s' (" NARR__SIZE_FORMS ", or off); "
+                            "using 32M\n", env);
+        else c.ring_grow_bytes = env_ring_size("NARRATE_RING_GROW", env, NARR_CFG_RING_GROW_DEFAULT);
     }
     narr__ring_grow_max = c.ring_grow_bytes == (size_t)-1 ? 0
                         : c.ring_grow_bytes == 0 ? NARR_CFG_RING_GROW_DEFAULT : ring_size(c.ring_grow_bytes);
     if (c.max_depth == 0 && (env = getenv("NARRATE_MAX_DEPTH")) != NULL && env[0] != '\0') {
         char *end;
         unsigned long d = strtoul(env, &end, 10);
-        if (*end != '\0' || d == 0 || d > UINT32_MAX - 1) fprintf(stderr, "narrate: NARRATE_MAX_DEPTH: cannot read '%s'\n", env);
+        if (env[0] < '0' || env[0] > '9' || *end != '\0' || d == 0 || d > UINT32_MAX - 1)
+            fprintf(stderr, "narrate: NARRATE_MAX_DEPTH: cannot read '%s' (a depth from 1); no limit used\n", env);
         else c.max_depth = (unsigned)d;
     }
     narr__max_depth = c.max_depth ? c.max_depth : UINT32_MAX;
     if (c.overload == NULL) c.overload = getenv("NARRATE_OVERLOAD");
     overload_parse(c.overload);
     if (c.filter == NULL) c.filter = getenv("NARRATE_LOG");
-    (void)narr__filter_parse(c.filter); /* a bad filter is reported and the default kept */
+    (void)narr__filter_parse(c.filter); /* bad parts are reported and left out, good ones kept */
     if (c.program != NULL) snprintf(program, sizeof program, "%s", c.program);
     else if (program[0] == '\0') snprintf(program, sizeof program, "%s", program_invocation_short_name);
     if (!clock_done) {
@@ -168,17 +207,21 @@ int narr_init(const narr_config_t *cfg)
     narr__sample_configure();
     if (c.outputs == NULL) c.outputs = getenv("NARRATE_OUTPUT");
     if (c.outputs == NULL || c.outputs[0] == '\0') c.outputs = "console";
-    if (c.filter == NULL) c.filter = "";
     saved = c;
     keep(saved_outputs, sizeof saved_outputs, &saved.outputs);
     keep(saved_filter, sizeof saved_filter, &saved.filter);
     keep(saved_overload, sizeof saved_overload, &saved.overload);
     saved.program = NULL; /* the name is kept in program[] */
     narr__fork_install();
-    (void)narr__outputs_open(c.outputs); /* each unusable output was reported */
+    /* With no filter asked for, everything is recorded (files stay complete) but the console
+     * starts at INFO, as logging libraries do; any NARRATE_LOG, even "trace", makes it follow
+     * the filter. */
+    (void)narr__outputs_open(c.outputs, c.filter == NULL ? NARR_LEVEL_INFO : NARR_LEVEL_TRACE);
     if (c.recover_dir == NULL) c.recover_dir = getenv("NARRATE_RECOVER_DIR");
+    errno = 0;
     if (c.recover_dir != NULL && c.recover_dir[0] != '\0' && narr__recover_start(c.recover_dir) != 0)
-        fprintf(stderr, "narrate: NARRATE_RECOVER_DIR: cannot use '%s'; rings stay in memory\n", c.recover_dir);
+        fprintf(stderr, "narrate: NARRATE_RECOVER_DIR: cannot use '%s': %s; rings stay in memory\n", c.recover_dir,
+                errno ? strerror(errno) : "unusable");
     if (!c.no_crash_handler) narr__crash_install();
     rc = narr__consumer_start();
     if (rc != 0) {

@@ -248,7 +248,7 @@ size_t narr__sinks_raw(const narr__raw_batch_t *b);
 void narr__sinks_dispatch(const narr_event_t *ev);
 void narr__sinks_close_all(void);
 void narr__sinks_flush_all(void);
-int narr__outputs_open(const char *spec);
+int narr__outputs_open(const char *spec, narr_level_t console_level);
 
 /* ---- consumer.c ---- */
 /* The event that reports `count` events lost on thread tid (the live sinks and narrate cat). */

@@ -49,7 +49,9 @@ NARR_API int narr_flush(void);
 /* Flushes, stops the consumer, closes sinks. Later events are counted as dropped. */
 NARR_API int narr_shutdown(void);
 
-/* Replace the run-time filter (NARRATE_LOG syntax); every site is re-resolved. */
+/* Replace the run-time filter (NARRATE_LOG syntax); every site is re-resolved. A directive that
+ * cannot be read is reported on stderr and left out, the others apply; NARR_EINVAL says that
+ * one was left out. */
 NARR_API int narr_filter_set(const char *spec);
 /* The level a site with this actor and function would need to pass the filter. */
 NARR_API narr_level_t narr_filter_level(const char *actor, const char *func);

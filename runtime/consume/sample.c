@@ -74,13 +74,17 @@ void narr__sample_configure(void)
         double ms;
         char *end;
         ms = strtod(v, &end);
-        if (end == v || *end != '\0' || !(ms >= 0)) fprintf(stderr, "narrate: NARRATE_SAMPLE_SLOW_MS='%s' ignored\n", v);
+        if (end == v || *end != '\0' || !(ms >= 0) || ms > 1e9)
+            fprintf(stderr, "narrate: NARRATE_SAMPLE_SLOW_MS='%s' is not a number of milliseconds from 0; "
+                            "%.0f used\n", v, (double)cfg.slow_ns / 1e6);
         else cfg.slow_ns = (uint64_t)(ms * 1e6);
     }
     if ((v = getenv("NARRATE_SAMPLE_BUFFER")) != NULL && v[0] != '\0') {
         char *end;
-        unsigned long long b = strtoull(v, &end, 10);
-        if (end == v || *end != '\0' || b < 4096) fprintf(stderr, "narrate: NARRATE_SAMPLE_BUFFER='%s' ignored\n", v);
+        unsigned long long b = v[0] >= '0' && v[0] <= '9' ? strtoull(v, &end, 10) : 0;
+        if (b == 0 || *end != '\0' || b < 4096)
+            fprintf(stderr, "narrate: NARRATE_SAMPLE_BUFFER='%s' is not a number of bytes from 4096; %zu used\n",
+                    v, cfg.max_bytes);
         else cfg.max_bytes = (size_t)b;
     }
     if (s != NULL && s[0] != '\0') {

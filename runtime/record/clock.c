@@ -1,6 +1,7 @@
 /* runtime/record/clock.c - raw timestamps for the hot path and their conversion on the consumer.
  * The hot path reads the TSC when it is invariant; the consumer maps it to CLOCK_MONOTONIC with
  * calibration pairs taken over a growing baseline. Elsewhere clock_gettime is used directly. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -71,6 +72,10 @@ void narr__clock_init(void)
     int tsc = tsc_invariant();
     if (force != NULL && strcmp(force, "mono") == 0) tsc = 0;
     if (force != NULL && strcmp(force, "tsc") == 0) tsc = 1;
+    if (force != NULL && force[0] != '\0' && strcmp(force, "mono") != 0 && strcmp(force, "tsc") != 0 &&
+        strcmp(force, "auto") != 0)
+        fprintf(stderr, "narrate: NARRATE_CLOCK='%s' is not tsc, mono or auto; auto used (%s)\n", force,
+                tsc ? "tsc" : "mono");
 #ifndef NARR__HAVE_TSC
     tsc = 0;
 #endif

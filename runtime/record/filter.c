@@ -55,18 +55,28 @@ static void trim(const char **s, size_t *n)
     while (*n > 0 && isspace((unsigned char)(*s)[*n - 1])) (*n)--;
 }
 
-/* Parses into the given arrays; on a bad entry reports it on stderr and returns NARR_EINVAL
- * without changing anything. */
 void narr__filter_fork(int phase)
 {
     if (phase == NARR__FORK_PREPARE) pthread_mutex_lock(&filter_lock);
     else pthread_mutex_unlock(&filter_lock);
 }
 
+/* A name as actors and functions are spelled: letters, digits and _ . : - / */
+static int name_ok(const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && strchr("_.:-/", s[i]) == NULL) return 0;
+    return n > 0;
+}
+
+/* Every directive is read on its own: one that cannot be read is reported (once, with what was
+ * done instead) and left out, the others apply. Returns NARR_EINVAL when any was left out. */
 int narr__filter_parse(const char *spec)
 {
     directive_t parsed[NARR_CFG_FILTER_MAX];
     size_t n = 0;
+    int bad = 0;
     narr_level_t def = NARR_LEVEL_TRACE;
     const char *p = spec == NULL ? "" : spec;
 
@@ -76,7 +86,7 @@ int narr__filter_parse(const char *spec)
         const char *item = p;
         trim(&item, &len);
         p = comma ? comma + 1 : p + strlen(p);
-        if (len == 0) continue;
+        if (len == 0) continue; /* "info,,x=debug": an empty directive says nothing */
         eq = memchr(item, '=', len);
         if (eq == NULL) {
             narr_level_t l;
@@ -92,15 +102,23 @@ int narr__filter_parse(const char *spec)
             narr_level_t l = NARR_LEVEL_TRACE;
             trim(&name, &nlen);
             trim(&lv, &lvlen);
-            if (nlen == 0 || nlen >= sizeof parsed[0].name || (lvlen > 0 && narr_level_parse(lv, lvlen, &l) != 0) ||
-                (eq < item + len && lvlen == 0)) {
-                fprintf(stderr, "narrate: NARRATE_LOG: cannot read '%.*s' (want name=level, level one of "
-                                "trace, debug, info, warn, error, fatal, off)\n", (int)len, item);
-                return NARR_EINVAL;
+            if (!name_ok(name, nlen) || nlen >= sizeof parsed[0].name) {
+                fprintf(stderr, "narrate: NARRATE_LOG: '%.*s' is not a directive (a level, name=level or a "
+                                "name of letters, digits and _.:-/); left out\n", (int)len, item);
+                bad = 1;
+                continue;
+            }
+            if ((lvlen > 0 && narr_level_parse(lv, lvlen, &l) != 0) || (eq < item + len && lvlen == 0)) {
+                fprintf(stderr, "narrate: NARRATE_LOG: cannot read the level in '%.*s' (one of trace, debug, "
+                                "info, warn, error, fatal, off); left out\n", (int)len, item);
+                bad = 1;
+                continue;
             }
             if (n == NARR_CFG_FILTER_MAX) {
-                fprintf(stderr, "narrate: NARRATE_LOG: more than %u directives\n", NARR_CFG_FILTER_MAX);
-                return NARR_EINVAL;
+                fprintf(stderr, "narrate: NARRATE_LOG: more than %u directives; '%.*s' and the rest left out\n",
+                        NARR_CFG_FILTER_MAX, (int)len, item);
+                bad = 1;
+                break;
             }
             memcpy(parsed[n].name, name, nlen);
             parsed[n].name[nlen] = '\0';
@@ -114,7 +132,7 @@ int narr__filter_parse(const char *spec)
     default_level = def;
     __atomic_fetch_add(&generation, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&filter_lock);
-    return 0;
+    return bad ? NARR_EINVAL : 0;
 }
 
 narr_level_t narr__filter_for(const char *actor, const char *func)
@@ -135,7 +153,7 @@ narr_level_t narr__filter_for(const char *actor, const char *func)
 int narr_filter_set(const char *spec)
 {
     int rc = narr__filter_parse(spec);
-    if (rc == 0) narr__site_reresolve_all();
+    narr__site_reresolve_all(); /* the good directives apply even when one was left out */
     return rc;
 }
 

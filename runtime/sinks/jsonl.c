@@ -1,4 +1,5 @@
 /* runtime/sinks/jsonl.c - the JSON lines sink: one JSON object per event, always valid JSON. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
@@ -144,7 +145,9 @@ int narr_sink_jsonl_add(const char *path, narr_level_t min_level)
     if (j == NULL) return NARR_ENOMEM;
     j->f = fopen(path, "w");
     if (j->f == NULL) {
+        int e = errno; /* the caller reports why */
         free(j);
+        errno = e;
         return NARR_EIO;
     }
     id = narr__sink_add_ex(jsonl_write, jsonl_ctl, j, min_level, NARR__SINK_ABANDONS);

@@ -268,10 +268,13 @@ void narr__sinks_flush_all(void)
 }
 
 /* "console", "jsonl:PATH", "none"; comma separated. Unknown entries are reported and skipped. */
-int narr__outputs_open(const char *spec)
+/* NARRATE_OUTPUT: every part is tried; one that cannot be used is reported with the reason and
+ * the others stay. console_level is the console's minimum level (the default output's quieter
+ * start when NARRATE_LOG is unset; see init.c). */
+int narr__outputs_open(const char *spec, narr_level_t console_level)
 {
     const char *p = spec;
-    int rc = 0;
+    int rc = 0, named = 0, opened = 0;
     while (p != NULL && *p != '\0') {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
@@ -281,28 +284,44 @@ int narr__outputs_open(const char *spec)
         memcpy(item, p, len);
         item[len] = '\0';
         p = comma ? comma + 1 : NULL;
-        if (len == 0 || strcmp(item, "none") == 0) continue;
-        if (strcmp(item, "console") == 0) {
-            r = narr_sink_console_add(2, NARR_COLOR_AUTO, NARR_LEVEL_TRACE);
+        if (len == 0) continue;
+        named++;
+        errno = 0;
+        if (strcmp(item, "none") == 0) {
+            opened++;
+            continue;
+        } else if (strcmp(item, "console") == 0) {
+            r = narr_sink_console_add(2, NARR_COLOR_AUTO, console_level);
         } else if (strncmp(item, "jsonl:", 6) == 0 && item[6] != '\0') {
             r = narr_sink_jsonl_add(item + 6, NARR_LEVEL_TRACE);
-            if (r < 0) fprintf(stderr, "narrate: NARRATE_OUTPUT: cannot open '%s' for JSON lines\n", item + 6);
+            if (r < 0) fprintf(stderr, "narrate: NARRATE_OUTPUT: cannot open '%s' for JSON lines: %s; left out\n",
+                               item + 6, errno ? strerror(errno) : narr_strerror(r));
         } else if (strncmp(item, "trace:", 6) == 0 && item[6] != '\0') {
             r = narr_sink_trace_add(item + 6, NARR_LEVEL_TRACE);
-            if (r < 0) fprintf(stderr, "narrate: NARRATE_OUTPUT: cannot open '%s' for the trace\n", item + 6);
+            if (r < 0) fprintf(stderr, "narrate: NARRATE_OUTPUT: cannot open '%s' for the trace: %s; left out\n",
+                               item + 6, errno ? strerror(errno) : narr_strerror(r));
         } else if (strcmp(item, "otlp") == 0) {
             r = narr_sink_otlp_add(NULL, NARR_LEVEL_TRACE);
             if (r == NARR_EUNSUPPORTED)
-                fprintf(stderr, "narrate: NARRATE_OUTPUT: otlp needs libcurl (libcurl.so.4), which %s\n",
+                fprintf(stderr, "narrate: NARRATE_OUTPUT: otlp needs libcurl (libcurl.so.4), which %s; left out\n",
                         NARR__HAVE_OTLP ? "could not be loaded" : "this narrate was built without");
-            else if (r < 0) fprintf(stderr, "narrate: NARRATE_OUTPUT: cannot start the otlp sink\n");
+            else if (r < 0) fprintf(stderr, "narrate: NARRATE_OUTPUT: cannot start the otlp sink; left out\n");
         } else {
-            fprintf(stderr, "narrate: NARRATE_OUTPUT: unknown or unavailable sink '%s' "
-                            "(this build has: console, jsonl:PATH, trace:PATH, %snone)\n", item,
+            fprintf(stderr, "narrate: NARRATE_OUTPUT: unknown or unavailable output '%s' "
+                            "(this build has: console, jsonl:PATH, trace:PATH, %snone); left out\n", item,
                     NARR__HAVE_OTLP ? "otlp, " : "");
             r = NARR_EINVAL;
         }
         if (r < 0) rc = r;
+        else opened++;
+    }
+    if (named == 0) { /* "," or " ": nothing named at all, which is never what was meant */
+        fprintf(stderr, "narrate: NARRATE_OUTPUT: '%s' names no output (console, jsonl:PATH, trace:PATH, "
+                        "otlp, none); using console\n", spec);
+        rc = narr_sink_console_add(2, NARR_COLOR_AUTO, console_level);
+        if (rc >= 0) rc = 0;
+    } else if (opened == 0) {
+        fprintf(stderr, "narrate: NARRATE_OUTPUT: no output could be opened; events are counted but written nowhere\n");
     }
     return rc;
 }

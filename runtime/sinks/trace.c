@@ -4,6 +4,7 @@
  * stamp delta and values re-encoded in one tight loop, no decoding, no clock conversion (CLOCK
  * blocks carry the conversion the live consumer used). Events that come decoded (sampling or
  * overwrite mode, narrate recover) are written with CLOCK_MONOTONIC stamps (trace_write). */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -567,7 +568,9 @@ int narr_sink_trace_add(const char *path, narr_level_t min_level)
     if (t == NULL) return NARR_ENOMEM;
     t->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (t->fd < 0) {
+        int e = errno; /* the caller reports why */
         free(t);
+        errno = e;
         return NARR_EIO;
     }
     t->min_level = min_level;

@@ -8,6 +8,7 @@
 # usage: check_install.sh SOURCE_DIR C_COMPILER
 set -eu
 src=$1 cc=$2
+unset NARRATE_LOG NARRATE_OUTPUT
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cmake -S "$src" -B "$work/build" -DNARRATE_LEVEL=INFO -DNARRATE_BUILD_TESTS=OFF -DNARRATE_BUILD_EXAMPLES=OFF >/dev/null
@@ -28,7 +29,7 @@ if grep -q detail "$work/out1"; then echo "TRACE event present in an INFO build"
 echo "find_package(narrate CONFIG): ok"
 cmake -S "$src/tests/install/consumer" -B "$work/cfg-trace" -DCMAKE_PREFIX_PATH="$work/prefix" -DNARRATE_LEVEL=TRACE >/dev/null
 cmake --build "$work/cfg-trace" >/dev/null
-"$work/cfg-trace/consumer" 2> "$work/out1t"
+NARRATE_LOG=trace "$work/cfg-trace/consumer" 2> "$work/out1t"
 grep -q 'TRACE consumer detail' "$work/out1t" || { echo "find_package with NARRATE_LEVEL=TRACE: TRACE event missing"; cat "$work/out1t"; exit 1; }
 cmake -S "$src/tests/install/consumer" -B "$work/cfg-warn" -DCMAKE_PREFIX_PATH="$work/prefix" -DCONSUMER_LEVEL=WARN >/dev/null
 cmake --build "$work/cfg-warn" >/dev/null
@@ -48,13 +49,13 @@ case "$(PKG_CONFIG_PATH="$pc" pkg-config --cflags narrate)" in
 esac
 # shellcheck disable=SC2046
 "$cc" -std=c11 -o "$work/pc-trace" "$src/tests/install/consumer/main.c" "$src/tests/install/consumer/traced.c" $(PKG_CONFIG_PATH="$pc" pkg-config --define-variable=level=TRACE --cflags --libs narrate)
-"$work/pc-trace" 2> "$work/out2t"
+NARRATE_LOG=trace "$work/pc-trace" 2> "$work/out2t"
 grep -q 'TRACE consumer detail' "$work/out2t" || { echo "pkg-config level=TRACE: TRACE event missing"; exit 1; }
 echo "pkg-config narrate: ok"
 
 cmake -S "$src/tests/install/consumer" -B "$work/sub" -DNARRATE_SOURCE_DIR="$src" >/dev/null
 cmake --build "$work/sub" -j 2 >/dev/null
-"$work/sub/consumer" 2> "$work/out3"
+NARRATE_LOG=trace "$work/sub/consumer" 2> "$work/out3"
 expect "$work/out3"
 grep -q 'TRACE consumer detail' "$work/out3" || { echo "add_subdirectory: TRACE event missing at the default level"; exit 1; }
 grep -q 'TRACE consumer scaled v="21" factor="2" "scaled started"' "$work/out3" ||
@@ -62,6 +63,14 @@ grep -q 'TRACE consumer scaled v="21" factor="2" "scaled started"' "$work/out3" 
 test -f "$work/prefix/share/narrate/gen/narrate-gen" || { echo "the generator was not installed"; exit 1; }
 ls "$work"/cfg/narrate/consumer/traced.traced.c >/dev/null || { echo "find_package: no traced twin generated"; exit 1; }
 echo "add_subdirectory: ok"
+
+# Defaults, no settings: the console starts at INFO, a file output keeps everything.
+NARRATE_OUTPUT="console,jsonl:$work/all.jsonl" "$work/sub/consumer" 2> "$work/out4"
+expect "$work/out4"
+if grep -q TRACE "$work/out4"; then echo "default console shows TRACE events:"; cat "$work/out4"; exit 1; fi
+grep -q '"action":"detail"' "$work/all.jsonl" || { echo "default jsonl lost the TRACE event"; cat "$work/all.jsonl"; exit 1; }
+grep -q '"fn":"scaled"' "$work/all.jsonl" || { echo "default jsonl lost the traced call"; exit 1; }
+echo "defaults (console at INFO, files complete): ok"
 
 # Without the generator's Python modules: the library and the command still configure and build,
 # the examples and generator tests are skipped, and configure says why.

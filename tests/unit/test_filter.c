@@ -52,11 +52,18 @@ int main(void)
     CHECK_EQ_INT(narr_filter_level("worker", "f"), NARR_LEVEL_TRACE);
     CHECK_EQ_INT(narr_filter_level("orchestratord", "f"), NARR_LEVEL_OFF);
 
-    /* bad input is refused and leaves the filter as it was */
-    fprintf(stderr, "(two filter errors are expected next)\n");
-    CHECK_EQ_INT(narr_filter_set("worker=loud"), NARR_EINVAL);
+    /* a bad directive is reported and left out; the good ones around it apply */
+    fprintf(stderr, "(four filter errors are expected next)\n");
+    CHECK_EQ_INT(narr_filter_set("info,,shop=loud,worker=debug"), NARR_EINVAL);
+    CHECK_EQ_INT(narr_filter_level("worker", "f"), NARR_LEVEL_DEBUG);
+    CHECK_EQ_INT(narr_filter_level("shop", "f"), NARR_LEVEL_INFO);
     CHECK_EQ_INT(narr_filter_set("=info"), NARR_EINVAL);
     CHECK_EQ_INT(narr_filter_level("worker", "f"), NARR_LEVEL_TRACE);
+    CHECK_EQ_INT(narr_filter_set("warn,garbage!!"), NARR_EINVAL); /* not a name: left out */
+    CHECK_EQ_INT(narr_filter_level("garbage!!", "f"), NARR_LEVEL_WARN);
+    CHECK_EQ_INT(narr_filter_set("warn,x=,y=info"), NARR_EINVAL);
+    CHECK_EQ_INT(narr_filter_level("y", "f"), NARR_LEVEL_INFO);
+    CHECK_EQ_INT(narr_filter_level("x", "f"), NARR_LEVEL_WARN);
 
     CHECK_EQ_STR(narr_strerror(NARR_EINVAL), "invalid argument");
     CHECK_EQ_STR(narr_level_name(NARR_LEVEL_WARN), "WARN");
