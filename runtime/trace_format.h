@@ -23,7 +23,9 @@
  *                 ENUM zigzag v + s name (v 0 when none); a NARRATE site: v len + its raw record.
  *                 A "@t0" value (an exit's enter stamp) is stored as CLOCK_MONOTONIC ns.
  * DROPS  payload: v tid, v mono_ns, v count
- * META   payload: s program (name@version), first in the file
+ * META   payload: s program (name@version)[, v pid], first in the file
+ * THREAD payload: v tid, s name        a thread's name (its comm), written before its events
+ *                 and again when it changes; the latest one read is the thread's name
  * CLOCK  payload: v is_tsc, v raw, v mono_ns, v ns_per_tick (32.32 fixed point)[, f64 ns_per_tick]:
  *                 a point of the recorder's raw clock (recovery files, runtime/recover.c: ring
  *                 stamps are raw; RAWEVENTS). mono = mono_ns + (raw' - raw) * ns_per_tick, or
@@ -44,7 +46,7 @@
 #define NARR_TRACE_BLOCK_MAX (1u << 20) /* larger lengths mean damage */
 
 enum { NARR_TB_SITES = 1, NARR_TB_CALIB = 2, NARR_TB_EVENTS = 3, NARR_TB_DROPS = 4, NARR_TB_META = 5, NARR_TB_CLOCK = 6,
-       NARR_TB_RAWEVENTS = 7 };
+       NARR_TB_RAWEVENTS = 7, NARR_TB_THREAD = 8 };
 
 static inline uint32_t narr__fnv1a(const unsigned char *p, size_t n)
 {

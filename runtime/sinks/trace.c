@@ -6,6 +6,7 @@
  * overwrite mode, narrate recover) are written with CLOCK_MONOTONIC stamps (trace_write). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@ typedef struct tbuf {
     int raw;              /* the buffered events are RAWEVENTS (raw stamps), else EVENTS */
     uint64_t base, last;  /* the first and the latest stamp buffered */
     uint64_t count;
+    char name[16];        /* the name last written in a THREAD block (a comm is at most 15 bytes) */
     narr__buf_t b;        /* TRACE_GAP bytes, then the events */
 } tbuf_t;
 
@@ -169,6 +171,30 @@ static tbuf_t *thread_buf(trace_t *t, uint32_t tid)
     return &t->threads[t->nthreads++];
 }
 
+/* The thread's name, from its comm, as a THREAD block when it is new or changed (readers name
+ * tracks with it). One read of /proc per events block, on the consumer; a thread that has ended
+ * keeps the name it had. */
+static void emit_thread_name(trace_t *t, tbuf_t *tb)
+{
+    char path[64], name[16];
+    ssize_t n;
+    int fd;
+    snprintf(path, sizeof path, "/proc/self/task/%u/comm", tb->tid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    n = read(fd, name, sizeof name - 1);
+    close(fd);
+    if (n <= 0) return;
+    if (name[n - 1] == '\n') n--;
+    name[n] = '\0';
+    if (strcmp(name, tb->name) == 0) return;
+    memcpy(tb->name, name, (size_t)n + 1);
+    t->scratch.len = 0;
+    narr__put_v(&t->scratch, tb->tid);
+    put_cs(&t->scratch, name);
+    emit_block(t, NARR_TB_THREAD, &t->scratch);
+}
+
 /* The thread's buffered events as one block: its headers are written into the gap before
  * them, so the events are not copied. */
 static void emit_events(trace_t *t, tbuf_t *tb)
@@ -177,6 +203,7 @@ static void emit_events(trace_t *t, tbuf_t *tb)
     uint32_t hdr[4];
     size_t n, plen;
     if (tb->count == 0) return;
+    emit_thread_name(t, tb);
     flush_meta(t); /* the sites these events name come first */
     p = narr__put_v_raw(p, tb->tid);
     p = narr__put_v_raw(p, tb->base);
@@ -578,6 +605,7 @@ int narr_sink_trace_add(const char *path, narr_level_t min_level)
     write_all(t, NARR_TRACE_MAGIC, 8);
     write_all(t, hdr, sizeof hdr);
     put_cs(&t->scratch, narr__program_name());
+    narr__put_v(&t->scratch, (uint64_t)getpid());
     emit_block(t, NARR_TB_META, &t->scratch);
     emit_calib(t);
     id = narr__sink_add_raw(trace_raw, trace_write, trace_ctl, t, min_level, NARR__SINK_ABANDONS);

@@ -1,5 +1,5 @@
 /* tools/narrate/export.c - narrate export --format chrome|jsonl FILE -o OUT, and narrate flame.
- * Chrome trace JSON: enter/exit as B/E per thread, every other event an instant, values as args;
+ * Chrome trace JSON: calls as B/E per thread, every other event an instant, values as args;
  * Perfetto, chrome://tracing and speedscope open it. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,22 +18,77 @@ static void json_str(narr__buf_t *b, const char *s, size_t n)
     narr__buf_putc(b, '"');
 }
 
-static void chrome_event(narr__buf_t *b, const narr_event_t *ev, const narr_site_t *s, int *first)
+/* ---- Chrome trace JSON ----
+ * Calls are B/E pairs named by the function alone, so speedscope (whose frame key is the name
+ * plus the args) and Perfetto see one frame per function; parameters and results go on the E
+ * event ({"enter":{...},"exit":{...}}), which Perfetto merges into the slice and speedscope does
+ * not key on. Each thread's pairs are balanced: exits lost in a drop or skipped by a longjmp
+ * close their frames where the thread went on (said in the args), calls still open close at
+ * the thread's last event. Each thread's timestamps strictly increase (1 ns apart at least),
+ * so no importer has to guess the order of a begin and an end at the same time. */
+typedef struct cframe {
+    uint32_t fn;
+    const char *name;
+    size_t enter; /* its enter event's index */
+} cframe_t;
+
+typedef struct cthread {
+    uint32_t tid;
+    uint64_t last; /* the last timestamp written for it */
+    int dirty;     /* a drop was seen: the next enter's recorded depth resynchronises */
+    cframe_t *st;
+    size_t depth, cap;
+} cthread_t;
+
+typedef struct chrome {
+    narr_trace_t *t;
+    FILE *out;
+    narr__buf_t b;
+    cthread_t *th;
+    size_t nth;
+    uint32_t pid;
+    int first;
+    size_t closed_lost, closed_open, orphan_exits;
+} chrome_t;
+
+static cthread_t *chrome_thread(chrome_t *c, uint32_t tid)
 {
     size_t i;
-    const char *ph = "i";
-    if (s->kind == NARR_KIND_FN_ENTER || s->kind == NARR_KIND_ENTER) ph = "B";
-    else if (s->kind == NARR_KIND_FN_EXIT || s->kind == NARR_KIND_EXIT) ph = "E";
-    if (*first) PUTS(b, "\n");
-    else PUTS(b, ",\n");
-    *first = 0;
-    PUTS(b, "{\"name\":");
-    json_str(b, ev->action, strlen(ev->action));
-    PUTS(b, ",\"cat\":");
-    json_str(b, ev->actor, strlen(ev->actor));
-    narr__buf_printf(b, ",\"ph\":\"%s\",\"ts\":%.3f,\"pid\":1,\"tid\":%u", ph, (double)ev->mono_ns / 1e3, ev->tid);
-    if (ph[0] == 'i') PUTS(b, ",\"s\":\"t\"");
-    PUTS(b, ",\"args\":{\"message\":");
+    cthread_t *fresh;
+    for (i = 0; i < c->nth; i++)
+        if (c->th[i].tid == tid) return &c->th[i];
+    fresh = realloc(c->th, (c->nth + 1) * sizeof *fresh);
+    if (fresh == NULL) return NULL;
+    c->th = fresh;
+    memset(&c->th[c->nth], 0, sizeof *fresh);
+    c->th[c->nth].tid = tid;
+    return &c->th[c->nth++];
+}
+
+static uint64_t chrome_ts(cthread_t *th, uint64_t mono)
+{
+    if (th->last != 0 && mono <= th->last) mono = th->last + 1;
+    th->last = mono;
+    return mono;
+}
+
+static void chrome_head(chrome_t *c, const char *name, const char *cat, const char *ph, uint32_t tid, uint64_t ts)
+{
+    if (c->first) PUTS(&c->b, "\n");
+    else PUTS(&c->b, ",\n");
+    c->first = 0;
+    PUTS(&c->b, "{\"name\":");
+    json_str(&c->b, name, strlen(name));
+    if (cat != NULL) PUTS(&c->b, ",\"cat\":"), json_str(&c->b, cat, strlen(cat));
+    narr__buf_printf(&c->b, ",\"ph\":\"%s\",\"ts\":%llu.%03u,\"pid\":%u,\"tid\":%u", ph,
+                     (unsigned long long)(ts / 1000), (unsigned)(ts % 1000), c->pid, tid);
+}
+
+/* "message":..., "target":..., key:value... of a decoded event, inside an object */
+static void chrome_fields(narr__buf_t *b, const narr_event_t *ev)
+{
+    size_t i;
+    PUTS(b, "\"message\":");
     json_str(b, ev->message, ev->message_len);
     if (ev->target) PUTS(b, ",\"target\":"), json_str(b, ev->target, strlen(ev->target));
     for (i = 0; i < ev->nkv; i++) {
@@ -42,7 +97,157 @@ static void chrome_event(narr__buf_t *b, const narr_event_t *ev, const narr_site
         narr__buf_putc(b, ':');
         json_str(b, ev->kv[i].value, ev->kv[i].value_len);
     }
-    PUTS(b, "}}");
+}
+
+static void chrome_flush(chrome_t *c)
+{
+    fwrite(c->b.p, 1, c->b.len, c->out);
+    c->b.len = 0;
+}
+
+/* Ends the thread's innermost frame: with the exit event's values (exit != NULL) or with why
+ * its exit is not in the trace. */
+static void chrome_end(chrome_t *c, cthread_t *th, uint64_t mono, const narr_tevent_t *exit, const char *why)
+{
+    cframe_t *f = &th->st[--th->depth];
+    const narr_event_t *ev = narr_trace_decode(c->t, &c->t->events[f->enter]);
+    chrome_head(c, f->name, NULL, "E", th->tid, chrome_ts(th, mono));
+    PUTS(&c->b, ",\"args\":{\"enter\":{");
+    if (ev != NULL) chrome_fields(&c->b, ev);
+    PUTS(&c->b, "}");
+    if (exit != NULL && (ev = narr_trace_decode(c->t, exit)) != NULL) {
+        PUTS(&c->b, ",\"exit\":{");
+        chrome_fields(&c->b, ev);
+        if (c->t->sites[exit->site]->flags & NARR_SITE_ERROR) PUTS(&c->b, ",\"error\":true");
+        PUTS(&c->b, "}");
+    }
+    if (why != NULL) PUTS(&c->b, ",\"narrate\":"), json_str(&c->b, why, strlen(why));
+    PUTS(&c->b, "}}");
+}
+
+static int chrome_enter(chrome_t *c, cthread_t *th, const narr_tevent_t *e, size_t index)
+{
+    const narr_site_t *s = c->t->sites[e->site];
+    if (th->dirty) { /* frames above the recorded depth lost their exits in the drop */
+        const narr_event_t *ev = narr_trace_decode(c->t, e);
+        th->dirty = 0;
+        while (ev != NULL && ev->kind == NARR_KIND_FN_ENTER && th->depth > ev->depth) {
+            chrome_end(c, th, e->mono, NULL, "exit lost: events were dropped here");
+            c->closed_lost++;
+        }
+    }
+    if (th->depth == th->cap) {
+        size_t want = th->cap ? th->cap * 2 : 32;
+        cframe_t *fresh = realloc(th->st, want * sizeof *fresh);
+        if (fresh == NULL) return -1;
+        th->st = fresh;
+        th->cap = want;
+    }
+    th->st[th->depth].fn = c->t->tsites[e->site].fn;
+    th->st[th->depth].name = s->action;
+    th->st[th->depth].enter = index;
+    th->depth++;
+    chrome_head(c, s->action, s->actor, "B", th->tid, chrome_ts(th, e->mono));
+    PUTS(&c->b, "}");
+    return 0;
+}
+
+static void chrome_exit(chrome_t *c, cthread_t *th, const narr_tevent_t *e)
+{
+    uint32_t fn = c->t->tsites[e->site].fn;
+    size_t k = th->depth;
+    while (k > 0 && th->st[k - 1].fn != fn) k--;
+    if (k == 0) { /* its enter is not in the trace (dropped, or before the trace began) */
+        const narr_site_t *s = c->t->sites[e->site];
+        const narr_event_t *ev = narr_trace_decode(c->t, e);
+        c->orphan_exits++;
+        chrome_head(c, s->action, s->actor, "i", th->tid, chrome_ts(th, e->mono));
+        PUTS(&c->b, ",\"s\":\"t\",\"args\":{");
+        if (ev != NULL) chrome_fields(&c->b, ev), narr__buf_putc(&c->b, ',');
+        PUTS(&c->b, "\"narrate\":\"an exit whose enter is not in the trace\"}}");
+        return;
+    }
+    while (th->depth > k) { /* callees left without an exit: a longjmp past them, or a loss */
+        chrome_end(c, th, e->mono, NULL, "no exit recorded: unwound (longjmp) or lost");
+        c->closed_lost++;
+    }
+    chrome_end(c, th, e->mono, e, NULL);
+}
+
+static void chrome_instant(chrome_t *c, cthread_t *th, const narr_tevent_t *e)
+{
+    const narr_event_t *ev = narr_trace_decode(c->t, e);
+    if (ev == NULL) return;
+    chrome_head(c, ev->action, ev->actor, "i", th->tid, chrome_ts(th, e->mono));
+    PUTS(&c->b, ",\"s\":\"t\",\"args\":{");
+    chrome_fields(&c->b, ev);
+    PUTS(&c->b, "}}");
+}
+
+static int export_chrome(narr_trace_t *t, FILE *out)
+{
+    chrome_t c;
+    size_t i;
+    int rc = 0;
+    memset(&c, 0, sizeof c);
+    c.t = t;
+    c.out = out;
+    c.first = 1;
+    c.pid = t->pid ? t->pid : 1;
+    narr_trace_sort(t);
+    fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", out);
+    for (i = 0; i < t->nevents && rc == 0; i++) {
+        const narr_tevent_t *e = &t->events[i];
+        const narr_site_t *s = e->site < t->nsites ? t->sites[e->site] : NULL;
+        cthread_t *th = chrome_thread(&c, e->tid);
+        if (th == NULL) {
+            rc = -1;
+            break;
+        }
+        if (e->site == 0 && e->dropped > 0) {
+            th->dirty = 1;
+            chrome_head(&c, "events lost", "narrate", "i", th->tid, chrome_ts(th, e->mono));
+            narr__buf_printf(&c.b, ",\"s\":\"t\",\"args\":{\"dropped\":%llu}}", (unsigned long long)e->dropped);
+        } else if (s == NULL || e->site == 0) {
+            continue;
+        } else if (narr__kind_enters(s->kind)) {
+            rc = chrome_enter(&c, th, e, i);
+        } else if (narr__kind_exits(s->kind)) {
+            chrome_exit(&c, th, e);
+        } else {
+            chrome_instant(&c, th, e);
+        }
+        if (c.b.len >= 1u << 16) chrome_flush(&c);
+    }
+    for (i = 0; i < c.nth; i++) { /* calls open at the end, then the thread's name */
+        cthread_t *th = &c.th[i];
+        const char *name = narr_trace_thread_name(t, th->tid);
+        char label[96];
+        while (th->depth > 0) {
+            chrome_end(&c, th, th->last, NULL, "still running when the trace ended");
+            c.closed_open++;
+        }
+        snprintf(label, sizeof label, "%s", name ? name : "thread"); /* importers add the tid */
+        chrome_head(&c, "thread_name", NULL, "M", th->tid, 0);
+        PUTS(&c.b, ",\"args\":{\"name\":");
+        json_str(&c.b, label, strlen(label));
+        PUTS(&c.b, "}}");
+        free(th->st);
+        chrome_flush(&c);
+    }
+    chrome_head(&c, "process_name", NULL, "M", 0, 0);
+    PUTS(&c.b, ",\"args\":{\"name\":");
+    json_str(&c.b, t->program[0] ? t->program : "narrate", strlen(t->program[0] ? t->program : "narrate"));
+    PUTS(&c.b, "}}");
+    chrome_flush(&c);
+    fputs("\n]}\n", out);
+    if (c.closed_lost + c.closed_open + c.orphan_exits > 0)
+        fprintf(stderr, "narrate export: %zu calls without a recorded exit closed where their thread went on, "
+                        "%zu still open at the end closed there, %zu exits without an enter shown as instants "
+                        "(each says so in its args)\n", c.closed_lost, c.closed_open, c.orphan_exits);
+    free(c.th);
+    narr__buf_free(&c.b);
+    return rc;
 }
 
 static FILE *open_out(const char *path)
@@ -60,7 +265,6 @@ int narrate_export(narr_trace_t *t, const char *format, const char *out_path)
     narr__buf_t b = {0};
     FILE *out;
     size_t i;
-    int first = 1;
     if (strcmp(format, "otlp-json") == 0) return narrate_export_otlp(t, out_path);
     if (strcmp(format, "ctf") == 0) return narrate_export_ctf(t, out_path);
     if (strcmp(format, "chrome") != 0 && strcmp(format, "jsonl") != 0) {
@@ -69,19 +273,19 @@ int narrate_export(narr_trace_t *t, const char *format, const char *out_path)
     }
     out = open_out(out_path);
     if (out == NULL) return 1;
-    narr_trace_sort(t);
-    if (format[0] == 'c') fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", out);
-    for (i = 0; i < t->nevents; i++) {
-        const narr_tevent_t *e = &t->events[i];
-        const narr_event_t *ev = narr_trace_decode(t, e);
-        if (ev == NULL) continue;
-        b.len = 0;
-        if (format[0] == 'c') chrome_event(&b, ev, t->sites[e->site], &first);
-        else narr__json_line(&b, ev, NARR_REDACT_DEFAULT);
-        fwrite(b.p, 1, b.len, out);
+    if (format[0] == 'c') {
+        if (export_chrome(t, out) != 0) fprintf(stderr, "narrate export: out of memory\n");
+    } else {
+        narr_trace_sort(t);
+        for (i = 0; i < t->nevents; i++) {
+            const narr_event_t *ev = narr_trace_decode(t, &t->events[i]);
+            if (ev == NULL) continue;
+            b.len = 0;
+            narr__json_line(&b, ev, NARR_REDACT_DEFAULT);
+            fwrite(b.p, 1, b.len, out);
+        }
+        narr__buf_free(&b);
     }
-    if (format[0] == 'c') fputs("\n]}\n", out);
-    narr__buf_free(&b);
     return out == stdout ? 0 : fclose(out) == 0 ? 0 : 1;
 }
 

@@ -532,8 +532,34 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
             const unsigned char *p = payload;
             const char *s;
             size_t n;
+            uint64_t pid;
             if (get_s(&p, payload + hdr[2], &s, &n) == 0)
                 snprintf(t->program, sizeof t->program, "%.*s", (int)n, s);
+            if (p < payload + hdr[2] && narr__get_v(&p, payload + hdr[2], &pid) == 0 && pid <= UINT32_MAX)
+                t->pid = (uint32_t)pid;
+            break;
+        }
+        case NARR_TB_THREAD: {
+            const unsigned char *p = payload;
+            const char *s;
+            size_t n, k;
+            uint64_t tid;
+            if (narr__get_v(&p, payload + hdr[2], &tid) != 0 || tid > UINT32_MAX || get_s(&p, payload + hdr[2], &s, &n) != 0) {
+                bad = 1;
+                break;
+            }
+            for (k = 0; k < t->nthreads && t->threads[k].tid != tid; k++) {}
+            if (k == t->nthreads) {
+                struct narr_tthread *fresh = realloc(t->threads, (k + 1) * sizeof *fresh);
+                if (fresh == NULL) {
+                    bad = 1;
+                    break;
+                }
+                t->threads = fresh;
+                t->threads[k].tid = (uint32_t)tid;
+                t->nthreads++;
+            }
+            snprintf(t->threads[k].name, sizeof t->threads[k].name, "%.*s", (int)(n < 63 ? n : 63), s);
             break;
         }
         case NARR_TB_SITES: bad = add_site(t, payload, payload + hdr[2]); break;
@@ -645,10 +671,19 @@ uint64_t narr_trace_raw_to_mono(const narr_trace_t *t, uint64_t raw)
     return (uint64_t)((double)p->mono + ((double)raw - (double)p->raw) * p->ns_per_tick);
 }
 
+const char *narr_trace_thread_name(const narr_trace_t *t, uint32_t tid)
+{
+    size_t k;
+    for (k = 0; k < t->nthreads; k++)
+        if (t->threads[k].tid == tid) return t->threads[k].name;
+    return NULL;
+}
+
 void narr_trace_free(narr_trace_t *t)
 {
     size_t i;
     if (t == NULL) return;
+    free(t->threads);
     free(t->clock);
     free(t->tlast);
     for (i = 0; i < t->nsites; i++) free_site(t->sites[i]);

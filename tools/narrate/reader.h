@@ -40,6 +40,9 @@ typedef struct narr_trace {
     int mapped;       /* image is a file mapping */
     unsigned version; /* of the file format */
     char program[256];
+    uint32_t pid;     /* the recording process (0: a file from before pids were written) */
+    struct narr_tthread { uint32_t tid; char name[64]; } *threads; /* names from THREAD blocks */
+    size_t nthreads;
     narr_site_t **sites; /* by id */
     narr_tsite_t *tsites; /* by id, beside sites */
     size_t nsites;
@@ -99,6 +102,8 @@ void narr_trace_sort(narr_trace_t *t);
 /* A name from the trace (function, actor, correlation id) safe to print on a terminal: s itself,
  * or a copy in buf (cap bytes) with control bytes (ESC, CR, C1 controls...) written as \xNN. */
 const char *narr_safe(const char *s, char *buf, size_t cap);
+/* The thread's name as the trace recorded it, NULL when it did not. */
+const char *narr_trace_thread_name(const narr_trace_t *t, uint32_t tid);
 /* The event decoded as the live sinks saw it; NULL for drops and unknown sites. */
 const narr_event_t *narr_trace_decode(narr_trace_t *t, const narr_tevent_t *e);
 

@@ -1,0 +1,177 @@
+"""Exports read by the tools people open them with, checked against an independent reading of
+the JSON lines of the same run.
+
+- Chrome trace JSON through speedscope's own importer (npm speedscope, pinned; the bundle the app
+  runs): one frame per function on each thread, no import warning other than the ones for E
+  events that carry the call's values, and each function's total and self time equal to what
+  the JSON lines give (recursion counted once per outermost call; frames a longjmp skipped end
+  where their thread went on).
+- The same for a trace with losses made by the independent writer (make_trace.py --gap): it
+  imports, frames are per function, and every thread's calls balance.
+
+usage: check_exports.py NARRATE_CLI PROGRAM JS_DIR MAKE_TRACE_PY"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+cli, prog, js, make_trace = sys.argv[1:5]
+here = os.path.dirname(os.path.abspath(__file__))
+SPEEDSCOPE = "speedscope@1.25.0"
+failures = []
+
+
+def fail(what):
+    failures.append(what)
+    print("FAIL " + what)
+
+
+def run(cmd, env=None, **kw):
+    e = {k: v for k, v in os.environ.items() if not k.startswith("NARRATE_")}
+    e.update(env or {})
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=e, **kw)
+    return r
+
+
+def bundle():
+    rel = os.path.join(js, "node_modules", "speedscope", "dist", "release")
+    if not os.path.isdir(rel):
+        os.makedirs(js, exist_ok=True)
+        r = run(["npm", "install", "--prefix", js, "--no-audit", "--no-fund", "--silent", SPEEDSCOPE])
+        if r.returncode != 0:
+            sys.exit(f"FAIL npm could not install {SPEEDSCOPE}:\n{r.stdout}{r.stderr}")
+    found = [f for f in os.listdir(rel) if f.startswith("speedscope-") and f.endswith(".js")]
+    if len(found) != 1:
+        sys.exit(f"FAIL no single speedscope bundle in {rel}: {found}")
+    return os.path.join(rel, found[0])
+
+
+def speedscope(bundle_js, chrome_json):
+    r = run(["node", os.path.join(here, "speedscope_totals.js"), bundle_js, chrome_json])
+    if r.returncode != 0:
+        fail(f"speedscope's importer refused {chrome_json}: {r.stderr[-1500:]}")
+        return None
+    return json.loads(r.stdout)
+
+
+def iso_ns(ts):
+    """'2026-11-29T07:09:56.996198672Z' -> ns since midnight (runs do not cross a day here)"""
+    clock = ts.split("T")[1].rstrip("Z")
+    h, m, s = clock.split(":")
+    sec, frac = (s.split(".") + ["0"])[:2]
+    return ((int(h) * 60 + int(m)) * 60 + int(sec)) * 10**9 + int(frac.ljust(9, "0")[:9])
+
+
+def totals_from_jsonl(path):
+    """{tid: {fn: [total_us, self_us]}}: calls matched per thread with a stack; an exit closes
+    the frames above its own (a longjmp skipped their exits) at its time; recursion counts the
+    outermost call only in total, every call's own time in self."""
+    out, stacks = {}, {}
+    for line in open(path):
+        ev = json.loads(line)
+        kind = ev.get("kind")
+        if kind not in ("fn_enter", "fn_exit"):
+            continue
+        tid, fn, t = ev["tid"], ev["fn"], iso_ns(ev["ts"])
+        st = stacks.setdefault(tid, [])
+        if kind == "fn_enter":
+            st.append([fn, t, 0])  # name, start, time in callees
+            continue
+        k = max((i for i, f in enumerate(st) if f[0] == fn), default=None)
+        if k is None:
+            continue
+        while len(st) > k:
+            name, start, kids = st.pop()
+            dur = t - start
+            per = out.setdefault(tid, {}).setdefault(name, [0, 0])
+            if all(f[0] != name for f in st):
+                per[0] += dur
+            per[1] += dur - kids
+            if st:
+                st[-1][2] += dur
+    return {tid: {fn: [v[0] / 1000, v[1] / 1000] for fn, v in fns.items()} for tid, fns in out.items()}
+
+
+def check_run(bundle_js, work):
+    jl, tr, cj = (os.path.join(work, n) for n in ("run.jsonl", "run.trace", "run.chrome.json"))
+    r = run([prog], env={"NARRATE_OUTPUT": f"jsonl:{jl},trace:{tr}"})
+    if r.returncode != 0:
+        return fail(f"{prog} failed: {r.stderr}")
+    r = run([cli, "export", "--format", "chrome", tr, "-o", cj])
+    if r.returncode != 0:
+        return fail(f"narrate export --format chrome failed: {r.stderr}")
+    got = speedscope(bundle_js, cj)
+    if got is None:
+        return
+    for w in got["warnings"]:
+        fail(f"speedscope warned: {w}")
+    want = totals_from_jsonl(jl)
+    by_tid = {}
+    for p in got["profiles"]:
+        tid = int(p["name"].rsplit("tid ", 1)[1].rstrip(")"))
+        by_tid[tid] = p
+        if "calls" not in p["name"]:
+            fail(f"profile {p['name']!r} is not named after the program and thread")
+    if sorted(by_tid) != sorted(want):
+        fail(f"threads: speedscope has {sorted(by_tid)}, the JSON lines {sorted(want)}")
+    checked = 0
+    for tid, fns in want.items():
+        frames = by_tid.get(tid, {}).get("frames", {})
+        if sorted(frames) != sorted(fns):
+            fail(f"thread {tid}: speedscope's frames {sorted(frames)} are not the functions {sorted(fns)}")
+            continue
+        for fn, (total, self_) in fns.items():
+            st, ss = frames[fn]["total"], frames[fn]["self"]
+            for what, a, b in (("total", st, total), ("self", ss, self_)):
+                if abs(a - b) > 1.0 + 0.001 * b:  # speedscope keeps microseconds as doubles
+                    fail(f"thread {tid} {fn}: speedscope's {what} {a:.3f} us, the JSON lines {b:.3f} us")
+            checked += 1
+    print(f"ok   chrome export in speedscope: {len(by_tid)} threads, {checked} functions, totals agree")
+
+
+def check_gaps(bundle_js, work):
+    tr, cj = os.path.join(work, "gap.trace"), os.path.join(work, "gap.chrome.json")
+    r = run([sys.executable, make_trace, "--gap", tr])
+    if r.returncode != 0:
+        return fail(f"make_trace.py --gap failed: {r.stderr}")
+    r = run([cli, "export", "--format", "chrome", tr, "-o", cj])
+    if r.returncode != 0:
+        return fail(f"export of a trace with losses failed: {r.stderr}")
+    if "without a recorded exit" not in r.stderr:
+        fail(f"export of a trace with losses did not say that calls were closed: {r.stderr!r}")
+    got = speedscope(bundle_js, cj)
+    if got is None:
+        return
+    for w in got["warnings"]:
+        fail(f"speedscope warned on the trace with losses: {w}")
+    events = json.load(open(cj))["traceEvents"]
+    per = {}
+    for e in events:
+        if e["ph"] in "BE":
+            per.setdefault(e["tid"], []).append(e)
+    for tid, evs in per.items():
+        depth = 0
+        for e in evs:
+            depth += 1 if e["ph"] == "B" else -1
+            if depth < 0:
+                fail(f"thread {tid}: an E without its B")
+                break
+        if depth != 0:
+            fail(f"thread {tid}: {depth} frames left open")
+    names = {e["name"] for e in events if e["ph"] == "B"}
+    for p in got["profiles"]:
+        if not set(p["frames"]) <= names:
+            fail(f"frames that are not functions: {sorted(set(p['frames']) - names)}")
+    if any(e["ph"] == "i" and e["name"] == "events lost" for e in events):
+        print("ok   chrome export of a trace with losses: balanced, per function, losses shown")
+    else:
+        fail("the losses are not shown in the chrome export")
+
+
+with tempfile.TemporaryDirectory() as work:
+    b = bundle()
+    check_run(b, work)
+    check_gaps(b, work)
+sys.exit(1 if failures else 0)
