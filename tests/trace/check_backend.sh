@@ -74,3 +74,25 @@ shown=$(grep -c '"actor":"flood"' "$tmp/d.jsonl" || true)
 [ "$(file_count "$tmp/d.trace" events)" = "$rec" ] || fail "small run: the file lacks events"
 [ "$((shown + skipped))" = "$rec" ] && [ "$drop" = 0 ] || fail "small run: shown $shown + skipped $skipped, dropped $drop, of $rec"
 echo "small run: $rec events in the file, $shown in the JSON lines, $skipped skipped"
+
+# 5. one damaged block in the middle: the read skips it, goes on at the next good block, and
+#    says what it skipped; summaries say they are incomplete and by how much
+NARRATE_RING_SIZE=64M NARRATE_OUTPUT="trace:$tmp/e.trace" "$flood" 2 50000 > "$tmp/e.out" 2> /dev/null
+rec=$(field recorded "$tmp/e.out")
+size=$(wc -c < "$tmp/e.trace")
+at=$((size * 3 / 10))
+# four flipped bytes inside one block
+for k in 0 7 14 21; do
+  printf '\377' | dd of="$tmp/e.trace" bs=1 seek=$((at + k)) conv=notrunc 2> /dev/null
+done
+"$narrate" check "$tmp/e.trace" > "$tmp/e.check" 2> "$tmp/e.cerr" && fail "check of a damaged file exited 0"
+got=$(awk '$1 == "events:" { print $2 }' "$tmp/e.check")
+legible=$(sed -n 's/^skipped: .*(\([0-9]*\) events legible.*/\1/p' "$tmp/e.check")
+[ -n "$legible" ] || fail "check did not say what it skipped: $(cat "$tmp/e.check")"
+# every event outside the damaged block is read: read + the block's own count = recorded
+[ "$((got + legible))" = "$rec" ] || fail "damaged file: $got events read + $legible skipped != $rec recorded"
+grep -q "skipped [0-9]* bytes" "$tmp/e.cerr" || fail "no damage message naming the skipped bytes: $(cat "$tmp/e.cerr")"
+"$narrate" stats "$tmp/e.trace" > "$tmp/e.stats" 2> /dev/null || true
+grep -q "^incomplete: $legible events were lost (0 while recording, $legible in damaged blocks" "$tmp/e.stats" ||
+  fail "stats does not say it is incomplete: $(tail -2 "$tmp/e.stats")"
+echo "damaged block: $got of $rec events read, $legible skipped with the block, stats says incomplete"

@@ -4,6 +4,7 @@
  * read (narr_calls_feed): only the open frames are kept, unless the calls are asked for. */
 #include "calls.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -309,4 +310,18 @@ const char *narr_safe(const char *s, char *buf, size_t cap)
     }
     buf[n] = '\0';
     return buf;
+}
+
+void narr_calls_say_incomplete(const narr_calls_t *c, const narr_trace_t *t, const char *consequence)
+{
+    uint64_t damaged = t->skipped_events < c->lost ? t->skipped_events : c->lost;
+    if (c->lost > 0 && damaged == 0)
+        printf("incomplete: %llu events were lost while recording; %s\n", (unsigned long long)c->lost, consequence);
+    else if (c->lost > 0)
+        printf("incomplete: %llu events were lost (%llu while recording, %llu in damaged blocks of the file); %s\n",
+               (unsigned long long)c->lost, (unsigned long long)(c->lost - damaged), (unsigned long long)damaged,
+               consequence);
+    if (t->skipped_regions > 0 && t->skipped_events == 0)
+        printf("incomplete: %zu bytes of the file were damaged and skipped; what they held is missing\n",
+               t->skipped_bytes);
 }

@@ -48,6 +48,10 @@ int narr_calls_feed(narr_calls_t *c, narr_trace_t *t, const narr_tevent_t *e, si
 void narr_calls_end(narr_calls_t *c); /* open frames count as unmatched enters */
 void narr_calls_free(narr_calls_t *c);
 
+/* The "incomplete: ..." line of a summary when events were lost (recording drops, damaged blocks
+ * of the file) or damage was skipped; consequence says what that did to the figures. */
+void narr_calls_say_incomplete(const narr_calls_t *c, const narr_trace_t *t, const char *consequence);
+
 /* Calls with identical paths merged into trees: per thread, per correlation id (roots without
  * one are left out), or everything together (flame graphs). */
 typedef enum narr_forest_by { NARR_FOREST_THREAD, NARR_FOREST_CORRELATION, NARR_FOREST_ALL } narr_forest_by_t;

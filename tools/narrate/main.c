@@ -41,7 +41,11 @@ narr_trace_t *narrate_load(const char *path, narr_trace_visit_fn visit, void *ct
         fprintf(stderr, "narrate: %s\n", err);
         return NULL;
     }
-    if (t->damaged)
+    if (t->damaged && t->skipped_regions > 0)
+        fprintf(stderr, "narrate: %s: damaged: %s; read %zu good blocks (%zu of %zu bytes, %zu events)%s\n", path,
+                t->damage, t->blocks, t->bytes_ok, t->size, t->seen,
+                t->bytes_ok + t->skipped_bytes < t->size ? ", then the damage ran to the end" : "");
+    else if (t->damaged)
         fprintf(stderr, "narrate: %s: damaged: %s; read the %zu blocks (%zu of %zu bytes, %zu events) before it\n",
                 path, t->damage, t->blocks, t->bytes_ok, t->size, t->seen);
     narr__set_program_name(t->program);
@@ -105,6 +109,9 @@ static int cmd_check(const char *path)
     printf("events: %zu\ndropped: %llu\nunmatched enter: %zu\nunmatched exit: %zu\nblocks: %zu (%zu of %zu bytes)\n",
            run.events, (unsigned long long)t->dropped, run.calls.unmatched_enter, run.calls.unmatched_exit, t->blocks,
            t->bytes_ok, t->size);
+    if (t->skipped_regions > 0)
+        printf("skipped: %zu bytes in %zu damaged regions (%llu events legible in their headers)\n", t->skipped_bytes,
+               t->skipped_regions, (unsigned long long)t->skipped_events);
     printf("status: %s\n", t->damaged ? "damaged"
                             : t->dropped || run.calls.unmatched_enter || run.calls.unmatched_exit ? "incomplete"
                                                                                                   : "ok");

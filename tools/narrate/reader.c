@@ -275,6 +275,7 @@ static int walk_values(const narr_site_t *s, const unsigned char **pp, const uns
 static int got_event(narr_trace_t *t, size_t *cap, const narr_tevent_t *e)
 {
     t->seen++;
+    if (e->mono > t->last_mono) t->last_mono = e->mono;
     return t->visit != NULL ? (t->visit(t, e, t->visit_ctx) != 0 ? -2 : 0) : push_event(t, cap, e);
 }
 
@@ -483,6 +484,65 @@ static uint32_t block_check(const narr_trace_t *t, const unsigned char *p, size_
 #endif
 }
 
+/* After damage at off: the next block whose header and checksum hold (found by its magic,
+ * proven by its checksum), or SIZE_MAX when none follows. */
+static size_t next_good_block(const narr_trace_t *t, size_t off)
+{
+    size_t p = off + 1;
+    while (p + NARR_TRACE_BLOCK_HEADER <= t->size) {
+        uint32_t h[4];
+        const unsigned char *m = memchr(t->image + p, 'N', t->size - p);
+        if (m == NULL) return SIZE_MAX;
+        p = (size_t)(m - t->image);
+        if (p + NARR_TRACE_BLOCK_HEADER > t->size) return SIZE_MAX;
+        memcpy(h, t->image + p, sizeof h);
+        if (h[0] == NARR_TRACE_BLOCK_MAGIC && h[2] <= NARR_TRACE_BLOCK_MAX && h[2] <= t->size - p - NARR_TRACE_BLOCK_HEADER &&
+            block_check(t, t->image + p + NARR_TRACE_BLOCK_HEADER, h[2], h[3]) == h[3])
+            return p;
+        p++;
+    }
+    return SIZE_MAX;
+}
+
+/* The damaged block at off is skipped up to next. When its header and the start of an events
+ * payload are still legible (thread, count), its events count as lost on that thread: readers
+ * resynchronise its calls as after a drop and say the figures are incomplete. */
+static int skip_damage(narr_trace_t *t, size_t *cap, size_t off, size_t next, const char *what)
+{
+    uint32_t h[4];
+    char note[160] = "";
+    memcpy(h, t->image + off, sizeof h);
+    if (h[0] == NARR_TRACE_BLOCK_MAGIC && (h[1] == NARR_TB_EVENTS || h[1] == NARR_TB_RAWEVENTS) &&
+        h[2] <= next - off - NARR_TRACE_BLOCK_HEADER) {
+        const unsigned char *p = t->image + off + NARR_TRACE_BLOCK_HEADER, *end = p + h[2];
+        uint64_t tid, base, count;
+        if (narr__get_v(&p, end, &tid) == 0 && narr__get_v(&p, end, &base) == 0 && narr__get_v(&p, end, &count) == 0 &&
+            tid > 0 && tid <= (1u << 22) && count > 0 && count <= h[2] / 2) {
+            narr_tevent_t e;
+            memset(&e, 0, sizeof e);
+            e.clock = -1;
+            e.tid = (uint32_t)tid;
+            e.mono = t->last_mono;
+            e.dropped = count;
+            t->skipped_events += count;
+            snprintf(note, sizeof note, " (%llu events of thread %llu)", (unsigned long long)count,
+                     (unsigned long long)tid);
+            if (got_event(t, cap, &e) == -2) return -2;
+        }
+    }
+    if (t->skipped_regions++ == 0) {
+        snprintf(t->damage, sizeof t->damage, "%s in the block at byte %zu: skipped %zu bytes%s, read on from byte %zu",
+                 what, off, next - off, note, next);
+        t->damage_first_len = strlen(t->damage);
+    } else { /* the first region in full, then how many more */
+        snprintf(t->damage + t->damage_first_len, sizeof t->damage - t->damage_first_len,
+                 "; and %zu more damaged regions", t->skipped_regions - 1);
+    }
+    t->skipped_bytes += next - off;
+    t->damaged = 1;
+    return 0;
+}
+
 /* -1 (with err) when the file cannot be used at all; damage is recorded in t. */
 static int trace_read(narr_trace_t *t, char *err, size_t errlen)
 {
@@ -500,7 +560,7 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
         return -1;
     }
     t->version = version;
-    off = NARR_TRACE_HEADER;
+    off = t->bytes_ok = NARR_TRACE_HEADER;
     while (off < t->size) {
         uint32_t hdr[4];
         const unsigned char *payload;
@@ -515,17 +575,22 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
             break;
         }
         memcpy(hdr, t->image + off, sizeof hdr);
-        if (hdr[0] != NARR_TRACE_BLOCK_MAGIC || hdr[2] > NARR_TRACE_BLOCK_MAX || hdr[2] > t->size - off - NARR_TRACE_BLOCK_HEADER) {
-            snprintf(t->damage, sizeof t->damage, "%s block at byte %zu",
-                     hdr[0] != NARR_TRACE_BLOCK_MAGIC ? "no" : "truncated", off);
-            t->damaged = 1;
-            break;
-        }
         payload = t->image + off + NARR_TRACE_BLOCK_HEADER;
-        if (block_check(t, payload, hdr[2], hdr[3]) != hdr[3]) {
-            snprintf(t->damage, sizeof t->damage, "checksum mismatch in the block at byte %zu", off);
-            t->damaged = 1;
-            break;
+        if (hdr[0] != NARR_TRACE_BLOCK_MAGIC || hdr[2] > NARR_TRACE_BLOCK_MAX || hdr[2] > t->size - off - NARR_TRACE_BLOCK_HEADER ||
+            block_check(t, payload, hdr[2], hdr[3]) != hdr[3]) {
+            const char *what = hdr[0] != NARR_TRACE_BLOCK_MAGIC ? "no block header"
+                             : hdr[2] > NARR_TRACE_BLOCK_MAX || hdr[2] > t->size - off - NARR_TRACE_BLOCK_HEADER ? "a bad length"
+                             : "a checksum mismatch";
+            size_t next = next_good_block(t, off);
+            if (next == SIZE_MAX) { /* nothing good follows: a tail cut short, or damage to the end */
+                if (t->skipped_regions == 0)
+                    snprintf(t->damage, sizeof t->damage, "%s at byte %zu, and no good block after it", what, off);
+                t->damaged = 1;
+                break;
+            }
+            if (skip_damage(t, &cap, off, next, what) == -2) break;
+            off = next;
+            continue;
         }
         switch (hdr[1]) {
         case NARR_TB_META: {
@@ -623,7 +688,7 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
         }
         t->blocks++;
         off += NARR_TRACE_BLOCK_HEADER + hdr[2];
-        t->bytes_ok = off;
+        t->bytes_ok += NARR_TRACE_BLOCK_HEADER + hdr[2];
     }
     if (showing) narr_trace_progress(t->size, t->size);
     if (!t->damaged) t->bytes_ok = t->size;

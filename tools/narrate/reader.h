@@ -1,5 +1,6 @@
 /* tools/narrate/reader.h - reads a binary trace (runtime/trace_format.h): sites, calibration,
- * events of every thread, drops; damage stops the read and is reported with what was recovered.
+ * events of every thread, drops; a damaged block is skipped (the read goes on at the next block
+ * whose checksum holds) and reported with what was skipped.
  * Events are either kept in memory (cat, tree, export) or streamed to a visitor without being
  * stored (stats, check: files larger than memory, at about twice the speed). */
 #ifndef NARR_TOOLS_READER_H
@@ -65,6 +66,10 @@ typedef struct narr_trace {
     int damaged;
     char damage[256];
     uint64_t dropped, unknown_sites;
+    size_t skipped_regions, skipped_bytes; /* damage read past: the next good block was found */
+    size_t damage_first_len; /* of the first region's description in damage */
+    uint64_t skipped_events; /* events the skipped blocks said they held, when still legible */
+    uint64_t last_mono;      /* of the last event read (a skipped block's losses are placed there) */
     /* decoding scratch */
     narr__decoded_t dec;
     narr__buf_t payload;

@@ -177,9 +177,12 @@ int narrate_stats(const char *path, int argc, char **argv)
     if (run.calls.unmatched_enter || run.calls.unmatched_exit)
         printf("(%zu calls without an exit, %zu exits without an enter: not counted)\n", run.calls.unmatched_enter,
                run.calls.unmatched_exit);
-    if (run.calls.lost > 0)
-        printf("incomplete: %llu events were lost while recording; %zu calls cut short by the loss are not counted, "
-               "and calls whose events were lost are missing\n", (unsigned long long)run.calls.lost, run.calls.resynced);
+    {
+        char why[160];
+        snprintf(why, sizeof why, "%zu calls cut short by the loss are not counted, and calls whose events were lost "
+                                  "are missing", run.calls.resynced);
+        narr_calls_say_incomplete(&run.calls, t, why);
+    }
     for (i = 0; i < nfs; i++) free(fs[i].durs);
     free(fs);
     narr_calls_free(&run.calls);

@@ -48,10 +48,12 @@ int narrate_tree(narr_trace_t *t)
     }
     if (calls.unmatched_enter || calls.unmatched_exit)
         printf("(%zu calls without an exit, %zu exits without an enter)\n", calls.unmatched_enter, calls.unmatched_exit);
-    if (calls.lost > 0)
-        printf("incomplete: %llu events were lost while recording; %zu calls cut short by the loss were closed where "
-               "the next call's depth showed it, and calls whose events were lost are missing\n",
-               (unsigned long long)calls.lost, calls.resynced);
+    {
+        char why[200];
+        snprintf(why, sizeof why, "%zu calls cut short by the loss were closed where the next call's depth showed it, "
+                                  "and calls whose events were lost are missing", calls.resynced);
+        narr_calls_say_incomplete(&calls, t, why);
+    }
     narr_forest_free(&f);
     narr_forest_free(&byc);
     narr_calls_free(&calls);
