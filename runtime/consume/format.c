@@ -319,7 +319,15 @@ void narr__decoded_elapsed(narr__decoded_t *d, uint64_t t0_mono)
     d->ev.has_elapsed = 1;
     kv->key = "elapsed_ms";
     kv->value = d->elapsed;
-    kv->value_len = (size_t)snprintf(d->elapsed, sizeof d->elapsed, "%.6g", (double)d->ev.elapsed_ns / 1e6);
+    { /* exact to the nanosecond in plain decimals: "0.00008", "12.369104", never "8e-05" */
+        uint64_t ns = d->ev.elapsed_ns;
+        int n = snprintf(d->elapsed, sizeof d->elapsed, "%llu.%06u", (unsigned long long)(ns / 1000000u),
+                         (unsigned)(ns % 1000000u));
+        while (n > 0 && d->elapsed[n - 1] == '0') n--;
+        if (n > 0 && d->elapsed[n - 1] == '.') n--;
+        d->elapsed[n] = '\0';
+        kv->value_len = (size_t)n;
+    }
     kv->meta = NARR_KV_FIELD;
 }
 

@@ -8,7 +8,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 NARRATE_OUTPUT="console,jsonl:$tmp/h.jsonl,trace:$tmp/h.trace" "$prog" 2> "$tmp/console.txt"
-"$narrate" cat "$tmp/h.trace" > "$tmp/cat.txt"
+"$narrate" cat --plain "$tmp/h.trace" > "$tmp/cat.txt"
 # tree and stats print names from the trace (a function named "fn\x1b[1m"): escaped too
 "$narrate" tree "$tmp/h.trace" > "$tmp/tree.txt"
 "$narrate" stats "$tmp/h.trace" > "$tmp/stats.txt"

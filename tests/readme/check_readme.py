@@ -204,7 +204,8 @@ def tree_shape(work):
     trace = os.path.join(work, "orch.trace")
     r = run([orchestrator], env={"NARRATE_OUTPUT": f"trace:{trace}"})
     r = run([cli, "tree", trace])
-    pat = lambda s: re.sub(r"[0-9]+(\.[0-9]+)?", "N", s)
+    def pat(line):  # numbers, and durations in whatever unit reads best, blanked
+        return re.sub(r"[0-9]+(\.[0-9]+)?", "N", re.sub(r"[0-9]+(\.[0-9]+)? (ns|us|ms|s)\b", "T", line))
     got = {pat(x) for x in r.stdout.splitlines()}
     for want in shown.splitlines():
         if pat(want) not in got:

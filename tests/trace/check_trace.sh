@@ -10,9 +10,14 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 # 1. cat shows exactly what the console showed, in the same order
 NARRATE_OUTPUT="console,trace:$tmp/orch.trace" NO_COLOR=1 "$orch" > /dev/null 2> "$tmp/console.txt"
-"$narrate" cat "$tmp/orch.trace" > "$tmp/cat.txt"
-diff -u "$tmp/console.txt" "$tmp/cat.txt" > "$tmp/diff" || { head -20 "$tmp/diff"; fail "cat differs from the console"; }
-echo "cat: $(wc -l < "$tmp/cat.txt") events, identical to the console"
+"$narrate" cat --plain "$tmp/orch.trace" > "$tmp/cat.txt"
+diff -u "$tmp/console.txt" "$tmp/cat.txt" > "$tmp/diff" || { head -20 "$tmp/diff"; fail "cat --plain differs from the console"; }
+echo "cat --plain: $(wc -l < "$tmp/cat.txt") events, identical to the console"
+# by default each line starts with its time from the trace's start and its thread id
+"$narrate" cat "$tmp/orch.trace" > "$tmp/cat_timed.txt"
+sed -E 's/^ *[0-9]+\.[0-9]{9} +[0-9]+  //' "$tmp/cat_timed.txt" | diff -u "$tmp/console.txt" - > "$tmp/diff" ||
+  { head -5 "$tmp/diff"; fail "cat's timed lines are not time, thread id, console line"; }
+sort -n -c "$tmp/cat_timed.txt" 2> /dev/null || fail "cat's times go backwards"
 "$narrate" cat "$tmp/orch.trace" --json | "$py" -c "import json,sys; [json.loads(l) for l in sys.stdin]" ||
   fail "cat --json is not JSON lines"
 "$narrate" check "$tmp/orch.trace" > "$tmp/check.txt" || fail "check of an intact trace failed"
@@ -22,7 +27,7 @@ grep -q "status: ok" "$tmp/check.txt" || fail "intact trace not ok: $(cat "$tmp/
 
 # 2. the call tree of a known program: exact structure and counts
 NARRATE_OUTPUT="trace:$tmp/e2e.trace" "$e2e" > /dev/null
-"$narrate" tree "$tmp/e2e.trace" | sed -E 's/^thread [0-9]+/thread N/; s/[0-9]+\.[0-9]+ ms/T ms/g' > "$tmp/tree.txt"
+"$narrate" tree "$tmp/e2e.trace" | sed -E 's/^thread [0-9]+/thread N/; s/[0-9]+(\.[0-9]+)? (ns|us|ms|s)([,)])/T\3/g' > "$tmp/tree.txt"
 diff -u "$here/expected_tree.txt" "$tmp/tree.txt" || fail "tree differs"
 echo "tree: as expected"
 if grep -q 'correlation_id="req-a11c-00"' "$tmp/cat.txt"; then
@@ -69,7 +74,7 @@ for cut in 10 17 40 100 1000 $((size / 2)) $((size - 1)); do
   head -c "$cut" "$tmp/orch.trace" > "$tmp/cut.trace"
   if "$narrate" check "$tmp/cut.trace" > "$tmp/c.txt" 2> "$tmp/c.err"; then fail "truncated at $cut: check said ok"; fi
   grep -q "narrate: " "$tmp/c.err" || fail "truncated at $cut: no message"
-  "$narrate" cat "$tmp/cut.trace" > "$tmp/prefix.txt" 2> /dev/null || true
+  "$narrate" cat --plain "$tmp/cut.trace" > "$tmp/prefix.txt" 2> /dev/null || true
   head -n "$(wc -l < "$tmp/prefix.txt")" "$tmp/cat.txt" | sort > "$tmp/want"; sort "$tmp/prefix.txt" > "$tmp/got"
   [ "$(wc -l < "$tmp/prefix.txt")" -le "$(wc -l < "$tmp/cat.txt")" ] || fail "truncated at $cut: more events than whole"
 done

@@ -147,7 +147,7 @@ int narrate_export_ctf(narr_trace_t *t, const char *dir)
         return 1;
     }
     if (write_metadata(t, dir) != 0) {
-        fprintf(stderr, "narrate: cannot write %s/metadata\n", dir);
+        fprintf(stderr, "narrate: cannot write %s/metadata: %s\n", dir, strerror(errno));
         return 1;
     }
     narr_trace_sort(t); /* by time: a thread's blocks and its drop records in one order */
@@ -158,7 +158,7 @@ int narrate_export_ctf(narr_trace_t *t, const char *dir)
         stream_t *s = stream_for(&streams, &nstreams, e->tid, dir, start);
         const narr_event_t *ev;
         if (s == NULL) {
-            fprintf(stderr, "narrate: cannot write the stream of thread %u in %s\n", e->tid, dir);
+            fprintf(stderr, "narrate: cannot write the stream of thread %u in %s: %s\n", e->tid, dir, strerror(errno));
             rc = 1;
             break;
         }

@@ -1,6 +1,7 @@
 /* tools/narrate/export.c - narrate export --format chrome|jsonl FILE -o OUT, and narrate flame.
  * Chrome trace JSON: calls as B/E per thread, every other event an instant, values as args;
  * Perfetto, chrome://tracing and speedscope open it. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,7 +254,7 @@ static int export_chrome(narr_trace_t *t, FILE *out)
 static FILE *open_out(const char *path)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
-    if (f == NULL) fprintf(stderr, "narrate: cannot write %s\n", path);
+    if (f == NULL) fprintf(stderr, "narrate: cannot write %s: %s\n", path, strerror(errno));
     return f;
 }
 
@@ -301,7 +302,7 @@ static void xml_text(FILE *out, const char *s)
     }
 }
 
-int narrate_flame(narr_trace_t *t, const char *out_path)
+int narrate_flame(narr_trace_t *t, const char *out_path, int max_depth)
 {
     narr_calls_t calls;
     narr_forest_t f;
@@ -319,7 +320,7 @@ int narrate_flame(narr_trace_t *t, const char *out_path)
     if (x == NULL) return 1;
     for (i = 0; i < n; i++) {
         if (nodes[i].parent == SIZE_MAX) all += nodes[i].total;
-        if (nodes[i].depth > maxdepth) maxdepth = nodes[i].depth;
+        if (nodes[i].depth > maxdepth && (max_depth == 0 || nodes[i].depth < max_depth)) maxdepth = nodes[i].depth;
     }
     /* children are laid out left to right inside their parent; roots across the whole width */
     {
@@ -348,6 +349,7 @@ int narrate_flame(narr_trace_t *t, const char *out_path)
     fprintf(out, " (%.3f ms traced)</text>\n", (double)all / 1e6);
     for (i = 0; i < n; i++) {
         double w = all ? (double)nodes[i].total / (double)all * width : 0;
+        if (max_depth > 0 && nodes[i].depth >= max_depth) continue; /* --depth */
         double y = (maxdepth + 1 - nodes[i].depth) * row + 20;
         unsigned hue = 0;
         const char *p;

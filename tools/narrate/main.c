@@ -1,7 +1,8 @@
 /* tools/narrate/main.c - the narrate command: reads trace files (NARRATE_OUTPUT=trace:PATH).
- *   narrate cat FILE [--json]   every event as the console (or the JSON sink) showed it
- *   narrate check FILE          integrity: counts, drops, unmatched enter/exit; exit 1 on damage
- *   narrate recover DIR         what a killed program left in NARRATE_RECOVER_DIR, as a trace file */
+ * Options go anywhere after the command (GNU getopt order); -h/--help on stdout; an unknown
+ * option or a bad value is an error (exit 2); failures give the system's reason. */
+#include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,15 +13,37 @@
 #include "narrate/redact.h"
 #include "reader.h"
 
-static int usage(void)
+#ifndef NARR_VERSION_STRING
+#define NARR_VERSION_STRING "unknown"
+#endif
+
+static const char usage_text[] =
+    "usage: narrate COMMAND [OPTION...] FILE\n"
+    "\n"
+    "commands:\n"
+    "  cat FILE       every event, with its time from the start and thread id (--plain: as the console\n"
+    "                 printed it; --json: as JSON lines)\n"
+    "  check FILE     integrity: counts, losses, damaged blocks, unmatched enter/exit; exit 1 on damage\n"
+    "  stats FILE     per function: calls, total, self, P50/P95/P99, errors [--sort KEY] [--top N]\n"
+    "  tree FILE      call trees per thread and per correlation id [--depth N]\n"
+    "  export FILE --format chrome|ctf|jsonl|otlp-json -o OUT\n"
+    "  flame FILE -o OUT.svg   a flame graph [--depth N]\n"
+    "  recover DIR [-o OUT.trace]   what a killed program left in NARRATE_RECOVER_DIR\n"
+    "\n"
+    "filters (cat, check, stats, tree, export, flame):\n"
+    "  --tid TID         one thread\n"
+    "  --fn NAME         calls of NAME and everything recorded inside them\n"
+    "  --corr ID         events with this correlation id\n"
+    "  --since TIME, --until TIME   a window from the trace's start (TIME: 250ms, 1.5s, 300us, 40ns; a\n"
+    "                    plain number is seconds)\n"
+    "\n"
+    "  -h, --help        this text        --version   the version\n";
+
+static int usage_error(const char *fmt, const char *what)
 {
-    fprintf(stderr, "usage: narrate cat FILE [--json]\n"
-                    "       narrate check FILE\n"
-                    "       narrate stats FILE [--sort calls|total|self|p50|p95|p99|errors] [--top N]\n"
-                    "       narrate tree FILE\n"
-                    "       narrate export --format chrome|ctf|jsonl|otlp-json FILE -o OUT\n"
-                    "       narrate flame FILE -o OUT.svg\n"
-                    "       narrate recover DIR [-o OUT.trace]\n");
+    fprintf(stderr, "narrate: ");
+    fprintf(stderr, fmt, what);
+    fprintf(stderr, "\n(narrate --help lists the commands and options)\n");
     return 2;
 }
 
@@ -57,7 +80,11 @@ static narr_trace_t *load(const char *path)
     return narrate_load(path, NULL, NULL);
 }
 
-static int cmd_cat(narr_trace_t *t, int json)
+/* cat's modes: uftrace-like lines (time from the trace's start, thread id), the console's
+ * lines as they were printed, or JSON lines. */
+enum { CAT_TIMED = 0, CAT_PLAIN = 1, CAT_JSON = 2 };
+
+static int cmd_cat(narr_trace_t *t, int mode)
 {
     narr__buf_t line = {0};
     size_t i;
@@ -75,7 +102,12 @@ static int cmd_cat(narr_trace_t *t, int json)
         }
         if (ev == NULL) continue;
         line.len = 0;
-        if (json) narr__json_line(&line, ev, NARR_REDACT_DEFAULT);
+        if (mode == CAT_TIMED) {
+            uint64_t rel = e->mono > t->start_mono ? e->mono - t->start_mono : 0;
+            narr__buf_printf(&line, "%5llu.%09llu %7u  ", (unsigned long long)(rel / 1000000000u),
+                             (unsigned long long)(rel % 1000000000u), e->tid);
+        }
+        if (mode == CAT_JSON) narr__json_line(&line, ev, NARR_REDACT_DEFAULT);
         else narr__console_line(&line, ev, 0, NARR_MODE_HUMAN, NARR_REDACT_DEFAULT);
         fwrite(line.p, 1, line.len, stdout);
     }
@@ -121,24 +153,11 @@ static int cmd_check(const char *path)
     return rc;
 }
 
-int narrate_stats(const char *path, int argc, char **argv);
-int narrate_recover(int argc, char **argv);
-int narrate_tree(narr_trace_t *t);
+int narrate_stats(const char *path, const char *sort, size_t top);
+int narrate_recover(const char *dir, const char *out);
+int narrate_tree(narr_trace_t *t, int max_depth);
 int narrate_export(narr_trace_t *t, const char *format, const char *out_path);
-int narrate_flame(narr_trace_t *t, const char *out_path);
-
-/* export and flame take options around the file: pick them out. */
-static int options(int argc, char **argv, const char **file, const char **format, const char **out)
-{
-    int i;
-    for (i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) *format = argv[++i];
-        else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) *out = argv[++i];
-        else if (*file == NULL) *file = argv[i];
-        else return -1;
-    }
-    return *file ? 0 : -1;
-}
+int narrate_flame(narr_trace_t *t, const char *out_path, int max_depth);
 
 /* The trace is read through a mapping: a file truncated while it is read (still being written,
  * rotated, copied over) would end the command with SIGBUS. It ends with this instead. */
@@ -151,12 +170,175 @@ static void on_sigbus(int sig)
     _exit(1);
 }
 
+/* "250ms", "1.5s", "300us", "40ns", "2" (seconds) -> ns; -1 when it is not a time */
+static int parse_time(const char *s, uint64_t *ns)
+{
+    char *end;
+    double v;
+    errno = 0;
+    v = strtod(s, &end);
+    if (end == s || errno != 0 || !(v >= 0) || s[0] == '-' || s[0] == '+') return -1;
+    if (strcmp(end, "") == 0 || strcmp(end, "s") == 0) v *= 1e9;
+    else if (strcmp(end, "ms") == 0) v *= 1e6;
+    else if (strcmp(end, "us") == 0) v *= 1e3;
+    else if (strcmp(end, "ns") != 0) return -1;
+    if (v > 1.8e19) return -1;
+    *ns = (uint64_t)v;
+    return 0;
+}
+
+static int parse_count(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    unsigned long v;
+    if (s[0] < '0' || s[0] > '9') return -1;
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (*end != '\0' || errno != 0 || v > max) return -1;
+    *out = v;
+    return 0;
+}
+
+/* Which options each command takes (the filters are shared by the readers of a trace). */
+enum { O_JSON = 1, O_PLAIN, O_SORT, O_TOP, O_FORMAT, O_OUT, O_DEPTH, O_TID, O_FN, O_CORR, O_SINCE, O_UNTIL, O_HELP,
+       O_VERSION };
+#define FILTERS "tid,fn,corr,since,until"
+static const struct { const char *cmd, *takes; } commands[] = {
+    {"cat", "json,plain," FILTERS},
+    {"check", FILTERS},
+    {"stats", "sort,top," FILTERS},
+    {"tree", "depth," FILTERS},
+    {"export", "format,o," FILTERS},
+    {"flame", "o,depth," FILTERS},
+    {"recover", "o"},
+};
+
+static int takes(const char *list, const char *opt)
+{
+    size_t n = strlen(opt);
+    const char *p = list;
+    while ((p = strstr(p, opt)) != NULL) {
+        if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0')) return 1;
+        p += n;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, O_JSON},     {"plain", no_argument, NULL, O_PLAIN},
+        {"sort", required_argument, NULL, O_SORT}, {"top", required_argument, NULL, O_TOP},
+        {"format", required_argument, NULL, O_FORMAT}, {"output", required_argument, NULL, O_OUT},
+        {"depth", required_argument, NULL, O_DEPTH}, {"tid", required_argument, NULL, O_TID},
+        {"fn", required_argument, NULL, O_FN},   {"corr", required_argument, NULL, O_CORR},
+        {"since", required_argument, NULL, O_SINCE}, {"until", required_argument, NULL, O_UNTIL},
+        {"help", no_argument, NULL, O_HELP},     {"version", no_argument, NULL, O_VERSION},
+        {NULL, 0, NULL, 0}};
+    static const char *const names[] = {"", "json", "plain", "sort", "top", "format", "o", "depth",
+                                        "tid", "fn", "corr", "since", "until", "help", "version"};
+    const char *cmd, *takes_list = NULL, *file = NULL, *sort = "total", *format = NULL, *out = NULL;
+    unsigned long top = (unsigned long)-1, depth = 0, tid;
+    int cat_mode = CAT_TIMED, c, rc;
+    size_t k;
     narr_trace_t *t;
-    int rc;
     struct sigaction sa;
-    if (argc < 3) return usage();
+
+    if (argc < 2) return usage_error("%s", "a command is missing");
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("narrate %s (trace format versions 1 to 3)\n", NARR_VERSION_STRING);
+        return 0;
+    }
+    cmd = argv[1];
+    for (k = 0; k < sizeof commands / sizeof commands[0]; k++)
+        if (strcmp(commands[k].cmd, cmd) == 0) takes_list = commands[k].takes;
+    if (takes_list == NULL) return usage_error("'%s' is not a command", cmd);
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc - 1, argv + 1, ":ho:", longopts, NULL)) != -1) {
+        const char *opt = c == 'o' ? "o" : c == 'h' ? "help" : c > 0 && c <= O_VERSION ? names[c] : NULL;
+        if (c == '?') {
+            if (optopt > 0 && optopt < 128) {
+                char o[3] = {'-', (char)optopt, 0};
+                return usage_error("unknown option '%s'", o);
+            }
+            return usage_error("unknown option '%s'", argv[optind]); /* argv + 1's optind - 1 */
+        }
+        if (c == ':') return usage_error("option '%s' needs a value", argv[optind]);
+        if (c == 'h' || c == O_HELP) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (c == O_VERSION) {
+            printf("narrate %s (trace format versions 1 to 3)\n", NARR_VERSION_STRING);
+            return 0;
+        }
+        if (opt == NULL || !takes(takes_list, opt)) {
+            fprintf(stderr, "narrate %s: --%s is not an option of this command\n", cmd, opt ? opt : "?");
+            return 2;
+        }
+        switch (c) {
+        case O_JSON: cat_mode = CAT_JSON; break;
+        case O_PLAIN: cat_mode = CAT_PLAIN; break;
+        case O_SORT:
+            sort = optarg;
+            if (!takes("calls,total,self,p50,p95,p99,errors", sort)) {
+                fprintf(stderr, "narrate stats: --sort takes calls, total, self, p50, p95, p99 or errors, not '%s'\n", sort);
+                return 2;
+            }
+            break;
+        case O_TOP:
+            if (parse_count(optarg, (unsigned long)-1, &top) != 0 || top == 0) {
+                fprintf(stderr, "narrate stats: --top takes a number of functions from 1, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case O_FORMAT: format = optarg; break;
+        case 'o': case O_OUT: out = optarg; break;
+        case O_DEPTH:
+            if (parse_count(optarg, 100000, &depth) != 0 || depth == 0) {
+                fprintf(stderr, "narrate %s: --depth takes a depth from 1, not '%s'\n", cmd, optarg);
+                return 2;
+            }
+            break;
+        case O_TID:
+            if (parse_count(optarg, UINT32_MAX, &tid) != 0) {
+                fprintf(stderr, "narrate %s: --tid takes a thread id, not '%s'\n", cmd, optarg);
+                return 2;
+            }
+            narr_trace_filter.has_tid = 1, narr_trace_filter.tid = (uint32_t)tid;
+            break;
+        case O_FN: narr_trace_filter.fn = optarg; break;
+        case O_CORR: narr_trace_filter.corr = optarg; break;
+        case O_SINCE: case O_UNTIL: {
+            uint64_t ns;
+            if (parse_time(optarg, &ns) != 0) {
+                fprintf(stderr, "narrate %s: --%s takes a time such as 250ms, 1.5s, 300us or 40ns, not '%s'\n", cmd,
+                        opt, optarg);
+                return 2;
+            }
+            if (c == O_SINCE) narr_trace_filter.since_ns = ns;
+            else narr_trace_filter.until_ns = ns ? ns : 1;
+            break;
+        }
+        default: break;
+        }
+        narr_trace_filter.on |= c >= O_TID && c <= O_UNTIL;
+    }
+    optind++; /* argv[0] was the command */
+    if (optind >= argc) return usage_error(strcmp(cmd, "recover") == 0 ? "%s: a directory is missing" : "%s: a file is missing", cmd);
+    file = argv[optind];
+    if (optind + 1 < argc) return usage_error("one file at a time: '%s' is one too many", argv[optind + 1]);
+    if (strcmp(cmd, "export") == 0 && format == NULL) return usage_error("%s", "export needs --format chrome|ctf|jsonl|otlp-json");
+    if (strcmp(cmd, "export") == 0 && !takes("chrome,ctf,jsonl,otlp-json", format))
+        return usage_error("--format takes chrome, ctf, jsonl or otlp-json, not '%s'", format);
+    if (narr_trace_filter.until_ns != 0 && narr_trace_filter.until_ns <= narr_trace_filter.since_ns)
+        return usage_error("%s", "--until must come after --since");
+
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigbus;
     sigaction(SIGBUS, &sa, NULL);
@@ -166,24 +348,17 @@ int main(int argc, char **argv)
         if (p != NULL && strcmp(p, "always") == 0) narr_trace_progress = progress_bar, narr_trace_progress_after_ns = 0;
         else if ((p == NULL || strcmp(p, "never") != 0) && isatty(2)) narr_trace_progress = progress_bar;
     }
-    if (strcmp(argv[1], "export") == 0 || strcmp(argv[1], "flame") == 0) {
-        const char *file = NULL, *format = NULL, *out = "-";
-        if (options(argc, argv, &file, &format, &out) != 0 || (argv[1][0] == 'e' && format == NULL)) return usage();
-        t = load(file);
-        if (t == NULL) return 1;
-        rc = argv[1][0] == 'e' ? narrate_export(t, format, out) : narrate_flame(t, out);
-        if (rc == 0 && t->damaged) rc = 1;
-        narr_trace_free(t);
-        return rc;
-    }
-    if (strcmp(argv[1], "check") == 0) return cmd_check(argv[2]);
-    if (strcmp(argv[1], "recover") == 0) return narrate_recover(argc - 2, argv + 2);
-    if (strcmp(argv[1], "stats") == 0) return narrate_stats(argv[2], argc - 3, argv + 3);
-    if (strcmp(argv[1], "cat") != 0 && strcmp(argv[1], "tree") != 0) return usage();
-    t = load(argv[2]);
+    if (strcmp(cmd, "recover") == 0) return narrate_recover(file, out);
+    if (strcmp(cmd, "check") == 0) return cmd_check(file);
+    if (strcmp(cmd, "stats") == 0) return narrate_stats(file, sort, top);
+    t = load(file);
     if (t == NULL) return 1;
-    if (strcmp(argv[1], "cat") == 0) rc = cmd_cat(t, argc > 3 && strcmp(argv[3], "--json") == 0);
-    else rc = narrate_tree(t);
+    if (strcmp(cmd, "export") == 0) rc = narrate_export(t, format, out ? out : "-");
+    else if (strcmp(cmd, "flame") == 0) rc = narrate_flame(t, out ? out : "-", (int)depth);
+    else if (strcmp(cmd, "cat") == 0) rc = cmd_cat(t, cat_mode);
+    else rc = narrate_tree(t, (int)depth);
+    if (narr_trace_filter.on)
+        fprintf(stderr, "narrate: filters kept %zu of %zu events\n", t->nevents, t->seen);
     if (rc == 0 && t->damaged) rc = 1;
     narr_trace_free(t);
     return rc;

@@ -272,9 +272,60 @@ static int walk_values(const narr_site_t *s, const unsigned char **pp, const uns
 }
 
 /* Kept, or handed to the visitor. */
+narr_tfilter_t narr_trace_filter;
+
+/* --fn: how many calls of the function are open on the thread (events inside them are kept) */
+static uint32_t *inside_of(narr_trace_t *t, uint32_t tid)
+{
+    size_t k;
+    struct narr_tinside *fresh;
+    for (k = 0; k < t->ninside; k++)
+        if (t->inside[k].tid == tid) return &t->inside[k].open;
+    fresh = realloc(t->inside, (t->ninside + 1) * sizeof *fresh);
+    if (fresh == NULL) return NULL;
+    t->inside = fresh;
+    t->inside[t->ninside].tid = tid;
+    t->inside[t->ninside].open = 0;
+    return &t->inside[t->ninside++].open;
+}
+
+static int filter_keeps(narr_trace_t *t, const narr_tevent_t *e)
+{
+    const narr_tfilter_t *f = &narr_trace_filter;
+    uint64_t rel = e->mono > t->start_mono ? e->mono - t->start_mono : 0;
+    if (f->has_tid && e->tid != f->tid) return 0;
+    if (e->site == 0) return 1; /* a thread's losses stay with it */
+    if (rel < f->since_ns || (f->until_ns != 0 && rel > f->until_ns)) return 0;
+    if (f->fn != NULL) {
+        const narr_site_t *s = e->site < t->nsites ? t->sites[e->site] : NULL;
+        uint32_t *open = inside_of(t, e->tid);
+        int mine = s != NULL && (narr__kind_enters(s->kind) || narr__kind_exits(s->kind)) && strcmp(s->action, f->fn) == 0;
+        if (open == NULL) return 1;
+        if (mine && narr__kind_enters(s->kind)) {
+            ++*open;
+            return 1;
+        }
+        if (mine) {
+            if (*open == 0) return 0;
+            --*open;
+            return 1;
+        }
+        if (*open == 0) return 0;
+    }
+    if (f->corr != NULL) {
+        const narr_event_t *ev = narr_trace_decode(t, e);
+        if (ev == NULL || ev->correlation_id == NULL || strcmp(ev->correlation_id, f->corr) != 0) return 0;
+    }
+    return 1;
+}
+
 static int got_event(narr_trace_t *t, size_t *cap, const narr_tevent_t *e)
 {
     t->seen++;
+    if (narr_trace_filter.on && !filter_keeps(t, e)) {
+        t->filtered_out++;
+        return 0;
+    }
     if (e->mono > t->last_mono) t->last_mono = e->mono;
     return t->visit != NULL ? (t->visit(t, e, t->visit_ctx) != 0 ? -2 : 0) : push_event(t, cap, e);
 }
@@ -632,7 +683,7 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
             const unsigned char *p = payload;
             uint64_t mono, real;
             if (narr__get_v(&p, payload + hdr[2], &mono) != 0 || narr__get_v(&p, payload + hdr[2], &real) != 0) bad = 1;
-            else if (t->real_minus_mono == 0) t->real_minus_mono = (int64_t)(real - mono);
+            else if (t->real_minus_mono == 0) t->real_minus_mono = (int64_t)(real - mono), t->start_mono = mono;
             break;
         }
         case NARR_TB_EVENTS: bad = add_events(t, &cap, payload, payload + hdr[2], 0); break;
@@ -749,6 +800,7 @@ void narr_trace_free(narr_trace_t *t)
     size_t i;
     if (t == NULL) return;
     free(t->threads);
+    free(t->inside);
     free(t->clock);
     free(t->tlast);
     for (i = 0; i < t->nsites; i++) free_site(t->sites[i]);

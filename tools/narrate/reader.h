@@ -30,6 +30,18 @@ typedef struct narr_tsite {
     uint32_t fn; /* enter/exit sites: a number per function name, shared by its enter and exits */
 } narr_tsite_t;
 
+/* What the reading commands' filters keep (--tid, --since/--until, --fn, --corr): applied as
+ * events are read, so every command sees the same subset. Drop records of a kept thread stay. */
+typedef struct narr_tfilter {
+    int on;
+    int has_tid;
+    uint32_t tid;
+    uint64_t since_ns, until_ns; /* from the trace's start; until 0: no end */
+    const char *fn;              /* calls of this function and everything inside them */
+    const char *corr;            /* events whose correlation id is this */
+} narr_tfilter_t;
+extern narr_tfilter_t narr_trace_filter;
+
 struct narr_trace;
 /* Gets each event (drops included) in file order, which is time order per thread; e->vals
  * points into the file image. Nonzero stops the read. */
@@ -70,6 +82,10 @@ typedef struct narr_trace {
     size_t damage_first_len; /* of the first region's description in damage */
     uint64_t skipped_events; /* events the skipped blocks said they held, when still legible */
     uint64_t last_mono;      /* of the last event read (a skipped block's losses are placed there) */
+    uint64_t start_mono;     /* the trace's start (its first calibration), for --since/--until */
+    struct narr_tinside { uint32_t tid; uint32_t open; } *inside; /* --fn: open calls per thread */
+    size_t ninside;
+    size_t filtered_out;     /* events the filters left out */
     /* decoding scratch */
     narr__decoded_t dec;
     narr__buf_t payload;

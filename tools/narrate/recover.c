@@ -5,6 +5,7 @@
  * runtime's decoder and written by the runtime's trace sink, so every other command reads the
  * result. Damaged ring files are reported and skipped, never trusted. */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,7 +129,7 @@ static int recover_pid(const char *dir, long pid, const char *out_path)
     narr__set_program_name(t->program);
     sink = narr_sink_trace_add(out, NARR_LEVEL_TRACE);
     if (sink < 0) {
-        fprintf(stderr, "narrate recover: cannot write %s\n", out);
+        fprintf(stderr, "narrate recover: cannot write %s: %s\n", out, strerror(errno));
         narr_trace_free(t);
         return 1;
     }
@@ -158,25 +159,16 @@ static int recover_pid(const char *dir, long pid, const char *out_path)
     return rc;
 }
 
-int narrate_recover(int argc, char **argv)
+int narrate_recover(const char *dir, const char *out)
 {
-    const char *dir = NULL, *out = NULL;
     long pids[256];
     size_t npids = 0, i;
     int rc = 0;
     DIR *d;
     struct dirent *e;
-    for (i = 0; i < (size_t)argc; i++) {
-        if (strcmp(argv[i], "-o") == 0 && i + 1 < (size_t)argc) out = argv[++i];
-        else if (dir == NULL) dir = argv[i];
-        else {
-            fprintf(stderr, "usage: narrate recover DIR [-o OUT.trace]\n");
-            return 2;
-        }
-    }
-    if (dir == NULL || (d = opendir(dir)) == NULL) {
-        fprintf(stderr, "narrate recover: cannot open the directory '%s'\n", dir ? dir : "");
-        return dir ? 1 : 2;
+    if ((d = opendir(dir)) == NULL) {
+        fprintf(stderr, "narrate recover: cannot open the directory '%s': %s\n", dir, strerror(errno));
+        return 1;
     }
     while ((e = readdir(d)) != NULL && npids < sizeof pids / sizeof pids[0]) {
         long p;

@@ -64,9 +64,13 @@ static uint64_t pct(uint64_t *v, size_t n, unsigned p)
     return n == 0 ? 0 : select_k(v, n, rank == 0 ? 0 : rank - 1);
 }
 
+/* A duration in the unit that reads best (as tree prints them): 840 ns, 2.310 us, 12.369 ms, 3.052 s */
 static void ms(char *out, size_t cap, uint64_t ns)
 {
-    snprintf(out, cap, "%.3f", (double)ns / 1e6);
+    if (ns < 1000) snprintf(out, cap, "%llu ns", (unsigned long long)ns);
+    else if (ns < 1000000) snprintf(out, cap, "%.3f us", (double)ns / 1e3);
+    else if (ns < 1000000000) snprintf(out, cap, "%.3f ms", (double)ns / 1e6);
+    else snprintf(out, cap, "%.3f s", (double)ns / 1e9);
 }
 
 /* Events stream through the call matcher; completed calls land here by function number. */
@@ -120,27 +124,15 @@ static int stats_visit(narr_trace_t *t, const narr_tevent_t *e, void *ctx)
 
 narr_trace_t *narrate_load(const char *path, narr_trace_visit_fn visit, void *ctx);
 
-int narrate_stats(const char *path, int argc, char **argv)
+int narrate_stats(const char *path, const char *sort, size_t top)
 {
     stats_run_t run;
     narr_trace_t *t;
     fstat_t *fs;
-    size_t nfs = 0, i, top = SIZE_MAX;
+    size_t nfs = 0, i;
     int rc;
     char safe[1024];
-    for (i = 0; i < (size_t)argc; i++) {
-        if (strcmp(argv[i], "--sort") == 0 && i + 1 < (size_t)argc) sort_key = argv[++i];
-        else if (strcmp(argv[i], "--top") == 0 && i + 1 < (size_t)argc) top = (size_t)strtoul(argv[++i], NULL, 10);
-        else {
-            fprintf(stderr, "narrate stats: unknown option '%s'\n", argv[i]);
-            return 2;
-        }
-    }
-    if (strcmp(sort_key, "total") && strcmp(sort_key, "calls") && strcmp(sort_key, "self") && strcmp(sort_key, "p50") &&
-        strcmp(sort_key, "p95") && strcmp(sort_key, "p99") && strcmp(sort_key, "errors")) {
-        fprintf(stderr, "narrate stats: --sort takes calls, total, self, p50, p95, p99 or errors\n");
-        return 2;
-    }
+    sort_key = sort; /* checked by the command line */
     memset(&run, 0, sizeof run);
     narr_calls_begin(&run.calls, 0, add_call, &run);
     t = narrate_load(path, stats_visit, &run);
@@ -162,8 +154,8 @@ int narrate_stats(const char *path, int argc, char **argv)
         fs[i].p99 = pct(fs[i].durs, fs[i].ndurs, 99);
     }
     if (nfs > 1) qsort(fs, nfs, sizeof *fs, by_key);
-    printf("%-32s %8s %12s %12s %10s %10s %10s %7s\n", "function", "calls", "total_ms", "self_ms", "p50_ms", "p95_ms",
-           "p99_ms", "errors");
+    printf("%-32s %8s %12s %12s %12s %12s %12s %7s\n", "function", "calls", "total", "self", "p50", "p95", "p99",
+           "errors");
     for (i = 0; i < nfs && i < top; i++) {
         char a[32], b[32], c[32], d[32], e[32];
         ms(a, sizeof a, fs[i].total);
@@ -171,7 +163,7 @@ int narrate_stats(const char *path, int argc, char **argv)
         ms(c, sizeof c, fs[i].p50);
         ms(d, sizeof d, fs[i].p95);
         ms(e, sizeof e, fs[i].p99);
-        printf("%-32s %8llu %12s %12s %10s %10s %10s %7llu\n", narr_safe(fs[i].fn, safe, sizeof safe), (unsigned long long)fs[i].calls, a, b, c, d, e,
+        printf("%-32s %8llu %12s %12s %12s %12s %12s %7llu\n", narr_safe(fs[i].fn, safe, sizeof safe), (unsigned long long)fs[i].calls, a, b, c, d, e,
                (unsigned long long)fs[i].errors);
     }
     if (run.calls.unmatched_enter || run.calls.unmatched_exit)
