@@ -1,7 +1,9 @@
 /* runtime/sinks/jsonl.c - the JSON lines sink: one JSON object per event, always valid JSON. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
-#include <stdio_ext.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -109,10 +111,28 @@ size_t narr_format_json(const narr_event_t *ev, char *out, size_t cap)
     return narr__buf_copy_out(&b, out, cap);
 }
 
+/* Lines are gathered in out and written with write() on whole lines only, to a file opened
+ * with O_APPEND: two processes given the same path (a pipeline "a | b") interleave whole lines
+ * and lose none. The first writer (the one that gets the file's lock alone) starts it empty;
+ * the others add to it; each keeps a shared lock while it writes. */
 typedef struct jsonl {
-    FILE *f;
-    narr__buf_t line;
+    int fd;
+    narr__buf_t line, out;
 } jsonl_t;
+
+#define JSONL_WRITE_AT (64u * 1024u)
+
+static void jsonl_flush(jsonl_t *j)
+{
+    size_t off = 0;
+    while (off < j->out.len) {
+        ssize_t n = write(j->fd, j->out.p + off, j->out.len - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break; /* a full disk: what is left is lost, as with any file output */
+        off += (size_t)n;
+    }
+    j->out.len = 0;
+}
 
 static void jsonl_write(const narr_event_t *ev, void *user)
 {
@@ -120,20 +140,38 @@ static void jsonl_write(const narr_event_t *ev, void *user)
     narr_sink_options_t *o = narr_sink_current_options();
     j->line.len = 0;
     o->redactions += narr__json_line(&j->line, ev, o->redaction);
-    fwrite(j->line.p, 1, j->line.len, j->f);
+    narr__buf_put(&j->out, j->line.p, j->line.len);
+    if (j->out.len >= JSONL_WRITE_AT) jsonl_flush(j);
 }
 
 static void jsonl_ctl(void *user, narr_sink_op_t op)
 {
     jsonl_t *j = user;
     if (op == NARR_SINK_FLUSH) {
-        fflush(j->f);
+        jsonl_flush(j);
         return;
     }
-    if (op == NARR__SINK_ABANDON) __fpurge(j->f); /* a forked child: the parent's lines stay unwritten */
-    fclose(j->f);
+    if (op != NARR__SINK_ABANDON) jsonl_flush(j); /* a forked child: the parent's lines stay unwritten */
+    close(j->fd);
     narr__buf_free(&j->line);
+    narr__buf_free(&j->out);
     free(j);
+}
+
+int narr__open_shared_append(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644), tries;
+    if (fd < 0) return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) { /* alone: a new run starts the file empty */
+        if (ftruncate(fd, 0) != 0) { /* a FIFO or a device: nothing to empty */ }
+        flock(fd, LOCK_SH);
+        return fd;
+    }
+    for (tries = 0; tries < 100 && flock(fd, LOCK_SH | LOCK_NB) != 0; tries++) {
+        struct timespec nap = {0, 1000000};
+        nanosleep(&nap, NULL); /* another process is between its open and its shared lock */
+    }
+    return fd;
 }
 
 int narr_sink_jsonl_add(const char *path, narr_level_t min_level)
@@ -143,8 +181,8 @@ int narr_sink_jsonl_add(const char *path, narr_level_t min_level)
     if (path == NULL) return NARR_EINVAL;
     j = calloc(1, sizeof *j);
     if (j == NULL) return NARR_ENOMEM;
-    j->f = fopen(path, "w");
-    if (j->f == NULL) {
+    j->fd = narr__open_shared_append(path);
+    if (j->fd < 0) {
         int e = errno; /* the caller reports why */
         free(j);
         errno = e;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -268,6 +269,35 @@ void narr__sinks_flush_all(void)
 }
 
 /* "console", "jsonl:PATH", "none"; comma separated. Unknown entries are reported and skipped. */
+/* A file output's path: %p is the process id, %n the program's name, %% a percent sign (as LLVM's
+ * profile files name theirs); a path that ends in '/' or names a directory gets
+ * <name>-<pid>.<ext> inside it. So processes that share NARRATE_OUTPUT write files of their own. */
+static const char *output_path(const char *in, const char *ext, char *out, size_t cap)
+{
+    size_t n = 0;
+    const char *p;
+    struct stat st;
+    char name[128];
+    snprintf(name, sizeof name, "%s", narr__program_name()[0] ? narr__program_name() : "narrate");
+    for (p = name; *p; p++) /* "orchestratord@0.3.1" is a name; a '/' would be a folder */
+        if (*p == '/') name[p - name] = '_';
+    for (p = in; *p && n + 1 < cap; p++) {
+        if (p[0] == '%' && (p[1] == 'p' || p[1] == 'n' || p[1] == '%')) {
+            p++;
+            if (*p == 'p') n += (size_t)snprintf(out + n, cap - n, "%ld", (long)getpid());
+            else if (*p == 'n') n += (size_t)snprintf(out + n, cap - n, "%s", name);
+            else out[n++] = '%';
+            if (n >= cap) n = cap - 1;
+        } else {
+            out[n++] = *p;
+        }
+    }
+    out[n] = '\0';
+    if (n > 0 && (out[n - 1] == '/' || (stat(out, &st) == 0 && S_ISDIR(st.st_mode))))
+        snprintf(out + n, cap - n, "%s%s-%ld.%s", out[n - 1] == '/' ? "" : "/", name, (long)getpid(), ext);
+    return out;
+}
+
 /* NARRATE_OUTPUT: every part is tried; one that cannot be used is reported with the reason and
  * the others stay. console_level is the console's minimum level (the default output's quieter
  * start when NARRATE_LOG is unset; see init.c). */
@@ -278,7 +308,7 @@ int narr__outputs_open(const char *spec, narr_level_t console_level)
     while (p != NULL && *p != '\0') {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        char item[1024];
+        char item[1024], file[1200];
         int r = 0;
         if (len >= sizeof item) len = sizeof item - 1;
         memcpy(item, p, len);
@@ -293,13 +323,15 @@ int narr__outputs_open(const char *spec, narr_level_t console_level)
         } else if (strcmp(item, "console") == 0) {
             r = narr_sink_console_add(2, NARR_COLOR_AUTO, console_level);
         } else if (strncmp(item, "jsonl:", 6) == 0 && item[6] != '\0') {
-            r = narr_sink_jsonl_add(item + 6, NARR_LEVEL_TRACE);
+            const char *path = output_path(item + 6, "jsonl", file, sizeof file);
+            r = narr_sink_jsonl_add(path, NARR_LEVEL_TRACE);
             if (r < 0) fprintf(stderr, "narrate: NARRATE_OUTPUT: cannot open '%s' for JSON lines: %s; left out\n",
-                               item + 6, errno ? strerror(errno) : narr_strerror(r));
+                               path, errno ? strerror(errno) : narr_strerror(r));
         } else if (strncmp(item, "trace:", 6) == 0 && item[6] != '\0') {
-            r = narr_sink_trace_add(item + 6, NARR_LEVEL_TRACE);
+            const char *path = output_path(item + 6, "trace", file, sizeof file);
+            r = narr_sink_trace_add(path, NARR_LEVEL_TRACE);
             if (r < 0) fprintf(stderr, "narrate: NARRATE_OUTPUT: cannot open '%s' for the trace: %s; left out\n",
-                               item + 6, errno ? strerror(errno) : narr_strerror(r));
+                               path, errno ? strerror(errno) : narr_strerror(r));
         } else if (strcmp(item, "otlp") == 0) {
             r = narr_sink_otlp_add(NULL, NARR_LEVEL_TRACE);
             if (r == NARR_EUNSUPPORTED)

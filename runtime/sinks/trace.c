@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -585,6 +586,27 @@ static void trace_ctl(void *user, narr_sink_op_t op)
     free(t);
 }
 
+/* The trace file, held with an exclusive lock for the writer's life: a second process given the
+ * same path (two programs with one NARRATE_OUTPUT) would interleave blocks whose site ids mean
+ * different things, so it writes PATH.<pid> instead and says so. */
+static int open_own(const char *path)
+{
+    char other[4096];
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+        if (ftruncate(fd, 0) != 0 && errno != EINVAL) { /* a FIFO or a device is written as it is */ }
+        return fd;
+    }
+    close(fd);
+    snprintf(other, sizeof other, "%s.%ld", path, (long)getpid());
+    fprintf(stderr, "narrate: NARRATE_OUTPUT: trace:%s is being written by another process; this one (pid %ld) "
+                    "writes %s\n", path, (long)getpid(), other);
+    fd = open(other, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd >= 0) flock(fd, LOCK_EX | LOCK_NB);
+    return fd;
+}
+
 int narr_sink_trace_add(const char *path, narr_level_t min_level)
 {
     trace_t *t;
@@ -593,7 +615,7 @@ int narr_sink_trace_add(const char *path, narr_level_t min_level)
     if (path == NULL || (unsigned)min_level > NARR_LEVEL_OFF) return NARR_EINVAL;
     t = calloc(1, sizeof *t);
     if (t == NULL) return NARR_ENOMEM;
-    t->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    t->fd = open_own(path);
     if (t->fd < 0) {
         int e = errno; /* the caller reports why */
         free(t);
