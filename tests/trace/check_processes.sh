@@ -51,3 +51,13 @@ for p in $p1 $p2; do
   [ -s "$tmp/dir/flood-$p.trace" ] || fail "no $tmp/dir/flood-$p.trace: $(ls "$tmp/dir")"
 done
 echo "%p, %n and a directory: a file per process"
+
+# 4. the processes read together: cat merges them by wall clock with each line's pid, stats and
+#    tree show each in turn; a directory stands for its trace files
+"$narrate" cat "$tmp/dir" > "$tmp/merged" || fail "cat of a directory failed"
+[ "$(wc -l < "$tmp/merged")" = 40 ] || fail "cat of two 20-event traces gave $(wc -l < "$tmp/merged") lines"
+[ "$(awk '{ print $2 }' "$tmp/merged" | sort -u | wc -l)" = 2 ] || fail "cat does not show both pids: $(head -3 "$tmp/merged")"
+sort -s -n -k1,1 -c "$tmp/merged" || fail "merged cat is not in time order"
+"$narrate" stats "$tmp/shared.trace" $other > "$tmp/s2" || fail "stats of two files failed"
+[ "$(grep -c '^== ' "$tmp/s2")" = 2 ] || fail "stats of two files: $(cat "$tmp/s2")"
+echo "several files: cat merged by time with pids, stats per process"

@@ -17,7 +17,7 @@ echo "cat --plain: $(wc -l < "$tmp/cat.txt") events, identical to the console"
 "$narrate" cat "$tmp/orch.trace" > "$tmp/cat_timed.txt"
 sed -E 's/^ *[0-9]+\.[0-9]{9} +[0-9]+  //' "$tmp/cat_timed.txt" | diff -u "$tmp/console.txt" - > "$tmp/diff" ||
   { head -5 "$tmp/diff"; fail "cat's timed lines are not time, thread id, console line"; }
-sort -n -c "$tmp/cat_timed.txt" 2> /dev/null || fail "cat's times go backwards"
+sort -s -n -k1,1 -c "$tmp/cat_timed.txt" 2> /dev/null || fail "cat's times go backwards"
 "$narrate" cat "$tmp/orch.trace" --json | "$py" -c "import json,sys; [json.loads(l) for l in sys.stdin]" ||
   fail "cat --json is not JSON lines"
 "$narrate" check "$tmp/orch.trace" > "$tmp/check.txt" || fail "check of an intact trace failed"

@@ -2,11 +2,13 @@
  * Options go anywhere after the command (GNU getopt order); -h/--help on stdout; an unknown
  * option or a bad value is an error (exit 2); failures give the system's reason. */
 #include <errno.h>
+#include <dirent.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "calls.h"
@@ -18,7 +20,9 @@
 #endif
 
 static const char usage_text[] =
-    "usage: narrate COMMAND [OPTION...] FILE\n"
+    "usage: narrate COMMAND [OPTION...] FILE...\n"
+    "  (cat, check, stats and tree take several files, or a directory of .trace files: cat merges\n"
+    "   them by wall clock with each line's pid, the others show each process in turn)\n"
     "\n"
     "commands:\n"
     "  cat FILE       every event, with its time from the start and thread id (--plain: as the console\n"
@@ -199,6 +203,145 @@ static int parse_count(const char *s, unsigned long max, unsigned long *out)
     return 0;
 }
 
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The files named, a directory standing for the *.trace files in it (sorted). */
+static size_t gather(int n, char **args, char ***out)
+{
+    size_t count = 0, cap = 0;
+    char **v = NULL;
+    int i;
+    for (i = 0; i < n; i++) {
+        DIR *d;
+        struct dirent *e;
+        size_t first = count;
+        if (!is_dir(args[i]) || (d = opendir(args[i])) == NULL) {
+            if (count == cap && (v = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof *v)) == NULL) return 0;
+            v[count++] = strdup(args[i]);
+            continue;
+        }
+        while ((e = readdir(d)) != NULL) {
+            size_t len = strlen(e->d_name);
+            char path[4096];
+            const char *dot = strstr(e->d_name, ".trace");
+            /* NAME.trace, or NAME.trace.PID (a process that found NAME.trace taken) */
+            if (dot == NULL || dot == e->d_name || (dot[6] != '\0' && (dot[6] != '.' || strspn(dot + 7, "0123456789") != strlen(dot + 7) || dot[7] == '\0')))
+                continue;
+            (void)len;
+            snprintf(path, sizeof path, "%s/%s", args[i], e->d_name);
+            if (count == cap && (v = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof *v)) == NULL) return 0;
+            v[count++] = strdup(path);
+        }
+        closedir(d);
+        if (count > first + 1) qsort(v + first, count - first, sizeof *v, by_name);
+    }
+    *out = v;
+    return count;
+}
+
+/* cat of several traces: one stream in wall-clock order, each line with its process and thread. */
+static int cat_merged(narr_trace_t **ts, size_t n, int mode)
+{
+    size_t *at = calloc(n, sizeof *at), k;
+    uint64_t start = UINT64_MAX;
+    narr__buf_t line = {0};
+    if (at == NULL) return 1;
+    for (k = 0; k < n; k++) {
+        narr_trace_sort(ts[k]);
+        if (narr_trace_real_ns(ts[k], ts[k]->start_mono) < start) start = narr_trace_real_ns(ts[k], ts[k]->start_mono);
+    }
+    for (;;) {
+        size_t best = SIZE_MAX;
+        uint64_t when = 0;
+        const narr_tevent_t *e;
+        const narr_event_t *ev;
+        narr_event_t drop;
+        char msg[NARR__DROP_MSG];
+        for (k = 0; k < n; k++)
+            if (at[k] < ts[k]->nevents) {
+                uint64_t r = narr_trace_real_ns(ts[k], ts[k]->events[at[k]].mono);
+                if (best == SIZE_MAX || r < when) best = k, when = r;
+            }
+        if (best == SIZE_MAX) break;
+        e = &ts[best]->events[at[best]++];
+        if (e->site == 0) {
+            narr__drop_event(&drop, msg, e->tid, e->dropped, e->mono, when);
+            ev = &drop;
+        } else {
+            ev = narr_trace_decode(ts[best], e);
+        }
+        if (ev == NULL) continue;
+        line.len = 0;
+        if (mode == CAT_TIMED) {
+            uint64_t rel = when > start ? when - start : 0;
+            narr__buf_printf(&line, "%5llu.%09llu %7u %7u  ", (unsigned long long)(rel / 1000000000u),
+                             (unsigned long long)(rel % 1000000000u), ts[best]->pid, e->tid);
+        }
+        narr__set_program_name(ts[best]->program); /* emitted_by of this process */
+        if (mode == CAT_JSON) narr__json_line(&line, ev, NARR_REDACT_DEFAULT);
+        else narr__console_line(&line, ev, 0, NARR_MODE_HUMAN, NARR_REDACT_DEFAULT);
+        fwrite(line.p, 1, line.len, stdout);
+    }
+    narr__buf_free(&line);
+    free(at);
+    return 0;
+}
+
+/* Several files (or a directory of them): cat merges them by wall clock; check, stats and tree
+ * show each process in turn under a heading. */
+static int many_files(const char *cmd, int n, char **args, int cat_mode, const char *sort, size_t top, int depth)
+{
+    char **files = NULL;
+    size_t count = gather(n, args, &files), k;
+    int rc = 0;
+    if (count == 0) {
+        fprintf(stderr, "narrate %s: no trace files in %s\n", cmd, args[0]);
+        return 1;
+    }
+    if (strcmp(cmd, "cat") == 0) {
+        narr_trace_t **ts = calloc(count, sizeof *ts);
+        size_t got = 0;
+        for (k = 0; ts != NULL && k < count; k++) {
+            narr_trace_t *t = load(files[k]);
+            if (t == NULL) rc = 1;
+            else {
+                if (t->damaged) rc = 1;
+                ts[got++] = t;
+            }
+        }
+        if (ts != NULL && got > 0 && cat_merged(ts, got, cat_mode) != 0) rc = 1;
+        for (k = 0; ts != NULL && k < got; k++) narr_trace_free(ts[k]);
+        free(ts);
+    } else {
+        for (k = 0; k < count; k++) {
+            int r;
+            printf("%s== %s\n", k ? "\n" : "", files[k]);
+            fflush(stdout);
+            if (strcmp(cmd, "check") == 0) r = cmd_check(files[k]);
+            else if (strcmp(cmd, "stats") == 0) r = narrate_stats(files[k], sort, top);
+            else {
+                narr_trace_t *t = load(files[k]);
+                r = t == NULL ? 1 : narrate_tree(t, depth);
+                if (t != NULL && r == 0 && t->damaged) r = 1;
+                narr_trace_free(t);
+            }
+            if (r > rc) rc = r;
+        }
+    }
+    for (k = 0; k < count; k++) free(files[k]);
+    free(files);
+    return rc;
+}
+
 /* Which options each command takes (the filters are shared by the readers of a trace). */
 enum { O_JSON = 1, O_PLAIN, O_SORT, O_TOP, O_FORMAT, O_OUT, O_DEPTH, O_TID, O_FN, O_CORR, O_SINCE, O_UNTIL, O_HELP,
        O_VERSION };
@@ -332,7 +475,14 @@ int main(int argc, char **argv)
     optind++; /* argv[0] was the command */
     if (optind >= argc) return usage_error(strcmp(cmd, "recover") == 0 ? "%s: a directory is missing" : "%s: a file is missing", cmd);
     file = argv[optind];
-    if (optind + 1 < argc) return usage_error("one file at a time: '%s' is one too many", argv[optind + 1]);
+    if (optind + 1 < argc || is_dir(file)) {
+        if (strcmp(cmd, "cat") != 0 && strcmp(cmd, "check") != 0 && strcmp(cmd, "stats") != 0 && strcmp(cmd, "tree") != 0) {
+            if (strcmp(cmd, "recover") != 0 || optind + 1 < argc)
+                return usage_error("%s reads one file at a time (cat, check, stats and tree take several)", cmd);
+        } else {
+            return many_files(cmd, argc - optind, argv + optind, cat_mode, sort, top, (int)depth);
+        }
+    }
     if (strcmp(cmd, "export") == 0 && format == NULL) return usage_error("%s", "export needs --format chrome|ctf|jsonl|otlp-json");
     if (strcmp(cmd, "export") == 0 && !takes("chrome,ctf,jsonl,otlp-json", format))
         return usage_error("--format takes chrome, ctf, jsonl or otlp-json, not '%s'", format);
