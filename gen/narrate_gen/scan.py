@@ -17,11 +17,15 @@ from .model import Capture, Function, Options, Param, Skipped, SourceFile
 MARK = "narrate:trace"
 STR_MAX = 1024  # NARR_STR_MAX's default: bytes copied per string parameter
 
-# Names that are never captured: whole words of the parameter's name (snake_case or camelCase).
+# Names that are never captured: whole words of the parameter's name (snake_case, camelCase,
+# acronyms), or two adjacent words that make one (passWord). The runtime's redactor
+# (runtime/sinks/redact.c) uses the same list for keys.
 SECRET_WORDS = (
-    ("password",), ("passwd",), ("passphrase",), ("token",), ("secret",), ("api", "key"), ("apikey",),
-    ("private", "key"), ("secret", "key"), ("auth",), ("authorization",), ("credential",), ("cookie",),
-    ("session", "key"),
+    ("password",), ("passwd",), ("pwd",), ("passphrase",), ("token",), ("secret",), ("api", "key"), ("apikey",),
+    ("private", "key"), ("secret", "key"), ("auth",), ("authorization",), ("credential",), ("credentials",),
+    ("cookie",), ("session", "key"), ("access", "token"), ("refresh", "token"), ("access", "key"), ("creds",),
+    ("authz",), ("privkey",), ("jwt",), ("bearer",), ("secrets",), ("passwords",), ("sessionid",), ("sid",),
+    ("session", "id"), ("otp",),
 )
 
 _SIGNED = {ci.TypeKind.CHAR_S, ci.TypeKind.SCHAR, ci.TypeKind.SHORT, ci.TypeKind.INT, ci.TypeKind.LONG,
@@ -41,18 +45,22 @@ def actor_problem(actor: str) -> str | None:
 
 
 def name_words(name: str) -> list[str]:
-    """password_hash -> [password, hash]; apiKey -> [api, key]."""
+    """password_hash -> [password, hash]; apiKey -> [api, key]; DBPassword -> [db, password]."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    spaced = re.sub(r"([A-Z])([A-Z][a-z])", r"\1_\2", spaced)
     return [w.lower() for w in re.split(r"[_\W]+", spaced) if w]
 
 
 def is_secret(name: str) -> bool:
     words = name_words(name)
+    joined = [a + b for a, b in zip(words, words[1:])]  # passWord -> password
     for pattern in SECRET_WORDS:
         n = len(pattern)
         for i in range(len(words) - n + 1):
             if tuple(words[i:i + n]) == pattern:
                 return True
+        if n == 1 and pattern[0] in joined:
+            return True
     return False
 
 

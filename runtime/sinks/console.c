@@ -1,4 +1,5 @@
 /* runtime/sinks/console.c - the console sink: LEVEL actor action key="value" ... "human text". */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,11 +10,25 @@
 static const char *const level_color[] = {
     "\x1b[2m", "\x1b[34m", "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[1;35m", ""};
 
+/* An actor, action or key as written: bare when it is a plain name, else quoted and escaped, so
+ * data holding spaces, '=' or quotes can never read as fields that were not recorded. */
+static size_t put_name(narr__buf_t *b, const char *s, unsigned policy)
+{
+    size_t n = strlen(s), i, r;
+    for (i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && strchr("_.-:/@+", s[i]) == NULL) break;
+    if (n > 0 && i == n) return narr__text_put(b, s, n, NARR__ESC_CONSOLE, policy);
+    narr__buf_putc(b, '"');
+    r = narr__text_put(b, s, n, NARR__ESC_CONSOLE, policy);
+    narr__buf_putc(b, '"');
+    return r;
+}
+
 static size_t put_kv(narr__buf_t *b, const char *key, const char *val, size_t n, unsigned policy)
 {
     size_t r;
     narr__buf_putc(b, ' ');
-    r = narr__text_put(b, key, strlen(key), NARR__ESC_CONSOLE, policy);
+    r = put_name(b, key, policy);
     narr__buf_put(b, "=\"", 2);
     r += narr__value_put(b, key, val, n, NARR__ESC_CONSOLE, policy);
     narr__buf_putc(b, '"');
@@ -37,9 +52,9 @@ size_t narr__console_line(narr__buf_t *b, const narr_event_t *ev, int color, nar
     narr__buf_put(b, lvl, strlen(lvl));
     if (color) narr__buf_put(b, "\x1b[0m", 4);
     narr__buf_putc(b, ' ');
-    r += narr__text_put(b, ev->actor, strlen(ev->actor), NARR__ESC_CONSOLE, policy);
+    r += put_name(b, ev->actor, policy);
     narr__buf_putc(b, ' ');
-    r += narr__text_put(b, ev->action, strlen(ev->action), NARR__ESC_CONSOLE, policy);
+    r += put_name(b, ev->action, policy);
     if (ev->target) r += put_kv(b, "target", ev->target, strlen(ev->target), policy);
     if (ev->correlation_id) r += put_kv(b, "correlation_id", ev->correlation_id, strlen(ev->correlation_id), policy);
     for (i = 0; i < ev->nkv; i++)

@@ -17,34 +17,48 @@ static const char *const secret_words[][2] = {
     {"password", 0}, {"passwd", 0}, {"pwd", 0}, {"passphrase", 0}, {"token", 0}, {"secret", 0},
     {"api", "key"}, {"apikey", 0}, {"private", "key"}, {"secret", "key"}, {"auth", 0},
     {"authorization", 0}, {"credential", 0}, {"credentials", 0}, {"cookie", 0}, {"session", "key"},
-    {"access", "token"}, {"refresh", "token"},
-};
+    {"access", "token"}, {"refresh", "token"}, {"access", "key"}, {"creds", 0}, {"authz", 0},
+    {"privkey", 0}, {"jwt", 0}, {"bearer", 0}, {"secrets", 0}, {"passwords", 0},
+    {"sessionid", 0}, {"sid", 0}, {"session", "id"}, {"otp", 0},
+}; /* gen/narrate_gen/scan.py's SECRET_WORDS is the same list, for parameter names */
 
 static int is_word(unsigned char c)
 {
     return isalnum(c) || c == '_' || c == '-';
 }
 
-/* Splits key[0..n) into lower-case words (snake_case, kebab-case, camelCase); 1 when one of
+/* Splits key[0..n) into lower-case words: snake_case, kebab-case, dotted.names, "two words",
+ * camelCase and acronyms (DBPassword: db password; AWSSecretKey: aws secret key); 1 when one of
  * them, or two in a row, is a secret word. */
 int narr__secret_key(const char *key, size_t n)
 {
-    char words[8][24];
+    char words[12][24];
     size_t nw = 0, i = 0, w, k;
-    while (i < n && nw < 8) {
+    while (i < n && nw < 12) {
         size_t len = 0;
-        while (i < n && (key[i] == '_' || key[i] == '-')) i++;
+        while (i < n && !isalnum((unsigned char)key[i])) i++;
         if (i >= n) break;
         do {
             if (len < sizeof words[0] - 1) words[nw][len++] = (char)tolower((unsigned char)key[i]);
             i++;
-        } while (i < n && key[i] != '_' && key[i] != '-' &&
-                 !(isupper((unsigned char)key[i]) && islower((unsigned char)key[i - 1])));
+        } while (i < n && isalnum((unsigned char)key[i]) &&
+                 !(isupper((unsigned char)key[i]) && islower((unsigned char)key[i - 1])) &&
+                 !(isupper((unsigned char)key[i]) && isupper((unsigned char)key[i - 1]) && i + 1 < n &&
+                   islower((unsigned char)key[i + 1])));
         words[nw++][len] = '\0';
+    }
+    for (w = 0; w + 1 < nw; w++) { /* passWord: two words that make one */
+        char two[48];
+        size_t a = strlen(words[w]);
+        if (strchr("ptsacrjbo", words[w][0]) == NULL) continue;
+        memcpy(two, words[w], a);
+        memcpy(two + a, words[w + 1], strlen(words[w + 1]) + 1);
+        for (k = 0; k < sizeof secret_words / sizeof secret_words[0]; k++)
+            if (secret_words[k][1] == NULL && strcmp(two, secret_words[k][0]) == 0) return 1;
     }
     for (w = 0; w < nw; w++) {
         /* most words start with none of the secret words' letters: no compare for them */
-        if (strchr("ptsacr", words[w][0]) == NULL || words[w][0] == '\0') continue;
+        if (strchr("ptsacrjbo", words[w][0]) == NULL || words[w][0] == '\0') continue;
         for (k = 0; k < sizeof secret_words / sizeof secret_words[0]; k++) {
             if (words[w][0] != secret_words[k][0][0]) continue;
             if (strcmp(words[w], secret_words[k][0]) != 0) continue;
@@ -60,7 +74,8 @@ static int b64url(unsigned char c)
     return isalnum(c) || c == '-' || c == '_';
 }
 
-/* End of a JWT starting at s (three base64url parts), or s when there is none. */
+/* End of a JWT starting at s (three base64url parts; the third, the signature, may be empty:
+ * an unsigned "alg: none" token is as much a credential), or s when there is none. */
 static const char *jwt_end(const char *s, const char *end)
 {
     const char *p = s;
@@ -69,7 +84,8 @@ static const char *jwt_end(const char *s, const char *end)
     for (part = 0; part < 3; part++) {
         const char *start = p;
         while (p < end && b64url((unsigned char)*p)) p++;
-        if (p == start) return s;
+        if (p == start && part < 2) return s;
+        if (part == 1 && (p - start < 3 || memcmp(start, "eyJ", 3) != 0) && p - start < 8) return s;
         if (part < 2) {
             if (p >= end || *p != '.') return s;
             p++;
@@ -109,35 +125,43 @@ static const char *at_separator(scan_t *sc, const char *p)
 {
     const char *key = p, *v, *vend;
     if ((sc->policy & NARR_REDACT_URL) && p[0] == ':' && p[1] == '/' && p[2] == '/') {
-        /* userinfo runs to '@' before any '/', '?', '#' or space */
-        const char *u = p + 3, *colon = NULL, *q;
-        for (q = u; q < sc->end && *q != '@' && *q != '/' && *q != '?' && *q != '#' && !isspace((unsigned char)*q); q++)
-            if (*q == ':' && colon == NULL) colon = q;
-        if (q < sc->end && *q == '@' && colon != NULL && colon + 1 < q) {
-            cut(sc, colon + 1, q);
-            return q + 1;
+        /* userinfo runs to the last '@' before the path ('/', '?', '#') or a space: a password
+         * may hold a raw '@' (p@ssw0rd) though it should be escaped */
+        const char *u = p + 3, *colon = NULL, *at = NULL, *q;
+        for (q = u; q < sc->end && *q != '/' && *q != '?' && *q != '#' && !isspace((unsigned char)*q); q++) {
+            if (*q == ':' && colon == NULL && at == NULL) colon = q;
+            if (*q == '@') at = q;
+        }
+        if (at != NULL && colon != NULL && colon < at && colon + 1 < at) {
+            cut(sc, colon + 1, at);
+            return at + 1;
         }
         return p + 3;
     }
     if (!(sc->policy & NARR_REDACT_KV)) return p + 1;
     {
         const char *kend = p;
-        if (kend > sc->s && (kend[-1] == '"' || kend[-1] == '\'')) kend--; /* "password": "..." */
+        while (kend > sc->s && kend[-1] == ' ') kend--;            /* password = x */
+        if (kend > sc->s && (kend[-1] == '"' || kend[-1] == '\'')) kend--; /* "password" : "..." */
         key = kend;
-        while (key > sc->s && is_word((unsigned char)key[-1])) key--;
+        while (key > sc->s && (is_word((unsigned char)key[-1]) || key[-1] == '.')) key--;
         if (key == kend || (key > sc->s && (key[-1] == '@' || key[-1] == '/'))) return p + 1;
         if (!narr__secret_key(key, (size_t)(kend - key))) return p + 1;
     }
     v = p + 1;
-    if (*p == ':') while (v < sc->end && *v == ' ') v++;
+    while (v < sc->end && *v == ' ') v++;
     if (v < sc->end && (*v == '"' || *v == '\'')) {
         char quote = *v++;
         vend = v;
         while (vend < sc->end && *vend != quote) vend++;
     } else {
+        const char *k;
+        int auth = 0;
+        for (k = key; k + 4 <= p && !auth; k++) auth = strncasecmp(k, "auth", 4) == 0;
         vend = v;
-        /* an Authorization value is "Scheme credentials": keep going past the scheme */
-        if (strncasecmp(key, "auth", 4) == 0) {
+        /* an Authorization value (Proxy-Authorization, X-Auth) is "Scheme credentials": keep going
+         * past the scheme */
+        if (auth) {
             while (vend < sc->end && *vend != '\n' && *vend != '"' && *vend != ',' && *vend != ';') vend++;
         } else {
             while (vend < sc->end && !isspace((unsigned char)*vend) && *vend != '&' && *vend != ',' &&
@@ -147,6 +171,13 @@ static const char *at_separator(scan_t *sc, const char *p)
     }
     if (vend > v) cut(sc, v, vend);
     return vend > v ? vend : p + 1;
+}
+
+static const char *strpbrk_n(const char *s, const char *end, const char *set)
+{
+    for (; s < end; s++)
+        if (strchr(set, *s) != NULL && *s != '\0') return s;
+    return NULL;
 }
 
 static const char *at_bearer(scan_t *sc, const char *p)
@@ -159,13 +190,28 @@ static const char *at_bearer(scan_t *sc, const char *p)
     while (t < sc->end && (*t == ' ' || *t == '\t')) t++;
     e = t;
     while (e < sc->end && (isalnum((unsigned char)*e) || (*e != '\0' && strchr("-._~+/=", *e) != NULL))) e++;
-    if (e - t < 8) return p + 1; /* "bearer of bad news" is prose */
+    if (e - t < 6 || (e - t < 8 && strpbrk_n(t, e, "0123456789") == NULL))
+        return p + 1; /* "bearer of bad news" is prose; "Bearer abc1234" is not */
     cut(sc, t, e);
     return e;
 }
 
 static const char *at_dash(scan_t *sc, const char *p)
 {
+    if ((sc->policy & NARR_REDACT_KV) && sc->end - p > 3 && p[1] == '-' && (p == sc->s || isspace((unsigned char)p[-1]))) {
+        /* a command line's --password VALUE (--password=VALUE is key=value) */
+        const char *k = p + 2, *ke = k, *v, *ve;
+        while (ke < sc->end && is_word((unsigned char)*ke)) ke++;
+        if (ke > k && ke < sc->end && *ke == ' ' && narr__secret_key(k, (size_t)(ke - k))) {
+            v = ke + 1;
+            ve = v;
+            while (ve < sc->end && !isspace((unsigned char)*ve)) ve++;
+            if (ve > v && *v != '-') {
+                cut(sc, v, ve);
+                return ve;
+            }
+        }
+    }
     if ((sc->policy & NARR_REDACT_PEM) && sc->end - p > 11 && memcmp(p, "-----BEGIN ", 11) == 0) {
         const char *hdr_end = memmem(p + 11, (size_t)(sc->end - p - 11), "-----", 5);
         const char *endm = hdr_end ? memmem(hdr_end + 5, (size_t)(sc->end - hdr_end - 5), "-----END ", 9) : NULL;

@@ -190,10 +190,15 @@ int narrate_export_ctf(narr_trace_t *t, const char *dir)
         narr__buf_putc(&text, '\0');
         narr__buf_put(&s->events, text.p, text.len);
         text.len = 0;
-        if (ev->target) narr__buf_printf(&text, "target=\"%s\" ", ev->target);
-        for (k = 0; k < ev->nkv; k++) {
-            narr__buf_printf(&text, "%s=\"", ev->kv[k].key);
-            narr__text_put(&text, ev->kv[k].value, ev->kv[k].value_len, NARR__ESC_CONSOLE, NARR_REDACT_DEFAULT);
+        if (ev->target) {
+            narr__buf_put(&text, "target=\"", 8);
+            narr__text_put(&text, ev->target, strlen(ev->target), NARR__ESC_CONSOLE, NARR_REDACT_DEFAULT);
+            narr__buf_put(&text, "\" ", 2);
+        }
+        for (k = 0; k < ev->nkv; k++) { /* keys escaped, values under secret keys redacted */
+            narr__text_put(&text, ev->kv[k].key, strlen(ev->kv[k].key), NARR__ESC_CONSOLE, NARR_REDACT_NONE);
+            narr__buf_put(&text, "=\"", 2);
+            narr__value_put(&text, ev->kv[k].key, ev->kv[k].value, ev->kv[k].value_len, NARR__ESC_CONSOLE, NARR_REDACT_DEFAULT);
             narr__buf_put(&text, "\" ", 2);
         }
         narr__buf_putc(&text, '\0');

@@ -92,11 +92,12 @@ static void chrome_fields(narr__buf_t *b, const narr_event_t *ev)
     PUTS(b, "\"message\":");
     json_str(b, ev->message, ev->message_len);
     if (ev->target) PUTS(b, ",\"target\":"), json_str(b, ev->target, strlen(ev->target));
-    for (i = 0; i < ev->nkv; i++) {
+    for (i = 0; i < ev->nkv; i++) { /* a value under a secret key (password, token...) never shows */
         narr__buf_putc(b, ',');
         json_str(b, ev->kv[i].key, strlen(ev->kv[i].key));
-        narr__buf_putc(b, ':');
-        json_str(b, ev->kv[i].value, ev->kv[i].value_len);
+        PUTS(b, ":\"");
+        narr__value_put(b, ev->kv[i].key, ev->kv[i].value, ev->kv[i].value_len, NARR__ESC_JSON, NARR_REDACT_DEFAULT);
+        narr__buf_putc(b, '"');
     }
 }
 
@@ -430,6 +431,7 @@ int narrate_export_otlp(narr_trace_t *t, const char *out_path)
         const narr_event_t *ev;
         narr__otlp_span_t sp;
         size_t k;
+        narr__buf_t red = {0};
         if (c->end == UINT64_MAX) continue; /* a span needs its end */
         memset(&sp, 0, sizeof sp);
         id8(sp.trace_id, trace_hi[i]);
@@ -444,9 +446,13 @@ int narrate_export_otlp(narr_trace_t *t, const char *out_path)
         narr__otlp_attr_int(&sp.attrs, 1, 9, "thread.id", c->tid);
         ev = narr_trace_decode(t, &t->events[c->enter]);
         for (k = 0; ev != NULL && k < ev->nkv; k++)
-            if (ev->kv[k].meta != NARR_KV_OWN)
-                narr__otlp_attr_str(&sp.attrs, 1, 9, ev->kv[k].key, ev->kv[k].value, ev->kv[k].value_len, SIZE_MAX);
+            if (ev->kv[k].meta != NARR_KV_OWN) { /* redacted as every other output is */
+                red.len = 0;
+                narr__value_put(&red, ev->kv[k].key, ev->kv[k].value, ev->kv[k].value_len, NARR__ESC_NONE, NARR_REDACT_DEFAULT);
+                narr__otlp_attr_str(&sp.attrs, 1, 9, ev->kv[k].key, red.p ? red.p : "", red.len, SIZE_MAX);
+            }
         narr__otlp_span(&spans, 1, &sp);
+        narr__buf_free(&red);
         narr__buf_putc(&spans, '\n');
         narr__buf_free(&sp.attrs);
     }
