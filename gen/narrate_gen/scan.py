@@ -24,8 +24,7 @@ SECRET_WORDS = (
     ("password",), ("passwd",), ("pwd",), ("passphrase",), ("token",), ("secret",), ("api", "key"), ("apikey",),
     ("private", "key"), ("secret", "key"), ("auth",), ("authorization",), ("credential",), ("credentials",),
     ("cookie",), ("session", "key"), ("access", "token"), ("refresh", "token"), ("access", "key"), ("creds",),
-    ("authz",), ("privkey",), ("jwt",), ("bearer",), ("secrets",), ("passwords",), ("sessionid",), ("sid",),
-    ("session", "id"), ("otp",),
+    ("authz",), ("privkey",), ("jwt",), ("bearer",), ("secrets",), ("passwords",), ("otp",),
 )
 
 _SIGNED = {ci.TypeKind.CHAR_S, ci.TypeKind.SCHAR, ci.TypeKind.SHORT, ci.TypeKind.INT, ci.TypeKind.LONG,

@@ -52,7 +52,7 @@ expect 2 '' "--tid takes a thread id" cat "$T" --tid x
 expect 2 '' "--since takes a time such as" cat "$T" --since soon
 expect 2 '' "--until must come after --since" cat "$T" --since 2s --until 1s
 expect 2 '' "a file is missing" tree
-expect 2 '' "one file at a time" cat "$T" "$T"
+expect 2 "" "export reads one file at a time" export "$T" "$T" --format chrome
 # failures give the system's reason
 expect 1 '' "cannot open: No such file or directory" cat "$tmp/missing.trace"
 expect 1 '' "cannot write $tmp/no/dir/x.json: No such file or directory" export "$T" --format chrome -o "$tmp/no/dir/x.json"
