@@ -275,7 +275,16 @@ int narr__write_all(int fd, const void *p, size_t n);
 
 /* ---- trace.c: pieces of the trace format others write too (recover.c) ---- */
 void narr__put_v(narr__buf_t *b, uint64_t v);                                  /* LEB128 */
-void narr__trace_site(narr__buf_t *b, const narr_site_t *s, uint32_t id);     /* a SITES entry */
+/* a SITES entry; redact: literal values in a secret's place and secrets typed into the format
+ * are written as [REDACTED] (trace_redact.c) */
+void narr__trace_site(narr__buf_t *b, const narr_site_t *s, uint32_t id, int redact);
+/* trace_redact.c: secrets kept out of the trace file */
+size_t narr__redact_append(narr__buf_t *b, const char *s, size_t n); /* content rules; returns cuts */
+uint64_t narr__site_secret_values(const narr_site_t *s); /* bit i: types[i] sits in a secret's place */
+void narr__put_fmt_redacted(narr__buf_t *b, const char *fmt);
+int narr__site_dynamic_keys(const narr_site_t *s);
+uint64_t narr__record_secret_values(const narr_site_t *s, const char *const *strs);
+int narr__narration_redacted(narr__buf_t *out, const unsigned char *rec, size_t len);
 void narr__trace_block(narr__buf_t *out, unsigned type, const narr__buf_t *payload); /* framed, checked */
 
 /* ---- crc32c.c ---- */

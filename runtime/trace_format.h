@@ -23,7 +23,9 @@
  *                 ENUM zigzag v + s name (v 0 when none); a NARRATE site: v len + its raw record.
  *                 A "@t0" value (an exit's enter stamp) is stored as CLOCK_MONOTONIC ns.
  * DROPS  payload: v tid, v mono_ns, v count
- * META   payload: s program (name@version)[, v pid], first in the file
+ * META   payload: s program (name@version)[, v pid[, v redaction]], first in the file; redaction
+ *                 is the narr_redact policy applied to values before they were written (0: none,
+ *                 NARRATE_TRACE_KEEP_SECRETS=1)
  * THREAD payload: v tid, s name        a thread's name (its comm), written before its events
  *                 and again when it changes; the latest one read is the thread's name
  * CLOCK  payload: v is_tsc, v raw, v mono_ns, v ns_per_tick (32.32 fixed point)[, f64 ns_per_tick]:

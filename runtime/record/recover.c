@@ -84,7 +84,7 @@ void narr__recover_site(const narr_site_t *s, uint32_t id)
 {
     narr__buf_t p = {0};
     if (!narr__recover_on) return;
-    narr__trace_site(&p, s, id);
+    narr__trace_site(&p, s, id, 1);
     append(NARR_TB_SITES, &p);
     narr__buf_free(&p);
 }

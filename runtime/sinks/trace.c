@@ -14,6 +14,7 @@
 
 #include "internal.h"
 #include "trace_format.h"
+#include "narrate/redact.h"
 
 #define TRACE_FLUSH_AT (120u * 1024u) /* an events block is written once it reaches this */
 /* the most a record of the fast loop writes: id, delta and PLAN_MAXV values of 10 bytes each */
@@ -39,6 +40,7 @@ typedef struct plan {
     uint8_t nv;              /* PLAN_FAST: values */
     uint8_t nenum;           /* of them enums (each needs room for its name) */
     uint16_t fixed;          /* PLAN_FAST with 8-byte values only: the record's size, else 0 */
+    uint16_t secret;         /* PLAN_FAST: values (bit k) in a secret's place, written as [REDACTED] or 0 */
     uint8_t code[PLAN_MAXV]; /* per value, CODE_*: how it is written */
 } plan_t;
 
@@ -54,6 +56,8 @@ typedef struct trace {
     uint64_t clock_gen; /* of the calibration the CLOCK block last written describes */
     narr__buf_t block, scratch;
     narr__buf_t meta; /* framed site and clock blocks not written yet (flush_meta) */
+    int keep_secrets; /* NARRATE_TRACE_KEEP_SECRETS=1: strings written as recorded (local debugging) */
+    narr__buf_t red;  /* a redacted string or narration record on its way into the file */
 } trace_t;
 
 void narr__put_v(narr__buf_t *b, uint64_t v)
@@ -127,9 +131,17 @@ static void emit_calib(trace_t *t)
     emit_block(t, NARR_TB_CALIB, &t->scratch);
 }
 
-void narr__trace_site(narr__buf_t *b, const narr_site_t *s, uint32_t id)
+void narr__trace_site(narr__buf_t *b, const narr_site_t *s, uint32_t id, int redact)
 {
     unsigned i;
+    uint64_t secret = redact ? narr__site_secret_values(s) : 0;
+    if (redact && narr__site_dynamic_keys(s) && s->ntypes <= 64) {
+        /* "%s=%s" with a literal value: the key is known only per record, so the literal is
+         * kept out as if every key were a secret's */
+        const char *strs[64];
+        for (i = 0; i < s->ntypes; i++) strs[i] = s->types[i] == NARR__T_STR ? "password" : NULL;
+        secret |= narr__record_secret_values(s, strs);
+    }
     narr__put_v(b, id);
     narr__buf_putc(b, (char)s->kind);
     narr__buf_putc(b, (char)s->level);
@@ -140,11 +152,30 @@ void narr__trace_site(narr__buf_t *b, const narr_site_t *s, uint32_t id)
     narr__put_v(b, s->line);
     put_cs(b, s->actor);
     put_cs(b, s->action);
-    put_cs(b, s->fmt);
+    if (redact && s->fmt != NULL) { /* a secret typed into the format stays out */
+        narr__buf_t f = {0};
+        narr__put_fmt_redacted(&f, s->fmt);
+        put_s(b, f.p ? f.p : "", f.len);
+        narr__buf_free(&f);
+    } else {
+        put_cs(b, s->fmt);
+    }
     put_cs(b, s->file);
     put_cs(b, s->func);
-    for (i = 0; i < s->ntypes; i++)
-        if (s->types[i] == NARR__T_LIT) put_cs(b, s->lits ? s->lits[i] : NULL);
+    for (i = 0; i < s->ntypes; i++) {
+        const char *lit = s->lits ? s->lits[i] : NULL;
+        if (s->types[i] != NARR__T_LIT) continue;
+        if (redact && lit != NULL && i < 64 && ((secret >> i) & 1)) {
+            put_cs(b, NARR_REDACTED);
+        } else if (redact && lit != NULL) {
+            narr__buf_t r = {0};
+            narr__redact_append(&r, lit, strlen(lit));
+            put_s(b, r.p ? r.p : "", r.len);
+            narr__buf_free(&r);
+        } else {
+            put_cs(b, lit);
+        }
+    }
     narr__put_v(b, s->keys ? s->npre : 0u);
     for (i = 0; s->keys && i < s->npre; i++) put_cs(b, s->keys[i]);
 }
@@ -152,7 +183,7 @@ void narr__trace_site(narr__buf_t *b, const narr_site_t *s, uint32_t id)
 static void emit_site(trace_t *t, const narr_site_t *s, uint32_t id)
 {
     t->scratch.len = 0;
-    narr__trace_site(&t->scratch, s, id);
+    narr__trace_site(&t->scratch, s, id, !t->keep_secrets);
     emit_block(t, NARR_TB_SITES, &t->scratch);
 }
 
@@ -250,6 +281,7 @@ static const plan_t *plan_site(trace_t *t, uint32_t id, const narr_site_t *s)
 {
     plan_t *pl;
     unsigned i, nv = 0;
+    uint64_t secret;
     if (id >= t->nplans) {
         size_t want = (size_t)id * 2 + 64;
         plan_t *fresh = realloc(t->plans, want * sizeof *fresh);
@@ -271,9 +303,11 @@ static const plan_t *plan_site(trace_t *t, uint32_t id, const narr_site_t *s)
     }
     emit_site(t, s, id);
     pl->how = PLAN_FAST;
+    secret = t->keep_secrets ? 0 : narr__site_secret_values(s);
     for (i = 0; i < s->ntypes && s->kind != NARR_KIND_NARRATE; i++) {
         if (i == s->npre || s->types[i] == NARR__T_LIT) continue;
         if (nv == PLAN_MAXV) break;
+        if (i < 64 && ((secret >> i) & 1)) pl->secret |= (uint16_t)(1u << nv);
         switch (s->types[i]) {
         case NARR__T_I64: pl->code[nv++] = CODE_ZIGZAG; break;
         case NARR__T_U64: case NARR__T_BOOL:
@@ -285,12 +319,13 @@ static const plan_t *plan_site(trace_t *t, uint32_t id, const narr_site_t *s)
         default: nv = PLAN_MAXV; /* unknown: walked */
         }
     }
-    if (s->kind == NARR_KIND_NARRATE || nv == PLAN_MAXV) pl->how = PLAN_WALK;
+    if (s->kind == NARR_KIND_NARRATE || nv == PLAN_MAXV || (!t->keep_secrets && narr__site_dynamic_keys(s)))
+        pl->how = PLAN_WALK; /* "%s=%s": secrets decided per record */
     pl->nv = (uint8_t)nv;
     pl->fixed = (uint16_t)(NARR__REC_HDR + 8u * nv);
     for (i = 0; i < nv; i++)
         if (pl->code[i] == CODE_STR || pl->code[i] == CODE_ENUM) pl->fixed = 0;
-    if (pl->how != PLAN_FAST) pl->fixed = 0;
+    if (pl->how != PLAN_FAST || pl->secret != 0) pl->fixed = 0; /* secrets: the loop that checks */
     return pl;
 }
 
@@ -302,26 +337,81 @@ static uint64_t t0_delta(uint64_t t0, uint64_t stamp)
 
 /* The record's values, re-encoded compactly (see trace_format.h). stamp: the record's raw
  * stamp for RAWEVENTS (a "@t0" becomes a delta), 0 for EVENTS (it becomes CLOCK_MONOTONIC). */
-static void encode_values(narr__buf_t *b, const narr_site_t *s, const unsigned char *p, size_t len, uint64_t stamp)
+static void encode_values(trace_t *t, narr__buf_t *b, const narr_site_t *s, const unsigned char *p, size_t len,
+                          uint64_t stamp)
 {
     const unsigned char *end = p + len;
     unsigned i;
+    uint64_t secret = 0;
     if (s->kind == NARR_KIND_NARRATE) {
-        put_s(b, (const char *)p, len);
+        t->red.len = 0;
+        if (!t->keep_secrets && narr__narration_redacted(&t->red, p, len) == 0) put_s(b, t->red.p, t->red.len);
+        else if (t->keep_secrets) put_s(b, (const char *)p, len);
+        else put_s(b, "", 0); /* a record that does not parse: nothing of it goes out */
         return;
+    }
+    if (!t->keep_secrets && narr__site_dynamic_keys(s) && s->ntypes <= 64) {
+        /* "%s=%s": the record's own strings decide which values are secrets */
+        const char *strs[64];
+        size_t at[64];
+        const unsigned char *q = p;
+        t->red.len = 0;
+        for (i = 0; i < s->ntypes; i++) {
+            uint64_t w;
+            strs[i] = NULL;
+            at[i] = SIZE_MAX;
+            if (i == s->npre || s->types[i] == NARR__T_LIT) continue;
+            if (q + 8 > end) break;
+            memcpy(&w, q, 8);
+            if (s->types[i] == NARR__T_STR) {
+                uint32_t h = (uint32_t)w, n = (h & NARR__STR_NULL) ? 0 : NARR__STR_LEN(h);
+                if (n > (size_t)(end - q - 8)) break;
+                if (!(h & NARR__STR_NULL)) {
+                    at[i] = t->red.len;
+                    narr__buf_put(&t->red, q + 8, n);
+                    narr__buf_putc(&t->red, '\0');
+                }
+                q += 8 + ((n + 7u) & ~7u);
+            } else {
+                q += s->types[i] == NARR__T_ENUM ? 16 : 8;
+            }
+        }
+        for (i = 0; i < s->ntypes; i++) strs[i] = at[i] == SIZE_MAX || t->red.oom ? NULL : t->red.p + at[i];
+        secret = narr__record_secret_values(s, strs);
+    } else if (!t->keep_secrets) {
+        secret = narr__site_secret_values(s);
     }
     for (i = 0; i < s->ntypes; i++) {
         uint64_t v;
         if (i == s->npre || s->types[i] == NARR__T_LIT) continue;
         if (p + 8 > end) return;
         memcpy(&v, p, 8);
+        if (i < 64 && ((secret >> i) & 1) && s->types[i] != NARR__T_STR && s->types[i] != NARR__T_ENUM) {
+            static const unsigned char zero[8]; /* a number in a secret's place */
+            if (s->types[i] == NARR__T_F64 || (s->types[i] == NARR__T_PTR && stamp != 0)) narr__buf_put(b, zero, 8);
+            else narr__put_v(b, 0);
+            p += 8;
+            continue;
+        }
         switch (s->types[i]) {
         case NARR__T_I64: narr__put_v(b, narr__zigzag((int64_t)v)); p += 8; break;
         case NARR__T_F64: narr__buf_put(b, p, 8); p += 8; break;
         case NARR__T_STR: {
             uint32_t h = (uint32_t)v, n = (h & NARR__STR_NULL) ? 0 : NARR__STR_LEN(h);
+            const unsigned char *src = p + 8;
+            size_t wlen = n;
+            if (n > (size_t)(end - p - 8)) n = 0, wlen = 0, h = NARR__STR_NULL; /* damaged: cannot happen */
+            if (!t->keep_secrets && !(h & NARR__STR_NULL)) {
+                t->red.len = 0;
+                if (i < 64 && ((secret >> i) & 1)) narr__buf_put(&t->red, NARR_REDACTED, sizeof NARR_REDACTED - 1);
+                if ((i < 64 && ((secret >> i) & 1)) || narr__redact_append(&t->red, (const char *)src, n) != 0) {
+                    src = (const unsigned char *)t->red.p;
+                    wlen = t->red.len;
+                    h = (h & NARR__STR_TRUNC) | (uint32_t)wlen;
+                }
+            }
             narr__put_v(b, h);
-            narr__buf_put(b, p + 8, n);
+            narr__buf_put(b, src, wlen);
             p += 8 + ((n + 7u) & ~7u);
             break;
         }
@@ -352,6 +442,36 @@ static void encode_values(narr__buf_t *b, const narr_site_t *s, const unsigned c
             p += 8;
         }
     }
+}
+
+/* A string value's bytes into the file: as recorded when clean (or when secrets are kept),
+ * redacted by content, or [REDACTED] whole when it sits in a secret's place. Returns the new
+ * write position; may move the thread's buffer (base, room_end follow). */
+static unsigned char *put_str_value(trace_t *t, tbuf_t *tb, unsigned char *p, uint32_t h, const unsigned char *s, uint32_t n,
+                                    int secret)
+{
+    const unsigned char *src = s;
+    size_t len = n;
+    if (!t->keep_secrets && !(h & NARR__STR_NULL)) {
+        t->red.len = 0;
+        if (secret) narr__buf_put(&t->red, NARR_REDACTED, sizeof NARR_REDACTED - 1);
+        if (secret || narr__redact_append(&t->red, (const char *)s, n) != 0) {
+            src = (const unsigned char *)t->red.p;
+            len = t->red.len;
+            h = (h & NARR__STR_TRUNC) | (uint32_t)len;
+            if (len > n) { /* longer than recorded: make room */
+                tb->b.len = (size_t)(p - (unsigned char *)tb->b.p);
+                if (narr__buf_reserve(&tb->b, len + 16) != 0) {
+                    len = 0;
+                    h = NARR__STR_NULL;
+                }
+                p = (unsigned char *)tb->b.p + tb->b.len;
+            }
+        }
+    }
+    p = narr__put_v_raw(p, h);
+    if (len) memcpy(p, src, len);
+    return p + len;
 }
 
 /* One 8-byte value of a record by its plan's code: V, ZIGZAG and T0 (an exit's enter stamp, as
@@ -473,13 +593,18 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
             for (k = 0; k < nv && v + 8 <= vend; k++, v += 8) {
                 uint64_t x;
                 memcpy(&x, v, 8);
+                if (((pl->secret >> k) & 1) && pl->code[k] != CODE_STR && pl->code[k] != CODE_ENUM) {
+                    static const unsigned char zero[8]; /* a number in a secret's place */
+                    p = put_word(p, pl->code[k] == CODE_T0 ? CODE_V : pl->code[k], zero, stamp);
+                    continue;
+                }
                 switch (pl->code[k]) {
                 case CODE_STR: {
                     uint32_t h = (uint32_t)x, n = (h & NARR__STR_NULL) ? 0 : NARR__STR_LEN(h);
                     if (n > (uint64_t)(vend - v - 8)) n = 0, h = NARR__STR_NULL; /* damaged: cannot happen */
-                    p = narr__put_v_raw(p, h);
-                    memcpy(p, v + 8, n);
-                    p += n;
+                    p = put_str_value(t, tb, p, h, v + 8, n, (pl->secret >> k) & 1);
+                    base = (unsigned char *)tb->b.p;
+                    room_end = base + tb->b.cap;
                     v += (n + 7u) & ~7u;
                     continue;
                 }
@@ -512,7 +637,7 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
         } else {
             const narr_site_t *s = narr__site_get(id);
             tb->b.len = (size_t)(p - base);
-            if (s != NULL) encode_values(&tb->b, s, rec + NARR__REC_HDR, size - NARR__REC_HDR, stamp);
+            if (s != NULL) encode_values(t, &tb->b, s, rec + NARR__REC_HDR, size - NARR__REC_HDR, stamp);
             base = (unsigned char *)tb->b.p;
             p = base + tb->b.len;
             room_end = base + tb->b.cap;
@@ -562,7 +687,7 @@ static void trace_write(const narr_event_t *ev, void *user)
     narr__put_v(&tb->b, id);
     narr__put_v(&tb->b, ev->mono_ns >= tb->last ? ev->mono_ns - tb->last : 0);
     tb->last = ev->mono_ns;
-    encode_values(&tb->b, ev->site, ev->raw, ev->raw_len, 0);
+    encode_values(t, &tb->b, ev->site, ev->raw, ev->raw_len, 0);
     tb->count++;
     if (tb->b.len >= TRACE_FLUSH_AT) emit_events(t, tb);
 }
@@ -583,6 +708,7 @@ static void trace_ctl(void *user, narr_sink_op_t op)
     narr__buf_free(&t->block);
     narr__buf_free(&t->scratch);
     narr__buf_free(&t->meta);
+    narr__buf_free(&t->red);
     free(t);
 }
 
@@ -626,8 +752,20 @@ int narr_sink_trace_add(const char *path, narr_level_t min_level)
     t->clock_gen = UINT64_MAX; /* the first raw records write the conversion (on the consumer) */
     write_all(t, NARR_TRACE_MAGIC, 8);
     write_all(t, hdr, sizeof hdr);
+    {
+        /* secrets stay out of the file unless a developer asks for them, loudly, on a machine of
+         * their own; the policy is recorded so readers know which file they hold */
+        const char *keep = getenv("NARRATE_TRACE_KEEP_SECRETS");
+        t->keep_secrets = keep != NULL && strcmp(keep, "1") == 0;
+        if (t->keep_secrets)
+            fprintf(stderr, "narrate: NARRATE_TRACE_KEEP_SECRETS=1: %s holds secrets in clear (nothing is redacted "
+                            "in it); never share it\n", path);
+        else if (keep != NULL && keep[0] != '\0' && strcmp(keep, "0") != 0)
+            fprintf(stderr, "narrate: NARRATE_TRACE_KEEP_SECRETS='%s' is not 1 or 0; secrets are redacted\n", keep);
+    }
     put_cs(&t->scratch, narr__program_name());
     narr__put_v(&t->scratch, (uint64_t)getpid());
+    narr__put_v(&t->scratch, t->keep_secrets ? 0u : (uint64_t)NARR_REDACT_DEFAULT); /* the redaction policy */
     emit_block(t, NARR_TB_META, &t->scratch);
     emit_calib(t);
     id = narr__sink_add_raw(trace_raw, trace_write, trace_ctl, t, min_level, NARR__SINK_ABANDONS);

@@ -159,3 +159,15 @@ def test_secret_names_are_whole_words(tmp_path, monkeypatch):
         assert f'"{name}"' in keys and f"(long long)({name})" not in login and f"({name}), " not in login
     assert '"[REDACTED]"' in lits
     assert "narr__put_str_copy(narr__p, (const char *)(monkey)" in text  # 'key' inside monkey is not a word
+
+
+def test_secret_names_in_every_spelling():
+    """Parameter names the generator never reads (issue 15's list), and names it must read."""
+    sys.path.insert(0, os.path.join(HERE, "..", "..", "gen"))
+    from narrate_gen.scan import is_secret
+    for name in ("password", "token", "authz", "passWord", "secrets", "access_key", "privkey", "jwt", "bearer",
+                 "credentials", "pwd", "client_secret", "x_api_key", "auth_header", "AuthToken", "DBPassword",
+                 "otp"):
+        assert is_secret(name), name
+    for name in ("keyboard", "monkey", "tokens", "tokens_in", "compass", "passes", "author", "session_id"):
+        assert not is_secret(name), name
