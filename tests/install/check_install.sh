@@ -16,6 +16,11 @@ cmake --build "$work/build" -j 2 >/dev/null
 cmake --install "$work/build" --prefix "$work/first" >/dev/null
 mv "$work/first" "$work/prefix"
 PATH="$work/prefix/bin:$PATH" narrate-gen --help >/dev/null || { echo "narrate-gen is not a working command in PREFIX/bin"; exit 1; }
+PATH="$work/prefix/bin:$PATH" narrate --version | grep -q '^narrate ' || { echo "narrate is not a command in PREFIX/bin"; exit 1; }
+test -f "$work/prefix/share/man/man1/narrate.1" || { echo "no manual page installed"; exit 1; }
+bash -n "$work/prefix/share/bash-completion/completions/narrate" || { echo "the bash completion does not parse"; exit 1; }
+bash -c '. "$1"; COMP_WORDS=(narrate st); COMP_CWORD=1; _narrate; [ "${COMPREPLY[*]}" = stats ]' _ "$work/prefix/share/bash-completion/completions/narrate" ||
+  { echo "the bash completion does not complete commands"; exit 1; }
 
 expect() { # program-output-file
   grep -q 'INFO consumer hello target="world" "installed narrate works: 42"' "$1" || { echo "missing INFO line:"; cat "$1"; exit 1; }

@@ -15,7 +15,7 @@ status=$?
 ls "$tmp/rec1"/narrate-*.sites > /dev/null 2>&1 || fail "stuck: no recovery files left"
 "$narrate" recover "$tmp/rec1" -o "$tmp/rec1.trace" > "$tmp/rec1.out" || { cat "$tmp/rec1.out"; fail "stuck: recover"; }
 "$narrate" check "$tmp/rec1.trace" | grep -qx "events: $((3 * n))" || { "$narrate" check "$tmp/rec1.trace"; fail "stuck: want $((3 * n)) events"; }
-"$narrate" cat "$tmp/rec1.trace" | grep -c '"main ' | grep -qx "$n" || fail "stuck: main's events"
+"$narrate" cat --plain "$tmp/rec1.trace" | grep -c '"main ' | grep -qx "$n" || fail "stuck: main's events"
 "$narrate" check "$tmp/rec1.trace" | grep -qx 'unmatched enter: 0' || fail "stuck: enter/exit pairs broken"
 echo "stuck consumer: $(cat "$tmp/rec1.out")"
 
@@ -24,11 +24,11 @@ NARRATE_RECOVER_DIR="$tmp/rec2" NARRATE_OUTPUT="trace:$tmp/run2.trace" NARRATE_R
 status=$?
 [ "$status" = 137 ] || fail "running: exit status $status, want 137"
 "$narrate" recover "$tmp/rec2" -o "$tmp/rec2.trace" > "$tmp/rec2.out" || { cat "$tmp/rec2.out"; fail "running: recover"; }
-{ "$narrate" cat "$tmp/run2.trace" 2> /dev/null; "$narrate" cat "$tmp/rec2.trace"; } | sed 's/ elapsed_ms="[^"]*"//' > "$tmp/all.txt"
+{ "$narrate" cat --plain "$tmp/run2.trace" 2> /dev/null; "$narrate" cat --plain "$tmp/rec2.trace"; } | sed 's/ elapsed_ms="[^"]*"//' > "$tmp/all.txt"
 total=$(wc -l < "$tmp/all.txt")
 distinct=$(sort -u "$tmp/all.txt" | wc -l)
 [ "$distinct" = $((4 * n)) ] || fail "running: $distinct distinct events of $((4 * n)) (file + recovered)"
-written=$("$narrate" cat "$tmp/run2.trace" 2> /dev/null | wc -l)
+written=$("$narrate" cat --plain "$tmp/run2.trace" 2> /dev/null | wc -l)
 [ "$written" -gt 0 ] || fail "running: the sinks wrote nothing before the kill (the case is not exercised)"
 echo "running consumer: $written events in its trace file, $(cat "$tmp/rec2.out"); together $distinct distinct events, $((total - distinct)) twice"
 

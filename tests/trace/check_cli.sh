@@ -70,4 +70,7 @@ expect 0 '' 'filters kept 0 of' cat "$T" --tid 999999
 expect 0 'callees? below --depth' '' tree "$T" --depth 1
 # durations read in the unit that fits
 expect 0 '500\.000 us' '' stats "$T"
+# diff: two runs side by side; the same run twice changes nothing
+expect 0 '^work +100 -> 100 += +5\.050 s -> 5\.050 s += ' '' diff "$T" "$T"
+expect 2 '' "diff compares two trace files" diff "$T"
 echo "narrate command line: ok"

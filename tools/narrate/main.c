@@ -30,6 +30,7 @@ static const char usage_text[] =
     "  check FILE     integrity: counts, losses, damaged blocks, unmatched enter/exit; exit 1 on damage\n"
     "  stats FILE     per function: calls, total, self, P50/P95/P99, errors [--sort KEY] [--top N]\n"
     "  tree FILE      call trees per thread and per correlation id [--depth N]\n"
+    "  diff A B       per function: calls, total and p99 of run A and of run B, and the change\n"
     "  export FILE --format chrome|ctf|jsonl|otlp-json -o OUT\n"
     "  flame FILE -o OUT.svg   a flame graph [--depth N]\n"
     "  recover DIR [-o OUT.trace]   what a killed program left in NARRATE_RECOVER_DIR\n"
@@ -158,6 +159,7 @@ static int cmd_check(const char *path)
 }
 
 int narrate_stats(const char *path, const char *sort, size_t top);
+int narrate_diff(const char *path_a, const char *path_b, const char *sort, size_t top);
 int narrate_recover(const char *dir, const char *out);
 int narrate_tree(narr_trace_t *t, int max_depth);
 int narrate_export(narr_trace_t *t, const char *format, const char *out_path);
@@ -350,6 +352,7 @@ static const struct { const char *cmd, *takes; } commands[] = {
     {"cat", "json,plain," FILTERS},
     {"check", FILTERS},
     {"stats", "sort,top," FILTERS},
+    {"diff", "sort,top," FILTERS},
     {"tree", "depth," FILTERS},
     {"export", "format,o," FILTERS},
     {"flame", "o,depth," FILTERS},
@@ -475,7 +478,9 @@ int main(int argc, char **argv)
     optind++; /* argv[0] was the command */
     if (optind >= argc) return usage_error(strcmp(cmd, "recover") == 0 ? "%s: a directory is missing" : "%s: a file is missing", cmd);
     file = argv[optind];
-    if (optind + 1 < argc || is_dir(file)) {
+    if (strcmp(cmd, "diff") == 0) {
+        if (optind + 2 != argc) return usage_error("%s", "diff compares two trace files: narrate diff A.trace B.trace");
+    } else if (optind + 1 < argc || is_dir(file)) {
         if (strcmp(cmd, "cat") != 0 && strcmp(cmd, "check") != 0 && strcmp(cmd, "stats") != 0 && strcmp(cmd, "tree") != 0) {
             if (strcmp(cmd, "recover") != 0 || optind + 1 < argc)
                 return usage_error("%s reads one file at a time (cat, check, stats and tree take several)", cmd);
@@ -501,6 +506,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "recover") == 0) return narrate_recover(file, out);
     if (strcmp(cmd, "check") == 0) return cmd_check(file);
     if (strcmp(cmd, "stats") == 0) return narrate_stats(file, sort, top);
+    if (strcmp(cmd, "diff") == 0) return narrate_diff(argv[optind], argv[optind + 1], sort, top);
     t = load(file);
     if (t == NULL) return 1;
     if (strcmp(cmd, "export") == 0) rc = narrate_export(t, format, out ? out : "-");

@@ -124,6 +124,61 @@ static int stats_visit(narr_trace_t *t, const narr_tevent_t *e, void *ctx)
 
 narr_trace_t *narrate_load(const char *path, narr_trace_visit_fn visit, void *ctx);
 
+/* One trace's per-function figures: fs packed (functions with a completed call), t kept open (the
+ * names point into it). 0, or 1 with the trace freed. */
+static int stats_table(const char *path, stats_run_t *run, size_t *nfs, narr_trace_t **tp)
+{
+    narr_trace_t *t;
+    fstat_t *fs;
+    size_t i, n = 0;
+    memset(run, 0, sizeof *run);
+    narr_calls_begin(&run->calls, 0, add_call, run);
+    t = narrate_load(path, stats_visit, run);
+    narr_calls_end(&run->calls);
+    if (t == NULL || run->oom) {
+        if (run->oom) fprintf(stderr, "narrate stats: out of memory\n");
+        for (i = 0; i < run->cap; i++) free(run->fs[i].durs);
+        free(run->fs);
+        narr_calls_free(&run->calls);
+        narr_trace_free(t);
+        return 1;
+    }
+    fs = run->fs;
+    for (i = 0; i < run->cap; i++) /* the functions that completed a call, packed */
+        if (fs[i].calls > 0) fs[n++] = fs[i];
+        else free(fs[i].durs);
+    for (i = 0; i < n; i++) {
+        fs[i].p50 = pct(fs[i].durs, fs[i].ndurs, 50);
+        fs[i].p95 = pct(fs[i].durs, fs[i].ndurs, 95);
+        fs[i].p99 = pct(fs[i].durs, fs[i].ndurs, 99);
+    }
+    if (n > 1) qsort(fs, n, sizeof *fs, by_key);
+    *nfs = n;
+    *tp = t;
+    return 0;
+}
+
+static void stats_free(stats_run_t *run, size_t nfs, narr_trace_t *t)
+{
+    size_t i;
+    for (i = 0; i < nfs; i++) free(run->fs[i].durs);
+    free(run->fs);
+    narr_calls_free(&run->calls);
+    narr_trace_free(t);
+}
+
+static void say_unmatched_and_losses(stats_run_t *run, narr_trace_t *t, const char *which)
+{
+    char why[160];
+    if (run->calls.unmatched_enter || run->calls.unmatched_exit)
+        printf("(%s%zu calls without an exit, %zu exits without an enter: not counted)\n", which,
+               run->calls.unmatched_enter, run->calls.unmatched_exit);
+    snprintf(why, sizeof why, "%zu calls cut short by the loss are not counted, and calls whose events were lost "
+                              "are missing", run->calls.resynced);
+    if (which[0] != '\0' && (run->calls.lost > 0 || t->skipped_regions > 0)) printf("%s", which);
+    narr_calls_say_incomplete(&run->calls, t, why);
+}
+
 int narrate_stats(const char *path, const char *sort, size_t top)
 {
     stats_run_t run;
@@ -133,27 +188,8 @@ int narrate_stats(const char *path, const char *sort, size_t top)
     int rc;
     char safe[1024];
     sort_key = sort; /* checked by the command line */
-    memset(&run, 0, sizeof run);
-    narr_calls_begin(&run.calls, 0, add_call, &run);
-    t = narrate_load(path, stats_visit, &run);
-    narr_calls_end(&run.calls);
-    if (t == NULL || run.oom) {
-        if (run.oom) fprintf(stderr, "narrate stats: out of memory\n");
-        for (i = 0; i < run.cap; i++) free(run.fs[i].durs);
-        free(run.fs);
-        narr_trace_free(t);
-        return 1;
-    }
+    if (stats_table(path, &run, &nfs, &t) != 0) return 1;
     fs = run.fs;
-    for (i = 0; i < run.cap; i++) /* the functions that completed a call, packed */
-        if (fs[i].calls > 0) fs[nfs++] = fs[i];
-        else free(fs[i].durs);
-    for (i = 0; i < nfs; i++) {
-        fs[i].p50 = pct(fs[i].durs, fs[i].ndurs, 50);
-        fs[i].p95 = pct(fs[i].durs, fs[i].ndurs, 95);
-        fs[i].p99 = pct(fs[i].durs, fs[i].ndurs, 99);
-    }
-    if (nfs > 1) qsort(fs, nfs, sizeof *fs, by_key);
     printf("%-32s %8s %12s %12s %12s %12s %12s %7s\n", "function", "calls", "total", "self", "p50", "p95", "p99",
            "errors");
     for (i = 0; i < nfs && i < top; i++) {
@@ -166,19 +202,68 @@ int narrate_stats(const char *path, const char *sort, size_t top)
         printf("%-32s %8llu %12s %12s %12s %12s %12s %7llu\n", narr_safe(fs[i].fn, safe, sizeof safe), (unsigned long long)fs[i].calls, a, b, c, d, e,
                (unsigned long long)fs[i].errors);
     }
-    if (run.calls.unmatched_enter || run.calls.unmatched_exit)
-        printf("(%zu calls without an exit, %zu exits without an enter: not counted)\n", run.calls.unmatched_enter,
-               run.calls.unmatched_exit);
-    {
-        char why[160];
-        snprintf(why, sizeof why, "%zu calls cut short by the loss are not counted, and calls whose events were lost "
-                                  "are missing", run.calls.resynced);
-        narr_calls_say_incomplete(&run.calls, t, why);
-    }
-    for (i = 0; i < nfs; i++) free(fs[i].durs);
-    free(fs);
-    narr_calls_free(&run.calls);
+    say_unmatched_and_losses(&run, t, "");
     rc = t->damaged ? 1 : 0;
-    narr_trace_free(t);
+    stats_free(&run, nfs, t);
+    return rc;
+}
+
+/* "+12.5%", "-3.0%", "new", "gone", "=" */
+static void change(char *out, size_t cap, uint64_t a, uint64_t b, int have_a, int have_b)
+{
+    if (!have_a) snprintf(out, cap, "new");
+    else if (!have_b) snprintf(out, cap, "gone");
+    else if (a == b) snprintf(out, cap, "=");
+    else if (a == 0) snprintf(out, cap, "+inf");
+    else snprintf(out, cap, "%+.1f%%", ((double)b - (double)a) * 100.0 / (double)a);
+}
+
+/* narrate diff A B: each function's figures in A and in B and the change, sorted by B's key
+ * (then A's for functions gone in B). */
+int narrate_diff(const char *path_a, const char *path_b, const char *sort, size_t top)
+{
+    stats_run_t ra, rb;
+    narr_trace_t *ta, *tb;
+    size_t na = 0, nb = 0, i, j, shown = 0;
+    char safe[1024];
+    int rc;
+    sort_key = sort;
+    if (stats_table(path_a, &ra, &na, &ta) != 0) return 1;
+    if (stats_table(path_b, &rb, &nb, &tb) != 0) {
+        stats_free(&ra, na, ta);
+        return 1;
+    }
+    printf("%-32s %17s %8s %25s %8s %25s %8s\n", "function", "calls A -> B", "", "total A -> B", "", "p99 A -> B", "");
+    for (i = 0; i < nb + na && shown < top; i++) {
+        const fstat_t *a = NULL, *b = NULL;
+        char c1[16], c2[16], c3[16], ta_[32], tb_[32], pa[32], pb[32], tot[80], p99[80];
+        if (i < nb) { /* B's functions, with A's figures when A has them */
+            b = &rb.fs[i];
+            for (j = 0; j < na && a == NULL; j++)
+                if (strcmp(ra.fs[j].fn, b->fn) == 0) a = &ra.fs[j];
+        } else { /* A's functions that B no longer calls */
+            int in_b = 0;
+            a = &ra.fs[i - nb];
+            for (j = 0; j < nb && !in_b; j++) in_b = strcmp(rb.fs[j].fn, a->fn) == 0;
+            if (in_b) continue;
+        }
+        change(c1, sizeof c1, a ? a->calls : 0, b ? b->calls : 0, a != NULL, b != NULL);
+        change(c2, sizeof c2, a ? a->total : 0, b ? b->total : 0, a != NULL, b != NULL);
+        change(c3, sizeof c3, a ? a->p99 : 0, b ? b->p99 : 0, a != NULL, b != NULL);
+        ms(ta_, sizeof ta_, a ? a->total : 0);
+        ms(tb_, sizeof tb_, b ? b->total : 0);
+        ms(pa, sizeof pa, a ? a->p99 : 0);
+        ms(pb, sizeof pb, b ? b->p99 : 0);
+        snprintf(tot, sizeof tot, "%s -> %s", a ? ta_ : "-", b ? tb_ : "-");
+        snprintf(p99, sizeof p99, "%s -> %s", a ? pa : "-", b ? pb : "-");
+        printf("%-32s %8llu -> %-5llu %8s %25s %8s %25s %8s\n", narr_safe(b ? b->fn : a->fn, safe, sizeof safe),
+               (unsigned long long)(a ? a->calls : 0), (unsigned long long)(b ? b->calls : 0), c1, tot, c2, p99, c3);
+        shown++;
+    }
+    say_unmatched_and_losses(&ra, ta, "A: ");
+    say_unmatched_and_losses(&rb, tb, "B: ");
+    rc = ta->damaged || tb->damaged ? 1 : 0;
+    stats_free(&ra, na, ta);
+    stats_free(&rb, nb, tb);
     return rc;
 }
