@@ -8,6 +8,7 @@ usage: check_readme.py README NARRATE_GEN INCLUDE_DIR LIBNARRATE NARRATE_CLI ORC
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -174,6 +175,8 @@ def reading(work, exe):
     if r.returncode != 0 or not os.path.exists(trace):
         fail("reading: the program did not write run.trace", r.stderr)
         return
+    for name in ("before.trace", "after.trace"):  # narrate diff's two runs
+        shutil.copy(trace, os.path.join(work, name))
     done = 0
     for cmd in cmds.splitlines():
         cmd = cmd.split("#")[0].strip()
