@@ -142,17 +142,23 @@ if command -v babeltrace2 > /dev/null 2>&1; then
   babeltrace2 "$tmp/ctf2" > "$tmp/bt2.txt" 2> "$tmp/bt2.err" || fail "babeltrace2 on the synthetic trace"
   [ "$(wc -l < "$tmp/bt2.txt")" = 406 ] || fail "babeltrace2: $(wc -l < "$tmp/bt2.txt") of 406 events"
   grep -q "discarded 5 events" "$tmp/bt2.err" || fail "babeltrace2 did not see the 5 lost events: $(cat "$tmp/bt2.err")"
-  grep -q 'synthetic:work: { tid = 42 }, { level = "TRACE", actor = "synthetic", action = "work", message = "work started"' \
-    "$tmp/bt2.txt" || fail "babeltrace2 event layout: $(head -1 "$tmp/bt2.txt")"
-  # levels in LTTng's numbering, as babeltrace2 names them (narration events share one event
-  # class whatever their level, so they are left out here)
-  babeltrace2 --fields=loglevel "$tmp/ctf" 2> /dev/null | grep -v ' narration: ' > "$tmp/bt_lv.txt" ||
-    fail "babeltrace2 --fields=loglevel"
+  grep -q 'synthetic:work:enter: { tid = 42 }, { level = "TRACE", actor = "synthetic", action = "work", message = "work started", _\{0,1\}n = 1' \
+    "$tmp/bt2.txt" || fail "babeltrace2 event layout (typed parameter n): $(head -1 "$tmp/bt2.txt")"
+  grep -q 'synthetic:work:exit: .* elapsed_ns = [0-9]' "$tmp/bt2.txt" ||
+    fail "babeltrace2: no exit class with elapsed_ns: $(grep -m1 exit "$tmp/bt2.txt")"
+  # the example's typed fields: an int parameter as an integer, a pointer result in hex
+  grep -q 'orchestratord:dispatch_job:enter: .* tokens = 64, ' "$tmp/bt.txt" ||
+    fail "babeltrace2: dispatch_job's tokens is not an integer field: $(grep -m1 dispatch_job:enter "$tmp/bt.txt")"
+  grep -q 'orchestratord:select_worker:exit: .* result = 0x[0-9A-F]*, elapsed_ns = [0-9]' "$tmp/bt.txt" ||
+    fail "babeltrace2: select_worker's result is not a typed field: $(grep -m1 select_worker:exit "$tmp/bt.txt")"
+  # levels in LTTng's numbering, as babeltrace2 names them (narration: a class per level)
+  babeltrace2 --fields=loglevel "$tmp/ctf" 2> /dev/null > "$tmp/bt_lv.txt" || fail "babeltrace2 --fields=loglevel"
   bad=$(grep 'level = "INFO"' "$tmp/bt_lv.txt" | grep -vc 'TRACE_INFO (6)' || true)
   [ "$bad" = 0 ] || fail "INFO events not at TRACE_INFO in CTF: $(grep 'level = "INFO"' "$tmp/bt_lv.txt" | head -1)"
   bad=$(grep 'level = "TRACE"' "$tmp/bt_lv.txt" | grep -vc 'TRACE_DEBUG (14)' || true)
   [ "$bad" = 0 ] || fail "TRACE events not at TRACE_DEBUG in CTF"
-  echo "ctf: babeltrace2 reads every event and reports the discarded ones; levels in LTTng's numbering"
+  grep -q 'TRACE_INFO (6) narration:INFO: ' "$tmp/bt_lv.txt" || fail "narration at INFO is not a TRACE_INFO class"
+  echo "ctf: babeltrace2 reads every event and reports the discarded ones; typed fields; levels in LTTng's numbering"
 else
   echo "ctf: babeltrace2 not installed here (scripts/install-deps.sh test installs it); skipped"
 fi

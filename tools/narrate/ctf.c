@@ -1,7 +1,10 @@
 /* tools/narrate/ctf.c - narrate export --format ctf FILE -o DIR: a CTF 1.8 trace that
- * babeltrace2 reads. One stream file per thread; each site an event class "actor:action" with
- * the message and the key/values as strings; timestamps on a clock whose offset puts them in
- * wall time. Losses: a drop record closes the thread's packet, and the next packet carries the
+ * babeltrace2 reads. One stream file per thread; each site an event class ("actor:action", with
+ * ":enter"/":exit" for calls) whose fields are typed as the site recorded them: each parameter
+ * and result with its own name, integers as integers, doubles as doubles, strings as strings; an
+ * exit's elapsed_ns; what else the event carries in "fields". Narration sites get a class per
+ * level (their level is chosen per event), so every class has the right log level. Timestamps
+ * are on a clock whose offset puts them in wall time. Losses: a drop record closes the thread's packet, and the next packet carries the
  * running count in events_discarded, which is where CTF readers look for them. */
 #include <errno.h>
 #include <stdio.h>
@@ -92,20 +95,57 @@ static void tsdl_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* A site's typed fields: its named values (parameters, result, keys of hand-written sites) */
+static int typed_field(const narr_site_t *s, unsigned i)
+{
+    return s->kind != NARR_KIND_NARRATE && i < s->npre && s->keys != NULL && s->keys[i] != NULL && s->keys[i][0] != '@' &&
+           s->keys[i][0] != '\0';
+}
+
+static const char *tsdl_type(unsigned char type)
+{
+    switch (type) {
+    case NARR__T_I64: return "int64_t";
+    case NARR__T_U64: case NARR__T_BOOL: return "uint64_t";
+    case NARR__T_PTR: return "ptr_t";
+    case NARR__T_F64: return "double";
+    default: return "string"; /* strings, literals, enum constants by name */
+    }
+}
+
+/* A field name TSDL accepts: the leading '_' is CTF's escape (readers show the name without it),
+ * other characters than letters, digits and '_' become '_' */
+static void tsdl_name(FILE *f, const char *key)
+{
+    fputc('_', f);
+    for (; *key; key++) fputc(((*key >= 'a' && *key <= 'z') || (*key >= 'A' && *key <= 'Z') || (*key >= '0' && *key <= '9')) ? *key : '_', f);
+}
+
+static int is_exit(unsigned kind)
+{
+    return kind == NARR_KIND_FN_EXIT || kind == NARR_KIND_EXIT;
+}
+
+#define CTF_CLASSES_PER_SITE 8u /* narration: one class per level; other sites use the first */
+
 static int write_metadata(narr_trace_t *t, const char *dir)
 {
     char path[4096];
     FILE *f;
     size_t i;
+    unsigned k, lv;
     snprintf(path, sizeof path, "%s/metadata", dir);
     f = fopen(path, "w");
     if (f == NULL) return -1;
     fprintf(f, "/* CTF 1.8 */\n\n"
                "typealias integer { size = 32; align = 8; signed = false; } := uint32_t;\n"
-               "typealias integer { size = 64; align = 8; signed = false; } := uint64_t;\n\n"
+               "typealias integer { size = 64; align = 8; signed = false; } := uint64_t;\n"
+               "typealias integer { size = 64; align = 8; signed = true; } := int64_t;\n"
+               "typealias integer { size = 64; align = 8; signed = false; base = 16; } := ptr_t;\n"
+               "typealias floating_point { exp_dig = 11; mant_dig = 53; align = 8; } := double;\n\n"
                "trace {\n\tmajor = 1;\n\tminor = 8;\n\tbyte_order = le;\n"
                "\tpacket.header := struct {\n\t\tuint32_t magic;\n\t\tuint32_t stream_id;\n\t};\n};\n\n"
-               "env {\n\tdomain = \"ust\";\n\ttracer_name = \"narrate\";\n\tprocname = ");
+               "env {\n\tdomain = \"ust\";\n\ttracer_name = \"narrate\";\n\tvpid = %u;\n\tprocname = ", t->pid);
     tsdl_string(f, t->program);
     fprintf(f, ";\n};\n\n"
                "clock {\n\tname = monotonic;\n\tfreq = 1000000000;\n\toffset_s = %lld;\n\toffset = %lld;\n};\n\n"
@@ -120,15 +160,67 @@ static int write_metadata(narr_trace_t *t, const char *dir)
         const narr_site_t *s = t->sites[i];
         char name[512];
         if (s == NULL) continue;
-        if (s->kind == NARR_KIND_NARRATE) snprintf(name, sizeof name, "narration"); /* actor and action vary */
-        else snprintf(name, sizeof name, "%s:%s", s->actor, s->action);
-        fprintf(f, "\nevent {\n\tname = ");
-        tsdl_string(f, name);
-        fprintf(f, ";\n\tid = %zu;\n\tstream_id = 0;\n\tloglevel = %u;\n"
-                   "\tfields := struct {\n\t\tstring level;\n\t\tstring actor;\n\t\tstring action;\n\t\tstring message;\n\t\tstring fields;\n\t};\n};\n",
-                i, ctf_loglevel(s->level));
+        for (lv = 0; lv < (s->kind == NARR_KIND_NARRATE ? NARR_LEVEL_FATAL + 1u : 1u); lv++) {
+            if (s->kind == NARR_KIND_NARRATE) snprintf(name, sizeof name, "narration:%s", narr_level_name((narr_level_t)lv));
+            else snprintf(name, sizeof name, "%s:%s%s", s->actor, s->action,
+                          narr__kind_enters(s->kind) ? ":enter" : is_exit(s->kind) ? ":exit" : "");
+            fprintf(f, "\nevent {\n\tname = ");
+            tsdl_string(f, name);
+            fprintf(f, ";\n\tid = %zu;\n\tstream_id = 0;\n\tloglevel = %u;\n"
+                       "\tfields := struct {\n\t\tstring level;\n\t\tstring actor;\n\t\tstring action;\n\t\tstring message;\n",
+                    i * CTF_CLASSES_PER_SITE + lv, ctf_loglevel(s->kind == NARR_KIND_NARRATE ? lv : s->level));
+            for (k = 0; k < s->ntypes; k++) {
+                if (!typed_field(s, k)) continue;
+                fprintf(f, "\t\t%s ", tsdl_type(s->types[k]));
+                tsdl_name(f, s->keys[k]);
+                fprintf(f, ";\n");
+            }
+            if (is_exit(s->kind)) fprintf(f, "\t\tuint64_t elapsed_ns;\n");
+            fprintf(f, "\t\tstring fields;\n\t};\n};\n");
+        }
     }
     return fclose(f) == 0 ? 0 : -1;
+}
+
+/* The decoded value of a site's named value, by its key */
+static const narr_kv_t *kv_named(const narr_event_t *ev, const char *key)
+{
+    size_t i;
+    for (i = 0; i < ev->nkv; i++)
+        if (ev->kv[i].key != NULL && strcmp(ev->kv[i].key, key) == 0) return &ev->kv[i];
+    return NULL;
+}
+
+/* One typed field's bytes, from the value as decoded (the text the sinks show) */
+static void put_typed(narr__buf_t *b, unsigned char type, const char *key, const narr_kv_t *kv)
+{
+    const char *v = kv != NULL ? kv->value : "";
+    switch (type) {
+    case NARR__T_I64: {
+        int64_t x = strtoll(v, NULL, 0);
+        narr__buf_put(b, &x, 8);
+        break;
+    }
+    case NARR__T_U64: case NARR__T_PTR: {
+        uint64_t x = strcmp(v, "true") == 0 ? 1u : strtoull(v, NULL, 0);
+        narr__buf_put(b, &x, 8);
+        break;
+    }
+    case NARR__T_BOOL: {
+        uint64_t x = strcmp(v, "true") == 0;
+        narr__buf_put(b, &x, 8);
+        break;
+    }
+    case NARR__T_F64: {
+        double x = strtod(v, NULL);
+        narr__buf_put(b, &x, 8);
+        break;
+    }
+    default: /* redacted as every other output (a value under a secret key never shows) */
+        if (kv != NULL)
+            narr__value_put(b, key, kv->value, kv->value_len, NARR__ESC_CONSOLE, NARR_REDACT_DEFAULT);
+        narr__buf_putc(b, '\0');
+    }
 }
 
 int narrate_export_ctf(narr_trace_t *t, const char *dir)
@@ -179,30 +271,42 @@ int narrate_export_ctf(narr_trace_t *t, const char *dir)
         if (e->mono > s->end) s->end = e->mono;
         if (s->begin > s->end) s->begin = s->end;
         s->nevents++;
-        put_u32(&s->events, e->site);
-        put_u64(&s->events, e->mono);
-        put_u32(&s->events, e->tid);
-        narr__buf_put(&s->events, narr_level_name(ev->level), strlen(narr_level_name(ev->level)) + 1);
-        narr__buf_put(&s->events, ev->actor, strlen(ev->actor) + 1);
-        narr__buf_put(&s->events, ev->action, strlen(ev->action) + 1);
-        text.len = 0;
-        narr__text_put(&text, ev->message, ev->message_len, NARR__ESC_CONSOLE, NARR_REDACT_DEFAULT);
-        narr__buf_putc(&text, '\0');
-        narr__buf_put(&s->events, text.p, text.len);
-        text.len = 0;
-        if (ev->target) {
-            narr__buf_put(&text, "target=\"", 8);
-            narr__text_put(&text, ev->target, strlen(ev->target), NARR__ESC_CONSOLE, NARR_REDACT_DEFAULT);
-            narr__buf_put(&text, "\" ", 2);
+        {
+            const narr_site_t *site = t->sites[e->site];
+            unsigned lv = site->kind == NARR_KIND_NARRATE && ev->level <= NARR_LEVEL_FATAL ? (unsigned)ev->level : 0u;
+            put_u32(&s->events, (uint32_t)(e->site * CTF_CLASSES_PER_SITE + lv));
+            put_u64(&s->events, e->mono);
+            put_u32(&s->events, e->tid);
+            narr__buf_put(&s->events, narr_level_name(ev->level), strlen(narr_level_name(ev->level)) + 1);
+            narr__buf_put(&s->events, ev->actor, strlen(ev->actor) + 1);
+            narr__buf_put(&s->events, ev->action, strlen(ev->action) + 1);
+            text.len = 0;
+            narr__text_put(&text, ev->message, ev->message_len, NARR__ESC_CONSOLE, NARR_REDACT_DEFAULT);
+            narr__buf_putc(&text, '\0');
+            narr__buf_put(&s->events, text.p, text.len);
+            for (k = 0; k < site->ntypes; k++)
+                if (typed_field(site, (unsigned)k)) put_typed(&s->events, site->types[k], site->keys[k], kv_named(ev, site->keys[k]));
+            if (is_exit(site->kind)) put_u64(&s->events, ev->has_elapsed ? ev->elapsed_ns : 0);
+            text.len = 0;
+            if (ev->target) {
+                narr__buf_put(&text, "target=\"", 8);
+                narr__text_put(&text, ev->target, strlen(ev->target), NARR__ESC_CONSOLE, NARR_REDACT_DEFAULT);
+                narr__buf_put(&text, "\" ", 2);
+            }
+            for (k = 0; k < ev->nkv; k++) { /* the rest; keys escaped, values under secret keys redacted */
+                size_t j;
+                int typed = 0;
+                for (j = 0; j < site->ntypes && !typed; j++)
+                    typed = typed_field(site, (unsigned)j) && strcmp(site->keys[j], ev->kv[k].key) == 0;
+                if (typed || (is_exit(site->kind) && strcmp(ev->kv[k].key, "elapsed_ms") == 0)) continue;
+                narr__text_put(&text, ev->kv[k].key, strlen(ev->kv[k].key), NARR__ESC_CONSOLE, NARR_REDACT_NONE);
+                narr__buf_put(&text, "=\"", 2);
+                narr__value_put(&text, ev->kv[k].key, ev->kv[k].value, ev->kv[k].value_len, NARR__ESC_CONSOLE, NARR_REDACT_DEFAULT);
+                narr__buf_put(&text, "\" ", 2);
+            }
+            narr__buf_putc(&text, '\0');
+            narr__buf_put(&s->events, text.p, text.len);
         }
-        for (k = 0; k < ev->nkv; k++) { /* keys escaped, values under secret keys redacted */
-            narr__text_put(&text, ev->kv[k].key, strlen(ev->kv[k].key), NARR__ESC_CONSOLE, NARR_REDACT_NONE);
-            narr__buf_put(&text, "=\"", 2);
-            narr__value_put(&text, ev->kv[k].key, ev->kv[k].value, ev->kv[k].value_len, NARR__ESC_CONSOLE, NARR_REDACT_DEFAULT);
-            narr__buf_put(&text, "\" ", 2);
-        }
-        narr__buf_putc(&text, '\0');
-        narr__buf_put(&s->events, text.p, text.len);
         if (s->events.len > (1u << 20)) close_packet(s);
     }
     for (i = 0; i < nstreams; i++) {
