@@ -23,8 +23,9 @@ for kind in tiny pair; do
       [ "$sink" = console ] && [ "$ring" = default ] && continue
       i=0
       while [ $i -lt "$rounds" ]; do
-        if [ "$ring" = default ]; then env -u NARRATE_RING_SIZE NARRATE_OUTPUT="$sink" "$b/bench_consumer" $kind $n 2> /dev/null
-        else NARRATE_RING_SIZE=$ring NARRATE_OUTPUT="$sink" "$b/bench_consumer" $kind $n 2> /dev/null; fi
+        # NARRATE_LOG=trace: the console shows every event (without it, it starts at INFO)
+        if [ "$ring" = default ]; then env -u NARRATE_RING_SIZE NARRATE_LOG=trace NARRATE_OUTPUT="$sink" "$b/bench_consumer" $kind $n 2> /dev/null
+        else NARRATE_LOG=trace NARRATE_RING_SIZE=$ring NARRATE_OUTPUT="$sink" "$b/bench_consumer" $kind $n 2> /dev/null; fi
         i=$((i + 1))
       done > "$tmp/rows"
       # fields: kind threads n record_s all_s delivered dropped

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "config.h"
 #include "narrate/context.h"
@@ -159,10 +160,30 @@ uint64_t narr__filter_generation(void); /* changes whenever the filter does */
 narr_level_t narr__filter_for(const char *actor, const char *func);
 
 /* ---- buf: a growable byte buffer for the consumer (never on the hot path) ---- */
-void narr__buf_put(narr__buf_t *b, const void *s, size_t n);
 /* Room for extra more bytes (and a NUL) at b->p + b->len; -1 (and oom) when memory is short. */
 int narr__buf_reserve(narr__buf_t *b, size_t extra);
-void narr__buf_putc(narr__buf_t *b, char c);
+void narr__buf_put_slow(narr__buf_t *b, const void *s, size_t n);
+/* Inline: text sinks append a few bytes dozens of times per event; the call was a fifth of
+ * their cost. The slow path grows the buffer. */
+static inline void narr__buf_put(narr__buf_t *b, const void *s, size_t n)
+{
+    if (b->len + n < b->cap) {
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+        b->p[b->len] = '\0';
+    } else {
+        narr__buf_put_slow(b, s, n);
+    }
+}
+static inline void narr__buf_putc(narr__buf_t *b, char c)
+{
+    if (b->len + 1 < b->cap) {
+        b->p[b->len++] = c;
+        b->p[b->len] = '\0';
+    } else {
+        narr__buf_put_slow(b, &c, 1);
+    }
+}
 void narr__buf_put_u64(narr__buf_t *b, uint64_t v); /* in decimal */
 void narr__buf_printf(narr__buf_t *b, const char *fmt, ...) NARR__PRINTF(2, 3);
 void narr__buf_free(narr__buf_t *b);

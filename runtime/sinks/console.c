@@ -81,7 +81,18 @@ typedef struct console {
     int fd;
     int color;
     narr__buf_t line;
+    narr__buf_t out; /* lines not written yet */
 } console_t;
+
+/* Lines gather in out and go to the terminal in one write per batch of the consumer (or every
+ * 64 KiB): a write per line was the console's limit, not formatting. */
+#define CONSOLE_WRITE_AT (64u * 1024u)
+
+static void console_flush(console_t *c)
+{
+    if (c->out.len > 0) (void)narr__write_all(c->fd, c->out.p, c->out.len); /* a closed console must not stall the consumer */
+    c->out.len = 0;
+}
 
 static void console_write(const narr_event_t *ev, void *user)
 {
@@ -89,14 +100,19 @@ static void console_write(const narr_event_t *ev, void *user)
     narr_sink_options_t *o = narr_sink_current_options();
     c->line.len = 0;
     o->redactions += narr__console_line(&c->line, ev, c->color, o->mode, o->redaction);
-    (void)narr__write_all(c->fd, c->line.p, c->line.len); /* a closed console must not stall the consumer */
+    narr__buf_put(&c->out, c->line.p, c->line.len);
+    if (c->out.len >= CONSOLE_WRITE_AT || c->out.oom) console_flush(c);
 }
-
 static void console_ctl(void *user, narr_sink_op_t op)
 {
     console_t *c = user;
-    if (op == NARR_SINK_FLUSH) return; /* writes are unbuffered; close and abandon free */
+    if (op == NARR_SINK_FLUSH) {
+        console_flush(c);
+        return;
+    }
+    if (op != NARR__SINK_ABANDON) console_flush(c); /* a forked child: the parent's lines are the parent's */
     narr__buf_free(&c->line);
+    narr__buf_free(&c->out);
     free(c);
 }
 

@@ -30,10 +30,33 @@ static int is_word(unsigned char c)
 /* Splits key[0..n) into lower-case words: snake_case, kebab-case, dotted.names, "two words",
  * camelCase and acronyms (DBPassword: db password; AWSSecretKey: aws secret key); 1 when one of
  * them, or two in a row, is a secret word. */
+/* Every secret word holds one of these (case aside): a key without any is not a secret's, and
+ * most keys (target, job_id, n) are rejected here without being split into words. */
+static int has_anchor(const char *key, size_t n)
+{
+    static const char *const anchors[] = {"pass", "pwd", "token", "secret", "key", "auth", "cred", "cookie",
+                                          "jwt", "bearer", "otp"};
+    size_t i, a;
+    for (i = 0; i < n; i++) {
+        char c = (char)(key[i] | 0x20); /* ASCII lower case (other bytes never match below) */
+        if (c != 'p' && c != 't' && c != 's' && c != 'k' && c != 'a' && c != 'c' && c != 'j' && c != 'b' && c != 'o')
+            continue;
+        for (a = 0; a < sizeof anchors / sizeof anchors[0]; a++) {
+            const char *w = anchors[a];
+            size_t j = 0;
+            if (w[0] != c) continue;
+            while (w[j] != '\0' && i + j < n && tolower((unsigned char)key[i + j]) == w[j]) j++;
+            if (w[j] == '\0') return 1;
+        }
+    }
+    return 0;
+}
+
 int narr__secret_key(const char *key, size_t n)
 {
     char words[12][24];
     size_t nw = 0, i = 0, w, k;
+    if (!has_anchor(key, n)) return 0;
     while (i < n && nw < 12) {
         size_t len = 0;
         while (i < n && !isalnum((unsigned char)key[i])) i++;
@@ -229,9 +252,8 @@ static const char *at_dash(scan_t *sc, const char *p)
     return p + 1;
 }
 
-/* The bytes that can start a secret under a policy. */
+/* The bytes that can start a secret under a policy (built per call: a few stores, no table). */
 typedef struct triggers {
-    unsigned char any[256];
     unsigned char bytes[8];
     int n;
 } triggers_t;
@@ -240,22 +262,19 @@ static void triggers_for(unsigned policy, triggers_t *t)
 {
     static const struct { unsigned bits; char c; } map[] = {
         {NARR_REDACT_KV | NARR_REDACT_URL, '='}, {NARR_REDACT_KV | NARR_REDACT_URL, ':'}, {NARR_REDACT_BEARER, 'B'},
-        {NARR_REDACT_BEARER, 'b'}, {NARR_REDACT_JWT, 'J'}, {NARR_REDACT_PEM | NARR_REDACT_UUID, '-'}};
+        {NARR_REDACT_BEARER, 'b'}, {NARR_REDACT_JWT, 'J'}, {NARR_REDACT_PEM | NARR_REDACT_UUID | NARR_REDACT_KV, '-'}};
     size_t i;
-    memset(t, 0, sizeof *t);
-    for (i = 0; i < sizeof map / sizeof map[0]; i++) {
-        if (!(policy & map[i].bits)) continue;
-        t->any[(unsigned char)map[i].c] = 1;
-        t->bytes[t->n++] = (unsigned char)map[i].c;
-    }
+    t->n = 0;
+    for (i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (policy & map[i].bits) t->bytes[t->n++] = (unsigned char)map[i].c;
 }
 
 /* The first trigger byte in [p, end), or NULL. */
 static const char *next_trigger(const char *p, const char *end, const triggers_t *t)
 {
+    int k;
 #ifdef __SSE2__
     __m128i want[8];
-    int k;
     for (k = 0; k < t->n; k++) want[k] = _mm_set1_epi8((char)t->bytes[k]);
     while (end - p >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p), hit = _mm_setzero_si128();
@@ -267,15 +286,45 @@ static const char *next_trigger(const char *p, const char *end, const triggers_t
     }
 #endif
     for (; p < end; p++)
-        if (t->any[(unsigned char)*p]) return p;
+        for (k = 0; k < t->n; k++)
+            if ((unsigned char)*p == t->bytes[k]) return p;
     return NULL;
 }
+
+/* The bytes that can start a secret under the default policy, for the short-text check. */
+static const unsigned char default_trigger[256] = {['='] = 1, [':'] = 1, ['B'] = 1, ['b'] = 1, ['J'] = 1, ['-'] = 1};
 
 size_t narr_redact(const char *s, size_t n, unsigned policy, narr_redact_emit_fn emit, void *ctx)
 {
     scan_t sc = {s, s + n, s, policy, 0, emit, ctx};
     const char *p = s;
     triggers_t trig;
+    if (policy == NARR_REDACT_DEFAULT && n < 64) { /* most values: short, with nothing to look at */
+        size_t i;
+        for (i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (!default_trigger[c]) continue;
+            /* a trigger byte in a context that can start a secret ("bench" is no Bearer, the
+             * key of "i=0" is no secret's) */
+            if (c == ':' && n - i >= 3 && s[i + 1] == '/' && s[i + 2] == '/') break; /* a URL */
+            if (c == '=' || c == ':') {
+                size_t kend = i, k;
+                while (kend > 0 && s[kend - 1] == ' ') kend--;
+                if (kend > 0 && (s[kend - 1] == '"' || s[kend - 1] == '\'')) kend--;
+                k = kend;
+                while (k > 0 && (is_word((unsigned char)s[k - 1]) || s[k - 1] == '.')) k--;
+                if (k < kend && narr__secret_key(s + k, kend - k)) break;
+                continue;
+            }
+            if ((c == 'B' || c == 'b') && n - i >= 6 && strncasecmp(s + i, "bearer", 6) == 0) break;
+            if (c == 'J' && i >= 2 && s[i - 1] == 'y' && s[i - 2] == 'e') break;
+            if (c == '-' && i + 1 < n && s[i + 1] == '-') break;
+        }
+        if (i == n) {
+            if (n > 0) emit(s, n, ctx);
+            return 0;
+        }
+    }
     triggers_for(policy, &trig);
     while (trig.n > 0 && p < sc.end) {
         const char *hit = next_trigger(p, sc.end, &trig);

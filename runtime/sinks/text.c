@@ -8,6 +8,9 @@
 
 #include "internal.h"
 #include "narrate/redact.h"
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 int narr__buf_reserve(narr__buf_t *b, size_t extra)
 {
@@ -27,17 +30,12 @@ int narr__buf_reserve(narr__buf_t *b, size_t extra)
     return 0;
 }
 
-void narr__buf_put(narr__buf_t *b, const void *s, size_t n)
+void narr__buf_put_slow(narr__buf_t *b, const void *s, size_t n)
 {
     if (n == 0 || narr__buf_reserve(b, n) != 0) return;
     memcpy(b->p + b->len, s, n);
     b->len += n;
     b->p[b->len] = '\0';
-}
-
-void narr__buf_putc(narr__buf_t *b, char c)
-{
-    narr__buf_put(b, &c, 1);
 }
 
 void narr__buf_printf(narr__buf_t *b, const char *fmt, ...)
@@ -85,6 +83,18 @@ static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
 
 static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
 
+/* Printable ASCII other than '"' and '\\': bytes every output passes as they are. */
+static const unsigned char plain_ascii[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
 size_t narr__utf8_clean(narr__buf_t *out, const char *s, size_t n, size_t limit)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -120,8 +130,24 @@ static void escape(narr__buf_t *b, const char *str, size_t n, narr__esc_t esc)
     while (i < n) {
         unsigned cp;
         size_t k, run = i;
-        /* printable ASCII other than quote and backslash passes as it is: copied in runs */
-        while (run < n && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '"' && s[run] != '\\') run++;
+        /* printable ASCII other than quote and backslash passes as it is: copied in runs,
+         * found 16 bytes at a time */
+#ifdef __SSE2__
+        while (n - run >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + run));
+            __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), /* C0, and >= 0x80 (signed) */
+                                                    _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F))),
+                                       _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+            int mask = _mm_movemask_epi8(bad);
+            if (mask != 0) {
+                run += (size_t)__builtin_ctz((unsigned)mask);
+                break;
+            }
+            run += 16;
+        }
+#endif
+        while (run < n && plain_ascii[s[run]]) run++;
         if (run > i) {
             narr__buf_put(b, s + i, run - i);
             i = run;
