@@ -167,6 +167,7 @@ void narr__buf_put_slow(narr__buf_t *b, const void *s, size_t n);
  * their cost. The slow path grows the buffer. */
 static inline void narr__buf_put(narr__buf_t *b, const void *s, size_t n)
 {
+    if (n == 0) return; /* (s may be NULL then) */
     if (b->len + n < b->cap) {
         memcpy(b->p + b->len, s, n);
         b->len += n;

@@ -70,6 +70,16 @@ expect 0 '' 'filters kept 0 of' cat "$T" --tid 999999
 expect 0 'callees? below --depth' '' tree "$T" --depth 1
 # durations read in the unit that fits
 expect 0 '500\.000 us' '' stats "$T"
+# replay: calls nested per thread with arguments, results and durations (uftrace replay's shape)
+"$narrate" replay "$T" > "$tmp/r"
+grep -q '^ *0\.000000 .*| work(n=1) {$' "$tmp/r" || fail "replay: no opening of work(n=1): $(head -3 "$tmp/r")"
+grep -q '500\.000 us .*|   leaf();$' "$tmp/r" || fail "replay: leaf is not one line with its duration"
+grep -q '1\.000 ms .*| } = 1 /\* work \*/$' "$tmp/r" || fail "replay: work's closing line lacks its result"
+grep -q '| } = -1 (error) /\* work \*/$' "$tmp/r" || fail "replay: the failed call is not marked"
+grep -q '2\.000 ms .*|     rec();$' "$tmp/r" || fail "replay: recursion is not nested"
+grep -q '| /\* 5 events lost here \*/$' "$tmp/r" || fail "replay: the loss is not shown"
+expect 0 'work\(n=1\) = 1;$' '' replay "$T" --depth 1
+
 # diff: two runs side by side; the same run twice changes nothing
 expect 0 '^work +100 -> 100 += +5\.050 s -> 5\.050 s += ' '' diff "$T" "$T"
 expect 2 '' "diff compares two trace files" diff "$T"

@@ -31,6 +31,8 @@ static const char usage_text[] =
     "  stats FILE     per function: calls, total, self, P50/P95/P99, errors [--sort KEY] [--top N]\n"
     "  tree FILE      call trees per thread and per correlation id [--depth N]\n"
     "  diff A B       per function: calls, total and p99 of run A and of run B, and the change\n"
+    "  replay FILE    every call in time order, nested per thread, with its arguments, result and\n"
+    "                 duration (as uftrace replay) [--depth N]\n"
     "  export FILE --format chrome|ctf|jsonl|otlp-json -o OUT\n"
     "  flame FILE -o OUT.svg   a flame graph [--depth N]\n"
     "  recover DIR [-o OUT.trace]   what a killed program left in NARRATE_RECOVER_DIR\n"
@@ -162,6 +164,7 @@ int narrate_stats(const char *path, const char *sort, size_t top);
 int narrate_diff(const char *path_a, const char *path_b, const char *sort, size_t top);
 int narrate_recover(const char *dir, const char *out);
 int narrate_tree(narr_trace_t *t, int max_depth);
+int narrate_replay(narr_trace_t *t, int max_depth);
 int narrate_export(narr_trace_t *t, const char *format, const char *out_path);
 int narrate_flame(narr_trace_t *t, const char *out_path, int max_depth);
 
@@ -354,6 +357,7 @@ static const struct { const char *cmd, *takes; } commands[] = {
     {"stats", "sort,top," FILTERS},
     {"diff", "sort,top," FILTERS},
     {"tree", "depth," FILTERS},
+    {"replay", "depth," FILTERS},
     {"export", "format,o," FILTERS},
     {"flame", "o,depth," FILTERS},
     {"recover", "o"},
@@ -512,6 +516,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "export") == 0) rc = narrate_export(t, format, out ? out : "-");
     else if (strcmp(cmd, "flame") == 0) rc = narrate_flame(t, out ? out : "-", (int)depth);
     else if (strcmp(cmd, "cat") == 0) rc = cmd_cat(t, cat_mode);
+    else if (strcmp(cmd, "replay") == 0) rc = narrate_replay(t, (int)depth);
     else rc = narrate_tree(t, (int)depth);
     if (narr_trace_filter.on)
         fprintf(stderr, "narrate: filters kept %zu of %zu events\n", t->nevents, t->seen);

@@ -5,7 +5,7 @@ _narrate() {
     prev=${COMP_WORDS[COMP_CWORD-1]}
     cmd=${COMP_WORDS[1]}
     if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=($(compgen -W "cat check stats tree diff export flame recover --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "cat check stats tree replay diff export flame recover --help --version" -- "$cur"))
         return
     fi
     case "$prev" in
@@ -19,7 +19,7 @@ _narrate() {
         case "$cmd" in
             cat) COMPREPLY=($(compgen -W "--json --plain $filters" -- "$cur")) ;;
             stats|diff) COMPREPLY=($(compgen -W "--sort --top $filters" -- "$cur")) ;;
-            tree) COMPREPLY=($(compgen -W "--depth $filters" -- "$cur")) ;;
+            tree|replay) COMPREPLY=($(compgen -W "--depth $filters" -- "$cur")) ;;
             export) COMPREPLY=($(compgen -W "--format -o $filters" -- "$cur")) ;;
             flame) COMPREPLY=($(compgen -W "-o --depth $filters" -- "$cur")) ;;
             recover) COMPREPLY=($(compgen -W "-o --help" -- "$cur")) ;;
