@@ -2,9 +2,9 @@
 # Hostile inputs (hostile.c) through every output and every reader and export: no secret (the
 # marker SECRET<n>) in any file written, in the trace file itself, or in any command's output;
 # innocent values stay; every output parses with exactly the fields recorded.
-# usage: check_secrets.sh NARRATE PROGRAM PYTHON CHECK_LINES_PY
+# usage: check_secrets.sh NARRATE PROGRAM PYTHON CHECK_LINES_PY [OTLP_CAPTURE_PY]
 set -eu
-narrate=$1 prog=$2 py=$3 lines=$4
+narrate=$1 prog=$2 py=$3 lines=$4 capture=${5:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -14,6 +14,20 @@ mkdir "$out"
 NARRATE_LOG=trace NO_COLOR=1 NARRATE_OUTPUT="console,jsonl:$out/run.jsonl,trace:$out/run.trace" "$prog" 2> "$out/console.txt"
 NARRATE_LOG=trace NO_COLOR=1 NARRATE_MODE=cute "$prog" 2> "$out/console_cute.txt"
 NARRATE_LOG=trace NO_COLOR=1 NARRATE_MODE=story "$prog" 2> "$out/console_story.txt"
+# the otlp sink's requests, as a collector receives them (protobuf: strings are their bytes)
+if [ -n "$capture" ]; then
+  "$py" "$capture" "$out/otlp_requests.bin" 60 > "$tmp/port" &
+  cpid=$!
+  i=0
+  while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+  [ -s "$tmp/port" ] || fail "the capture collector did not start"
+  NARRATE_LOG=trace OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$(cat "$tmp/port")" OTEL_BSP_SCHEDULE_DELAY=100 \
+    NARRATE_OUTPUT=otlp "$prog" 2> "$tmp/otlp.err" || fail "the program failed with the otlp sink: $(cat "$tmp/otlp.err")"
+  kill "$cpid" 2> /dev/null || true
+  wait "$cpid" 2> /dev/null || true
+  [ -s "$out/otlp_requests.bin" ] || fail "the otlp sink sent nothing: $(cat "$tmp/otlp.err")"
+  grep -aq 'login' "$out/otlp_requests.bin" || fail "the otlp requests lack the traced calls"
+fi
 t=$out/run.trace
 "$narrate" cat "$t" > "$out/cat.txt"
 "$narrate" cat --plain "$t" > "$out/cat_plain.txt"
@@ -34,7 +48,7 @@ if grep -raob 'SECRET[0-9][0-9]' "$out" > "$tmp/leaks"; then
   fail "$(wc -l < "$tmp/leaks") secret(s) leaked"
 fi
 [ "$(ls "$out" | wc -l)" -ge 15 ] || fail "fewer outputs than expected: $(ls "$out")"
-echo "no secret in $(find "$out" -type f | wc -l) files (console, cute, story, JSON lines, trace file, cat, tree, stats, exports)"
+echo "no secret in $(find "$out" -type f | wc -l) files (console, cute, story, JSON lines, trace file, OTLP requests, cat, tree, stats, exports)"
 
 # what is not a secret stays
 for f in console.txt run.jsonl cat_plain.txt chrome.json; do
