@@ -61,7 +61,7 @@ grep -q 'keyboard=qwerty' "$out/console.txt" || fail "keyboard=qwerty was redact
 "$py" "$lines" "$out/console.txt" "$out/run.jsonl" || fail "console and JSON lines disagree"
 "$py" "$lines" "$out/cat_plain.txt" "$out/cat.jsonl" || fail "cat and cat --json disagree"
 cmp -s "$out/console.txt" "$out/cat_plain.txt" || fail "cat --plain differs from the console"
-"$py" -c "import json,sys; json.load(open(sys.argv[1])); json.load(open(sys.argv[2]))" "$out/chrome.json" "$out/otlp.json" ||
+"$py" -c "import json,sys; json.load(open(sys.argv[1])); [json.loads(l) for l in open(sys.argv[2])]" "$out/chrome.json" "$out/otlp.json" ||
   fail "an export is not JSON"
 
 # the file says it was redacted; the loud opt-out keeps raw values and says so

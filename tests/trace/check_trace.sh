@@ -112,8 +112,8 @@ assert 'depth_sum' in t and 'total_area' in t, t" "$tmp/flame.svg" || fail "flam
 "$narrate" export --format otlp-json "$tmp/e2e.trace" -o "$tmp/otlp.json"
 "$py" - "$tmp/otlp.json" <<'PY' || fail "otlp-json export"
 import json, sys
-doc = json.load(open(sys.argv[1]))
-spans = doc["resourceSpans"][0]["scopeSpans"][0]["spans"]
+# one ExportTraceServiceRequest per line (batches), as OpenTelemetry's file exporter writes
+spans = [s for line in open(sys.argv[1]) for s in json.loads(line)["resourceSpans"][0]["scopeSpans"][0]["spans"]]
 assert len(spans) == 7, len(spans)
 ids = {s["spanId"]: s for s in spans}
 for s in spans:

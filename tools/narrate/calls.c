@@ -12,7 +12,17 @@ struct narr__frame {
     narr_call_t call;
     uint64_t children; /* time in its traced callees */
     size_t index;      /* its slot in calls->v (keep mode) */
+    size_t node, rnode; /* streaming forests: its node in the thread's forest and in its root's */
 };
+
+/* a thread's open root call's own subtree (merged into the correlation forest when it ends) */
+struct narr__rootf {
+    uint32_t tid;
+    narr_forest_t f;
+};
+
+static size_t forest_add(narr_forest_t *f, uint32_t tid, const char *corr, size_t parent, const char *fn, uint32_t fn_id);
+static void root_done(narr_calls_t *c, struct narr__frame *f);
 
 void narr_calls_begin(narr_calls_t *c, int keep, narr_call_done_fn done, void *ctx)
 {
@@ -22,9 +32,35 @@ void narr_calls_begin(narr_calls_t *c, int keep, narr_call_done_fn done, void *c
     c->ctx = ctx;
 }
 
+static narr_forest_t *root_forest(narr_calls_t *c, uint32_t tid)
+{
+    size_t i;
+    struct narr__rootf *fresh;
+    for (i = 0; i < c->nroots; i++)
+        if (c->roots[i].tid == tid) return &c->roots[i].f;
+    fresh = realloc(c->roots, (c->nroots + 1) * sizeof *fresh);
+    if (fresh == NULL) return NULL;
+    c->roots = fresh;
+    memset(&fresh[c->nroots], 0, sizeof fresh[0]);
+    fresh[c->nroots].tid = tid;
+    return &fresh[c->nroots++].f;
+}
+
+static void node_count(narr_forest_t *f, size_t n, const narr_call_t *call)
+{
+    if (f == NULL || n == SIZE_MAX) return;
+    f->v[n].calls++;
+    f->v[n].total += call->end - call->start;
+    f->v[n].self += call->self;
+    f->v[n].errors += (uint64_t)call->error;
+}
+
 /* A frame leaves the stack: complete (exit seen) or not. */
 static void finish(narr_calls_t *c, struct narr__frame *f, int complete)
 {
+    if (complete && c->forest != NULL) node_count(c->forest, f->node, &f->call);
+    if (complete && c->corr_forest != NULL) node_count(root_forest(c, f->call.tid), f->rnode, &f->call);
+    if (c->corr_forest != NULL && f->call.depth == 0) root_done(c, f);
     if (complete && c->done != NULL) c->done(&f->call, c->ctx);
     if (c->keep) c->v[f->index] = f->call; /* the slot takes the correlation id */
     else free(f->call.corr);
@@ -70,10 +106,11 @@ static int enter(narr_calls_t *c, narr_trace_t *t, const narr_site_t *s, const n
     struct narr__frame *f;
     size_t k, parent = SIZE_MAX;
     int d = 0;
+    size_t pnode = SIZE_MAX, prnode = SIZE_MAX;
     if (c->ndirty > 0) resync(c, t, e);
     for (k = c->depth; k > 0; k--) /* the thread's innermost open frame, and how many it has */
         if (c->st[k - 1].call.tid == e->tid) {
-            if (d++ == 0) parent = c->st[k - 1].index;
+            if (d++ == 0) parent = c->st[k - 1].index, pnode = c->st[k - 1].node, prnode = c->st[k - 1].rnode;
         }
     if (c->depth == c->cap) {
         size_t want = c->cap ? c->cap * 2 : 64;
@@ -93,6 +130,16 @@ static int enter(narr_calls_t *c, narr_trace_t *t, const narr_site_t *s, const n
     f->call.enter = index;
     f->call.parent = c->keep ? parent : SIZE_MAX;
     f->index = SIZE_MAX;
+    f->node = f->rnode = SIZE_MAX;
+    if (c->forest != NULL) {
+        f->node = forest_add(c->forest, c->forest_all ? 0 : e->tid, NULL, d == 0 ? SIZE_MAX : pnode, s->action, f->call.fn_id);
+        if (f->node == SIZE_MAX) c->forest_oom = 1;
+    }
+    if (c->corr_forest != NULL) {
+        narr_forest_t *rf = root_forest(c, e->tid);
+        f->rnode = rf == NULL ? SIZE_MAX : forest_add(rf, 0, NULL, d == 0 ? SIZE_MAX : prnode, s->action, f->call.fn_id);
+        if (f->rnode == SIZE_MAX) c->forest_oom = 1;
+    }
     if (c->keep) {
         if (c->n == c->ccap) {
             size_t want = c->ccap ? c->ccap * 2 : 1024;
@@ -189,10 +236,14 @@ int narr_calls_feed(narr_calls_t *c, narr_trace_t *t, const narr_tevent_t *e, si
 void narr_calls_end(narr_calls_t *c)
 {
     size_t i;
-    for (i = 0; i < c->depth; i++) {
+    for (i = c->depth; i > 0; i--) { /* innermost first: a root's subtree is whole when it ends */
         c->unmatched_enter++;
-        finish(c, &c->st[i], 0);
+        finish(c, &c->st[i - 1], 0);
     }
+    for (i = 0; i < c->nroots; i++) narr_forest_free(&c->roots[i].f);
+    free(c->roots);
+    c->roots = NULL;
+    c->nroots = 0;
     c->depth = 0;
     free(c->st);
     c->st = NULL;
@@ -229,24 +280,105 @@ static int same(const char *a, const char *b)
     return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-static size_t find_or_add(narr_forest_t *f, uint32_t tid, const char *corr, size_t parent, const char *fn)
+static uint64_t node_hash(uint32_t tid, const char *corr, size_t parent, uint32_t fn_id)
 {
-    size_t i;
-    for (i = 0; i < f->n; i++)
-        if (f->v[i].tid == tid && same(f->v[i].corr, corr) && f->v[i].parent == parent && strcmp(f->v[i].fn, fn) == 0)
-            return i;
-    if (f->n == f->cap) {
-        f->cap = f->cap ? f->cap * 2 : 64;
-        f->v = realloc(f->v, f->cap * sizeof *f->v);
-        if (f->v == NULL) return SIZE_MAX;
+    uint64_t h = 1469598103934665603ull ^ tid;
+    h = (h ^ (uint64_t)parent) * 1099511628211ull;
+    h = (h ^ fn_id) * 1099511628211ull;
+    for (; corr != NULL && *corr; corr++) h = (h ^ (unsigned char)*corr) * 1099511628211ull;
+    return h ^ (h >> 29);
+}
+
+static int index_grow(narr_forest_t *f)
+{
+    size_t want = f->icap ? f->icap * 2 : 256, i;
+    size_t *fresh = malloc(want * sizeof *fresh);
+    if (fresh == NULL) return -1;
+    for (i = 0; i < want; i++) fresh[i] = SIZE_MAX;
+    for (i = 0; i < f->n; i++) {
+        size_t at = node_hash(f->v[i].tid, f->v[i].corr, f->v[i].parent, f->v[i].fn_id) & (want - 1);
+        while (fresh[at] != SIZE_MAX) at = (at + 1) & (want - 1);
+        fresh[at] = i;
     }
+    free(f->index);
+    f->index = fresh;
+    f->icap = want;
+    return 0;
+}
+
+/* The node of (thread, correlation, parent, function), made when new; SIZE_MAX when memory is
+ * short. Functions are told apart by the reader's number for their name. */
+static size_t forest_add(narr_forest_t *f, uint32_t tid, const char *corr, size_t parent, const char *fn, uint32_t fn_id)
+{
+    size_t at;
+    if ((f->n + 1) * 2 > f->icap && index_grow(f) != 0) return SIZE_MAX;
+    at = node_hash(tid, corr, parent, fn_id) & (f->icap - 1);
+    for (; f->index[at] != SIZE_MAX; at = (at + 1) & (f->icap - 1)) {
+        const narr_node_t *v = &f->v[f->index[at]];
+        if (v->tid == tid && v->parent == parent && v->fn_id == fn_id && same(v->corr, corr)) return f->index[at];
+    }
+    if (f->n == f->cap) {
+        size_t want = f->cap ? f->cap * 2 : 64;
+        narr_node_t *fresh = realloc(f->v, want * sizeof *fresh);
+        if (fresh == NULL) return SIZE_MAX;
+        f->v = fresh;
+        f->cap = want;
+    }
+    if (f->owns_corr && corr != NULL && (corr = strdup(corr)) == NULL) return SIZE_MAX;
     memset(&f->v[f->n], 0, sizeof f->v[0]);
     f->v[f->n].fn = fn;
+    f->v[f->n].fn_id = fn_id;
     f->v[f->n].tid = tid;
     f->v[f->n].corr = corr;
     f->v[f->n].parent = parent;
     f->v[f->n].depth = parent == SIZE_MAX ? 0 : f->v[parent].depth + 1;
+    f->index[at] = f->n;
     return f->n++;
+}
+
+static size_t find_or_add(narr_forest_t *f, uint32_t tid, const char *corr, size_t parent, const char *fn, uint32_t fn_id)
+{
+    return forest_add(f, tid, corr, parent, fn, fn_id);
+}
+
+/* A root call ended: its subtree joins the correlation forest under its correlation id (roots
+ * without one are left out, as narr_forest_build leaves them), and the thread starts afresh. */
+static void root_done(narr_calls_t *c, struct narr__frame *f)
+{
+    narr_forest_t *rf = root_forest(c, f->call.tid);
+    size_t i, *map;
+    if (rf == NULL) return;
+    if (f->call.corr != NULL && rf->n > 0 && (map = malloc(rf->n * sizeof *map)) != NULL) {
+        for (i = 0; i < rf->n; i++) { /* parents come before their children */
+            const narr_node_t *v = &rf->v[i];
+            size_t parent = v->parent == SIZE_MAX ? SIZE_MAX : map[v->parent];
+            map[i] = parent == SIZE_MAX && v->parent != SIZE_MAX ? SIZE_MAX
+                   : forest_add(c->corr_forest, 0, f->call.corr, parent, v->fn, v->fn_id);
+            if (map[i] == SIZE_MAX) {
+                c->forest_oom = 1;
+                continue;
+            }
+            if (v->parent == SIZE_MAX && (c->corr_forest->v[map[i]].first == 0 || f->call.start < c->corr_forest->v[map[i]].first))
+                c->corr_forest->v[map[i]].first = f->call.start;
+            c->corr_forest->v[map[i]].calls += v->calls;
+            c->corr_forest->v[map[i]].total += v->total;
+            c->corr_forest->v[map[i]].self += v->self;
+            c->corr_forest->v[map[i]].errors += v->errors;
+        }
+        free(map);
+    }
+    narr_forest_free(rf);
+}
+
+void narr_calls_stream_forests(narr_calls_t *c, narr_forest_t *by_thread, narr_forest_t *by_corr)
+{
+    c->forest = by_thread;
+    c->corr_forest = by_corr;
+    if (by_thread != NULL) memset(by_thread, 0, sizeof *by_thread);
+    if (by_corr != NULL) {
+        memset(by_corr, 0, sizeof *by_corr);
+        by_corr->owns_corr = 1;
+    }
 }
 
 int narr_forest_build(const narr_calls_t *calls, narr_forest_t *f, narr_forest_by_t by)
@@ -265,7 +397,7 @@ int narr_forest_build(const narr_calls_t *calls, narr_forest_t *f, narr_forest_b
             continue;
         }
         n = find_or_add(f, by == NARR_FOREST_THREAD ? c->tid : 0, by == NARR_FOREST_CORRELATION ? corr_of[i] : NULL,
-                        parent, c->fn);
+                        parent, c->fn, c->fn_id);
         if (n == SIZE_MAX) {
             rc = -1;
             break;
@@ -284,8 +416,13 @@ int narr_forest_build(const narr_calls_t *calls, narr_forest_t *f, narr_forest_b
 
 void narr_forest_free(narr_forest_t *f)
 {
+    size_t i;
+    int owns = f->owns_corr;
+    for (i = 0; owns && i < f->n; i++) free((void *)f->v[i].corr);
     free(f->v);
+    free(f->index);
     memset(f, 0, sizeof *f);
+    f->owns_corr = owns;
 }
 
 const char *narr_safe(const char *s, char *buf, size_t cap)

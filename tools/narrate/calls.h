@@ -19,6 +19,30 @@ typedef struct narr_call {
 } narr_call_t;
 
 typedef void (*narr_call_done_fn)(const narr_call_t *c, void *ctx);
+
+/* Calls with identical paths merged into trees: per thread, per correlation id (roots without
+ * one are left out), or everything together (flame graphs). */
+typedef enum narr_forest_by { NARR_FOREST_THREAD, NARR_FOREST_CORRELATION, NARR_FOREST_ALL } narr_forest_by_t;
+
+typedef struct narr_node {
+    const char *fn;
+    uint32_t fn_id;   /* the reader's number for fn */
+    uint32_t tid;     /* NARR_FOREST_THREAD only */
+    const char *corr; /* NARR_FOREST_CORRELATION only */
+    size_t parent;    /* SIZE_MAX: a root */
+    int depth;
+    uint64_t calls, total, self, errors; /* completed calls only */
+    uint64_t first;   /* streamed correlation roots: when their first call began (they are made when it ends) */
+} narr_node_t;
+
+typedef struct narr_forest {
+    narr_node_t *v;
+    size_t n, cap;
+    size_t *index, icap; /* hash of (tid, corr, parent, fn) -> node, so building stays linear */
+    int owns_corr;       /* corr strings are the forest's own (streaming) */
+} narr_forest_t;
+
+
 struct narr__frame;
 
 /* Calls in order of their enter (open ones with end UINT64_MAX); unmatched enters and exits
@@ -31,6 +55,13 @@ typedef struct narr_calls {
     size_t resynced;     /* frames closed because a later enter's recorded depth showed their exit was lost */
     uint32_t *dirty;     /* threads with a drop not yet resynchronised (their next enter's depth decides) */
     size_t ndirty, dcap;
+    /* streaming forests (narr_calls_stream_forests): filled as calls complete, so a tree needs
+     * memory for its distinct paths, not for its events */
+    narr_forest_t *forest, *corr_forest;
+    int forest_all;            /* forest merges threads (flame graphs) */
+    struct narr__rootf *roots; /* per thread: the open root call's own subtree, for corr_forest */
+    size_t nroots;
+    int forest_oom;
     /* matching state */
     int keep;
     narr_call_done_fn done;
@@ -52,25 +83,10 @@ void narr_calls_free(narr_calls_t *c);
  * of the file) or damage was skipped; consequence says what that did to the figures. */
 void narr_calls_say_incomplete(const narr_calls_t *c, const narr_trace_t *t, const char *consequence);
 
-/* Calls with identical paths merged into trees: per thread, per correlation id (roots without
- * one are left out), or everything together (flame graphs). */
-typedef enum narr_forest_by { NARR_FOREST_THREAD, NARR_FOREST_CORRELATION, NARR_FOREST_ALL } narr_forest_by_t;
-
-typedef struct narr_node {
-    const char *fn;
-    uint32_t tid;     /* NARR_FOREST_THREAD only */
-    const char *corr; /* NARR_FOREST_CORRELATION only */
-    size_t parent;    /* SIZE_MAX: a root */
-    int depth;
-    uint64_t calls, total, self, errors; /* completed calls only */
-} narr_node_t;
-
-typedef struct narr_forest {
-    narr_node_t *v;
-    size_t n, cap;
-} narr_forest_t;
-
 int narr_forest_build(const narr_calls_t *calls, narr_forest_t *f, narr_forest_by_t by);
+/* Before feeding: build the per-thread forest (and the per-correlation one, when not NULL) as
+ * calls complete. The forests start empty; free them with narr_forest_free. */
+void narr_calls_stream_forests(narr_calls_t *c, narr_forest_t *by_thread, narr_forest_t *by_corr);
 void narr_forest_free(narr_forest_t *f);
 
 #endif /* NARR_TOOLS_CALLS_H */

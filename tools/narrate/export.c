@@ -303,7 +303,16 @@ static void xml_text(FILE *out, const char *s)
     }
 }
 
-int narrate_flame(narr_trace_t *t, const char *out_path, int max_depth)
+narr_trace_t *narrate_load(const char *path, narr_trace_visit_fn visit, void *ctx);
+
+static int flame_visit(narr_trace_t *t, const narr_tevent_t *e, void *ctx)
+{
+    narr_calls_t *c = ctx;
+    return narr_calls_feed(c, t, e, t->seen - 1) != 0 || c->forest_oom;
+}
+
+/* Streams the file: memory for the distinct call paths, not the events. */
+int narrate_flame(const char *path, const char *out_path, int max_depth)
 {
     narr_calls_t calls;
     narr_forest_t f;
@@ -314,11 +323,29 @@ int narrate_flame(narr_trace_t *t, const char *out_path, int max_depth)
     int maxdepth = 0;
     const double width = 1200.0, row = 18.0;
     FILE *out;
-    if (narr_calls_build(t, &calls) != 0 || narr_forest_build(&calls, &f, NARR_FOREST_ALL) != 0) return 1;
+    narr_trace_t *t;
+    int rc;
+    narr_calls_begin(&calls, 0, NULL, NULL);
+    narr_calls_stream_forests(&calls, &f, NULL);
+    calls.forest_all = 1;
+    t = narrate_load(path, flame_visit, &calls);
+    narr_calls_end(&calls);
+    if (t == NULL || calls.forest_oom) {
+        if (calls.forest_oom) fprintf(stderr, "narrate flame: out of memory\n");
+        narr_forest_free(&f);
+        narr_calls_free(&calls);
+        narr_trace_free(t);
+        return 1;
+    }
     nodes = f.v;
     n = f.n;
     x = calloc(n + 1, sizeof *x);
-    if (x == NULL) return 1;
+    if (x == NULL) {
+        narr_forest_free(&f);
+        narr_calls_free(&calls);
+        narr_trace_free(t);
+        return 1;
+    }
     for (i = 0; i < n; i++) {
         if (nodes[i].parent == SIZE_MAX) all += nodes[i].total;
         if (nodes[i].depth > maxdepth && (max_depth == 0 || nodes[i].depth < max_depth)) maxdepth = nodes[i].depth;
@@ -341,7 +368,13 @@ int narrate_flame(narr_trace_t *t, const char *out_path, int max_depth)
         }
     }
     out = open_out(out_path);
-    if (out == NULL) return 1;
+    if (out == NULL) {
+        free(x);
+        narr_forest_free(&f);
+        narr_calls_free(&calls);
+        narr_trace_free(t);
+        return 1;
+    }
     fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
                  "height=\"%.0f\" font-family=\"monospace\" font-size=\"11\">\n",
             width, (maxdepth + 2) * row + 20);
@@ -372,7 +405,9 @@ int narrate_flame(narr_trace_t *t, const char *out_path, int max_depth)
     free(x);
     narr_forest_free(&f);
     narr_calls_free(&calls);
-    return out == stdout ? 0 : fclose(out) == 0 ? 0 : 1;
+    rc = t->damaged ? 1 : 0;
+    narr_trace_free(t);
+    return out == stdout ? rc : fclose(out) == 0 ? rc : 1;
 }
 
 /* ---- OTLP JSON (ExportTraceServiceRequest): calls as spans ---- */
@@ -399,15 +434,19 @@ static void id8(uint8_t *out, uint64_t v)
 
 /* The file holds no span ids: they are derived from the calls (a root's correlation id, else
  * its start), so the same file always exports the same ids. Encoded by the otlp sink's encoder. */
+/* OTLP/JSON as JSON lines: an ExportTraceServiceRequest per line with up to this many spans, so
+ * neither the writer nor a reader holds the whole export as one document. */
+#define OTLP_BATCH 1000u
+
 int narrate_export_otlp(narr_trace_t *t, const char *out_path)
 {
     narr_calls_t calls;
     narr__buf_t spans = {0}, res = {0}, out_buf = {0};
     uint64_t *trace_hi, *trace_lo;
     const char *service = t->program[0] ? t->program : "unknown";
-    size_t i;
+    size_t i, batch = 0, written = 0;
     FILE *out;
-    int rc;
+    int rc = 0;
     if (narr_calls_build(t, &calls) != 0) return 1;
     trace_hi = calloc(calls.n + 1, sizeof *trace_hi);
     trace_lo = calloc(calls.n + 1, sizeof *trace_lo);
@@ -453,11 +492,21 @@ int narrate_export_otlp(narr_trace_t *t, const char *out_path)
             }
         narr__otlp_span(&spans, 1, &sp);
         narr__buf_free(&red);
-        narr__buf_putc(&spans, '\n');
         narr__buf_free(&sp.attrs);
+        if (++batch == OTLP_BATCH) { /* one request per line, as OpenTelemetry's file exporter writes */
+            out_buf.len = 0;
+            narr__otlp_request(&out_buf, 1, &res, &spans);
+            if (fwrite(out_buf.p, 1, out_buf.len, out) != out_buf.len) rc = 1;
+            spans.len = 0;
+            batch = 0;
+            written++;
+        }
     }
-    narr__otlp_request(&out_buf, 1, &res, &spans);
-    rc = fwrite(out_buf.p, 1, out_buf.len, out) == out_buf.len ? 0 : 1;
+    if (batch > 0 || written == 0) {
+        out_buf.len = 0;
+        narr__otlp_request(&out_buf, 1, &res, &spans);
+        if (fwrite(out_buf.p, 1, out_buf.len, out) != out_buf.len) rc = 1;
+    }
     narr__buf_free(&out_buf);
     narr__buf_free(&spans);
     narr__buf_free(&res);

@@ -163,10 +163,10 @@ static int cmd_check(const char *path)
 int narrate_stats(const char *path, const char *sort, size_t top);
 int narrate_diff(const char *path_a, const char *path_b, const char *sort, size_t top);
 int narrate_recover(const char *dir, const char *out);
-int narrate_tree(narr_trace_t *t, int max_depth);
+int narrate_tree(const char *path, int max_depth);
 int narrate_replay(narr_trace_t *t, int max_depth);
 int narrate_export(narr_trace_t *t, const char *format, const char *out_path);
-int narrate_flame(narr_trace_t *t, const char *out_path, int max_depth);
+int narrate_flame(const char *path, const char *out_path, int max_depth);
 
 /* The trace is read through a mapping: a file truncated while it is read (still being written,
  * rotated, copied over) would end the command with SIGBUS. It ends with this instead. */
@@ -333,12 +333,7 @@ static int many_files(const char *cmd, int n, char **args, int cat_mode, const c
             fflush(stdout);
             if (strcmp(cmd, "check") == 0) r = cmd_check(files[k]);
             else if (strcmp(cmd, "stats") == 0) r = narrate_stats(files[k], sort, top);
-            else {
-                narr_trace_t *t = load(files[k]);
-                r = t == NULL ? 1 : narrate_tree(t, depth);
-                if (t != NULL && r == 0 && t->damaged) r = 1;
-                narr_trace_free(t);
-            }
+            else r = narrate_tree(files[k], depth);
             if (r > rc) rc = r;
         }
     }
@@ -510,14 +505,14 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "recover") == 0) return narrate_recover(file, out);
     if (strcmp(cmd, "check") == 0) return cmd_check(file);
     if (strcmp(cmd, "stats") == 0) return narrate_stats(file, sort, top);
+    if (strcmp(cmd, "tree") == 0) return narrate_tree(file, (int)depth);
+    if (strcmp(cmd, "flame") == 0) return narrate_flame(file, out ? out : "-", (int)depth);
     if (strcmp(cmd, "diff") == 0) return narrate_diff(argv[optind], argv[optind + 1], sort, top);
     t = load(file);
     if (t == NULL) return 1;
     if (strcmp(cmd, "export") == 0) rc = narrate_export(t, format, out ? out : "-");
-    else if (strcmp(cmd, "flame") == 0) rc = narrate_flame(t, out ? out : "-", (int)depth);
     else if (strcmp(cmd, "cat") == 0) rc = cmd_cat(t, cat_mode);
-    else if (strcmp(cmd, "replay") == 0) rc = narrate_replay(t, (int)depth);
-    else rc = narrate_tree(t, (int)depth);
+    else rc = narrate_replay(t, (int)depth);
     if (narr_trace_filter.on)
         fprintf(stderr, "narrate: filters kept %zu of %zu events\n", t->nevents, t->seen);
     if (rc == 0 && t->damaged) rc = 1;

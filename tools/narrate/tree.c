@@ -38,28 +38,65 @@ static void print_node(const narr_forest_t *f, size_t i, const char *prefix, int
     if (hidden > 0) printf("%s\u2514\u2500\u2500 ... (%zu callee%s below --depth)\n", next, hidden, hidden == 1 ? "" : "s");
 }
 
-int narrate_tree(narr_trace_t *t, int max_depth)
+narr_trace_t *narrate_load(const char *path, narr_trace_visit_fn visit, void *ctx);
+
+static const narr_forest_t *by_first_forest;
+
+static int by_first(const void *a, const void *b)
+{
+    const narr_node_t *x = &by_first_forest->v[*(const size_t *)a], *y = &by_first_forest->v[*(const size_t *)b];
+    if (x->first != y->first) return x->first < y->first ? -1 : 1;
+    return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+static int tree_visit(narr_trace_t *t, const narr_tevent_t *e, void *ctx)
+{
+    narr_calls_t *c = ctx;
+    return narr_calls_feed(c, t, e, t->seen - 1) != 0 || c->forest_oom;
+}
+
+/* Streams the file: memory for the open calls and the distinct call paths, not the events. */
+int narrate_tree(const char *path, int max_depth)
 {
     char safe[1024];
     narr_calls_t calls;
     narr_forest_t f, byc;
+    narr_trace_t *t;
     size_t i;
     uint32_t last_tid = 0;
     const char *last_corr = NULL;
-    if (narr_calls_build(t, &calls) != 0 || narr_forest_build(&calls, &f, NARR_FOREST_THREAD) != 0 ||
-        narr_forest_build(&calls, &byc, NARR_FOREST_CORRELATION) != 0)
+    int rc;
+    narr_calls_begin(&calls, 0, NULL, NULL);
+    narr_calls_stream_forests(&calls, &f, &byc);
+    t = narrate_load(path, tree_visit, &calls);
+    narr_calls_end(&calls);
+    if (t == NULL || calls.forest_oom) {
+        if (calls.forest_oom) fprintf(stderr, "narrate tree: out of memory\n");
+        narr_forest_free(&f);
+        narr_forest_free(&byc);
+        narr_calls_free(&calls);
+        narr_trace_free(t);
         return 1;
+    }
     for (i = 0; i < f.n; i++) {
         if (f.v[i].parent != SIZE_MAX) continue;
         if (f.v[i].tid != last_tid) printf("%sthread %u\n", last_tid ? "\n" : "", f.v[i].tid);
         last_tid = f.v[i].tid;
         print_node(&f, i, "", 1, 1, max_depth);
     }
-    for (i = 0; i < byc.n; i++) {
-        if (byc.v[i].parent != SIZE_MAX) continue;
-        if (last_corr == NULL || strcmp(byc.v[i].corr, last_corr) != 0) printf("\ncorrelation %s\n", narr_safe(byc.v[i].corr, safe, sizeof safe));
-        last_corr = byc.v[i].corr;
-        print_node(&byc, i, "", 1, 1, max_depth);
+    { /* correlation roots in the order their first calls began */
+        size_t *roots = malloc((byc.n + 1) * sizeof *roots), nr = 0, k;
+        for (i = 0; roots != NULL && i < byc.n; i++)
+            if (byc.v[i].parent == SIZE_MAX) roots[nr++] = i;
+        by_first_forest = &byc;
+        if (nr > 1) qsort(roots, nr, sizeof *roots, by_first);
+        for (k = 0; k < nr; k++) {
+            i = roots[k];
+            if (last_corr == NULL || strcmp(byc.v[i].corr, last_corr) != 0) printf("\ncorrelation %s\n", narr_safe(byc.v[i].corr, safe, sizeof safe));
+            last_corr = byc.v[i].corr;
+            print_node(&byc, i, "", 1, 1, max_depth);
+        }
+        free(roots);
     }
     if (calls.unmatched_enter || calls.unmatched_exit)
         printf("(%zu calls without an exit, %zu exits without an enter)\n", calls.unmatched_enter, calls.unmatched_exit);
@@ -69,8 +106,11 @@ int narrate_tree(narr_trace_t *t, int max_depth)
                                   "and calls whose events were lost are missing", calls.resynced);
         narr_calls_say_incomplete(&calls, t, why);
     }
+    if (narr_trace_filter.on) fprintf(stderr, "narrate: filters kept %zu of %zu events\n", t->seen - t->filtered_out, t->seen);
+    rc = t->damaged ? 1 : 0;
     narr_forest_free(&f);
     narr_forest_free(&byc);
     narr_calls_free(&calls);
-    return 0;
+    narr_trace_free(t);
+    return rc;
 }
