@@ -109,6 +109,15 @@ cmp -s "$tmp/out.jsonl" "$tmp/cat.json" 2>/dev/null || "$narrate" cat "$tmp/orch
 "$py" -c "import sys, xml.etree.ElementTree as ET; r = ET.parse(sys.argv[1]).getroot(); \
 t = ' '.join(x.text or '' for x in r.iter('{http://www.w3.org/2000/svg}title')); \
 assert 'depth_sum' in t and 'total_area' in t, t" "$tmp/flame.svg" || fail "flame graph"
+# the flame graph zooms and searches (its own script, on its own frames), and has bands per
+# thread or per correlation id
+if command -v node > /dev/null 2>&1; then
+  node "$here/flame_js.js" "$tmp/flame.svg" area 'depth_sum' '' > /dev/null || fail "flame graph script"
+fi
+"$narrate" flame "$tmp/orch.trace" --by thread -o "$tmp/flame_t.svg"
+[ "$(grep -c '>thread [0-9]*' "$tmp/flame_t.svg")" -ge 2 ] || fail "flame --by thread has no band per thread"
+"$narrate" flame "$tmp/orch.trace" --by corr -o "$tmp/flame_c.svg"
+grep -q '>correlation req-a11c-00' "$tmp/flame_c.svg" || fail "flame --by corr has no band per correlation"
 "$narrate" export --format otlp-json "$tmp/e2e.trace" -o "$tmp/otlp.json"
 "$py" - "$tmp/otlp.json" <<'PY' || fail "otlp-json export"
 import json, sys

@@ -312,102 +312,199 @@ static int flame_visit(narr_trace_t *t, const narr_tevent_t *e, void *ctx)
 }
 
 /* Streams the file: memory for the distinct call paths, not the events. */
-int narrate_flame(const char *path, const char *out_path, int max_depth)
+/* The SVG's script: click a frame to zoom to it (its callers span the width, its callees scale
+ * with it), "Reset zoom" to go back, "Search" to highlight frames by regular expression and
+ * show the share of time they cover, as flamegraph.pl's graphs do. Frames carry their place as
+ * fractions of their band (data-x, data-w), their depth (data-d) and band (data-b). */
+static const char flame_script[] =
+    "<script type=\"text/ecmascript\"><![CDATA[\n"
+    "var W = 1200;\n"
+    "function frames() { return document.querySelectorAll('g.f'); }\n"
+    "function place(g, x, w) {\n"
+    "  var r = g.querySelector('rect'), t = g.querySelector('text');\n"
+    "  r.setAttribute('x', x * W); r.setAttribute('width', Math.max(0, w * W));\n"
+    "  g.style.display = w > 0 ? '' : 'none';\n"
+    "  if (t) { t.setAttribute('x', x * W + 3); t.style.display = w * W > 40 ? '' : 'none'; }\n"
+    "}\n"
+    "function zoom(g) {\n"
+    "  var b = g.dataset.b, x0 = +g.dataset.x, w0 = +g.dataset.w, d0 = +g.dataset.d;\n"
+    "  frames().forEach(function (f) {\n"
+    "    if (f.dataset.b !== b) return;\n"
+    "    var x = +f.dataset.x, w = +f.dataset.w, d = +f.dataset.d;\n"
+    "    if (d < d0 && x <= x0 + 1e-12 && x + w >= x0 + w0 - 1e-12) place(f, 0, 1);\n"
+    "    else if (d >= d0 && x >= x0 - 1e-12 && x + w <= x0 + w0 + 1e-12) place(f, (x - x0) / w0, w / w0);\n"
+    "    else place(f, 0, 0);\n"
+    "  });\n"
+    "}\n"
+    "function unzoom() { frames().forEach(function (f) { place(f, +f.dataset.x, +f.dataset.w); }); }\n"
+    "function search() {\n"
+    "  var term = prompt('Search for (a regular expression):', ''), re, total = {}, hit = {}, shown = [];\n"
+    "  if (term === null) return;\n"
+    "  try { re = new RegExp(term); } catch (e) { alert('Not a regular expression: ' + e); return; }\n"
+    "  frames().forEach(function (f) {\n"
+    "    var r = f.querySelector('rect'), name = f.dataset.n, b = f.dataset.b;\n"
+    "    if (!r.dataset.fill) r.dataset.fill = r.getAttribute('fill');\n"
+    "    if (+f.dataset.d === 0) total[b] = (total[b] || 0) + +f.dataset.w;\n"
+    "    if (term !== '' && re.test(name)) { r.setAttribute('fill', 'rgb(230,0,230)'); shown.push(f); }\n"
+    "    else r.setAttribute('fill', r.dataset.fill);\n"
+    "  });\n"
+    "  /* time covered: matching frames not inside another matching frame */\n"
+    "  shown.forEach(function (f) {\n"
+    "    var inner = shown.some(function (o) { return o !== f && o.dataset.b === f.dataset.b && +o.dataset.d < +f.dataset.d &&\n"
+    "      +o.dataset.x <= +f.dataset.x && +o.dataset.x + +o.dataset.w >= +f.dataset.x + +f.dataset.w; });\n"
+    "    if (!inner) hit[f.dataset.b] = (hit[f.dataset.b] || 0) + +f.dataset.w;\n"
+    "  });\n"
+    "  var m = document.getElementById('matched'), parts = [];\n"
+    "  Object.keys(hit).forEach(function (b) { parts.push((100 * hit[b] / (total[b] || 1)).toFixed(1) + '%'); });\n"
+    "  m.textContent = term === '' ? '' : 'Matched: ' + (parts.join(', ') || '0%');\n"
+    "}\n"
+    "]]></script>\n";
+
+typedef struct flame_band {
+    const char *label;
+    uint32_t tid;
+    const char *corr;
+    uint64_t total;
+    int maxdepth;
+    double y0;
+} flame_band_t;
+
+/* Streams the file: memory for the distinct call paths, not the events. by: "all" (threads
+ * merged), "thread" (a band per thread) or "corr" (a band per correlation id). */
+int narrate_flame(const char *path, const char *out_path, int max_depth, const char *by)
 {
     narr_calls_t calls;
-    narr_forest_t f;
+    narr_forest_t f, byc, *use;
     narr_node_t *nodes;
     double *x;
-    size_t n, i, k;
-    uint64_t all = 0;
-    int maxdepth = 0;
+    size_t n, i, k, *band_of = NULL, nb = 0;
+    flame_band_t *bands = NULL;
     const double width = 1200.0, row = 18.0;
-    FILE *out;
+    double height = 40;
+    FILE *out = NULL;
     narr_trace_t *t;
-    int rc;
+    int rc = 1, per_corr = strcmp(by, "corr") == 0, per_thread = strcmp(by, "thread") == 0;
     narr_calls_begin(&calls, 0, NULL, NULL);
-    narr_calls_stream_forests(&calls, &f, NULL);
-    calls.forest_all = 1;
+    narr_calls_stream_forests(&calls, &f, per_corr ? &byc : NULL);
+    calls.forest_all = !per_thread;
     t = narrate_load(path, flame_visit, &calls);
     narr_calls_end(&calls);
-    if (t == NULL || calls.forest_oom) {
-        if (calls.forest_oom) fprintf(stderr, "narrate flame: out of memory\n");
-        narr_forest_free(&f);
-        narr_calls_free(&calls);
-        narr_trace_free(t);
-        return 1;
-    }
-    nodes = f.v;
-    n = f.n;
+    use = per_corr ? &byc : &f;
+    nodes = use->v;
+    n = use->n;
     x = calloc(n + 1, sizeof *x);
-    if (x == NULL) {
-        narr_forest_free(&f);
-        narr_calls_free(&calls);
-        narr_trace_free(t);
-        return 1;
+    band_of = calloc(n + 1, sizeof *band_of);
+    bands = calloc(n + 1, sizeof *bands);
+    if (t == NULL || calls.forest_oom || x == NULL || band_of == NULL || bands == NULL) {
+        if (calls.forest_oom || (t != NULL && (x == NULL || band_of == NULL || bands == NULL)))
+            fprintf(stderr, "narrate flame: out of memory\n");
+        goto done;
     }
+    /* bands: one per thread or correlation (nodes of a band share it with their root) */
     for (i = 0; i < n; i++) {
-        if (nodes[i].parent == SIZE_MAX) all += nodes[i].total;
-        if (nodes[i].depth > maxdepth && (max_depth == 0 || nodes[i].depth < max_depth)) maxdepth = nodes[i].depth;
+        if (nodes[i].parent != SIZE_MAX) {
+            band_of[i] = band_of[nodes[i].parent];
+        } else {
+            for (k = 0; k < nb; k++)
+                if ((!per_thread || bands[k].tid == nodes[i].tid) &&
+                    (!per_corr || strcmp(bands[k].corr, nodes[i].corr) == 0))
+                    break;
+            if (k == nb) {
+                bands[nb].tid = nodes[i].tid;
+                bands[nb].corr = nodes[i].corr;
+                nb++;
+            }
+            band_of[i] = k;
+            bands[k].total += nodes[i].total;
+        }
+        if (nodes[i].depth > bands[band_of[i]].maxdepth && (max_depth == 0 || nodes[i].depth < max_depth))
+            bands[band_of[i]].maxdepth = nodes[i].depth;
     }
-    /* children are laid out left to right inside their parent; roots across the whole width */
+    /* children left to right inside their parent; a band's roots across the width */
     {
-        double root_x = 0;
+        double *root_x = calloc(nb + 1, sizeof *root_x);
+        if (root_x == NULL) goto done;
         for (i = 0; i < n; i++) {
+            flame_band_t *bd = &bands[band_of[i]];
             double cx;
             if (nodes[i].parent == SIZE_MAX) {
-                x[i] = root_x;
-                root_x += all ? (double)nodes[i].total / (double)all : 0;
+                x[i] = root_x[band_of[i]];
+                root_x[band_of[i]] += bd->total ? (double)nodes[i].total / (double)bd->total : 0;
             }
             cx = x[i];
             for (k = i + 1; k < n; k++)
                 if (nodes[k].parent == i) {
                     x[k] = cx;
-                    cx += all ? (double)nodes[k].total / (double)all : 0;
+                    cx += bd->total ? (double)nodes[k].total / (double)bd->total : 0;
                 }
         }
+        free(root_x);
+    }
+    for (k = 0; k < nb; k++) {
+        bands[k].y0 = height + (nb > 1 ? row : 0);
+        height = bands[k].y0 + (bands[k].maxdepth + 1) * row + 8;
     }
     out = open_out(out_path);
-    if (out == NULL) {
-        free(x);
-        narr_forest_free(&f);
-        narr_calls_free(&calls);
-        narr_trace_free(t);
-        return 1;
-    }
+    if (out == NULL) goto done;
     fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
-                 "height=\"%.0f\" font-family=\"monospace\" font-size=\"11\">\n",
-            width, (maxdepth + 2) * row + 20);
+                 "height=\"%.0f\" font-family=\"monospace\" font-size=\"11\">\n%s",
+            width, height + 10, flame_script);
     fprintf(out, "<text x=\"4\" y=\"14\">narrate flame graph: ");
     xml_text(out, t->program);
-    fprintf(out, " (%.3f ms traced)</text>\n", (double)all / 1e6);
+    {
+        uint64_t all = 0;
+        for (k = 0; k < nb; k++) all += bands[k].total;
+        fprintf(out, " (%.3f ms traced%s)</text>\n", (double)all / 1e6,
+                per_thread ? ", a band per thread" : per_corr ? ", a band per correlation id" : "");
+    }
+    fprintf(out, "<text x=\"4\" y=\"30\" style=\"cursor:pointer\" onclick=\"unzoom()\">[Reset zoom]</text>"
+                 "<text x=\"100\" y=\"30\" style=\"cursor:pointer\" onclick=\"search()\">[Search]</text>"
+                 "<text id=\"matched\" x=\"180\" y=\"30\"></text>\n");
+    for (k = 0; k < nb && nb > 1; k++) {
+        const char *name = per_thread ? narr_trace_thread_name(t, bands[k].tid) : NULL;
+        fprintf(out, "<text x=\"4\" y=\"%.1f\" font-weight=\"bold\">", bands[k].y0 - 4);
+        if (per_corr) {
+            fputs("correlation ", out);
+            xml_text(out, bands[k].corr);
+        } else {
+            fprintf(out, "thread %u", bands[k].tid);
+            if (name) fputs(" (", out), xml_text(out, name), fputs(")", out);
+        }
+        fprintf(out, " - %.3f ms</text>\n", (double)bands[k].total / 1e6);
+    }
     for (i = 0; i < n; i++) {
-        double w = all ? (double)nodes[i].total / (double)all * width : 0;
-        if (max_depth > 0 && nodes[i].depth >= max_depth) continue; /* --depth */
-        double y = (maxdepth + 1 - nodes[i].depth) * row + 20;
+        const flame_band_t *bd = &bands[band_of[i]];
+        double frac = bd->total ? (double)nodes[i].total / (double)bd->total : 0, w = frac * width, y;
         unsigned hue = 0;
         const char *p;
+        if (max_depth > 0 && nodes[i].depth >= max_depth) continue; /* --depth */
+        y = bd->y0 + (bd->maxdepth - nodes[i].depth) * row;
         for (p = nodes[i].fn; *p; p++) hue = hue * 31 + (unsigned char)*p;
-        fprintf(out, "<g><title>");
+        fprintf(out, "<g class=\"f\" data-b=\"%zu\" data-d=\"%d\" data-x=\"%.9f\" data-w=\"%.9f\" data-n=\"", band_of[i],
+                nodes[i].depth, x[i], frac);
         xml_text(out, nodes[i].fn);
-        fprintf(out, " (%.3f ms, %.1f%%)</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
+        fprintf(out, "\" onclick=\"zoom(this)\" style=\"cursor:pointer\"><title>");
+        xml_text(out, nodes[i].fn);
+        fprintf(out, " (%.3f ms, %.1f%%, %llu call%s)</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
                      "fill=\"hsl(%u,70%%,60%%)\" stroke=\"white\"/>",
-                (double)nodes[i].total / 1e6, all ? 100.0 * (double)nodes[i].total / (double)all : 0.0,
-                x[i] * width, y, w, row - 1, 10 + hue % 50);
-        if (w > 40) {
-            fprintf(out, "<text x=\"%.2f\" y=\"%.1f\">", x[i] * width + 3, y + row - 5);
-            xml_text(out, nodes[i].fn);
-            fprintf(out, "</text>");
-        }
-        fprintf(out, "</g>\n");
+                (double)nodes[i].total / 1e6, 100.0 * frac, (unsigned long long)nodes[i].calls,
+                nodes[i].calls == 1 ? "" : "s", x[i] * width, y, w, row - 1, 10 + hue % 50);
+        fprintf(out, "<text x=\"%.2f\" y=\"%.1f\"%s>", x[i] * width + 3, y + row - 5, w > 40 ? "" : " style=\"display:none\"");
+        xml_text(out, nodes[i].fn);
+        fprintf(out, "</text></g>\n");
     }
     fputs("</svg>\n", out);
-    free(x);
-    narr_forest_free(&f);
-    narr_calls_free(&calls);
     rc = t->damaged ? 1 : 0;
+done:
+    free(x);
+    free(band_of);
+    free(bands);
+    narr_forest_free(&f);
+    if (per_corr) narr_forest_free(&byc);
+    narr_calls_free(&calls);
     narr_trace_free(t);
-    return out == stdout ? rc : fclose(out) == 0 ? rc : 1;
+    if (out != NULL && out != stdout && fclose(out) != 0) rc = 1;
+    return rc;
 }
 
 /* ---- OTLP JSON (ExportTraceServiceRequest): calls as spans ---- */

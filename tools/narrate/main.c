@@ -34,7 +34,8 @@ static const char usage_text[] =
     "  replay FILE    every call in time order, nested per thread, with its arguments, result and\n"
     "                 duration (as uftrace replay) [--depth N]\n"
     "  export FILE --format chrome|ctf|jsonl|otlp-json -o OUT\n"
-    "  flame FILE -o OUT.svg   a flame graph [--depth N]\n"
+    "  flame FILE -o OUT.svg   a flame graph that zooms (click) and searches [--depth N]\n"
+    "                 [--by all|thread|corr]: threads merged, or a band per thread or correlation\n"
     "  recover DIR [-o OUT.trace]   what a killed program left in NARRATE_RECOVER_DIR\n"
     "\n"
     "filters (cat, check, stats, tree, export, flame):\n"
@@ -166,7 +167,7 @@ int narrate_recover(const char *dir, const char *out);
 int narrate_tree(const char *path, int max_depth);
 int narrate_replay(narr_trace_t *t, int max_depth);
 int narrate_export(narr_trace_t *t, const char *format, const char *out_path);
-int narrate_flame(const char *path, const char *out_path, int max_depth);
+int narrate_flame(const char *path, const char *out_path, int max_depth, const char *by);
 
 /* The trace is read through a mapping: a file truncated while it is read (still being written,
  * rotated, copied over) would end the command with SIGBUS. It ends with this instead. */
@@ -344,7 +345,7 @@ static int many_files(const char *cmd, int n, char **args, int cat_mode, const c
 
 /* Which options each command takes (the filters are shared by the readers of a trace). */
 enum { O_JSON = 1, O_PLAIN, O_SORT, O_TOP, O_FORMAT, O_OUT, O_DEPTH, O_TID, O_FN, O_CORR, O_SINCE, O_UNTIL, O_HELP,
-       O_VERSION };
+       O_VERSION, O_BY };
 #define FILTERS "tid,fn,corr,since,until"
 static const struct { const char *cmd, *takes; } commands[] = {
     {"cat", "json,plain," FILTERS},
@@ -354,7 +355,7 @@ static const struct { const char *cmd, *takes; } commands[] = {
     {"tree", "depth," FILTERS},
     {"replay", "depth," FILTERS},
     {"export", "format,o," FILTERS},
-    {"flame", "o,depth," FILTERS},
+    {"flame", "o,depth,by," FILTERS},
     {"recover", "o"},
 };
 
@@ -379,10 +380,10 @@ int main(int argc, char **argv)
         {"fn", required_argument, NULL, O_FN},   {"corr", required_argument, NULL, O_CORR},
         {"since", required_argument, NULL, O_SINCE}, {"until", required_argument, NULL, O_UNTIL},
         {"help", no_argument, NULL, O_HELP},     {"version", no_argument, NULL, O_VERSION},
-        {NULL, 0, NULL, 0}};
+        {"by", required_argument, NULL, O_BY},   {NULL, 0, NULL, 0}};
     static const char *const names[] = {"", "json", "plain", "sort", "top", "format", "o", "depth",
-                                        "tid", "fn", "corr", "since", "until", "help", "version"};
-    const char *cmd, *takes_list = NULL, *file = NULL, *sort = "total", *format = NULL, *out = NULL;
+                                        "tid", "fn", "corr", "since", "until", "help", "version", "by"};
+    const char *cmd, *takes_list = NULL, *file = NULL, *sort = "total", *format = NULL, *out = NULL, *by = "all";
     unsigned long top = (unsigned long)-1, depth = 0, tid;
     int cat_mode = CAT_TIMED, c, rc;
     size_t k;
@@ -405,7 +406,7 @@ int main(int argc, char **argv)
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc - 1, argv + 1, ":ho:", longopts, NULL)) != -1) {
-        const char *opt = c == 'o' ? "o" : c == 'h' ? "help" : c > 0 && c <= O_VERSION ? names[c] : NULL;
+        const char *opt = c == 'o' ? "o" : c == 'h' ? "help" : c > 0 && c <= O_BY ? names[c] : NULL;
         if (c == '?') {
             if (optopt > 0 && optopt < 128) {
                 char o[3] = {'-', (char)optopt, 0};
@@ -443,6 +444,13 @@ int main(int argc, char **argv)
             }
             break;
         case O_FORMAT: format = optarg; break;
+        case O_BY:
+            by = optarg;
+            if (!takes("all,thread,corr", by)) {
+                fprintf(stderr, "narrate flame: --by takes all, thread or corr, not '%s'\n", by);
+                return 2;
+            }
+            break;
         case 'o': case O_OUT: out = optarg; break;
         case O_DEPTH:
             if (parse_count(optarg, 100000, &depth) != 0 || depth == 0) {
@@ -506,7 +514,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "check") == 0) return cmd_check(file);
     if (strcmp(cmd, "stats") == 0) return narrate_stats(file, sort, top);
     if (strcmp(cmd, "tree") == 0) return narrate_tree(file, (int)depth);
-    if (strcmp(cmd, "flame") == 0) return narrate_flame(file, out ? out : "-", (int)depth);
+    if (strcmp(cmd, "flame") == 0) return narrate_flame(file, out ? out : "-", (int)depth, by);
     if (strcmp(cmd, "diff") == 0) return narrate_diff(argv[optind], argv[optind + 1], sort, top);
     t = load(file);
     if (t == NULL) return 1;

@@ -11,6 +11,7 @@ _narrate() {
     case "$prev" in
         --format) COMPREPLY=($(compgen -W "chrome ctf jsonl otlp-json" -- "$cur")); return ;;
         --sort) COMPREPLY=($(compgen -W "calls total self p50 p95 p99 errors" -- "$cur")); return ;;
+        --by) COMPREPLY=($(compgen -W "all thread corr" -- "$cur")); return ;;
         --tid|--fn|--corr|--since|--until|--top|--depth) return ;;
         -o|--output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
@@ -21,7 +22,7 @@ _narrate() {
             stats|diff) COMPREPLY=($(compgen -W "--sort --top $filters" -- "$cur")) ;;
             tree|replay) COMPREPLY=($(compgen -W "--depth $filters" -- "$cur")) ;;
             export) COMPREPLY=($(compgen -W "--format -o $filters" -- "$cur")) ;;
-            flame) COMPREPLY=($(compgen -W "-o --depth $filters" -- "$cur")) ;;
+            flame) COMPREPLY=($(compgen -W "-o --depth --by $filters" -- "$cur")) ;;
             recover) COMPREPLY=($(compgen -W "-o --help" -- "$cur")) ;;
             *) COMPREPLY=($(compgen -W "$filters" -- "$cur")) ;;
         esac
