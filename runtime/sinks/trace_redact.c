@@ -42,26 +42,30 @@ static const char *conversion(const char *f, int *takes)
     return p;
 }
 
+/* The next conversion of a format from f on: its '%' in *at, its end returned (NULL when there
+ * is none left); the literal text before it is f..*at. */
+static const char *next_conversion(const char *f, const char **at, int *takes)
+{
+    const char *p = strchr(f, '%');
+    if (p == NULL) return NULL;
+    *at = p;
+    return conversion(p, takes);
+}
+
 /* The site's format with each of its values as a marker (\001, 0x20 + index, \002), literal
  * values written as themselves except `as_marker`, which is a marker too. */
 static void layout(narr__buf_t *b, const narr_site_t *s, int as_marker)
 {
-    const char *f = s->fmt;
+    const char *f = s->fmt, *at, *e;
     unsigned ti = (unsigned)s->npre + 1; /* values after the format slot */
-    while (*f) {
-        const char *e;
-        int takes, k;
-        if (*f != '%') {
-            narr__buf_putc(b, *f++);
-            continue;
-        }
-        e = conversion(f, &takes);
+    int takes;
+    for (; (e = next_conversion(f, &at, &takes)) != NULL; f = e) {
+        narr__buf_put(b, f, (size_t)(at - f));
         if (takes == 0) { /* "%%" */
             narr__buf_putc(b, '%');
-            f = e;
             continue;
         }
-        for (k = 0; k < takes - 1; k++) ti++; /* '*' widths: numbers, never shown */
+        ti += (unsigned)takes - 1; /* '*' widths: numbers, never shown */
         if (ti < s->ntypes && s->types[ti] == NARR__T_LIT && (int)ti != as_marker && s->lits != NULL && s->lits[ti] != NULL) {
             narr__buf_put(b, s->lits[ti], strlen(s->lits[ti]));
         } else {
@@ -70,8 +74,8 @@ static void layout(narr__buf_t *b, const narr_site_t *s, int as_marker)
             narr__buf_putc(b, '\002');
         }
         ti++;
-        f = e;
     }
+    narr__buf_put(b, f, strlen(f));
 }
 
 static int marker_cut(const narr__buf_t *red, unsigned ti)
@@ -113,27 +117,17 @@ uint64_t narr__site_secret_values(const narr_site_t *s)
  * (narr__record_secret_values). */
 int narr__site_dynamic_keys(const narr_site_t *s)
 {
-    const char *f = s->fmt;
+    const char *f = s->fmt, *at, *e;
     unsigned ti = (unsigned)s->npre + 1;
+    int takes;
     if (f == NULL || s->kind == NARR_KIND_NARRATE) return 0;
-    while (*f) {
-        const char *e;
-        int takes;
-        if (*f != '%') {
-            f++;
-            continue;
-        }
-        e = conversion(f, &takes);
-        if (takes > 0) {
-            ti += (unsigned)takes - 1;
-            if (ti < s->ntypes && s->types[ti] == NARR__T_STR) {
-                const char *q = e;
-                while (*q == ' ' || *q == '"' || *q == '\'') q++;
-                if (*q == '=' || *q == ':') return 1;
-            }
-            ti++;
-        }
-        f = e;
+    for (; (e = next_conversion(f, &at, &takes)) != NULL; f = e) {
+        const char *q = e;
+        if (takes == 0) continue;
+        ti += (unsigned)takes - 1;
+        while (*q == ' ' || *q == '"' || *q == '\'') q++;
+        if (ti < s->ntypes && s->types[ti] == NARR__T_STR && (*q == '=' || *q == ':')) return 1;
+        ti++;
     }
     return 0;
 }
@@ -161,20 +155,13 @@ uint64_t narr__record_secret_values(const narr_site_t *s, const char *const *str
  * content (a secret typed into a format), the conversions kept so values stay in place. */
 void narr__put_fmt_redacted(narr__buf_t *b, const char *fmt)
 {
-    const char *f = fmt, *lit = fmt;
-    while (*f) {
-        const char *e;
-        int takes;
-        if (*f != '%') {
-            f++;
-            continue;
-        }
-        narr__redact_append(b, lit, (size_t)(f - lit));
-        e = conversion(f, &takes);
-        narr__buf_put(b, f, (size_t)(e - f));
-        f = lit = e;
+    const char *f = fmt, *at, *e;
+    int takes;
+    for (; (e = next_conversion(f, &at, &takes)) != NULL; f = e) {
+        narr__redact_append(b, f, (size_t)(at - f));
+        narr__buf_put(b, at, (size_t)(e - at));
     }
-    narr__redact_append(b, lit, (size_t)(f - lit));
+    narr__redact_append(b, f, strlen(f));
 }
 
 /* ---- narration records: the layout runtime/record/narration.c writes, format.c reads ---- */
