@@ -23,6 +23,8 @@ sort -s -n -k1,1 -c "$tmp/cat_timed.txt" 2> /dev/null || fail "cat's times go ba
 "$narrate" check "$tmp/orch.trace" > "$tmp/check.txt" || fail "check of an intact trace failed"
 NARRATE_PROGRESS=always "$narrate" check "$tmp/orch.trace" > /dev/null 2> "$tmp/progress.txt"
 grep -q "narrate: reading \[#*\] 100% of" "$tmp/progress.txt" || fail "no progress bar: $(cat "$tmp/progress.txt")"
+NARRATE_PROGRESS=always "$narrate" export --format chrome "$tmp/orch.trace" -o /dev/null 2> "$tmp/progress2.txt"
+grep -q "narrate: exporting \[#*\] 100% of [0-9]* events" "$tmp/progress2.txt" || fail "no export progress: $(cat "$tmp/progress2.txt")"
 grep -q "status: ok" "$tmp/check.txt" || fail "intact trace not ok: $(cat "$tmp/check.txt")"
 
 # 2. the call tree of a known program: exact structure and counts

@@ -230,6 +230,7 @@ int narrate_export_ctf(narr_trace_t *t, const char *dir)
     narr__buf_t text = {0};
     uint64_t start = UINT64_MAX;
     int rc = 0;
+    narr_progress_t prog = {"exporting", 0, 0};
     if (strcmp(dir, "-") == 0) {
         fprintf(stderr, "narrate export --format ctf: give a folder with -o\n");
         return 2;
@@ -248,6 +249,7 @@ int narrate_export_ctf(narr_trace_t *t, const char *dir)
     for (i = 0; i < t->nevents && rc == 0; i++) {
         const narr_tevent_t *e = &t->events[i];
         stream_t *s = stream_for(&streams, &nstreams, e->tid, dir, start);
+        if ((i & 0xffff) == 0) narr_progress_step(&prog, i, t->nevents);
         const narr_event_t *ev;
         if (s == NULL) {
             fprintf(stderr, "narrate: cannot write the stream of thread %u in %s: %s\n", e->tid, dir, strerror(errno));
@@ -309,6 +311,7 @@ int narrate_export_ctf(narr_trace_t *t, const char *dir)
         }
         if (s->events.len > (1u << 20)) close_packet(s);
     }
+    narr_progress_step(&prog, t->nevents, t->nevents);
     for (i = 0; i < nstreams; i++) {
         close_packet(&streams[i]); /* also an empty one, when losses came after the last event */
         if (streams[i].f != NULL && fclose(streams[i].f) != 0) rc = 1;

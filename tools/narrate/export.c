@@ -188,6 +188,7 @@ static void chrome_instant(chrome_t *c, cthread_t *th, const narr_tevent_t *e)
 
 static int export_chrome(narr_trace_t *t, FILE *out)
 {
+    narr_progress_t prog = {"exporting", 0, 0};
     chrome_t c;
     size_t i;
     int rc = 0;
@@ -220,7 +221,9 @@ static int export_chrome(narr_trace_t *t, FILE *out)
             chrome_instant(&c, th, e);
         }
         if (c.b.len >= 1u << 16) chrome_flush(&c);
+        if ((i & 0xffff) == 0) narr_progress_step(&prog, i, t->nevents);
     }
+    narr_progress_step(&prog, t->nevents, t->nevents);
     for (i = 0; i < c.nth; i++) { /* calls open at the end, then the thread's name */
         cthread_t *th = &c.th[i];
         const char *name = narr_trace_thread_name(t, th->tid);
@@ -278,14 +281,17 @@ int narrate_export(narr_trace_t *t, const char *format, const char *out_path)
     if (format[0] == 'c') {
         if (export_chrome(t, out) != 0) fprintf(stderr, "narrate export: out of memory\n");
     } else {
+        narr_progress_t prog = {"exporting", 0, 0};
         narr_trace_sort(t);
         for (i = 0; i < t->nevents; i++) {
             const narr_event_t *ev = narr_trace_decode(t, &t->events[i]);
+            if ((i & 0xffff) == 0) narr_progress_step(&prog, i, t->nevents);
             if (ev == NULL) continue;
             b.len = 0;
             narr__json_line(&b, ev, NARR_REDACT_DEFAULT);
             fwrite(b.p, 1, b.len, out);
         }
+        narr_progress_step(&prog, t->nevents, t->nevents);
         narr__buf_free(&b);
     }
     return out == stdout ? 0 : fclose(out) == 0 ? 0 : 1;
@@ -544,6 +550,7 @@ int narrate_export_otlp(narr_trace_t *t, const char *out_path)
     size_t i, batch = 0, written = 0;
     FILE *out;
     int rc = 0;
+    narr_progress_t prog = {"exporting", 0, 0};
     if (narr_calls_build(t, &calls) != 0) return 1;
     trace_hi = calloc(calls.n + 1, sizeof *trace_hi);
     trace_lo = calloc(calls.n + 1, sizeof *trace_lo);
@@ -566,6 +573,7 @@ int narrate_export_otlp(narr_trace_t *t, const char *out_path)
         const narr_call_t *c = &calls.v[i];
         const narr_event_t *ev;
         narr__otlp_span_t sp;
+        if ((i & 0xffff) == 0) narr_progress_step(&prog, i, calls.n);
         size_t k;
         narr__buf_t red = {0};
         if (c->end == UINT64_MAX) continue; /* a span needs its end */
@@ -599,6 +607,7 @@ int narrate_export_otlp(narr_trace_t *t, const char *out_path)
             written++;
         }
     }
+    narr_progress_step(&prog, calls.n, calls.n);
     if (batch > 0 || written == 0) {
         out_buf.len = 0;
         narr__otlp_request(&out_buf, 1, &res, &spans);

@@ -100,6 +100,11 @@ narr_trace_t *narr_trace_load_visit(const char *path, narr_trace_visit_fn visit,
  * total at the end). NULL: no progress. */
 extern void (*narr_trace_progress)(size_t done, size_t total);
 extern uint64_t narr_trace_progress_after_ns; /* default one second */
+/* The same bar for a command's own long pass over the events (exports): what it does, and
+ * done of total events; shown as loading's is (after a second, on a terminal). Call with
+ * done == total at the end. */
+typedef struct narr_progress { const char *what; uint64_t started; int showing; } narr_progress_t;
+void narr_progress_step(narr_progress_t *p, size_t done, size_t total);
 
 /* The same from memory; takes ownership of image (malloc'd, size bytes). */
 narr_trace_t *narr_trace_parse(unsigned char *image, size_t size, char *err, size_t errlen);
