@@ -230,7 +230,7 @@ static void jsonl_ctl(void *user, narr_sink_op_t op)
     free(j);
 }
 
-int narr__open_shared_append(const char *path)
+static int open_shared_append(const char *path)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644), tries;
     if (fd < 0) return -1;
@@ -253,7 +253,7 @@ int narr_sink_jsonl_add(const char *path, narr_level_t min_level)
     if (path == NULL) return NARR_EINVAL;
     j = calloc(1, sizeof *j);
     if (j == NULL) return NARR_ENOMEM;
-    j->fd = narr__open_shared_append(path);
+    j->fd = open_shared_append(path);
     if (j->fd < 0) {
         int e = errno; /* the caller reports why */
         free(j);

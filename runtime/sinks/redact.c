@@ -143,6 +143,19 @@ static void cut(scan_t *sc, const char *from, const char *to)
     sc->count++;
 }
 
+/* The key written before a separator at p (text starts at s): "password = x" and
+ * "\"password\" : x" give password; *kend gets its end (key == *kend: there is none). */
+static const char *key_before(const char *s, const char *p, const char **kend)
+{
+    const char *e = p, *key;
+    while (e > s && e[-1] == ' ') e--;                         /* password = x */
+    if (e > s && (e[-1] == '"' || e[-1] == '\'')) e--;         /* "password" : "..." */
+    key = e;
+    while (key > s && (is_word((unsigned char)key[-1]) || key[-1] == '.')) key--;
+    *kend = e;
+    return key;
+}
+
 /* At '=' or ':' (p): key=value, key: value, or scheme://user:password@host. Returns where to go on. */
 static const char *at_separator(scan_t *sc, const char *p)
 {
@@ -163,11 +176,8 @@ static const char *at_separator(scan_t *sc, const char *p)
     }
     if (!(sc->policy & NARR_REDACT_KV)) return p + 1;
     {
-        const char *kend = p;
-        while (kend > sc->s && kend[-1] == ' ') kend--;            /* password = x */
-        if (kend > sc->s && (kend[-1] == '"' || kend[-1] == '\'')) kend--; /* "password" : "..." */
-        key = kend;
-        while (key > sc->s && (is_word((unsigned char)key[-1]) || key[-1] == '.')) key--;
+        const char *kend;
+        key = key_before(sc->s, p, &kend);
         if (key == kend || (key > sc->s && (key[-1] == '@' || key[-1] == '/'))) return p + 1;
         if (!narr__secret_key(key, (size_t)(kend - key))) return p + 1;
     }
@@ -308,12 +318,8 @@ size_t narr_redact(const char *s, size_t n, unsigned policy, narr_redact_emit_fn
              * key of "i=0" is no secret's) */
             if (c == ':' && n - i >= 3 && s[i + 1] == '/' && s[i + 2] == '/') break; /* a URL */
             if (c == '=' || c == ':') {
-                size_t kend = i, k;
-                while (kend > 0 && s[kend - 1] == ' ') kend--;
-                if (kend > 0 && (s[kend - 1] == '"' || s[kend - 1] == '\'')) kend--;
-                k = kend;
-                while (k > 0 && (is_word((unsigned char)s[k - 1]) || s[k - 1] == '.')) k--;
-                if (k < kend && narr__secret_key(s + k, kend - k)) break;
+                const char *kend, *key = key_before(s, s + i, &kend);
+                if (key < kend && narr__secret_key(key, (size_t)(kend - key))) break;
                 continue;
             }
             if ((c == 'B' || c == 'b') && n - i >= 6 && strncasecmp(s + i, "bearer", 6) == 0) break;

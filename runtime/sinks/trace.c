@@ -32,7 +32,7 @@ typedef struct tbuf {
 
 /* How trace_raw writes a site's records, learnt at its first record (plan_site). */
 enum { PLAN_UNSEEN = 0, PLAN_FAST = 1, PLAN_WALK = 2, PLAN_SKIP_CONTEXT = 3, PLAN_SKIP_LEVEL = 4 };
-#define PLAN_MAXV 11 /* values of a site the tight loop handles (the plan stays 16 bytes) */
+#define PLAN_MAXV 11 /* values of a site the tight loop handles (the plan stays 20 bytes) */
 #define ENUM_NAME_MAX 240u /* an enum constant's name longer than this is written without it */
 enum { CODE_V = 0, CODE_ZIGZAG = 1, CODE_T0 = 2, CODE_FIXED = 3, CODE_STR = 4, CODE_ENUM = 5 };
 typedef struct plan {
@@ -44,6 +44,14 @@ typedef struct plan {
     uint8_t code[PLAN_MAXV]; /* per value, CODE_*: how it is written */
 } plan_t;
 
+/* What the walking encoder needs of a site's secrets, decided once with its plan (beside it, so
+ * the tight loop's plans stay small): values in a secret's place by type index, and whether the
+ * site's keys are values ("%s=%s": decided per record). */
+typedef struct site_secrets {
+    uint64_t by_type;
+    int dynamic_keys;
+} site_secrets_t;
+
 typedef struct trace {
     int fd;
     int failed;
@@ -51,6 +59,7 @@ typedef struct trace {
     size_t nthreads;
     uint64_t last_calib;
     plan_t *plans; /* by site id */
+    site_secrets_t *secrets; /* by site id, beside plans */
     size_t nplans;
     narr_level_t min_level;
     uint64_t clock_gen; /* of the calibration the CLOCK block last written describes */
@@ -285,9 +294,13 @@ static const plan_t *plan_site(trace_t *t, uint32_t id, const narr_site_t *s)
     if (id >= t->nplans) {
         size_t want = (size_t)id * 2 + 64;
         plan_t *fresh = realloc(t->plans, want * sizeof *fresh);
+        site_secrets_t *sec;
         if (fresh == NULL) return NULL;
         memset(fresh + t->nplans, 0, (want - t->nplans) * sizeof *fresh);
         t->plans = fresh;
+        if ((sec = realloc(t->secrets, want * sizeof *sec)) == NULL) return NULL;
+        memset(sec + t->nplans, 0, (want - t->nplans) * sizeof *sec);
+        t->secrets = sec;
         t->nplans = want;
     }
     pl = &t->plans[id];
@@ -304,6 +317,8 @@ static const plan_t *plan_site(trace_t *t, uint32_t id, const narr_site_t *s)
     emit_site(t, s, id);
     pl->how = PLAN_FAST;
     secret = t->keep_secrets ? 0 : narr__site_secret_values(s);
+    t->secrets[id].by_type = secret;
+    t->secrets[id].dynamic_keys = !t->keep_secrets && narr__site_dynamic_keys(s);
     for (i = 0; i < s->ntypes && s->kind != NARR_KIND_NARRATE; i++) {
         if (i == s->npre || s->types[i] == NARR__T_LIT) continue;
         if (nv == PLAN_MAXV) break;
@@ -319,7 +334,7 @@ static const plan_t *plan_site(trace_t *t, uint32_t id, const narr_site_t *s)
         default: nv = PLAN_MAXV; /* unknown: walked */
         }
     }
-    if (s->kind == NARR_KIND_NARRATE || nv == PLAN_MAXV || (!t->keep_secrets && narr__site_dynamic_keys(s)))
+    if (s->kind == NARR_KIND_NARRATE || nv == PLAN_MAXV || t->secrets[id].dynamic_keys)
         pl->how = PLAN_WALK; /* "%s=%s": secrets decided per record */
     pl->nv = (uint8_t)nv;
     pl->fixed = (uint16_t)(NARR__REC_HDR + 8u * nv);
@@ -335,10 +350,24 @@ static uint64_t t0_delta(uint64_t t0, uint64_t stamp)
     return t0 == 0 ? 0 : t0 <= stamp ? stamp - t0 + 1 : 1;
 }
 
+/* The bytes of a string value as the file takes them: as recorded when clean (or when secrets are
+ * kept), redacted by content, or [REDACTED] whole when it sits in a secret's place. *len and *h
+ * (its length and header) follow; the bytes returned may be t->red's. */
+static const unsigned char *str_for_file(trace_t *t, const unsigned char *s, size_t *len, uint32_t *h, int secret)
+{
+    if (t->keep_secrets || (*h & NARR__STR_NULL)) return s;
+    t->red.len = 0;
+    if (secret) narr__buf_put(&t->red, NARR_REDACTED, sizeof NARR_REDACTED - 1);
+    if (!secret && narr__redact_append(&t->red, (const char *)s, *len) == 0) return s;
+    *len = t->red.len;
+    *h = (*h & NARR__STR_TRUNC) | (uint32_t)*len;
+    return (const unsigned char *)t->red.p;
+}
+
 /* The record's values, re-encoded compactly (see trace_format.h). stamp: the record's raw
  * stamp for RAWEVENTS (a "@t0" becomes a delta), 0 for EVENTS (it becomes CLOCK_MONOTONIC). */
-static void encode_values(trace_t *t, narr__buf_t *b, const narr_site_t *s, const unsigned char *p, size_t len,
-                          uint64_t stamp)
+static void encode_values(trace_t *t, narr__buf_t *b, const narr_site_t *s, const site_secrets_t *sec,
+                          const unsigned char *p, size_t len, uint64_t stamp)
 {
     const unsigned char *end = p + len;
     unsigned i;
@@ -350,7 +379,7 @@ static void encode_values(trace_t *t, narr__buf_t *b, const narr_site_t *s, cons
         else put_s(b, "", 0); /* a record that does not parse: nothing of it goes out */
         return;
     }
-    if (!t->keep_secrets && narr__site_dynamic_keys(s) && s->ntypes <= 64) {
+    if (sec->dynamic_keys && s->ntypes <= 64) {
         /* "%s=%s": the record's own strings decide which values are secrets */
         const char *strs[64];
         size_t at[64];
@@ -378,8 +407,8 @@ static void encode_values(trace_t *t, narr__buf_t *b, const narr_site_t *s, cons
         }
         for (i = 0; i < s->ntypes; i++) strs[i] = at[i] == SIZE_MAX || t->red.oom ? NULL : t->red.p + at[i];
         secret = narr__record_secret_values(s, strs);
-    } else if (!t->keep_secrets) {
-        secret = narr__site_secret_values(s);
+    } else {
+        secret = sec->by_type;
     }
     for (i = 0; i < s->ntypes; i++) {
         uint64_t v;
@@ -401,15 +430,7 @@ static void encode_values(trace_t *t, narr__buf_t *b, const narr_site_t *s, cons
             const unsigned char *src = p + 8;
             size_t wlen = n;
             if (n > (size_t)(end - p - 8)) n = 0, wlen = 0, h = NARR__STR_NULL; /* damaged: cannot happen */
-            if (!t->keep_secrets && !(h & NARR__STR_NULL)) {
-                t->red.len = 0;
-                if (i < 64 && ((secret >> i) & 1)) narr__buf_put(&t->red, NARR_REDACTED, sizeof NARR_REDACTED - 1);
-                if ((i < 64 && ((secret >> i) & 1)) || narr__redact_append(&t->red, (const char *)src, n) != 0) {
-                    src = (const unsigned char *)t->red.p;
-                    wlen = t->red.len;
-                    h = (h & NARR__STR_TRUNC) | (uint32_t)wlen;
-                }
-            }
+            src = str_for_file(t, src, &wlen, &h, i < 64 && ((secret >> i) & 1));
             narr__put_v(b, h);
             narr__buf_put(b, src, wlen);
             p += 8 + ((n + 7u) & ~7u);
@@ -450,30 +471,20 @@ static void encode_values(trace_t *t, narr__buf_t *b, const narr_site_t *s, cons
 static unsigned char *put_str_value(trace_t *t, tbuf_t *tb, unsigned char *p, uint32_t h, const unsigned char *s, uint32_t n,
                                     int secret)
 {
-    const unsigned char *src = s;
     size_t len = n;
-    if (!t->keep_secrets && !(h & NARR__STR_NULL)) {
-        t->red.len = 0;
-        if (secret) narr__buf_put(&t->red, NARR_REDACTED, sizeof NARR_REDACTED - 1);
-        if (secret || narr__redact_append(&t->red, (const char *)s, n) != 0) {
-            src = (const unsigned char *)t->red.p;
-            len = t->red.len;
-            h = (h & NARR__STR_TRUNC) | (uint32_t)len;
-            if (len > n) { /* longer than recorded: make room */
-                tb->b.len = (size_t)(p - (unsigned char *)tb->b.p);
-                if (narr__buf_reserve(&tb->b, len + 16) != 0) {
-                    len = 0;
-                    h = NARR__STR_NULL;
-                }
-                p = (unsigned char *)tb->b.p + tb->b.len;
-            }
+    const unsigned char *src = str_for_file(t, s, &len, &h, secret);
+    if (len > n) { /* longer than recorded: make room */
+        tb->b.len = (size_t)(p - (unsigned char *)tb->b.p);
+        if (narr__buf_reserve(&tb->b, len + 16) != 0) {
+            len = 0;
+            h = NARR__STR_NULL;
         }
+        p = (unsigned char *)tb->b.p + tb->b.len;
     }
     p = narr__put_v_raw(p, h);
     if (len) memcpy(p, src, len);
     return p + len;
 }
-
 /* One 8-byte value of a record by its plan's code: V, ZIGZAG and T0 (an exit's enter stamp, as
  * a delta) as LEB128, FIXED (addresses, doubles) as the 8 bytes. */
 static inline unsigned char *put_word(unsigned char *p, unsigned code, const unsigned char *v, uint64_t stamp)
@@ -637,7 +648,7 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
         } else {
             const narr_site_t *s = narr__site_get(id);
             tb->b.len = (size_t)(p - base);
-            if (s != NULL) encode_values(t, &tb->b, s, rec + NARR__REC_HDR, size - NARR__REC_HDR, stamp);
+            if (s != NULL) encode_values(t, &tb->b, s, &t->secrets[id], rec + NARR__REC_HDR, size - NARR__REC_HDR, stamp);
             base = (unsigned char *)tb->b.p;
             p = base + tb->b.len;
             room_end = base + tb->b.cap;
@@ -687,7 +698,7 @@ static void trace_write(const narr_event_t *ev, void *user)
     narr__put_v(&tb->b, id);
     narr__put_v(&tb->b, ev->mono_ns >= tb->last ? ev->mono_ns - tb->last : 0);
     tb->last = ev->mono_ns;
-    encode_values(t, &tb->b, ev->site, ev->raw, ev->raw_len, 0);
+    encode_values(t, &tb->b, ev->site, &t->secrets[id], ev->raw, ev->raw_len, 0);
     tb->count++;
     if (tb->b.len >= TRACE_FLUSH_AT) emit_events(t, tb);
 }
@@ -705,6 +716,7 @@ static void trace_ctl(void *user, narr_sink_op_t op)
     for (i = 0; i < t->nthreads; i++) narr__buf_free(&t->threads[i].b);
     free(t->threads);
     free(t->plans);
+    free(t->secrets);
     narr__buf_free(&t->block);
     narr__buf_free(&t->scratch);
     narr__buf_free(&t->meta);

@@ -336,11 +336,6 @@ static size_t forest_add(narr_forest_t *f, uint32_t tid, const char *corr, size_
     return f->n++;
 }
 
-static size_t find_or_add(narr_forest_t *f, uint32_t tid, const char *corr, size_t parent, const char *fn, uint32_t fn_id)
-{
-    return forest_add(f, tid, corr, parent, fn, fn_id);
-}
-
 /* A root call ended: its subtree joins the correlation forest under its correlation id (roots
  * without one are left out, as narr_forest_build leaves them), and the thread starts afresh. */
 static void root_done(narr_calls_t *c, struct narr__frame *f)
@@ -396,7 +391,7 @@ int narr_forest_build(const narr_calls_t *calls, narr_forest_t *f, narr_forest_b
             node_of[i] = SIZE_MAX; /* and so its callees */
             continue;
         }
-        n = find_or_add(f, by == NARR_FOREST_THREAD ? c->tid : 0, by == NARR_FOREST_CORRELATION ? corr_of[i] : NULL,
+        n = forest_add(f, by == NARR_FOREST_THREAD ? c->tid : 0, by == NARR_FOREST_CORRELATION ? corr_of[i] : NULL,
                         parent, c->fn, c->fn_id);
         if (n == SIZE_MAX) {
             rc = -1;
@@ -461,4 +456,19 @@ void narr_calls_say_incomplete(const narr_calls_t *c, const narr_trace_t *t, con
     if (t->skipped_regions > 0 && t->skipped_events == 0)
         printf("incomplete: %zu bytes of the file were damaged and skipped; what they held is missing\n",
                t->skipped_bytes);
+}
+
+const char *narr_duration(char *out, size_t cap, uint64_t ns)
+{
+    if (ns < 1000) snprintf(out, cap, "%llu ns", (unsigned long long)ns);
+    else if (ns < 1000000) snprintf(out, cap, "%.3f us", (double)ns / 1e3);
+    else if (ns < 1000000000) snprintf(out, cap, "%.3f ms", (double)ns / 1e6);
+    else snprintf(out, cap, "%.3f s", (double)ns / 1e9);
+    return out;
+}
+
+int narr_calls_visit(narr_trace_t *t, const narr_tevent_t *e, void *ctx)
+{
+    narr_calls_t *c = ctx;
+    return narr_calls_feed(c, t, e, t->seen - 1) != 0 || c->forest_oom;
 }

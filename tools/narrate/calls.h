@@ -79,6 +79,13 @@ int narr_calls_feed(narr_calls_t *c, narr_trace_t *t, const narr_tevent_t *e, si
 void narr_calls_end(narr_calls_t *c); /* open frames count as unmatched enters */
 void narr_calls_free(narr_calls_t *c);
 
+/* A duration in the unit that reads best: 840 ns, 2.310 us, 12.369 ms, 3.052 s (tree, stats,
+ * diff, replay). Returns out. */
+const char *narr_duration(char *out, size_t cap, uint64_t ns);
+/* A trace visitor that feeds each event to the narr_calls_t in ctx (streaming commands); stops
+ * the read when memory runs short. */
+int narr_calls_visit(narr_trace_t *t, const narr_tevent_t *e, void *ctx);
+
 /* The "incomplete: ..." line of a summary when events were lost (recording drops, damaged blocks
  * of the file) or damage was skipped; consequence says what that did to the figures. */
 void narr_calls_say_incomplete(const narr_calls_t *c, const narr_trace_t *t, const char *consequence);

@@ -121,11 +121,6 @@ static void tsdl_name(FILE *f, const char *key)
     for (; *key; key++) fputc(((*key >= 'a' && *key <= 'z') || (*key >= 'A' && *key <= 'Z') || (*key >= '0' && *key <= '9')) ? *key : '_', f);
 }
 
-static int is_exit(unsigned kind)
-{
-    return kind == NARR_KIND_FN_EXIT || kind == NARR_KIND_EXIT;
-}
-
 #define CTF_CLASSES_PER_SITE 8u /* narration: one class per level; other sites use the first */
 
 static int write_metadata(narr_trace_t *t, const char *dir)
@@ -163,7 +158,7 @@ static int write_metadata(narr_trace_t *t, const char *dir)
         for (lv = 0; lv < (s->kind == NARR_KIND_NARRATE ? NARR_LEVEL_FATAL + 1u : 1u); lv++) {
             if (s->kind == NARR_KIND_NARRATE) snprintf(name, sizeof name, "narration:%s", narr_level_name((narr_level_t)lv));
             else snprintf(name, sizeof name, "%s:%s%s", s->actor, s->action,
-                          narr__kind_enters(s->kind) ? ":enter" : is_exit(s->kind) ? ":exit" : "");
+                          narr__kind_enters(s->kind) ? ":enter" : narr__kind_exits(s->kind) ? ":exit" : "");
             fprintf(f, "\nevent {\n\tname = ");
             tsdl_string(f, name);
             fprintf(f, ";\n\tid = %zu;\n\tstream_id = 0;\n\tloglevel = %u;\n"
@@ -175,7 +170,7 @@ static int write_metadata(narr_trace_t *t, const char *dir)
                 tsdl_name(f, s->keys[k]);
                 fprintf(f, ";\n");
             }
-            if (is_exit(s->kind)) fprintf(f, "\t\tuint64_t elapsed_ns;\n");
+            if (narr__kind_exits(s->kind)) fprintf(f, "\t\tuint64_t elapsed_ns;\n");
             fprintf(f, "\t\tstring fields;\n\t};\n};\n");
         }
     }
@@ -288,7 +283,7 @@ int narrate_export_ctf(narr_trace_t *t, const char *dir)
             narr__buf_put(&s->events, text.p, text.len);
             for (k = 0; k < site->ntypes; k++)
                 if (typed_field(site, (unsigned)k)) put_typed(&s->events, site->types[k], site->keys[k], kv_named(ev, site->keys[k]));
-            if (is_exit(site->kind)) put_u64(&s->events, ev->has_elapsed ? ev->elapsed_ns : 0);
+            if (narr__kind_exits(site->kind)) put_u64(&s->events, ev->has_elapsed ? ev->elapsed_ns : 0);
             text.len = 0;
             if (ev->target) {
                 narr__buf_put(&text, "target=\"", 8);
@@ -300,7 +295,7 @@ int narrate_export_ctf(narr_trace_t *t, const char *dir)
                 int typed = 0;
                 for (j = 0; j < site->ntypes && !typed; j++)
                     typed = typed_field(site, (unsigned)j) && strcmp(site->keys[j], ev->kv[k].key) == 0;
-                if (typed || (is_exit(site->kind) && strcmp(ev->kv[k].key, "elapsed_ms") == 0)) continue;
+                if (typed || (narr__kind_exits(site->kind) && strcmp(ev->kv[k].key, "elapsed_ms") == 0)) continue;
                 narr__text_put(&text, ev->kv[k].key, strlen(ev->kv[k].key), NARR__ESC_CONSOLE, NARR_REDACT_NONE);
                 narr__buf_put(&text, "=\"", 2);
                 narr__value_put(&text, ev->kv[k].key, ev->kv[k].value, ev->kv[k].value_len, NARR__ESC_CONSOLE, NARR_REDACT_DEFAULT);

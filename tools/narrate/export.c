@@ -311,12 +311,6 @@ static void xml_text(FILE *out, const char *s)
 
 narr_trace_t *narrate_load(const char *path, narr_trace_visit_fn visit, void *ctx);
 
-static int flame_visit(narr_trace_t *t, const narr_tevent_t *e, void *ctx)
-{
-    narr_calls_t *c = ctx;
-    return narr_calls_feed(c, t, e, t->seen - 1) != 0 || c->forest_oom;
-}
-
 /* Streams the file: memory for the distinct call paths, not the events. */
 /* The SVG's script: click a frame to zoom to it (its callers span the width, its callees scale
  * with it), "Reset zoom" to go back, "Search" to highlight frames by regular expression and
@@ -393,7 +387,7 @@ int narrate_flame(const char *path, const char *out_path, int max_depth, const c
     narr_calls_begin(&calls, 0, NULL, NULL);
     narr_calls_stream_forests(&calls, &f, per_corr ? &byc : NULL);
     calls.forest_all = !per_thread;
-    t = narrate_load(path, flame_visit, &calls);
+    t = narrate_load(path, narr_calls_visit, &calls);
     narr_calls_end(&calls);
     use = per_corr ? &byc : &f;
     nodes = use->v;

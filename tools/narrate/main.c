@@ -57,10 +57,9 @@ static int usage_error(const char *fmt, const char *what)
 
 static void progress_bar(size_t done, size_t total)
 {
-    int pct = total ? (int)(done * 100 / total) : 100, i;
-    fprintf(stderr, "\rnarrate: reading [");
-    for (i = 0; i < 40; i++) fputc(i < pct * 40 / 100 ? '#' : ' ', stderr);
-    fprintf(stderr, "] %3d%% of %.1f MB%s", pct, (double)total / 1e6, done == total ? "\n" : "");
+    char of[32];
+    snprintf(of, sizeof of, "%.1f MB", (double)total / 1e6);
+    narr_progress_draw("reading", done, total, of);
 }
 
 /* Loads path, or streams it to visit (when not NULL); damage is reported here. */
@@ -91,37 +90,6 @@ static narr_trace_t *load(const char *path)
 /* cat's modes: uftrace-like lines (time from the trace's start, thread id), the console's
  * lines as they were printed, or JSON lines. */
 enum { CAT_TIMED = 0, CAT_PLAIN = 1, CAT_JSON = 2 };
-
-static int cmd_cat(narr_trace_t *t, int mode)
-{
-    narr__buf_t line = {0};
-    size_t i;
-    narr_trace_sort(t);
-    for (i = 0; i < t->nevents; i++) {
-        const narr_tevent_t *e = &t->events[i];
-        narr_event_t drop;
-        const narr_event_t *ev;
-        char msg[NARR__DROP_MSG];
-        if (e->site == 0) {
-            narr__drop_event(&drop, msg, e->tid, e->dropped, e->mono, narr_trace_real_ns(t, e->mono));
-            ev = &drop;
-        } else {
-            ev = narr_trace_decode(t, e);
-        }
-        if (ev == NULL) continue;
-        line.len = 0;
-        if (mode == CAT_TIMED) {
-            uint64_t rel = e->mono > t->start_mono ? e->mono - t->start_mono : 0;
-            narr__buf_printf(&line, "%5llu.%09llu %7u  ", (unsigned long long)(rel / 1000000000u),
-                             (unsigned long long)(rel % 1000000000u), e->tid);
-        }
-        if (mode == CAT_JSON) narr__json_line(&line, ev, NARR_REDACT_DEFAULT);
-        else narr__console_line(&line, ev, 0, NARR_MODE_HUMAN, NARR_REDACT_DEFAULT);
-        fwrite(line.p, 1, line.len, stdout);
-    }
-    narr__buf_free(&line);
-    return 0;
-}
 
 typedef struct check_run {
     narr_calls_t calls;
@@ -254,10 +222,11 @@ static size_t gather(int n, char **args, char ***out)
     return count;
 }
 
-/* cat of several traces: one stream in wall-clock order, each line with its process and thread. */
-static int cat_merged(narr_trace_t **ts, size_t n, int mode)
+/* cat: the events of one trace in time order, or of several merged by wall clock, each line then
+ * with its process's pid too. */
+static int cmd_cat(narr_trace_t **ts, size_t n, int mode)
 {
-    size_t *at = calloc(n, sizeof *at), k;
+    size_t *at = calloc(n, sizeof *at), k, last = SIZE_MAX;
     uint64_t start = UINT64_MAX;
     narr__buf_t line = {0};
     if (at == NULL) return 1;
@@ -289,10 +258,13 @@ static int cat_merged(narr_trace_t **ts, size_t n, int mode)
         line.len = 0;
         if (mode == CAT_TIMED) {
             uint64_t rel = when > start ? when - start : 0;
-            narr__buf_printf(&line, "%5llu.%09llu %7u %7u  ", (unsigned long long)(rel / 1000000000u),
-                             (unsigned long long)(rel % 1000000000u), ts[best]->pid, e->tid);
+            narr__buf_printf(&line, "%5llu.%09llu ", (unsigned long long)(rel / 1000000000u),
+                             (unsigned long long)(rel % 1000000000u));
+            if (n > 1) narr__buf_printf(&line, "%7u ", ts[best]->pid);
+            narr__buf_printf(&line, "%7u  ", e->tid);
         }
-        narr__set_program_name(ts[best]->program); /* emitted_by of this process */
+        if (best != last) narr__set_program_name(ts[best]->program); /* emitted_by of this process */
+        last = best;
         if (mode == CAT_JSON) narr__json_line(&line, ev, NARR_REDACT_DEFAULT);
         else narr__console_line(&line, ev, 0, NARR_MODE_HUMAN, NARR_REDACT_DEFAULT);
         fwrite(line.p, 1, line.len, stdout);
@@ -301,7 +273,6 @@ static int cat_merged(narr_trace_t **ts, size_t n, int mode)
     free(at);
     return 0;
 }
-
 /* Several files (or a directory of them): cat merges them by wall clock; check, stats and tree
  * show each process in turn under a heading. */
 static int many_files(const char *cmd, int n, char **args, int cat_mode, const char *sort, size_t top, int depth)
@@ -324,7 +295,7 @@ static int many_files(const char *cmd, int n, char **args, int cat_mode, const c
                 ts[got++] = t;
             }
         }
-        if (ts != NULL && got > 0 && cat_merged(ts, got, cat_mode) != 0) rc = 1;
+        if (ts != NULL && got > 0 && cmd_cat(ts, got, cat_mode) != 0) rc = 1;
         for (k = 0; ts != NULL && k < got; k++) narr_trace_free(ts[k]);
         free(ts);
     } else {
@@ -519,7 +490,7 @@ int main(int argc, char **argv)
     t = load(file);
     if (t == NULL) return 1;
     if (strcmp(cmd, "export") == 0) rc = narrate_export(t, format, out ? out : "-");
-    else if (strcmp(cmd, "cat") == 0) rc = cmd_cat(t, cat_mode);
+    else if (strcmp(cmd, "cat") == 0) rc = cmd_cat(&t, 1, cat_mode);
     else rc = narrate_replay(t, (int)depth);
     if (narr_trace_filter.on)
         fprintf(stderr, "narrate: filters kept %zu of %zu events\n", t->nevents, t->seen);

@@ -18,17 +18,23 @@
 void (*narr_trace_progress)(size_t done, size_t total);
 uint64_t narr_trace_progress_after_ns = 1000000000u;
 
+void narr_progress_draw(const char *what, size_t done, size_t total, const char *of)
+{
+    int pct = total ? (int)((uint64_t)done * 100 / total) : 100, i;
+    fprintf(stderr, "\rnarrate: %s [", what);
+    for (i = 0; i < 40; i++) fputc(i < pct * 40 / 100 ? '#' : ' ', stderr);
+    fprintf(stderr, "] %3d%% of %s%s", pct, of, done == total ? "\n" : "");
+}
+
 void narr_progress_step(narr_progress_t *p, size_t done, size_t total)
 {
-    int pct, i;
+    char of[48];
     if (narr_trace_progress == NULL) return; /* not on a terminal, or NARRATE_PROGRESS=never */
     if (p->started == 0) p->started = narr__mono_ns();
     if (!p->showing && (done == total || narr__mono_ns() - p->started < narr_trace_progress_after_ns)) return;
     p->showing = 1;
-    pct = total ? (int)((uint64_t)done * 100 / total) : 100;
-    fprintf(stderr, "\rnarrate: %s [", p->what);
-    for (i = 0; i < 40; i++) fputc(i < pct * 40 / 100 ? '#' : ' ', stderr);
-    fprintf(stderr, "] %3d%% of %zu events%s", pct, total, done == total ? "\n" : "");
+    snprintf(of, sizeof of, "%zu events", total);
+    narr_progress_draw(p->what, done, total, of);
 }
 
 static int get_s(const unsigned char **p, const unsigned char *end, const char **s, size_t *n)

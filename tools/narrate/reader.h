@@ -105,6 +105,8 @@ extern uint64_t narr_trace_progress_after_ns; /* default one second */
  * done == total at the end. */
 typedef struct narr_progress { const char *what; uint64_t started; int showing; } narr_progress_t;
 void narr_progress_step(narr_progress_t *p, size_t done, size_t total);
+/* The bar itself: "narrate: WHAT [####    ]  NN% of OF", a newline when done == total. */
+void narr_progress_draw(const char *what, size_t done, size_t total, const char *of);
 
 /* The same from memory; takes ownership of image (malloc'd, size bytes). */
 narr_trace_t *narr_trace_parse(unsigned char *image, size_t size, char *err, size_t errlen);

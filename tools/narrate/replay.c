@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "narrate/redact.h"
-#include "reader.h"
+#include "calls.h"
 
 typedef struct rthread {
     uint32_t tid;
@@ -39,13 +39,6 @@ static rthread_t *thread_of(rthread_t **v, size_t *n, uint32_t tid)
     return &fresh[(*n)++];
 }
 
-static void duration(char *out, size_t cap, uint64_t ns)
-{
-    if (ns < 1000) snprintf(out, cap, "%llu ns", (unsigned long long)ns);
-    else if (ns < 1000000) snprintf(out, cap, "%.3f us", (double)ns / 1e3);
-    else if (ns < 1000000000) snprintf(out, cap, "%.3f ms", (double)ns / 1e6);
-    else snprintf(out, cap, "%.3f s", (double)ns / 1e9);
-}
 
 static void prefix(narr_trace_t *t, uint64_t mono, const char *dur, uint32_t tid, size_t depth)
 {
@@ -124,7 +117,7 @@ static void close_frame(narr_trace_t *t, rthread_t *th, uint64_t mono, const nar
     struct rframe *f = &th->st[th->depth - 1];
     char dur[32], safe[256];
     const narr_event_t *ev = exit != NULL ? narr_trace_decode(t, exit) : NULL;
-    duration(dur, sizeof dur, mono > f->start ? mono - f->start : 0);
+    narr_duration(dur, sizeof dur, mono > f->start ? mono - f->start : 0);
     if (th->pending != 0 && exit != NULL) { /* a leaf: one line */
         const narr_event_t *in = narr_trace_decode(t, &t->events[th->pending - 1]);
         prefix(t, t->events[th->pending - 1].mono, dur, th->tid, th->depth - 1);

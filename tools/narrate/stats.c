@@ -64,14 +64,6 @@ static uint64_t pct(uint64_t *v, size_t n, unsigned p)
     return n == 0 ? 0 : select_k(v, n, rank == 0 ? 0 : rank - 1);
 }
 
-/* A duration in the unit that reads best (as tree prints them): 840 ns, 2.310 us, 12.369 ms, 3.052 s */
-static void ms(char *out, size_t cap, uint64_t ns)
-{
-    if (ns < 1000) snprintf(out, cap, "%llu ns", (unsigned long long)ns);
-    else if (ns < 1000000) snprintf(out, cap, "%.3f us", (double)ns / 1e3);
-    else if (ns < 1000000000) snprintf(out, cap, "%.3f ms", (double)ns / 1e6);
-    else snprintf(out, cap, "%.3f s", (double)ns / 1e9);
-}
 
 /* Events stream through the call matcher; completed calls land here by function number. */
 typedef struct stats_run {
@@ -194,11 +186,11 @@ int narrate_stats(const char *path, const char *sort, size_t top)
            "errors");
     for (i = 0; i < nfs && i < top; i++) {
         char a[32], b[32], c[32], d[32], e[32];
-        ms(a, sizeof a, fs[i].total);
-        ms(b, sizeof b, fs[i].self);
-        ms(c, sizeof c, fs[i].p50);
-        ms(d, sizeof d, fs[i].p95);
-        ms(e, sizeof e, fs[i].p99);
+        narr_duration(a, sizeof a, fs[i].total);
+        narr_duration(b, sizeof b, fs[i].self);
+        narr_duration(c, sizeof c, fs[i].p50);
+        narr_duration(d, sizeof d, fs[i].p95);
+        narr_duration(e, sizeof e, fs[i].p99);
         printf("%-32s %8llu %12s %12s %12s %12s %12s %7llu\n", narr_safe(fs[i].fn, safe, sizeof safe), (unsigned long long)fs[i].calls, a, b, c, d, e,
                (unsigned long long)fs[i].errors);
     }
@@ -250,10 +242,10 @@ int narrate_diff(const char *path_a, const char *path_b, const char *sort, size_
         change(c1, sizeof c1, a ? a->calls : 0, b ? b->calls : 0, a != NULL, b != NULL);
         change(c2, sizeof c2, a ? a->total : 0, b ? b->total : 0, a != NULL, b != NULL);
         change(c3, sizeof c3, a ? a->p99 : 0, b ? b->p99 : 0, a != NULL, b != NULL);
-        ms(ta_, sizeof ta_, a ? a->total : 0);
-        ms(tb_, sizeof tb_, b ? b->total : 0);
-        ms(pa, sizeof pa, a ? a->p99 : 0);
-        ms(pb, sizeof pb, b ? b->p99 : 0);
+        narr_duration(ta_, sizeof ta_, a ? a->total : 0);
+        narr_duration(tb_, sizeof tb_, b ? b->total : 0);
+        narr_duration(pa, sizeof pa, a ? a->p99 : 0);
+        narr_duration(pb, sizeof pb, b ? b->p99 : 0);
         snprintf(tot, sizeof tot, "%s -> %s", a ? ta_ : "-", b ? tb_ : "-");
         snprintf(p99, sizeof p99, "%s -> %s", a ? pa : "-", b ? pb : "-");
         printf("%-32s %8llu -> %-5llu %8s %25s %8s %25s %8s\n", narr_safe(b ? b->fn : a->fn, safe, sizeof safe),

@@ -8,15 +8,6 @@
 
 #include "calls.h"
 
-/* A duration in the unit that reads best: 840 ns, 2.310 us, 12.369 ms, 3.052 s */
-static const char *dur(char *buf, size_t cap, uint64_t ns)
-{
-    if (ns < 1000) snprintf(buf, cap, "%llu ns", (unsigned long long)ns);
-    else if (ns < 1000000) snprintf(buf, cap, "%.3f us", (double)ns / 1e3);
-    else if (ns < 1000000000) snprintf(buf, cap, "%.3f ms", (double)ns / 1e6);
-    else snprintf(buf, cap, "%.3f s", (double)ns / 1e9);
-    return buf;
-}
 
 static void print_node(const narr_forest_t *f, size_t i, const char *prefix, int last, int root, int max_depth)
 {
@@ -25,7 +16,7 @@ static void print_node(const narr_forest_t *f, size_t i, const char *prefix, int
     if (root) printf("%s", "");
     else printf("%s%s", prefix, last ? "\u2514\u2500\u2500 " : "\u251c\u2500\u2500 ");
     printf("%s (%llu call%s, total %s, self %s%s)\n", narr_safe(f->v[i].fn, safe, sizeof safe), (unsigned long long)f->v[i].calls,
-           f->v[i].calls == 1 ? "" : "s", dur(a, sizeof a, f->v[i].total), dur(b, sizeof b, f->v[i].self),
+           f->v[i].calls == 1 ? "" : "s", narr_duration(a, sizeof a, f->v[i].total), narr_duration(b, sizeof b, f->v[i].self),
            f->v[i].errors ? ", errors" : "");
     snprintf(next, sizeof next, "%s%s", prefix, root ? "" : last ? "    " : "\u2502   ");
     for (k = 0; k < f->n; k++) nkids += f->v[k].parent == i;
@@ -49,12 +40,6 @@ static int by_first(const void *a, const void *b)
     return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
-static int tree_visit(narr_trace_t *t, const narr_tevent_t *e, void *ctx)
-{
-    narr_calls_t *c = ctx;
-    return narr_calls_feed(c, t, e, t->seen - 1) != 0 || c->forest_oom;
-}
-
 /* Streams the file: memory for the open calls and the distinct call paths, not the events. */
 int narrate_tree(const char *path, int max_depth)
 {
@@ -68,7 +53,7 @@ int narrate_tree(const char *path, int max_depth)
     int rc;
     narr_calls_begin(&calls, 0, NULL, NULL);
     narr_calls_stream_forests(&calls, &f, &byc);
-    t = narrate_load(path, tree_visit, &calls);
+    t = narrate_load(path, narr_calls_visit, &calls);
     narr_calls_end(&calls);
     if (t == NULL || calls.forest_oom) {
         if (calls.forest_oom) fprintf(stderr, "narrate tree: out of memory\n");
