@@ -16,7 +16,13 @@
  *                 stamps in the recorder's raw clock, converted by the CLOCK block last read
  *                 before it in file order (the conversion the live consumer used); a "@t0"
  *                 value is stored as (stamp - t0 + 1), 0 when unknown; PTR values are 8
- *                 bytes as recorded (addresses are long varints: writing them is the cost).
+ *                 bytes as recorded.
+ * PRAWEVENTS payload (version 4, written now): RAWEVENTS whose PTR values are predicted: each is
+ *                 zigzag v (address - prediction), where the prediction is the address last
+ *                 written in the same slot of this block, 0 at the block's start; the slot of
+ *                 the k-th value (LIT and format slot not counted) of site id is
+ *                 narr__pred_slot(id, k). The same object passed again (a context pointer, the
+ *                 caller of a call site) takes one byte instead of eight.
  * EVENTS payload: v tid, v base_mono_ns, v count, { v site, v delta_ns, values }*
  *                 values follow the site's types (format slot and literals carry nothing):
  *                 I64 zigzag v; U64 BOOL PTR v; F64 8 bytes; STR v header (length | flags) + bytes;
@@ -41,14 +47,21 @@
 #include <stdint.h>
 
 #define NARR_TRACE_MAGIC "NARRTRC1"
-#define NARR_TRACE_VERSION 3u /* the one written; 1 to 3 are read */
+#define NARR_TRACE_VERSION 4u /* the one written; 1 to 4 are read */
 #define NARR_TRACE_BLOCK_MAGIC 0x4b4c424eu /* "NBLK" */
 #define NARR_TRACE_HEADER 16u
 #define NARR_TRACE_BLOCK_HEADER 16u
 #define NARR_TRACE_BLOCK_MAX (1u << 20) /* larger lengths mean damage */
 
 enum { NARR_TB_SITES = 1, NARR_TB_CALIB = 2, NARR_TB_EVENTS = 3, NARR_TB_DROPS = 4, NARR_TB_META = 5, NARR_TB_CLOCK = 6,
-       NARR_TB_RAWEVENTS = 7, NARR_TB_THREAD = 8 };
+       NARR_TB_RAWEVENTS = 7, NARR_TB_THREAD = 8, NARR_TB_PRAWEVENTS = 9 };
+
+/* PRAWEVENTS: the prediction table of a block (a slot per site and value, hashed) */
+#define NARR_TRACE_PRED_SLOTS 4096u
+static inline unsigned narr__pred_slot(uint32_t site, unsigned k)
+{
+    return (site * 8u + k) & (NARR_TRACE_PRED_SLOTS - 1u);
+}
 
 static inline uint32_t narr__fnv1a(const unsigned char *p, size_t n)
 {

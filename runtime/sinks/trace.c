@@ -27,6 +27,7 @@ typedef struct tbuf {
     uint64_t base, last;  /* the first and the latest stamp buffered */
     uint64_t count;
     char name[16];        /* the name last written in a THREAD block (a comm is at most 15 bytes) */
+    uint64_t *pred;       /* PRAWEVENTS: the block's address predictions (trace_format.h) */
     narr__buf_t b;        /* TRACE_GAP bytes, then the events */
 } tbuf_t;
 
@@ -34,7 +35,7 @@ typedef struct tbuf {
 enum { PLAN_UNSEEN = 0, PLAN_FAST = 1, PLAN_WALK = 2, PLAN_SKIP_CONTEXT = 3, PLAN_SKIP_LEVEL = 4 };
 #define PLAN_MAXV 11 /* values of a site the tight loop handles (the plan stays 20 bytes) */
 #define ENUM_NAME_MAX 240u /* an enum constant's name longer than this is written without it */
-enum { CODE_V = 0, CODE_ZIGZAG = 1, CODE_T0 = 2, CODE_FIXED = 3, CODE_STR = 4, CODE_ENUM = 5 };
+enum { CODE_V = 0, CODE_ZIGZAG = 1, CODE_T0 = 2, CODE_FIXED = 3, CODE_STR = 4, CODE_ENUM = 5, CODE_PTR = 6 };
 typedef struct plan {
     uint8_t how;
     uint8_t nv;              /* PLAN_FAST: values */
@@ -207,7 +208,11 @@ static tbuf_t *thread_buf(trace_t *t, uint32_t tid)
     t->threads = fresh;
     memset(&t->threads[t->nthreads], 0, sizeof t->threads[0]);
     t->threads[t->nthreads].tid = tid;
-    if (narr__buf_reserve(&t->threads[t->nthreads].b, TRACE_FLUSH_AT + 4096) != 0) return NULL;
+    if ((t->threads[t->nthreads].pred = calloc(NARR_TRACE_PRED_SLOTS, sizeof(uint64_t))) == NULL) return NULL;
+    if (narr__buf_reserve(&t->threads[t->nthreads].b, TRACE_FLUSH_AT + 4096) != 0) {
+        free(t->threads[t->nthreads].pred);
+        return NULL;
+    }
     t->threads[t->nthreads].b.len = TRACE_GAP;
     return &t->threads[t->nthreads++];
 }
@@ -254,7 +259,7 @@ static void emit_events(trace_t *t, tbuf_t *tb)
     memcpy(start + sizeof hdr, head, n);
     plen = tb->b.len - TRACE_GAP + n;
     hdr[0] = NARR_TRACE_BLOCK_MAGIC;
-    hdr[1] = tb->raw ? NARR_TB_RAWEVENTS : NARR_TB_EVENTS;
+    hdr[1] = tb->raw ? NARR_TB_PRAWEVENTS : NARR_TB_EVENTS;
     hdr[2] = (uint32_t)plen;
     hdr[3] = narr__crc32c(start + sizeof hdr, plen);
     memcpy(start, hdr, sizeof hdr);
@@ -328,7 +333,8 @@ static const plan_t *plan_site(trace_t *t, uint32_t id, const narr_site_t *s)
         case NARR__T_U64: case NARR__T_BOOL:
             pl->code[nv++] = s->keys != NULL && i < s->npre && strcmp(s->keys[i], "@t0") == 0 ? CODE_T0 : CODE_V;
             break;
-        case NARR__T_F64: case NARR__T_PTR: pl->code[nv++] = CODE_FIXED; break; /* addresses: 8 bytes, no loop */
+        case NARR__T_F64: pl->code[nv++] = CODE_FIXED; break; /* 8 bytes, no loop */
+        case NARR__T_PTR: pl->code[nv++] = CODE_PTR; break;   /* the change from the slot's last address */
         case NARR__T_STR: pl->code[nv++] = CODE_STR; break;
         case NARR__T_ENUM: pl->code[nv++] = CODE_ENUM, pl->nenum++; break;
         default: nv = PLAN_MAXV; /* unknown: walked */
@@ -365,12 +371,13 @@ static const unsigned char *str_for_file(trace_t *t, const unsigned char *s, siz
 }
 
 /* The record's values, re-encoded compactly (see trace_format.h). stamp: the record's raw
- * stamp for RAWEVENTS (a "@t0" becomes a delta), 0 for EVENTS (it becomes CLOCK_MONOTONIC). */
+ * stamp for PRAWEVENTS (a "@t0" becomes a delta; addresses are predicted by pred, the block's
+ * table, for site id), 0 for EVENTS (a "@t0" becomes CLOCK_MONOTONIC). */
 static void encode_values(trace_t *t, narr__buf_t *b, const narr_site_t *s, const site_secrets_t *sec,
-                          const unsigned char *p, size_t len, uint64_t stamp)
+                          const unsigned char *p, size_t len, uint64_t stamp, uint64_t *pred, uint32_t id)
 {
     const unsigned char *end = p + len;
-    unsigned i;
+    unsigned i, k = 0; /* k: the value's number, its prediction slot */
     uint64_t secret = 0;
     if (s->kind == NARR_KIND_NARRATE) {
         t->red.len = 0;
@@ -415,9 +422,19 @@ static void encode_values(trace_t *t, narr__buf_t *b, const narr_site_t *s, cons
         if (i == s->npre || s->types[i] == NARR__T_LIT) continue;
         if (p + 8 > end) return;
         memcpy(&v, p, 8);
+        k++;
+        if (i < 64 && ((secret >> i) & 1) && s->types[i] != NARR__T_STR && s->types[i] != NARR__T_ENUM)
+            v = 0; /* a number in a secret's place */
+        if (s->types[i] == NARR__T_PTR && pred != NULL) { /* PRAWEVENTS */
+            uint64_t *q = &pred[narr__pred_slot(id, k - 1)];
+            narr__put_v(b, narr__zigzag((int64_t)(v - *q)));
+            *q = v;
+            p += 8;
+            continue;
+        }
         if (i < 64 && ((secret >> i) & 1) && s->types[i] != NARR__T_STR && s->types[i] != NARR__T_ENUM) {
-            static const unsigned char zero[8]; /* a number in a secret's place */
-            if (s->types[i] == NARR__T_F64 || (s->types[i] == NARR__T_PTR && stamp != 0)) narr__buf_put(b, zero, 8);
+            static const unsigned char zero[8];
+            if (s->types[i] == NARR__T_F64) narr__buf_put(b, zero, 8);
             else narr__put_v(b, 0);
             p += 8;
             continue;
@@ -447,15 +464,6 @@ static void encode_values(trace_t *t, narr__buf_t *b, const narr_site_t *s, cons
             p += 16;
             break;
         }
-        case NARR__T_PTR:
-            if (stamp != 0) { /* RAWEVENTS: 8 bytes as recorded */
-                narr__buf_put(b, p, 8);
-                p += 8;
-                break;
-            }
-            narr__put_v(b, v);
-            p += 8;
-            break;
         default: /* U64, BOOL */
             if (s->keys != NULL && i < s->npre && strcmp(s->keys[i], "@t0") == 0)
                 v = stamp != 0 ? t0_delta(v, stamp) : v != 0 ? narr__clock_to_mono(v) : 0;
@@ -486,13 +494,19 @@ static unsigned char *put_str_value(trace_t *t, tbuf_t *tb, unsigned char *p, ui
     return p + len;
 }
 /* One 8-byte value of a record by its plan's code: V, ZIGZAG and T0 (an exit's enter stamp, as
- * a delta) as LEB128, FIXED (addresses, doubles) as the 8 bytes. */
-static inline unsigned char *put_word(unsigned char *p, unsigned code, const unsigned char *v, uint64_t stamp)
+ * a delta) as LEB128, PTR as the change from the last address of its slot (*pred), FIXED
+ * (doubles) as the 8 bytes. */
+static inline unsigned char *put_word(unsigned char *p, unsigned code, const unsigned char *v, uint64_t stamp,
+                                      uint64_t *pred)
 {
     uint64_t x;
     memcpy(&x, v, 8);
     if (code == CODE_ZIGZAG) {
         x = narr__zigzag((int64_t)x);
+    } else if (code == CODE_PTR) {
+        uint64_t d = x - *pred;
+        *pred = x;
+        x = narr__zigzag((int64_t)d);
     } else if (code != CODE_V) {
         if (code == CODE_FIXED) {
             memcpy(p, v, 8);
@@ -515,12 +529,14 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
     size_t events = 0, nplans;
     unsigned char *p, *room_end, *base;
     const plan_t *plans;
+    uint64_t *pred;
     tbuf_t *tb;
     if (!t->failed) emit_clock(t);
     tb = t->failed ? NULL : thread_buf(t, rb->tid);
     if (tb == NULL) return narr__ring_events(rb->r, rb->pos, rb->end); /* a failed file, no memory */
     if (tb->count != 0 && !tb->raw) emit_events(t, tb); /* was buffering decoded events */
     tb->raw = 1;
+    pred = tb->pred;
     base = (unsigned char *)tb->b.p;
     p = base + tb->b.len;
     room_end = base + tb->b.cap;
@@ -557,7 +573,8 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
                 p = narr__put_v_raw(p, stamp > last ? stamp - last : 0);
                 if (stamp > last) last = stamp;
                 v = rec + NARR__REC_HDR;
-                for (k = 0, nv = pl->nv; k < nv; k++, v += 8) p = put_word(p, pl->code[k], v, stamp);
+                for (k = 0, nv = pl->nv; k < nv; k++, v += 8)
+                    p = put_word(p, pl->code[k], v, stamp, &pred[narr__pred_slot(id, k)]);
             }
             /* every record taken here is an event: sizes were checked against the plan */
             if (taken != 0) {
@@ -594,7 +611,10 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
             room_end = base + tb->b.cap;
         }
         memcpy(&stamp, rec + 8, 8);
-        if (count == 0) tb->base = last = stamp;
+        if (count == 0) { /* a new block: its predictions start from nothing */
+            tb->base = last = stamp;
+            memset(pred, 0, NARR_TRACE_PRED_SLOTS * sizeof *pred);
+        }
         p = narr__put_v_raw(p, id);
         p = narr__put_v_raw(p, stamp > last ? stamp - last : 0);
         if (stamp > last) last = stamp;
@@ -606,7 +626,7 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
                 memcpy(&x, v, 8);
                 if (((pl->secret >> k) & 1) && pl->code[k] != CODE_STR && pl->code[k] != CODE_ENUM) {
                     static const unsigned char zero[8]; /* a number in a secret's place */
-                    p = put_word(p, pl->code[k] == CODE_T0 ? CODE_V : pl->code[k], zero, stamp);
+                    p = put_word(p, pl->code[k] == CODE_T0 ? CODE_V : pl->code[k], zero, stamp, &pred[narr__pred_slot(id, k)]);
                     continue;
                 }
                 switch (pl->code[k]) {
@@ -642,13 +662,13 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
                     v += 8;
                     continue;
                 }
-                default: p = put_word(p, pl->code[k], v, stamp); /* V, ZIGZAG, T0, FIXED */
+                default: p = put_word(p, pl->code[k], v, stamp, &pred[narr__pred_slot(id, k)]); /* V, ZIGZAG, T0, PTR, FIXED */
                 }
             }
         } else {
             const narr_site_t *s = narr__site_get(id);
             tb->b.len = (size_t)(p - base);
-            if (s != NULL) encode_values(t, &tb->b, s, &t->secrets[id], rec + NARR__REC_HDR, size - NARR__REC_HDR, stamp);
+            if (s != NULL) encode_values(t, &tb->b, s, &t->secrets[id], rec + NARR__REC_HDR, size - NARR__REC_HDR, stamp, pred, id);
             base = (unsigned char *)tb->b.p;
             p = base + tb->b.len;
             room_end = base + tb->b.cap;
@@ -698,7 +718,7 @@ static void trace_write(const narr_event_t *ev, void *user)
     narr__put_v(&tb->b, id);
     narr__put_v(&tb->b, ev->mono_ns >= tb->last ? ev->mono_ns - tb->last : 0);
     tb->last = ev->mono_ns;
-    encode_values(t, &tb->b, ev->site, &t->secrets[id], ev->raw, ev->raw_len, 0);
+    encode_values(t, &tb->b, ev->site, &t->secrets[id], ev->raw, ev->raw_len, 0, NULL, id);
     tb->count++;
     if (tb->b.len >= TRACE_FLUSH_AT) emit_events(t, tb);
 }
@@ -713,7 +733,10 @@ static void trace_ctl(void *user, narr_sink_op_t op)
     flush_meta(t);
     if (op == NARR_SINK_FLUSH) return;
     close(t->fd);
-    for (i = 0; i < t->nthreads; i++) narr__buf_free(&t->threads[i].b);
+    for (i = 0; i < t->nthreads; i++) {
+        narr__buf_free(&t->threads[i].b);
+        free(t->threads[i].pred);
+    }
     free(t->threads);
     free(t->plans);
     free(t->secrets);

@@ -80,7 +80,7 @@ echo "small run: $rec events in the file, $shown in the JSON lines, $skipped ski
 NARRATE_RING_SIZE=64M NARRATE_OUTPUT="trace:$tmp/e.trace" "$flood" 2 50000 > "$tmp/e.out" 2> /dev/null
 rec=$(field recorded "$tmp/e.out")
 size=$(wc -c < "$tmp/e.trace")
-# four flipped bytes inside one events block (type 3 or 7) past 30% of the file, 64 bytes into its
+# four flipped bytes inside one events block (type 3, 7 or 9) past 30% of the file, 64 bytes into its
 # payload: its header and its thread and count stay legible (a small clock or thread block there
 # would lose no event, and the count below would not be exact)
 at=""
@@ -88,7 +88,7 @@ for off in $(grep -obUa NBLK "$tmp/e.trace" | cut -d: -f1); do
   [ "$off" -ge $((size * 3 / 10)) ] || continue
   type=$(od -An -tu1 -j $((off + 4)) -N1 "$tmp/e.trace" | tr -d ' ')
   len=$(od -An -tu4 -j $((off + 8)) -N4 "$tmp/e.trace" | tr -d ' ')
-  if { [ "$type" = 3 ] || [ "$type" = 7 ]; } && [ "$len" -ge 200 ] && [ $((off + 16 + len)) -le "$size" ]; then at=$((off + 16 + 64)); break; fi
+  if { [ "$type" = 3 ] || [ "$type" = 7 ] || [ "$type" = 9 ]; } && [ "$len" -ge 200 ] && [ $((off + 16 + len)) -le "$size" ]; then at=$((off + 16 + 64)); break; fi
 done
 [ -n "$at" ] || fail "no events block past 30% of the trace to damage"
 for k in 0 7 14 21; do

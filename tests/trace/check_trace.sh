@@ -52,8 +52,14 @@ diff -u "$here/expected_stats.txt" "$tmp/stats.txt" || fail "stats differ"
 "$narrate" stats "$tmp/synthetic.trace" --sort calls --top 1 | grep -c '^[wlr]' | grep -qx 1 || fail "--top 1"
 "$py" "$here/make_trace.py" --v1 "$tmp/synthetic_v1.trace"
 "$narrate" stats "$tmp/synthetic_v1.trace" --sort total | diff -u "$here/expected_stats.txt" - || fail "format 1 (FNV-1a) stats differ"
+"$py" "$here/make_trace.py" --predicted "$tmp/synthetic_p.trace"
+"$narrate" stats "$tmp/synthetic_p.trace" --sort total | diff -u "$here/expected_stats.txt" - || fail "format 4 (predicted addresses) stats differ"
+"$narrate" cat --json "$tmp/synthetic.trace" | "$py" -c 'import json, sys; print("\n".join(json.dumps({k: v for k, v in json.loads(l).items() if k != "ts"}) for l in sys.stdin))' > "$tmp/cat2.txt"
+"$narrate" cat --json "$tmp/synthetic_p.trace" | "$py" -c 'import json, sys; print("\n".join(json.dumps({k: v for k, v in json.loads(l).items() if k != "ts"}) for l in sys.stdin))' > "$tmp/cat4.txt"
+diff -u "$tmp/cat2.txt" "$tmp/cat4.txt" > /dev/null || { diff -u "$tmp/cat2.txt" "$tmp/cat4.txt" | head; fail "format 4 reads other values than format 2"; }
+grep -q '"caller": "0x401020"' "$tmp/cat4.txt" || fail "no caller address in format 4: $(head -2 "$tmp/cat4.txt")"
 "$narrate" check "$tmp/synthetic.trace" | grep -q '^events: 406$' || fail "check's event count"
-echo "stats: exact on the synthetic distribution (formats 1 and 2), a recursive function's total counted once"
+echo "stats: exact on the synthetic distribution (formats 1, 2 and 4), a recursive function's total counted once"
 # lost events in the middle of a thread: the enters' recorded depth closes the calls whose exits
 # were lost, so the tree keeps its true shape and says it is incomplete
 "$py" "$here/make_trace.py" --gap "$tmp/gap.trace"

@@ -2,8 +2,10 @@
 """Writes a narrate trace from the format description alone (runtime/trace_format.h), as an
 independent check of the reader: one thread calls work() 100 times taking 1..100 ms, and each
 call makes one 0.5 ms call of leaf(); the 7th call of work fails; then rec() recurses three deep
-(10, 6 and 2 ms); 5 events are lost at the end.
-usage: make_trace.py [--v1] OUT"""
+(10, 6 and 2 ms); 5 events are lost at the end. With --predicted the same events are written
+as the recorder writes them now: a PRAWEVENTS block (raw stamps, an exit's "@t0" as its
+distance back plus one, addresses as the change from their slot's last one).
+usage: make_trace.py [--v1 | --predicted] OUT"""
 import struct
 import sys
 
@@ -40,6 +42,24 @@ def crc32c(data):
 
 
 VERSION = 2  # --v1: the older checksum, which readers still accept
+PREDICTED = False  # --predicted: version 4's PRAWEVENTS block
+PRED = {}  # its address predictions by slot (one block: never reset)
+
+
+def addr(sid, k, a):
+    """An address, the k-th value of site sid."""
+    if not PREDICTED:
+        return v(a)
+    slot = (sid * 8 + k) & 4095
+    d = (a - PRED.get(slot, 0)) & 0xFFFFFFFFFFFFFFFF
+    PRED[slot] = a
+    d = d - (1 << 64) if d >> 63 else d
+    return v(((d << 1) ^ (d >> 63)) & 0xFFFFFFFFFFFFFFFF)
+
+
+def enter_stamp(t0, at):
+    """An exit's "@t0": CLOCK_MONOTONIC ns, or in a PRAWEVENTS block its distance back plus one."""
+    return v(at - t0 + 1) if PREDICTED else v(t0)
 
 
 def block(kind, payload):
@@ -82,25 +102,25 @@ def main(out):
 
     for i in range(1, 101):
         start = t
-        ev(1, start, v(i * 2) + v(0x401000) + v(0))          # n = i (zigzag), caller, depth 0
-        ev(4, start + ms // 4, v(0x401100) + v(1))
-        ev(5, start + ms // 4 + ms // 2, v(start + ms // 4))
+        ev(1, start, v(i * 2) + addr(1, 1, 0x401000 + (i % 3) * 0x10) + v(0))  # n = i (zigzag), caller, depth 0
+        ev(4, start + ms // 4, addr(4, 0, 0x401100) + v(1))
+        ev(5, start + ms // 4 + ms // 2, enter_stamp(start + ms // 4, start + ms // 4 + ms // 2))
         failed = i == 7
-        ev(3 if failed else 2, start + i * ms, v(i * 2 if not failed else 1) + v(start))  # result i or -1
+        ev(3 if failed else 2, start + i * ms, v(i * 2 if not failed else 1) + enter_stamp(start, start + i * ms))  # result i or -1
         t = start + i * ms + ms
     # then rec() calls itself twice: 10 ms in all, 6 ms, 2 ms; its total is the outermost 10 ms
-    ev(6, t, v(0x401200) + v(0))
-    ev(6, t + 2 * ms, v(0x401210) + v(1))
-    ev(6, t + 4 * ms, v(0x401210) + v(2))
-    ev(7, t + 6 * ms, v(t + 4 * ms))
-    ev(7, t + 8 * ms, v(t + 2 * ms))
-    ev(7, t + 10 * ms, v(t))
+    ev(6, t, addr(6, 0, 0x401200) + v(0))
+    ev(6, t + 2 * ms, addr(6, 0, 0x401210) + v(1))
+    ev(6, t + 4 * ms, addr(6, 0, 0x401210) + v(2))
+    ev(7, t + 6 * ms, enter_stamp(t + 4 * ms, t + 6 * ms))
+    ev(7, t + 8 * ms, enter_stamp(t + 2 * ms, t + 8 * ms))
+    ev(7, t + 10 * ms, enter_stamp(t, t + 10 * ms))
     t += 11 * ms
     payload = v(42) + v(1_000 * ms) + v(count) + bytes(events)
-    data = b"NARRTRC1" + struct.pack("<II", VERSION, 0)
+    data = b"NARRTRC1" + struct.pack("<II", 4 if PREDICTED else VERSION, 0)
     data += block(5, s("synthetic@1"))
     data += block(2, v(1_000 * ms) + v(1_700_000_000 * 1_000 * ms))
-    data += block(1, sites) + block(3, payload)
+    data += block(1, sites) + block(9 if PREDICTED else 3, payload)
     data += block(4, v(42) + v(t) + v(5))  # then 5 events lost on the thread
     with open(out, "wb") as fh:
         fh.write(data)
@@ -141,6 +161,9 @@ def gap(out):
 
 if sys.argv[1] == "--v1":
     VERSION = 1
+    del sys.argv[1]
+elif sys.argv[1] == "--predicted":
+    PREDICTED = True
     del sys.argv[1]
 if sys.argv[1] == "--gap":
     gap(sys.argv[2])

@@ -433,6 +433,95 @@ static int add_events(narr_trace_t *t, size_t *cap, const unsigned char *p, cons
     return p == end ? 0 : -1;
 }
 
+/* One value of site s in the compact form, from *pp to out, an address (a PRAWEVENTS
+ * prediction, slot q) as RAWEVENTS' 8 bytes. */
+static int unpredict_value(unsigned type, const unsigned char **pp, const unsigned char *end, narr__buf_t *out, uint64_t *q)
+{
+    const unsigned char *p = *pp, *from = p;
+    uint64_t v;
+    const char *name;
+    size_t n;
+    switch (type) {
+    case NARR__T_F64:
+        if (end - p < 8) return -1;
+        p += 8;
+        break;
+    case NARR__T_PTR:
+        if (narr__get_v(&p, end, &v) != 0) return -1;
+        *q += (uint64_t)narr__unzigzag(v);
+        narr__buf_put(out, q, 8);
+        *pp = p;
+        return 0;
+    case NARR__T_STR:
+        if (narr__get_v(&p, end, &v) != 0) return -1;
+        n = ((uint32_t)v & NARR__STR_NULL) ? 0 : NARR__STR_LEN((uint32_t)v);
+        if (n > (size_t)(end - p)) return -1;
+        p += n;
+        break;
+    case NARR__T_ENUM:
+        if (narr__get_v(&p, end, &v) != 0 || get_s(&p, end, &name, &n) != 0) return -1;
+        break;
+    default:
+        if (narr__get_v(&p, end, &v) != 0) return -1;
+    }
+    narr__buf_put(out, from, (size_t)(p - from));
+    *pp = p;
+    return 0;
+}
+
+/* A PRAWEVENTS payload as the RAWEVENTS payload it predicts (addresses as 8 bytes again), into
+ * out: the rest of the reader then reads one form. */
+static int unpredict_events(narr_trace_t *t, const unsigned char *p, const unsigned char *end, narr__buf_t *out)
+{
+    uint64_t tid, base, count, k, site, delta;
+    uint64_t *pred = t->pred;
+    if (pred == NULL && (pred = t->pred = malloc(NARR_TRACE_PRED_SLOTS * sizeof *pred)) == NULL) return -1;
+    memset(pred, 0, NARR_TRACE_PRED_SLOTS * sizeof *pred);
+    out->len = 0;
+    if (narr__get_v(&p, end, &tid) != 0 || narr__get_v(&p, end, &base) != 0 || narr__get_v(&p, end, &count) != 0)
+        return -1;
+    narr__put_v(out, tid);
+    narr__put_v(out, base);
+    narr__put_v(out, count);
+    for (k = 0; k < count; k++) {
+        const narr_site_t *s;
+        unsigned i, nv = 0;
+        if (narr__get_v(&p, end, &site) != 0 || narr__get_v(&p, end, &delta) != 0) return -1;
+        s = site < t->nsites ? t->sites[site] : NULL;
+        if (s == NULL) return -1; /* every site is described before its first event */
+        narr__put_v(out, site);
+        narr__put_v(out, delta);
+        if (s->kind == NARR_KIND_NARRATE) {
+            const char *raw;
+            size_t n;
+            if (get_s(&p, end, &raw, &n) != 0) return -1;
+            narr__put_v(out, n);
+            narr__buf_put(out, raw, n);
+            continue;
+        }
+        for (i = 0; i < s->ntypes; i++) {
+            if (i == s->npre || s->types[i] == NARR__T_LIT) continue;
+            if (unpredict_value(s->types[i], &p, end, out, &pred[narr__pred_slot((uint32_t)site, nv++)]) != 0) return -1;
+        }
+    }
+    return p == end && !out->oom ? 0 : -1;
+}
+
+/* A PRAWEVENTS block: read as RAWEVENTS. Kept events point into its expansion, which lives as
+ * long as the trace; a visitor's events only while it runs (one buffer, reused). */
+static int add_predicted_events(narr_trace_t *t, size_t *cap, const unsigned char *p, const unsigned char *end)
+{
+    narr__buf_t *out = &t->unpredicted;
+    if (t->visit == NULL) {
+        narr__buf_t *fresh = realloc(t->kept, (t->nkept + 1) * sizeof *fresh);
+        if (fresh == NULL) return -1;
+        t->kept = fresh;
+        out = memset(&t->kept[t->nkept++], 0, sizeof *out);
+    }
+    if (unpredict_events(t, p, end, out) != 0) return -1;
+    return add_events(t, cap, (const unsigned char *)out->p, (const unsigned char *)out->p + out->len, 1);
+}
+
 static int by_time(const void *a, const void *b)
 {
     const narr_tevent_t *x = a, *y = b;
@@ -582,7 +671,7 @@ static int skip_damage(narr_trace_t *t, size_t *cap, size_t off, size_t next, co
     uint32_t h[4];
     char note[160] = "";
     memcpy(h, t->image + off, sizeof h);
-    if (h[0] == NARR_TRACE_BLOCK_MAGIC && (h[1] == NARR_TB_EVENTS || h[1] == NARR_TB_RAWEVENTS) &&
+    if (h[0] == NARR_TRACE_BLOCK_MAGIC && (h[1] == NARR_TB_EVENTS || h[1] == NARR_TB_RAWEVENTS || h[1] == NARR_TB_PRAWEVENTS) &&
         h[2] <= next - off - NARR_TRACE_BLOCK_HEADER) {
         const unsigned char *p = t->image + off + NARR_TRACE_BLOCK_HEADER, *end = p + h[2];
         uint64_t tid, base, count;
@@ -625,8 +714,8 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
         return -1;
     }
     memcpy(&version, t->image + 8, 4);
-    if (version < 1 || version > 3) {
-        snprintf(err, errlen, "trace format version %u (this narrate reads 1 to 3)", (unsigned)version);
+    if (version < 1 || version > NARR_TRACE_VERSION) {
+        snprintf(err, errlen, "trace format version %u (this narrate reads 1 to %u)", (unsigned)version, NARR_TRACE_VERSION);
         return -1;
     }
     t->version = version;
@@ -707,6 +796,7 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
         }
         case NARR_TB_EVENTS: bad = add_events(t, &cap, payload, payload + hdr[2], 0); break;
         case NARR_TB_RAWEVENTS: bad = add_events(t, &cap, payload, payload + hdr[2], 1); break;
+        case NARR_TB_PRAWEVENTS: bad = add_predicted_events(t, &cap, payload, payload + hdr[2]); break;
         case NARR_TB_CLOCK: {
             const unsigned char *p = payload;
             uint64_t tsc, raw, mono, rate;
@@ -831,6 +921,10 @@ void narr_trace_free(narr_trace_t *t)
     if (t->mapped) munmap(t->image, t->size);
     else free(t->image);
     narr__buf_free(&t->payload);
+    for (i = 0; i < t->nkept; i++) narr__buf_free(&t->kept[i]);
+    free(t->kept);
+    narr__buf_free(&t->unpredicted);
+    free(t->pred);
     narr__buf_free(&t->dec.msg);
     narr__buf_free(&t->dec.vals);
     narr__buf_free(&t->dec.cute);

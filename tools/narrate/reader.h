@@ -62,6 +62,10 @@ typedef struct narr_trace {
     char **fns; /* function names by narr_tsite_t.fn */
     size_t nfns, fns_cap;
     narr_tevent_t *events; /* empty when streaming */
+    narr__buf_t *kept;     /* PRAWEVENTS blocks as RAWEVENTS, which kept events point into */
+    size_t nkept;
+    narr__buf_t unpredicted; /* the same, for a visitor: the block being visited */
+    uint64_t *pred;        /* PRAWEVENTS: the block's address predictions */
     size_t nevents;
     size_t seen; /* events read (also when streaming), drops included */
     narr_trace_visit_fn visit;
