@@ -55,6 +55,7 @@ typedef struct narr__ring_full {
     uint64_t last_mono;           /* consumer only: last timestamp delivered for this thread */
     uint64_t raw_pos;             /* consumer only: raw sinks have the records before this (>= tail) */
     uint64_t text_backlog;        /* consumer only: events raw sinks have and text sinks not yet */
+    uint64_t marked;              /* thread only: of its dropped, those a loss record stands for */
     struct narr__ring_full *next; /* registry list, guarded by narr__rings_lock */
 } narr__ring_full_t;
 

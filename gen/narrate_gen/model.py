@@ -68,6 +68,7 @@ class Function:
     va_returns: tuple[tuple[int, int, int], ...] | None = None
     declared_before: bool = False  # a file-scope declaration precedes the definition
     uses_retaddr: bool = False  # its body asks __builtin_return_address
+    setjmps: tuple[str, ...] = ()  # setjmp-family functions its body calls (macros expanded)
 
 
 @dataclass(frozen=True)

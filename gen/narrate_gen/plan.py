@@ -79,6 +79,7 @@ class Wrapper:
     variadic: bool
     va_exits: bool = False  # variadic with its returns rewritten: it has exit events
     uses_retaddr: bool = False  # the public function passes its caller to the body (narr__ret_addr)
+    setjmps: tuple[str, ...] = ()  # setjmp-family calls in the body, wrapped while it is compiled
 
 
 class Pools:
@@ -289,7 +290,8 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
             level=LEVEL[fn.options.level][0],
             file=c_string(src.display), enums=tuple(enums), enter=enter, exit=exit_site, exit_err=exit_err,
             err_cond=ERR_COND.get(fn.options.err, ""), ret_decl=ret_decl, noreturn=fn.is_noreturn,
-            variadic=fn.is_variadic, va_exits=va_exits, uses_retaddr=fn.uses_retaddr and not fn.is_variadic)
+            variadic=fn.is_variadic, va_exits=va_exits, uses_retaddr=fn.uses_retaddr and not fn.is_variadic,
+            setjmps=() if fn.is_variadic else fn.setjmps)
         if fn.is_variadic:
             # a wrapper cannot forward '...': the body records its enter first, and each of its
             # return statements passes its value through the exit recorder
@@ -334,7 +336,18 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
                           "((n) == 0 ? (void *)(uintptr_t)narr__ra : __builtin_return_address(n))\n"
                           "#define NARR__GEN_RA const void *const narr__ra __attribute__((unused)) = narr__ret_addr;\n"
                           "#else\n#define NARR__GEN_RA\n#endif\n")
-                edits.append((fn.body_open + 1, fn.body_open + 1, " NARR__GEN_RA"))
+            if fn.setjmps:
+                # a longjmp past traced callees lands in this body: each setjmp's return gives the
+                # thread this call's depth back, so the calls made next record their true depth
+                names += "".join(f'#pragma push_macro("{s}")\n' for s in fn.setjmps)
+                names += f"#if NARR__GEN_ON_{n}\n"
+                names += "".join(f"#undef {s}\n#define {s}(...) narr__after_setjmp(narr__jd, {s}(__VA_ARGS__))\n"
+                                 for s in fn.setjmps)
+                names += ("#define NARR__GEN_JD const uint32_t narr__jd __attribute__((unused)) = narr__depth;\n"
+                          "#else\n#define NARR__GEN_JD\n#endif\n")
+            body_head = (" NARR__GEN_RA" if fn.uses_retaddr else "") + (" NARR__GEN_JD" if fn.setjmps else "")
+            if body_head:
+                edits.append((fn.body_open + 1, fn.body_open + 1, body_head))
             head = f"\n{names}{proto}#line {where.at(fn.decl_start)}\n"
             impl_prefix = _impl_prefix(prefix, fn, n)
             if fn.storage == "" and not fn.extern_macro and not fn.visibility_macro:

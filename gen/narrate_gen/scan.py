@@ -247,6 +247,20 @@ def _matching_paren(text: str, open_at: int) -> int:
     return -1
 
 
+# Functions that return twice. A traced function that calls one (directly or through a macro,
+# as Lua's LUAI_TRY) gets its depth back when the call returns again after a longjmp.
+SETJMP_NAMES = frozenset({"setjmp", "_setjmp", "sigsetjmp", "__sigsetjmp", "__builtin_setjmp"})
+
+
+def _setjmp_calls(body) -> tuple[str, ...]:
+    """The setjmp-family functions called in a body, as libclang sees them after macro expansion."""
+    if body is None:
+        return ()
+    found = {k.spelling for k in body.walk_preorder()
+             if k.kind == ci.CursorKind.CALL_EXPR and k.spelling in SETJMP_NAMES}
+    return tuple(sorted(found))
+
+
 class Scanner:
     """Scans one file: call scan(path) per source."""
 
@@ -288,9 +302,13 @@ class Scanner:
         marks: dict[str, str] = {}  # usr -> options text ("" when plain NARR_TRACE_FN)
         defs: list[ci.Cursor] = []
         header_defs: list[ci.Cursor] = []
+        # bodies are searched for setjmp calls only when the file can make one
+        self._setjmp_declared = "__builtin_setjmp" in text
         for c in tu.cursor.get_children():
             if c.kind != ci.CursorKind.FUNCTION_DECL:
                 continue
+            if c.spelling in SETJMP_NAMES:
+                self._setjmp_declared = True
             for a in c.get_children():
                 if a.kind == ci.CursorKind.ANNOTATE_ATTR and a.spelling.startswith(MARK):
                     opts = a.spelling[len(MARK):].lstrip(":")
@@ -448,11 +466,13 @@ class Scanner:
             body_open=body_open, def_end=c.extent.end.offset, extern_at=extern_at, notes=tuple(notes),
             prefix_end=prefix_end, extern_macro=storage == "extern" and extern_at < 0, va_returns=va_returns,
             uses_retaddr="__builtin_return_address" in text[body_open:c.extent.end.offset],
+            setjmps=_setjmp_calls(body) if self._setjmp_declared else (),
             declared_before=(c.canonical != c and c.canonical.semantic_parent is not None
                              and c.canonical.semantic_parent.kind == ci.CursorKind.TRANSLATION_UNIT),
             visibility_macro=("visibility" not in prefix and
                               any(k.kind == ci.CursorKind.VISIBILITY_ATTR for k in c.get_children())))
 
+    _setjmp_declared = False
     # Editorial checks on the narrate macros used in the file: literal texts and actors.
     _FMT_ARG = {"NARR_TRACE_TINY": 3, "NARR_TRACE_CORR": 4, "NARR_TRACE_ENTER": 2, "NARR_TRACE_EXIT": 2,
                 "NARR_TRACE_LOOP": 4, "NARR_TRACE_STATE": 4, "NARR_DEBUG": 3, "NARR_INFO": 3, "NARR_WARN": 3,

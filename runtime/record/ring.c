@@ -292,6 +292,29 @@ static narr__ring_t *ring_move(narr__ring_t *r)
     return &next->r;
 }
 
+/* Events were dropped since this ring's last loss record: one goes before the record being
+ * reserved, so no record follows a loss unannounced. Returns the reserved record's position, or
+ * UINT64_MAX when the two do not fit (this event is dropped too, and said by the next record). */
+static uint64_t mark_loss(narr__ring_t *r, uint64_t h, uint64_t t, uint32_t need)
+{
+    narr__ring_full_t *rf = (narr__ring_full_t *)(void *)r;
+    uint64_t d = __atomic_load_n(&r->dropped, __ATOMIC_RELAXED), n, now;
+    uint32_t hdr[2] = {NARR__ID_LOSS, NARR__LOSS_REC};
+    unsigned char *m;
+    if (d == rf->marked) return h;
+    if (h + NARR__LOSS_REC + need > t + r->cap) return UINT64_MAX;
+    n = d - rf->marked;
+    now = narr__clock_raw();
+    m = r->buf + (h & r->mask);
+    memcpy(m, hdr, 8);
+    memcpy(m + 8, &now, 8);
+    memcpy(m + 16, &n, 8);
+    rf->marked = d;
+    h += NARR__LOSS_REC;
+    __atomic_store_n(&r->head, h, __ATOMIC_RELEASE); /* complete: the record after it commits later */
+    return h;
+}
+
 static unsigned char *reserve_slow(narr__ring_t *r, uint64_t lim, uint32_t need)
 {
     unsigned char *rec;
@@ -337,6 +360,11 @@ static unsigned char *reserve_slow(narr__ring_t *r, uint64_t lim, uint32_t need)
         }
     }
     if (need > NARR_CFG_RING_SLACK || (h + need > t + r->cap && !make_room(r, need, &t))) {
+        __atomic_fetch_add(&r->dropped, 1, __ATOMIC_RELAXED);
+        __atomic_store_n(&r->limit, lim, __ATOMIC_RELAXED); /* no longer busy */
+        return NULL;
+    }
+    if (narr__overload != NARR__OVERLOAD_OVERWRITE && (h = mark_loss(r, h, t, need)) == UINT64_MAX) {
         __atomic_fetch_add(&r->dropped, 1, __ATOMIC_RELAXED);
         __atomic_store_n(&r->limit, lim, __ATOMIC_RELAXED); /* no longer busy */
         return NULL;

@@ -28,6 +28,7 @@ typedef struct tbuf {
     uint64_t count;
     char name[16];        /* the name last written in a THREAD block (a comm is at most 15 bytes) */
     uint64_t *pred;       /* PRAWEVENTS: the block's address predictions (trace_format.h) */
+    uint64_t lost_reported, lost_written; /* the thread's drops: reported by the consumer, in DROPS blocks */
     narr__buf_t b;        /* TRACE_GAP bytes, then the events */
 } tbuf_t;
 
@@ -56,6 +57,7 @@ typedef struct site_secrets {
 typedef struct trace {
     int fd;
     int failed;
+    int any_raw; /* records came straight from the rings (their loss records place the losses) */
     tbuf_t *threads;
     size_t nthreads;
     uint64_t last_calib;
@@ -266,6 +268,18 @@ static void emit_events(trace_t *t, tbuf_t *tb)
     write_all(t, start, sizeof hdr + plen);
     tb->count = 0;
     tb->b.len = TRACE_GAP;
+}
+
+/* n of the thread's events lost at mono (CLOCK_MONOTONIC ns), as a DROPS block. */
+static void emit_drops(trace_t *t, tbuf_t *tb, uint64_t mono, uint64_t n)
+{
+    if (n == 0) return;
+    tb->lost_written += n;
+    t->scratch.len = 0;
+    narr__put_v(&t->scratch, tb->tid);
+    narr__put_v(&t->scratch, mono);
+    narr__put_v(&t->scratch, n);
+    emit_block(t, NARR_TB_DROPS, &t->scratch);
 }
 
 /* The conversion the live consumer uses now, as a CLOCK block, when it changed; the events
@@ -497,15 +511,16 @@ static unsigned char *put_str_value(trace_t *t, tbuf_t *tb, unsigned char *p, ui
  * a delta) as LEB128, PTR as the change from the last address of its slot (*pred), FIXED
  * (doubles) as the 8 bytes. */
 static inline unsigned char *put_word(unsigned char *p, unsigned code, const unsigned char *v, uint64_t stamp,
-                                      uint64_t *pred)
+                                      uint64_t *pred, uint32_t id, unsigned k)
 {
     uint64_t x;
     memcpy(&x, v, 8);
     if (code == CODE_ZIGZAG) {
         x = narr__zigzag((int64_t)x);
     } else if (code == CODE_PTR) {
-        uint64_t d = x - *pred;
-        *pred = x;
+        uint64_t *q = &pred[narr__pred_slot(id, k)];
+        uint64_t d = x - *q;
+        *q = x;
         x = narr__zigzag((int64_t)d);
     } else if (code != CODE_V) {
         if (code == CODE_FIXED) {
@@ -536,6 +551,7 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
     if (tb == NULL) return narr__ring_events(rb->r, rb->pos, rb->end); /* a failed file, no memory */
     if (tb->count != 0 && !tb->raw) emit_events(t, tb); /* was buffering decoded events */
     tb->raw = 1;
+    t->any_raw = 1;
     pred = tb->pred;
     base = (unsigned char *)tb->b.p;
     p = base + tb->b.len;
@@ -574,7 +590,7 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
                 if (stamp > last) last = stamp;
                 v = rec + NARR__REC_HDR;
                 for (k = 0, nv = pl->nv; k < nv; k++, v += 8)
-                    p = put_word(p, pl->code[k], v, stamp, &pred[narr__pred_slot(id, k)]);
+                    p = put_word(p, pl->code[k], v, stamp, pred, id, k);
             }
             /* every record taken here is an event: sizes were checked against the plan */
             if (taken != 0) {
@@ -590,6 +606,22 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
         memcpy(&size, rec + 4, 4);
         if (size < NARR__REC_HDR || size > NARR_CFG_RING_SLACK) break; /* damaged memory: the consumer skips */
         pos += (size + 7u) & ~7u;
+        if (id == NARR__ID_LOSS && size == NARR__LOSS_REC) {
+            /* events were dropped here: the thread's events so far, then the loss, in file order */
+            uint64_t n;
+            memcpy(&stamp, rec + 8, 8);
+            memcpy(&n, rec + 16, 8);
+            tb->b.len = (size_t)(p - base);
+            tb->count = count;
+            tb->last = last;
+            emit_events(t, tb);
+            emit_drops(t, tb, narr__clock_to_mono(stamp), n);
+            count = 0;
+            base = (unsigned char *)tb->b.p;
+            p = base + tb->b.len;
+            room_end = base + tb->b.cap;
+            continue;
+        }
         if (id < nplans && plans[id].how != PLAN_UNSEEN) {
             pl = &plans[id];
         } else {
@@ -626,7 +658,7 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
                 memcpy(&x, v, 8);
                 if (((pl->secret >> k) & 1) && pl->code[k] != CODE_STR && pl->code[k] != CODE_ENUM) {
                     static const unsigned char zero[8]; /* a number in a secret's place */
-                    p = put_word(p, pl->code[k] == CODE_T0 ? CODE_V : pl->code[k], zero, stamp, &pred[narr__pred_slot(id, k)]);
+                    p = put_word(p, pl->code[k] == CODE_T0 ? CODE_V : pl->code[k], zero, stamp, pred, id, k);
                     continue;
                 }
                 switch (pl->code[k]) {
@@ -662,7 +694,7 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
                     v += 8;
                     continue;
                 }
-                default: p = put_word(p, pl->code[k], v, stamp, &pred[narr__pred_slot(id, k)]); /* V, ZIGZAG, T0, PTR, FIXED */
+                default: p = put_word(p, pl->code[k], v, stamp, pred, id, k); /* V, ZIGZAG, T0, PTR, FIXED */
                 }
             }
         } else {
@@ -699,11 +731,13 @@ static void trace_write(const narr_event_t *ev, void *user)
     uint32_t id;
     if (t->failed) return;
     if (ev->kind == NARR_KIND_DROP) {
-        t->scratch.len = 0;
-        narr__put_v(&t->scratch, ev->tid);
-        narr__put_v(&t->scratch, ev->mono_ns);
-        narr__put_v(&t->scratch, ev->dropped);
-        emit_block(t, NARR_TB_DROPS, &t->scratch);
+        /* Taken from the ring, a thread's losses are written where its loss records stand
+         * (trace_raw), so readers resynchronise its calls at the right event. The consumer's
+         * reports come a batch later: they are only counted, and what no loss record said is
+         * written at the end (trace_ctl). Without records from the ring (decoded events), now. */
+        if ((tb = thread_buf(t, ev->tid)) == NULL) return;
+        tb->lost_reported += ev->dropped;
+        if (!t->any_raw) emit_drops(t, tb, ev->mono_ns, tb->lost_reported - tb->lost_written);
         return;
     }
     if (ev->site == NULL || ev->raw == NULL) return;
@@ -729,6 +763,10 @@ static void trace_ctl(void *user, narr_sink_op_t op)
     size_t i;
     if (op == NARR__SINK_ABANDON) t->failed = 1; /* a forked child: write nothing, free all */
     for (i = 0; i < t->nthreads; i++) emit_events(t, &t->threads[i]);
+    if (op != NARR_SINK_FLUSH) /* losses no loss record stood for (a thread that ended full) */
+        for (i = 0; i < t->nthreads; i++)
+            if (t->threads[i].lost_reported > t->threads[i].lost_written)
+                emit_drops(t, &t->threads[i], narr__mono_ns(), t->threads[i].lost_reported - t->threads[i].lost_written);
     if (op == NARR_SINK_CLOSE || narr__mono_ns() - t->last_calib > 1000000000u) emit_calib(t);
     flush_meta(t);
     if (op == NARR_SINK_FLUSH) return;

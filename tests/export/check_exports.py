@@ -13,6 +13,7 @@ usage: check_exports.py NARRATE_CLI PROGRAM JS_DIR MAKE_TRACE_PY"""
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -65,10 +66,24 @@ def iso_ns(ts):
 
 
 def totals_from_jsonl(path):
-    """{tid: {fn: [total_us, self_us]}}: calls matched per thread with a stack; an exit closes
-    the frames above its own (a longjmp skipped their exits) at its time; recursion counts the
-    outermost call only in total, every call's own time in self."""
+    """{tid: {fn: [total_us, self_us, calls]}}: calls matched per thread with a stack; an enter's
+    recorded depth, or an exit of a frame below, closes the frames above it (a longjmp skipped
+    their exits) at its time; recursion counts the outermost call only in total, every call's own
+    time in self."""
     out, stacks = {}, {}
+
+    def close_above(tid, st, k, t):
+        while len(st) > k:
+            name, start, kids = st.pop()
+            dur = t - start
+            per = out.setdefault(tid, {}).setdefault(name, [0, 0, 0])
+            if all(f[0] != name for f in st):
+                per[0] += dur
+            per[1] += dur - kids
+            per[2] += 1
+            if st:
+                st[-1][2] += dur
+
     for line in open(path):
         ev = json.loads(line)
         kind = ev.get("kind")
@@ -77,21 +92,50 @@ def totals_from_jsonl(path):
         tid, fn, t = ev["tid"], ev["fn"], iso_ns(ev["ts"])
         st = stacks.setdefault(tid, [])
         if kind == "fn_enter":
+            close_above(tid, st, ev["depth"], t)
             st.append([fn, t, 0])  # name, start, time in callees
             continue
         k = max((i for i, f in enumerate(st) if f[0] == fn), default=None)
-        if k is None:
-            continue
-        while len(st) > k:
-            name, start, kids = st.pop()
-            dur = t - start
-            per = out.setdefault(tid, {}).setdefault(name, [0, 0])
-            if all(f[0] != name for f in st):
-                per[0] += dur
-            per[1] += dur - kids
-            if st:
-                st[-1][2] += dur
-    return {tid: {fn: [v[0] / 1000, v[1] / 1000] for fn, v in fns.items()} for tid, fns in out.items()}
+        if k is not None:
+            close_above(tid, st, k, t)
+    return {tid: {fn: [v[0] / 1000, v[1] / 1000, v[2]] for fn, v in fns.items()} for tid, fns in out.items()}
+
+
+def us(text):
+    """'149.735 us' -> 149.735 (narrate's adaptive units)"""
+    value, unit = text.split()
+    return float(value) * {"ns": 1e-3, "us": 1, "ms": 1e3, "s": 1e6}[unit]
+
+
+def check_stats(tr, want):
+    """narrate stats against the JSON lines: per function (threads together) calls, total, self."""
+    r = run([cli, "stats", tr])
+    if r.returncode != 0:
+        return fail(f"narrate stats failed: {r.stderr}")
+    got = {}
+    for line in r.stdout.splitlines()[1:]:
+        m = re.match(r"(\S+)\s+(\d+)\s+([\d.]+ \w+)\s+([\d.]+ \w+)\s", line)
+        if m:
+            got[m.group(1)] = (int(m.group(2)), us(m.group(3)), us(m.group(4)))
+    total = {}
+    for fns in want.values():
+        for fn, (t, s_, n) in fns.items():
+            a = total.setdefault(fn, [0, 0, 0])
+            a[0] += n
+            a[1] += t
+            a[2] += s_
+    if sorted(got) != sorted(total):
+        return fail(f"stats lists {sorted(got)}, the JSON lines {sorted(total)}")
+    for fn, (n, t, s_) in total.items():
+        gn, gt, gs = got[fn]
+        if gn != n:
+            fail(f"stats: {fn} {gn} calls, the JSON lines {n}")
+        for what, a, b in (("total", gt, t), ("self", gs, s_)):
+            if abs(a - b) > 0.002 + 0.0005 * b:  # stats rounds to 4 significant digits or 1 ns
+                fail(f"stats: {fn} {what} {a:.3f} us, the JSON lines {b:.3f} us")
+    if "left without an exit, by a longjmp" not in r.stdout:
+        fail(f"stats does not say that calls were unwound: {r.stdout[-300:]}")
+    print(f"ok   narrate stats: {len(total)} functions, calls, total and self agree (longjmp-unwound calls included)")
 
 
 def check_run(bundle_js, work):
@@ -122,13 +166,14 @@ def check_run(bundle_js, work):
         if sorted(frames) != sorted(fns):
             fail(f"thread {tid}: speedscope's frames {sorted(frames)} are not the functions {sorted(fns)}")
             continue
-        for fn, (total, self_) in fns.items():
+        for fn, (total, self_, _) in fns.items():
             st, ss = frames[fn]["total"], frames[fn]["self"]
             for what, a, b in (("total", st, total), ("self", ss, self_)):
                 if abs(a - b) > 1.0 + 0.001 * b:  # speedscope keeps microseconds as doubles
                     fail(f"thread {tid} {fn}: speedscope's {what} {a:.3f} us, the JSON lines {b:.3f} us")
             checked += 1
     print(f"ok   chrome export in speedscope: {len(by_tid)} threads, {checked} functions, totals agree")
+    check_stats(tr, want)
 
 
 def check_gaps(bundle_js, work):

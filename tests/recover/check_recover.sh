@@ -16,7 +16,7 @@ ls "$tmp/rec1"/narrate-*.sites > /dev/null 2>&1 || fail "stuck: no recovery file
 "$narrate" recover "$tmp/rec1" -o "$tmp/rec1.trace" > "$tmp/rec1.out" || { cat "$tmp/rec1.out"; fail "stuck: recover"; }
 "$narrate" check "$tmp/rec1.trace" | grep -qx "events: $((3 * n))" || { "$narrate" check "$tmp/rec1.trace"; fail "stuck: want $((3 * n)) events"; }
 "$narrate" cat --plain "$tmp/rec1.trace" | grep -c '"main ' | grep -qx "$n" || fail "stuck: main's events"
-"$narrate" check "$tmp/rec1.trace" | grep -qx 'unmatched enter: 0' || fail "stuck: enter/exit pairs broken"
+"$narrate" check "$tmp/rec1.trace" | grep -qx 'open at the end: 0' || fail "stuck: enter/exit pairs broken"
 echo "stuck consumer: $(cat "$tmp/rec1.out")"
 
 # 2. a consumer writing a trace file until the kill: file + recovered = every event, once

@@ -37,7 +37,7 @@ NARRATE_OUTPUT="trace:$tmp/b.trace" "$flood" 1 200000 > "$tmp/b.out" 2> /dev/nul
 rec=$(field recorded "$tmp/b.out"); del=$(field delivered "$tmp/b.out"); drop=$(field dropped "$tmp/b.out")
 [ "$(file_count "$tmp/b.trace" events)" = "$del" ] && [ "$((del + drop))" = "$rec" ] || fail "default ring accounting"
 if [ "$drop" = 0 ]; then # (with drops, an enter may be kept and its exit lost)
-  "$narrate" check "$tmp/b.trace" | grep -q '^unmatched enter: 0$' || fail "enter/exit pairs broken: $("$narrate" check "$tmp/b.trace")"
+  "$narrate" check "$tmp/b.trace" | grep -q '^open at the end: 0$' || fail "enter/exit pairs broken: $("$narrate" check "$tmp/b.trace")"
 fi
 echo "trace file, default ring: $del written + $drop dropped = $rec recorded"
 

@@ -10,6 +10,8 @@
 
 struct narr__frame {
     narr_call_t call;
+    int closed;        /* taken off the stack at the next compaction */
+    uint64_t losses;   /* drop records seen on its thread when it began */
     uint64_t children; /* time in its traced callees */
     size_t index;      /* its slot in calls->v (keep mode) */
     size_t node, rnode; /* streaming forests: its node in the thread's forest and in its root's */
@@ -66,39 +68,76 @@ static void finish(narr_calls_t *c, struct narr__frame *f, int complete)
     else free(f->call.corr);
 }
 
-static size_t dirty_at(const narr_calls_t *c, uint32_t tid)
+/* Drop records seen on the thread so far (a frame opened before the latest one may have lost
+ * its exit in it). */
+static uint64_t losses_of(const narr_calls_t *c, uint32_t tid)
 {
     size_t i;
-    for (i = 0; i < c->ndirty; i++)
-        if (c->dirty[i] == tid) return i;
+    for (i = 0; i < c->ntloss; i++)
+        if (c->tloss[i].tid == tid) return c->tloss[i].n;
+    return 0;
+}
+
+/* The thread's innermost open frame below stack index k (SIZE_MAX: none). */
+static size_t frame_below(const narr_calls_t *c, size_t k, uint32_t tid)
+{
+    while (k > 0)
+        if (c->st[--k].call.tid == tid) return k;
     return SIZE_MAX;
 }
 
-/* Events were lost on a thread: exits among them leave frames open that are not. The recorder
- * wrote each traced call's depth in its enter; the thread's next enter closes the frames above
- * that depth (counted in resynced), so a gap shows as calls cut short, not as deeper nesting. */
-static void resync(narr_calls_t *c, narr_trace_t *t, const narr_tevent_t *e)
+/* A frame whose exit will never come. When events were lost on its thread while it was open,
+ * its exit may have been among them: it is cut short, not counted. Otherwise its thread left it
+ * without an exit (a longjmp): it ends at `at`, where the thread went on, and counts as an
+ * unwound call. */
+static void close_frame(narr_calls_t *c, size_t k, uint64_t at)
 {
-    size_t at = dirty_at(c, e->tid), k, j, open = 0;
-    const narr_event_t *ev;
-    if (at == SIZE_MAX) return;
-    c->dirty[at] = c->dirty[--c->ndirty]; /* this enter decides */
-    ev = narr_trace_decode(t, e);
-    if (ev == NULL || ev->kind != NARR_KIND_FN_ENTER) return;
-    for (k = 0; k < c->depth; k++) open += c->st[k].call.tid == e->tid;
-    if (open <= ev->depth) return;
-    /* close this thread's innermost (open - depth) frames, keeping other threads' */
-    for (j = 0, k = 0; k < c->depth; k++) {
-        size_t below = 0, m;
-        for (m = 0; m < k; m++) below += c->st[m].call.tid == e->tid;
-        if (c->st[k].call.tid == e->tid && below >= ev->depth) {
-            c->resynced++;
-            finish(c, &c->st[k], 0);
-        } else {
-            c->st[j++] = c->st[k];
-        }
+    struct narr__frame *f = &c->st[k];
+    size_t below = frame_below(c, k, f->call.tid), j;
+    uint64_t dur;
+    f->closed = 1;
+    if (losses_of(c, f->call.tid) != f->losses) {
+        c->resynced++;
+        finish(c, f, 0);
+        return;
     }
+    c->unwound++;
+    dur = at > f->call.start ? at - f->call.start : 0;
+    f->call.end = at;
+    f->call.self = dur > f->children ? dur - f->children : 0;
+    f->call.unwound = 1;
+    for (j = below; j != SIZE_MAX && !f->call.nested; j = frame_below(c, j, f->call.tid))
+        f->call.nested = c->st[j].call.fn_id == f->call.fn_id;
+    if (below != SIZE_MAX) c->st[below].children += dur;
+    finish(c, f, 1);
+}
+
+/* Closes the thread's frames above stack index `keep` (exclusive; SIZE_MAX: all of them)
+ * innermost first, then takes the closed frames off the stack. */
+static void close_above(narr_calls_t *c, uint32_t tid, size_t keep, size_t n, uint64_t at)
+{
+    size_t k, j;
+    for (k = c->depth; k > 0 && n > 0; k--)
+        if (c->st[k - 1].call.tid == tid && (keep == SIZE_MAX || k - 1 > keep)) {
+            close_frame(c, k - 1, at);
+            n--;
+        }
+    for (j = 0, k = 0; k < c->depth; k++)
+        if (!c->st[k].closed) c->st[j++] = c->st[k];
     c->depth = j;
+}
+
+/* Every enter carries the depth the recorder counted (traced calls open on its thread). Frames
+ * of the thread above that depth were left without their exit: cut short when events were lost
+ * while they were open (counted in resynced: a gap shows as calls cut short, not as deeper
+ * nesting), else unwound (longjmp) and closed where the thread went on. */
+static void settle(narr_calls_t *c, narr_trace_t *t, const narr_tevent_t *e)
+{
+    size_t k, open = 0;
+    uint64_t depth;
+    if (c->depth == 0 || narr_trace_enter_depth(t, e, &depth) != 0) return;
+    for (k = 0; k < c->depth; k++) open += c->st[k].call.tid == e->tid;
+    if (open > depth) close_above(c, e->tid, SIZE_MAX, open - (size_t)depth, e->mono);
 }
 
 static int enter(narr_calls_t *c, narr_trace_t *t, const narr_site_t *s, const narr_tevent_t *e, size_t index)
@@ -107,7 +146,7 @@ static int enter(narr_calls_t *c, narr_trace_t *t, const narr_site_t *s, const n
     size_t k, parent = SIZE_MAX;
     int d = 0;
     size_t pnode = SIZE_MAX, prnode = SIZE_MAX;
-    if (c->ndirty > 0) resync(c, t, e);
+    settle(c, t, e);
     for (k = c->depth; k > 0; k--) /* the thread's innermost open frame, and how many it has */
         if (c->st[k - 1].call.tid == e->tid) {
             if (d++ == 0) parent = c->st[k - 1].index, pnode = c->st[k - 1].node, prnode = c->st[k - 1].rnode;
@@ -124,6 +163,7 @@ static int enter(narr_calls_t *c, narr_trace_t *t, const narr_site_t *s, const n
     f->call.fn = s->action;
     f->call.fn_id = t->tsites[e->site].fn;
     f->call.tid = e->tid;
+    f->losses = c->ntloss > 0 ? losses_of(c, e->tid) : 0;
     f->call.start = e->mono;
     f->call.end = UINT64_MAX; /* open */
     f->call.depth = d;
@@ -172,6 +212,13 @@ static void leave(narr_calls_t *c, const narr_trace_t *t, const narr_site_t *s, 
         c->unmatched_exit++;
         return;
     }
+    /* this thread's frames above the match never saw their exit (a longjmp past them, or a loss);
+     * other threads' frames stay */
+    if (frame_below(c, c->depth, e->tid) != match) {
+        close_above(c, e->tid, match, SIZE_MAX, e->mono);
+        for (match = c->depth; match > 0 && c->st[match - 1].call.tid != e->tid; match--) {}
+        match--; /* the same frame, now the thread's innermost */
+    }
     f = &c->st[match];
     dur = e->mono - f->call.start;
     f->call.end = e->mono;
@@ -185,17 +232,11 @@ static void leave(narr_calls_t *c, const narr_trace_t *t, const narr_site_t *s, 
             c->st[j - 1].children += dur;
             break;
         }
-    /* this thread's frames above the match never saw their exit; other threads' frames stay */
-    for (j = match + 1, k = match + 1; k < c->depth; k++) {
-        if (c->st[k].call.tid != e->tid) c->st[j++] = c->st[k];
-        else {
-            c->unmatched_enter++;
-            finish(c, &c->st[k], 0);
-        }
-    }
     finish(c, f, 1);
-    if (j > match + 1) memmove(&c->st[match], &c->st[match + 1], (j - match - 1) * sizeof *c->st);
-    c->depth = j - 1;
+    f->closed = 1;
+    for (j = 0, k = 0; k < c->depth; k++)
+        if (!c->st[k].closed) c->st[j++] = c->st[k];
+    c->depth = j;
 }
 
 int narr_calls_feed(narr_calls_t *c, narr_trace_t *t, const narr_tevent_t *e, size_t index)
@@ -203,16 +244,20 @@ int narr_calls_feed(narr_calls_t *c, narr_trace_t *t, const narr_tevent_t *e, si
     const narr_site_t *s = e->site < t->nsites ? t->sites[e->site] : NULL;
     if (e->site == 0 && e->dropped > 0) { /* a drop record: this thread's stack needs checking */
         c->lost += e->dropped;
-        if (dirty_at(c, e->tid) == SIZE_MAX) {
-            if (c->ndirty == c->dcap) {
-                size_t want = c->dcap ? c->dcap * 2 : 8;
-                uint32_t *fresh = realloc(c->dirty, want * sizeof *fresh);
+        size_t i;
+        for (i = 0; i < c->ntloss && c->tloss[i].tid != e->tid; i++) {}
+        if (i == c->ntloss) {
+            if (c->ntloss == c->tlcap) {
+                size_t want = c->tlcap ? c->tlcap * 2 : 8;
+                struct narr__tloss *fresh = realloc(c->tloss, want * sizeof *fresh);
                 if (fresh == NULL) return -1;
-                c->dirty = fresh;
-                c->dcap = want;
+                c->tloss = fresh;
+                c->tlcap = want;
             }
-            c->dirty[c->ndirty++] = e->tid;
+            c->tloss[c->ntloss].tid = e->tid;
+            c->tloss[c->ntloss++].n = 0;
         }
+        c->tloss[i].n++;
         return 0;
     }
     if (e->site == 0 || s == NULL) return 0;
@@ -247,9 +292,9 @@ void narr_calls_end(narr_calls_t *c)
     c->depth = 0;
     free(c->st);
     c->st = NULL;
-    free(c->dirty);
-    c->dirty = NULL;
-    c->ndirty = c->dcap = 0;
+    free(c->tloss);
+    c->tloss = NULL;
+    c->ntloss = c->tlcap = 0;
 }
 
 int narr_calls_build(narr_trace_t *t, narr_calls_t *out)
@@ -272,7 +317,7 @@ void narr_calls_free(narr_calls_t *c)
     for (i = 0; i < c->n; i++) free(c->v[i].corr);
     free(c->v);
     free(c->st);
-    free(c->dirty);
+    free(c->tloss);
     memset(c, 0, sizeof *c);
 }
 static int same(const char *a, const char *b)
@@ -442,6 +487,16 @@ const char *narr_safe(const char *s, char *buf, size_t cap)
     }
     buf[n] = '\0';
     return buf;
+}
+
+void narr_calls_say_unmatched(const narr_calls_t *c, const char *prefix)
+{
+    if (c->unwound)
+        printf("(%s%zu calls left without an exit, by a longjmp past them, are counted up to where their thread went on)\n",
+               prefix, c->unwound);
+    if (c->unmatched_enter)
+        printf("(%s%zu calls still open when the trace ended are not counted)\n", prefix, c->unmatched_enter);
+    if (c->unmatched_exit) printf("(%s%zu exits without an enter are not counted)\n", prefix, c->unmatched_exit);
 }
 
 void narr_calls_say_incomplete(const narr_calls_t *c, const narr_trace_t *t, const char *consequence)

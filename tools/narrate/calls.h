@@ -13,6 +13,7 @@ typedef struct narr_call {
     int error;
     int nested;       /* an outer call of the same function was open on the thread (recursion) */
     int depth;
+    int unwound;      /* left without an exit (longjmp): it ends where its thread went on */
     size_t parent;    /* index in calls, or SIZE_MAX for a root (and when calls are not kept) */
     char *corr;       /* roots: the first correlation id recorded on the thread during the call */
     size_t enter;     /* index of its enter event in the trace's events (as fed) */
@@ -50,11 +51,12 @@ struct narr__frame;
 typedef struct narr_calls {
     narr_call_t *v; /* only when kept */
     size_t n;
-    size_t unmatched_enter, unmatched_exit;
+    size_t unmatched_enter, unmatched_exit; /* enters still open when the trace ends; exits with no enter */
+    size_t unwound;      /* calls left without an exit, no loss in between (longjmp): counted, ending where the thread went on */
     uint64_t lost;       /* events the recorder dropped, as the drop records on the way said */
     size_t resynced;     /* frames closed because a later enter's recorded depth showed their exit was lost */
-    uint32_t *dirty;     /* threads with a drop not yet resynchronised (their next enter's depth decides) */
-    size_t ndirty, dcap;
+    struct narr__tloss { uint32_t tid; uint64_t n; } *tloss; /* drop records seen per thread */
+    size_t ntloss, tlcap;
     /* streaming forests (narr_calls_stream_forests): filled as calls complete, so a tree needs
      * memory for its distinct paths, not for its events */
     narr_forest_t *forest, *corr_forest;
@@ -88,6 +90,8 @@ int narr_calls_visit(narr_trace_t *t, const narr_tevent_t *e, void *ctx);
 
 /* The "incomplete: ..." line of a summary when events were lost (recording drops, damaged blocks
  * of the file) or damage was skipped; consequence says what that did to the figures. */
+/* What became of calls without a matching exit (unwound, still open) and exits without an enter. */
+void narr_calls_say_unmatched(const narr_calls_t *c, const char *prefix);
 void narr_calls_say_incomplete(const narr_calls_t *c, const narr_trace_t *t, const char *consequence);
 
 int narr_forest_build(const narr_calls_t *calls, narr_forest_t *f, narr_forest_by_t by);

@@ -114,14 +114,15 @@ static int cmd_check(const char *path)
     t = narrate_load(path, check_visit, &run);
     narr_calls_end(&run.calls);
     if (t == NULL) return 1;
-    printf("events: %zu\ndropped: %llu\nunmatched enter: %zu\nunmatched exit: %zu\nblocks: %zu (%zu of %zu bytes)\n",
-           run.events, (unsigned long long)t->dropped, run.calls.unmatched_enter, run.calls.unmatched_exit, t->blocks,
-           t->bytes_ok, t->size);
+    printf("events: %zu\ndropped: %llu\nunwound calls: %zu\nopen at the end: %zu\ncut short by losses: %zu\n"
+           "unmatched exit: %zu\nblocks: %zu (%zu of %zu bytes)\n",
+           run.events, (unsigned long long)t->dropped, run.calls.unwound, run.calls.unmatched_enter, run.calls.resynced,
+           run.calls.unmatched_exit, t->blocks, t->bytes_ok, t->size);
     if (t->skipped_regions > 0)
         printf("skipped: %zu bytes in %zu damaged regions (%llu events legible in their headers)\n", t->skipped_bytes,
                t->skipped_regions, (unsigned long long)t->skipped_events);
     printf("status: %s\n", t->damaged ? "damaged"
-                            : t->dropped || run.calls.unmatched_enter || run.calls.unmatched_exit ? "incomplete"
+                            : t->dropped || t->skipped_regions || run.calls.unmatched_exit ? "incomplete"
                                                                                                   : "ok");
     narr_calls_free(&run.calls);
     rc = t->damaged ? 1 : 0;

@@ -168,6 +168,19 @@ static int varint_count(const narr_site_t *s, int rawfmt)
     return n;
 }
 
+/* An enter site's "@depth": its value's number (LIT and the format slot not counted), or -1. */
+static int depth_at(const narr_site_t *s)
+{
+    unsigned i, k = 0;
+    if (!narr__kind_enters(s->kind) || s->keys == NULL) return -1;
+    for (i = 0; i < s->ntypes; i++) {
+        if (i == s->npre || s->types[i] == NARR__T_LIT) continue;
+        if (i < s->npre && strcmp(s->keys[i], "@depth") == 0) return (int)k;
+        k++;
+    }
+    return -1;
+}
+
 static int add_site(narr_trace_t *t, const unsigned char *p, const unsigned char *end)
 {
     while (p < end) {
@@ -193,6 +206,7 @@ static int add_site(narr_trace_t *t, const unsigned char *p, const unsigned char
         t->sites[id] = s;
         t->tsites[id].nvar = varint_count(s, 0);
         t->tsites[id].nvar_raw = varint_count(s, 1);
+        t->tsites[id].depth_at = depth_at(s);
         t->tsites[id].fn = is_call_site(s) ? fn_number(t, s->action) : UINT32_MAX;
         if (is_call_site(s) && t->tsites[id].fn == UINT32_MAX) return -1;
     }
@@ -288,6 +302,37 @@ static int walk_values(const narr_site_t *s, const unsigned char **pp, const uns
     }
     *pp = p;
     return out != NULL && out->oom ? -1 : 0;
+}
+
+int narr_trace_enter_depth(const narr_trace_t *t, const narr_tevent_t *e, uint64_t *depth)
+{
+    const narr_site_t *s = e->site < t->nsites ? t->sites[e->site] : NULL;
+    const unsigned char *p = e->vals, *end = e->vals + e->vlen;
+    int at = s != NULL ? t->tsites[e->site].depth_at : -1, k = 0;
+    unsigned i;
+    if (at < 0) return -1;
+    for (i = 0; i < s->ntypes; i++) {
+        uint64_t v;
+        if (i == s->npre || s->types[i] == NARR__T_LIT) continue;
+        if (k++ == at) return narr__get_v(&p, end, depth);
+        if (s->types[i] == NARR__T_F64 || (s->types[i] == NARR__T_PTR && e->rawfmt)) {
+            if (end - p < 8) return -1;
+            p += 8;
+        } else if (s->types[i] == NARR__T_STR) {
+            size_t n;
+            if (narr__get_v(&p, end, &v) != 0) return -1;
+            n = ((uint32_t)v & NARR__STR_NULL) ? 0 : NARR__STR_LEN((uint32_t)v);
+            if (n > (size_t)(end - p)) return -1;
+            p += n;
+        } else if (s->types[i] == NARR__T_ENUM) {
+            const char *name;
+            size_t n;
+            if (narr__get_v(&p, end, &v) != 0 || get_s(&p, end, &name, &n) != 0) return -1;
+        } else if (narr__get_v(&p, end, &v) != 0) {
+            return -1;
+        }
+    }
+    return -1;
 }
 
 /* Kept, or handed to the visitor. */

@@ -28,6 +28,7 @@ typedef struct narr_tsite {
     int nvar;    /* its values are nvar LEB128 numbers (skipped without parsing); -1: walk them */
     int nvar_raw; /* the same in RAWEVENTS blocks (addresses are 8 bytes there) */
     uint32_t fn; /* enter/exit sites: a number per function name, shared by its enter and exits */
+    int depth_at; /* enter sites: which value is the recorded call depth ("@depth"), -1: none */
 } narr_tsite_t;
 
 /* What the reading commands' filters keep (--tid, --since/--until, --fn, --corr): applied as
@@ -138,5 +139,8 @@ const char *narr_safe(const char *s, char *buf, size_t cap);
 const char *narr_trace_thread_name(const narr_trace_t *t, uint32_t tid);
 /* The event decoded as the live sinks saw it; NULL for drops and unknown sites. */
 const narr_event_t *narr_trace_decode(narr_trace_t *t, const narr_tevent_t *e);
+/* An enter's recorded call depth (traced calls open on its thread below it), without decoding
+ * the event; -1 when the site records none. */
+int narr_trace_enter_depth(const narr_trace_t *t, const narr_tevent_t *e, uint64_t *depth);
 
 #endif /* NARR_TOOLS_READER_H */

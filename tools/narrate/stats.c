@@ -162,9 +162,7 @@ static void stats_free(stats_run_t *run, size_t nfs, narr_trace_t *t)
 static void say_unmatched_and_losses(stats_run_t *run, narr_trace_t *t, const char *which)
 {
     char why[160];
-    if (run->calls.unmatched_enter || run->calls.unmatched_exit)
-        printf("(%s%zu calls without an exit, %zu exits without an enter: not counted)\n", which,
-               run->calls.unmatched_enter, run->calls.unmatched_exit);
+    narr_calls_say_unmatched(&run->calls, which);
     snprintf(why, sizeof why, "%zu calls cut short by the loss are not counted, and calls whose events were lost "
                               "are missing", run->calls.resynced);
     if (which[0] != '\0' && (run->calls.lost > 0 || t->skipped_regions > 0)) printf("%s", which);

@@ -83,8 +83,7 @@ int narrate_tree(const char *path, int max_depth)
         }
         free(roots);
     }
-    if (calls.unmatched_enter || calls.unmatched_exit)
-        printf("(%zu calls without an exit, %zu exits without an enter)\n", calls.unmatched_enter, calls.unmatched_exit);
+    narr_calls_say_unmatched(&calls, "");
     {
         char why[200];
         snprintf(why, sizeof why, "%zu calls cut short by the loss were closed where the next call's depth showed it, "

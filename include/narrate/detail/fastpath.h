@@ -42,6 +42,11 @@ enum {
 #endif
 
 #define NARR__REC_HDR 16u /* uint32 site id, uint32 size, uint64 timestamp */
+/* A ring record that is no event: events were dropped right here (header, then a uint64 count).
+ * The slow path writes one before the first record that fits after a loss, so the trace file
+ * places each loss exactly where it happened in its thread's events. */
+#define NARR__ID_LOSS 0xfffffff0u
+#define NARR__LOSS_REC 24u
 
 /* The producer half of a per-thread ring. Positions grow forever; offset = pos & mask.
  * The buffer has slack past cap so a record never wraps. A thread without a ring points at
@@ -190,6 +195,15 @@ static inline int narr__depth_ok(void)
     if (NARR__LIKELY(narr__depth < narr__max_depth)) return 1;
     narr__depth_skipped++;
     return 0;
+}
+
+/* A traced function's setjmp returning (the generator wraps the call in its body): a longjmp
+ * past traced callees left the thread's depth where they were; the function's own is given
+ * back, so the calls it makes next are recorded at their true depth. */
+static inline int narr__after_setjmp(uint32_t depth, int r)
+{
+    narr__depth = depth;
+    return r;
 }
 
 /* After a recorded call returns: report the calls skipped beneath it, if any. */
