@@ -27,7 +27,7 @@ static const char usage_text[] =
     "commands:\n"
     "  cat FILE       every event, with its time from the start and thread id (--plain: as the console\n"
     "                 printed it; --json: as JSON lines)\n"
-    "  check FILE     integrity: counts, losses, damaged blocks, unmatched enter/exit; exit 1 on damage\n"
+    "  check FILE     integrity: counts, losses, damaged blocks, calls without an exit and why; exit 1 on damage\n"
     "  stats FILE     per function: calls, total, self, P50/P95/P99, errors [--sort KEY] [--top N]\n"
     "  tree FILE      call trees per thread and per correlation id [--depth N]\n"
     "  diff A B       per function: calls, total and p99 of run A and of run B, and the change\n"
