@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 static jmp_buf env;
-static volatile int sink;
+static volatile unsigned sink;
 
 int leaf(int x);
 int mid(int x);
@@ -20,7 +20,7 @@ int round_(int i);
 
 int leaf(int x)
 {
-    sink += x;
+    sink += (unsigned)x;
     return x;
 }
 
@@ -31,7 +31,7 @@ int mid(int x)
 
 void deep3(int i)
 {
-    sink += i;
+    sink += (unsigned)i;
     longjmp(env, 1); /* past deep3, deep2 and deep1 */
 }
 
