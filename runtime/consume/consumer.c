@@ -180,6 +180,27 @@ void narr__drop_summary(void)
     fprintf(stderr, "\n");
 }
 
+/* A loss record (ring.c, mark_loss): events of the thread were dropped right before the next
+ * record. Every sink hears of them there, in the thread's order (the trace sink places its own
+ * from the raw records, and only counts these), but for those a flush told of already. */
+static void report_loss_record(narr__ring_full_t *rf, const unsigned char *rec)
+{
+    uint64_t raw, total, mono;
+    narr_event_t ev;
+    char msg[NARR__DROP_MSG];
+    memcpy(&raw, rec + 8, 8);
+    memcpy(&total, rec + 24, 8);
+    if (total <= rf->dropped_reported) return;
+    note_thread_drops(rf->tid, total - rf->dropped_reported);
+    mono = narr__clock_to_mono(raw);
+    if (mono < rf->last_mono) mono = rf->last_mono;
+    narr__drop_event(&ev, msg, rf->tid, total - rf->dropped_reported, mono, narr__clock_mono_to_real(mono));
+    rf->dropped_reported = total;
+    narr__sinks_dispatch(&ev);
+}
+
+/* The ring's drops no loss record has told of: a thread that ended (or moved to a larger ring)
+ * with a full ring, rings whose records text sinks skipped, overwrite mode, a flush, stopping. */
 static void report_drops(narr__ring_full_t *rf)
 {
     uint64_t d = __atomic_load_n(&rf->r.dropped, __ATOMIC_RELAXED), mono;
@@ -245,7 +266,10 @@ static void consume_record(cursor_t *c)
     memcpy(&id, rec, 4);
     memcpy(&size, rec + 4, 4);
     memcpy(&raw, rec + 8, 8);
-    if (size < NARR__REC_HDR || (!overwrite && c->pos + size > c->end) || size > NARR_CFG_RING_SLACK) {
+    if (id == NARR__ID_LOSS && size == NARR__LOSS_REC && !overwrite) {
+        report_loss_record(c->rf, rec);
+        c->pos += NARR__LOSS_REC;
+    } else if (size < NARR__REC_HDR || (!overwrite && c->pos + size > c->end) || size > NARR_CFG_RING_SLACK) {
         /* cannot happen unless memory was overwritten; skip the rest of this ring's batch */
         c->pos = c->end;
     } else {
@@ -341,7 +365,7 @@ static void skip_keeping_contexts(cursor_t *c)
         memcpy(&size, rec + 4, 4);
         if (size < NARR__REC_HDR || size > NARR_CFG_RING_SLACK) break; /* damaged: cannot happen */
         site = narr__site_get(id);
-        if (site != NULL && site->kind >= NARR_KIND_CONTEXT) consume_record(c);
+        if ((site != NULL && site->kind >= NARR_KIND_CONTEXT) || id == NARR__ID_LOSS) consume_record(c);
         else c->pos += (size + 7u) & ~7u;
     }
 }
@@ -451,9 +475,11 @@ static size_t drain_all(void)
         for (i = 0; i < n; i++) __atomic_store_n(&cursors[i].rf->r.tail, cursors[i].pos, __ATOMIC_RELEASE);
     }
     for (i = 0; i < n; i++) {
-        report_drops(cursors[i].rf);
         /* (a ring the text sinks have not finished stays for the next pass) */
-        if (cursors[i].orphaned && cursors[i].pos >= cursors[i].end) unlink_ring(cursors[i].rf);
+        int drained = cursors[i].orphaned && cursors[i].pos >= cursors[i].end;
+        /* drops are told where their loss records stand; what none told of, once none can come */
+        if (drained || overwrite) report_drops(cursors[i].rf);
+        if (drained) unlink_ring(cursors[i].rf);
     }
     return delivered + (size_t)deferred; /* (deferred: not idle, go again) */
 }
@@ -463,6 +489,13 @@ static void release_all(void)
 {
     size_t n = snapshot_rings(), i;
     for (i = 0; i < n; i++) narr__sample_release(cursors[i].rf);
+}
+
+/* Stopping or crashing: every ring's drops no loss record told of. */
+static void report_all_drops(void)
+{
+    size_t n = snapshot_rings(), i;
+    for (i = 0; i < n; i++) report_drops(cursors[i].rf);
 }
 
 /* Before a fork: the consumer waits, holding no lock and inside no malloc, until the fork is
@@ -530,6 +563,7 @@ static void crash_drain(void)
     narr_event_t ev;
     char msg[160];
     while (drain_all() > 0) {}
+    report_all_drops();
     own_event(&ev, narr__crash_tid, NARR_LEVEL_FATAL, "crash", msg,
               snprintf(msg, sizeof msg, "fatal signal %s (%d) on thread %u; what was recorded before it has been written",
                        signal_name(narr__crash_signal), narr__crash_signal, narr__crash_tid));
@@ -577,6 +611,7 @@ static void *consumer_main(void *arg)
         }
         __atomic_store_n(&narr__consumer_ready, 1, __ATOMIC_RELEASE); /* draining now: pairs with make_room */
         n = drain_all();
+        if (req != flush_done) report_all_drops(); /* a flush tells every loss known so far */
         /* sinks write out when the rings ran dry, when asked, or every NARR_CFG_FLUSH_NS under
          * steady load (not after every pass: short passes would mean many small writes). In
          * recover mode drain_all has flushed after delivering. */
@@ -594,6 +629,7 @@ static void *consumer_main(void *arg)
         }
         if (stopping && n == 0) {
             pthread_mutex_unlock(&cmu);
+            report_all_drops();
             release_all();
             narr__sinks_flush_all();
             break;

@@ -309,6 +309,7 @@ static uint64_t mark_loss(narr__ring_t *r, uint64_t h, uint64_t t, uint32_t need
     memcpy(m, hdr, 8);
     memcpy(m + 8, &now, 8);
     memcpy(m + 16, &n, 8);
+    memcpy(m + 24, &d, 8);
     rf->marked = d;
     h += NARR__LOSS_REC;
     __atomic_store_n(&r->head, h, __ATOMIC_RELEASE); /* complete: the record after it commits later */

@@ -42,11 +42,12 @@ enum {
 #endif
 
 #define NARR__REC_HDR 16u /* uint32 site id, uint32 size, uint64 timestamp */
-/* A ring record that is no event: events were dropped right here (header, then a uint64 count).
- * The slow path writes one before the first record that fits after a loss, so the trace file
- * places each loss exactly where it happened in its thread's events. */
+/* A ring record that is no event: events were dropped right here (header, then uint64 how many
+ * since the ring's previous loss record, and uint64 the ring's drops in all so far). The slow
+ * path writes one before the first record that fits after a loss, so sinks and the trace file
+ * place each loss exactly where it happened in its thread's events. */
 #define NARR__ID_LOSS 0xfffffff0u
-#define NARR__LOSS_REC 24u
+#define NARR__LOSS_REC 32u
 
 /* The producer half of a per-thread ring. Positions grow forever; offset = pos & mask.
  * The buffer has slack past cap so a record never wraps. A thread without a ring points at
