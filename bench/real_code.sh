@@ -49,3 +49,17 @@ echo "|---|---:|---:|---:|---:|---|"
 echo "| plain | $(secs "$t0" "$t1") | 1.00 | - | - | $(ok "$tmp/plain.out") |"
 echo "| traced, NARRATE_OUTPUT=trace:FILE, default settings | $(secs "$t1" "$t2") | $(awk -v a="$t1" -v b="$t2" -v c="$t0" 'BEGIN { printf "%.1f", (b - a) / (a - c) }') | $ev | $dr | $(ok "$tmp/traced.out") |"
 echo "| the same, NARRATE_OVERLOAD=block (lossless) | $(secs "$t2" "$t3") | $(awk -v a="$t2" -v b="$t3" -v c="$t0" -v d="$t1" 'BEGIN { printf "%.1f", (b - a) / (d - c) }') | $bev | 0 | - |"
+
+# The narrate command's figures on Lua's own calls (pcall/error unwinding through traced frames,
+# recursion), with every event kept and with a ring small enough to lose half of them, against
+# the independent reader of the format (tests/trace/read_trace.py).
+cat > "$tmp/unwind.lua" <<'LUA'
+local function f(n) if n == 0 then error("deep") end return f(n - 1) end
+for i = 1, 3000 do pcall(f, i % 7) end
+local function fib(n) if n < 2 then return n end return fib(n - 1) + fib(n - 2) end
+print(fib(18))
+LUA
+echo
+NARRATE_OUTPUT="trace:$tmp/u1.trace" "$tmp/lua_traced" "$tmp/unwind.lua" > /dev/null
+NARRATE_RING_SIZE=64K NARRATE_RING_GROW=off NARRATE_OUTPUT="trace:$tmp/u2.trace" "$tmp/lua_traced" "$tmp/unwind.lua" > /dev/null 2>&1
+for t in u1 u2; do python3 "$here/tests/trace/read_trace.py" "$tmp/$t.trace" "$build/tools/narrate/narrate" | sed "s|$tmp/||"; done

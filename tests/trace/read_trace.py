@@ -1,0 +1,244 @@
+#!/usr/bin/python3
+"""An independent reader of narrate's trace format (runtime/trace_format.h), written from the
+format description and the README's rules, to check the figures the narrate command prints.
+
+Calls are rebuilt per thread in file order: an enter's recorded depth, or an exit of a frame
+below, closes the thread's frames above it. A closed frame that was open when a loss on its
+thread was read (a DROPS block) is cut short and not counted; otherwise a longjmp unwound it: it
+ends at the event that showed it and counts. Frames open at the end are not counted; an exit
+with no open frame of its function is unmatched. Per function: calls, total (outermost calls
+only: none of the same function open beneath), self (time outside traced callees).
+
+usage: read_trace.py TRACE NARRATE   compares with `narrate check` and `narrate stats`, exit 1 on
+                                     a difference"""
+import re
+import struct
+import subprocess
+import sys
+
+T_I64, T_U64, T_F64, T_STR, T_PTR, T_LIT, T_BOOL, T_ENUM = 1, 2, 3, 4, 5, 6, 7, 8
+K_ENTER, K_EXIT, K_FN_ENTER, K_FN_EXIT, K_NARRATE = 2, 3, 8, 9, 10
+B_SITES, B_CALIB, B_EVENTS, B_DROPS, B_META, B_CLOCK, B_RAW, B_THREAD, B_PRAW = 1, 2, 3, 4, 5, 6, 7, 8, 9
+PRED_SLOTS = 4096
+
+
+class Buf:
+    def __init__(self, data):
+        self.d, self.i = data, 0
+
+    def v(self):
+        out, shift = 0, 0
+        while True:
+            b = self.d[self.i]
+            self.i += 1
+            out |= (b & 0x7F) << shift
+            if not b & 0x80:
+                return out
+            shift += 7
+
+    def s(self):
+        n = self.v()
+        self.i += n
+        return self.d[self.i - n:self.i]
+
+    def u8(self):
+        self.i += 1
+        return self.d[self.i - 1]
+
+    def raw(self, n):
+        self.i += n
+        return self.d[self.i - n:self.i]
+
+    def left(self):
+        return self.i < len(self.d)
+
+
+def unzigzag(x):
+    return (x >> 1) ^ -(x & 1)
+
+
+class Site:
+    def __init__(self, b):
+        self.id = b.v()
+        self.kind, self.level, self.npre, ntypes = b.u8(), b.u8(), b.u8(), b.u8()
+        self.types = list(b.raw(ntypes))
+        self.flags, self.line = b.v(), b.v()
+        self.actor, self.action, self.fmt, self.file, self.func = (b.s().decode() for _ in range(5))
+        for t in self.types:
+            if t == T_LIT:
+                b.s()
+        self.keys = [b.s().decode() for _ in range(b.v())]
+        # values in the payload: every type but the format slot and literals
+        self.values = [t for i, t in enumerate(self.types) if i != self.npre and t != T_LIT]
+        named = [self.keys[i] if i < len(self.keys) else "" for i, t in enumerate(self.types)
+                 if i != self.npre and t != T_LIT]
+        self.depth_at = named.index("@depth") if "@depth" in named and self.kind in (K_ENTER, K_FN_ENTER) else -1
+
+
+class Calls:
+    def __init__(self):
+        self.stacks = {}  # tid -> [[fn, start, children, losses_at_start]]
+        self.losses = {}  # tid -> drop records read
+        self.figs = {}    # fn -> [calls, total, self]
+        self.unwound = self.cut = self.open_end = self.unmatched_exit = 0
+
+    def _close(self, tid, st, at, complete):
+        fn, start, kids, losses = st.pop()
+        if not complete and self.losses.get(tid, 0) != losses:
+            self.cut += 1
+            return
+        if not complete:
+            self.unwound += 1
+        dur = max(at - start, 0)
+        f = self.figs.setdefault(fn, [0, 0, 0])
+        f[0] += 1
+        if all(fr[0] != fn for fr in st):
+            f[1] += dur
+        f[2] += max(dur - kids, 0)
+        if st:
+            st[-1][2] += dur
+
+    def enter(self, tid, fn, at, depth):
+        st = self.stacks.setdefault(tid, [])
+        if depth is not None:
+            while len(st) > depth:
+                self._close(tid, st, at, False)
+        st.append([fn, at, 0, self.losses.get(tid, 0)])
+
+    def exit(self, tid, fn, at):
+        st = self.stacks.setdefault(tid, [])
+        k = max((i for i, fr in enumerate(st) if fr[0] == fn), default=None)
+        if k is None:
+            self.unmatched_exit += 1
+            return
+        while len(st) > k + 1:
+            self._close(tid, st, at, False)
+        self._close(tid, st, at, True)
+
+    def lost(self, tid):
+        self.losses[tid] = self.losses.get(tid, 0) + 1
+
+    def end(self):
+        self.open_end = sum(len(st) for st in self.stacks.values())
+
+
+def read(path):
+    data = open(path, "rb").read()
+    assert data[:8] == b"NARRTRC1", "not a narrate trace"
+    version = struct.unpack_from("<I", data, 8)[0]
+    sites, calls = {}, Calls()
+    clock = None  # (is_tsc, raw, mono, ns_per_tick) of the last CLOCK block
+    last_mono = {}
+    events = dropped = 0
+    off = 16
+    while off + 16 <= len(data):
+        magic, kind, length, _check = struct.unpack_from("<IIII", data, off)
+        assert magic == 0x4B4C424E, f"block magic at {off}"
+        b = Buf(data[off + 16:off + 16 + length])
+        off += 16 + length
+        if kind == B_SITES:
+            while b.left():
+                s = Site(b)
+                sites[s.id] = s
+        elif kind == B_CLOCK:
+            is_tsc, raw, mono, rate = b.v(), b.v(), b.v(), b.v()
+            per = rate / 4294967296.0
+            if len(b.d) - b.i >= 8:
+                per = struct.unpack_from("<d", b.d, b.i)[0]
+            clock = (is_tsc, raw, mono, per)
+        elif kind == B_DROPS:
+            tid, _mono, n = b.v(), b.v(), b.v()
+            dropped += n
+            calls.lost(tid)
+        elif kind in (B_EVENTS, B_RAW, B_PRAW):
+            tid, stamp, count = b.v(), b.v(), b.v()
+            pred = [0] * PRED_SLOTS
+            for _ in range(count):
+                sid = b.v()
+                stamp += b.v()
+                s = sites[sid]
+                vals = []
+                if s.kind == K_NARRATE:
+                    b.s()
+                else:
+                    for k, t in enumerate(s.values):
+                        if t == T_F64:
+                            vals.append(b.raw(8))
+                        elif t == T_STR:
+                            h = b.v()
+                            b.raw(0 if h & 0x80000000 else h & 0x1FFFFFFF)
+                            vals.append(None)
+                        elif t == T_ENUM:
+                            vals.append(unzigzag(b.v()))
+                            b.s()
+                        elif t == T_PTR and kind == B_RAW:
+                            vals.append(struct.unpack("<Q", b.raw(8))[0])
+                        elif t == T_PTR and kind == B_PRAW:
+                            slot = (sid * 8 + k) & (PRED_SLOTS - 1)
+                            pred[slot] = (pred[slot] + unzigzag(b.v())) & 0xFFFFFFFFFFFFFFFF
+                            vals.append(pred[slot])
+                        elif t == T_I64:
+                            vals.append(unzigzag(b.v()))
+                        else:
+                            vals.append(b.v())
+                mono = stamp
+                if kind != B_EVENTS:
+                    if clock is not None and clock[0]:
+                        _, at_raw, at_mono, per = clock
+                        mono = (at_mono + int((stamp - at_raw) * per) if stamp >= at_raw
+                                else at_mono - int((at_raw - stamp) * per))
+                    mono = max(mono, last_mono.get(tid, 0))
+                    last_mono[tid] = mono
+                events += 1
+                if s.kind in (K_ENTER, K_FN_ENTER):
+                    calls.enter(tid, s.action, mono, vals[s.depth_at] if s.depth_at >= 0 else None)
+                elif s.kind in (K_EXIT, K_FN_EXIT):
+                    calls.exit(tid, s.action, mono)
+            assert not b.left(), "events block longer than its events"
+    calls.end()
+    return version, events, dropped, calls
+
+
+def ns(text):
+    value, unit = text.split()
+    return round(float(value) * {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[unit])
+
+
+def main():
+    path, narrate = sys.argv[1:3]
+    version, events, dropped, calls = read(path)
+    failures = []
+    check = subprocess.run([narrate, "check", path], capture_output=True, text=True).stdout
+    got = dict(line.split(": ", 1) for line in check.splitlines() if ": " in line)
+    for key, want in (("events", events), ("dropped", dropped), ("unwound calls", calls.unwound),
+                      ("cut short by losses", calls.cut), ("open at the end", calls.open_end),
+                      ("unmatched exit", calls.unmatched_exit)):
+        if got.get(key) != str(want):
+            failures.append(f"check {key}: narrate {got.get(key)}, independently {want}")
+    stats = subprocess.run([narrate, "stats", path], capture_output=True, text=True).stdout
+    shown = {}
+    for line in stats.splitlines()[1:]:
+        m = re.match(r"(\S+)\s+(\d+)\s+([\d.]+ \w+)\s+([\d.]+ \w+)\s", line)
+        if m:
+            shown[m.group(1)] = (int(m.group(2)), ns(m.group(3)), ns(m.group(4)))
+    if sorted(shown) != sorted(calls.figs):
+        failures.append(f"stats lists {sorted(shown)}, independently {sorted(calls.figs)}")
+    for fn, (n, total, self_) in calls.figs.items():
+        if fn not in shown:
+            continue
+        gn, gt, gs = shown[fn]
+        if gn != n:
+            failures.append(f"stats {fn}: {gn} calls, independently {n}")
+        for what, a, b in (("total", gt, total), ("self", gs, self_)):
+            if abs(a - b) > 1 + b * 0.0005:  # stats prints 3 decimals in its unit
+                failures.append(f"stats {fn} {what}: {a} ns, independently {b} ns")
+    for f in failures:
+        print("FAIL " + f)
+    print(f"{path}: format {version}, {events} events, {dropped} lost, {len(calls.figs)} functions; "
+          f"{calls.unwound} unwound, {calls.cut} cut short, {calls.open_end} open, {calls.unmatched_exit} unmatched exits: "
+          + ("narrate differs" if failures else "narrate check and stats agree"))
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
