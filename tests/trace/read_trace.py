@@ -5,8 +5,9 @@ format description and the README's rules, to check the figures the narrate comm
 Calls are rebuilt per thread in file order: an enter's recorded depth, or an exit of a frame
 below, closes the thread's frames above it. A closed frame that was open when a loss on its
 thread was read (a DROPS block) is cut short and not counted; otherwise a longjmp unwound it: it
-ends at the event that showed it and counts. Frames open at the end are not counted; an exit
-with no open frame of its function is unmatched. Per function: calls, total (outermost calls
+ends at the event that showed it and counts. Frames open at the end count up to their thread's
+last event (cut short when a loss was read while they were open); an exit with no open frame of
+its function is unmatched. Per function: calls, total (outermost calls
 only: none of the same function open beneath), self (time outside traced callees).
 
 usage: read_trace.py TRACE NARRATE   compares with `narrate check` and `narrate stats`, exit 1 on
@@ -79,15 +80,20 @@ class Calls:
     def __init__(self):
         self.stacks = {}  # tid -> [[fn, start, children, losses_at_start]]
         self.losses = {}  # tid -> drop records read
+        self.last = {}    # tid -> its latest event's time
         self.figs = {}    # fn -> [calls, total, self]
         self.unwound = self.cut = self.open_end = self.unmatched_exit = 0
 
-    def _close(self, tid, st, at, complete):
+    def _close(self, tid, st, at, complete, at_end=False):
         fn, start, kids, losses = st.pop()
         if not complete and self.losses.get(tid, 0) != losses:
             self.cut += 1
+            if st:  # not counted: its callees' time is its caller's callees' time
+                st[-1][2] += kids
             return
-        if not complete:
+        if at_end:
+            self.open_end += 1
+        elif not complete:
             self.unwound += 1
         dur = max(at - start, 0)
         f = self.figs.setdefault(fn, [0, 0, 0])
@@ -115,11 +121,17 @@ class Calls:
             self._close(tid, st, at, False)
         self._close(tid, st, at, True)
 
-    def lost(self, tid):
+    def lost(self, tid, at):
         self.losses[tid] = self.losses.get(tid, 0) + 1
+        self.seen(tid, at)
+
+    def seen(self, tid, at):
+        self.last[tid] = max(self.last.get(tid, 0), at)
 
     def end(self):
-        self.open_end = sum(len(st) for st in self.stacks.values())
+        for tid, st in self.stacks.items():
+            while st:
+                self._close(tid, st, self.last.get(tid, 0), False, at_end=True)
 
 
 def read(path):
@@ -147,9 +159,9 @@ def read(path):
                 per = struct.unpack_from("<d", b.d, b.i)[0]
             clock = (is_tsc, raw, mono, per)
         elif kind == B_DROPS:
-            tid, _mono, n = b.v(), b.v(), b.v()
+            tid, mono, n = b.v(), b.v(), b.v()
             dropped += n
-            calls.lost(tid)
+            calls.lost(tid, mono)
         elif kind in (B_EVENTS, B_RAW, B_PRAW):
             tid, stamp, count = b.v(), b.v(), b.v()
             pred = [0] * PRED_SLOTS
@@ -190,6 +202,7 @@ def read(path):
                     mono = max(mono, last_mono.get(tid, 0))
                     last_mono[tid] = mono
                 events += 1
+                calls.seen(tid, mono)
                 if s.kind in (K_ENTER, K_FN_ENTER):
                     calls.enter(tid, s.action, mono, vals[s.depth_at] if s.depth_at >= 0 else None)
                 elif s.kind in (K_EXIT, K_FN_EXIT):

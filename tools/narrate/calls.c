@@ -68,14 +68,32 @@ static void finish(narr_calls_t *c, struct narr__frame *f, int complete)
     else free(f->call.corr);
 }
 
-/* Drop records seen on the thread so far (a frame opened before the latest one may have lost
- * its exit in it). */
-static uint64_t losses_of(const narr_calls_t *c, uint32_t tid)
+/* The thread's entry: drop records seen so far (a frame opened before the latest one may have
+ * lost its exit in it) and its latest event's time. NULL: no memory. */
+static struct narr__tloss *thread_of(narr_calls_t *c, uint32_t tid)
 {
     size_t i;
-    for (i = 0; i < c->ntloss; i++)
-        if (c->tloss[i].tid == tid) return c->tloss[i].n;
-    return 0;
+    if (c->tlhint < c->ntloss && c->tloss[c->tlhint].tid == tid) return &c->tloss[c->tlhint];
+    for (i = 0; i < c->ntloss && c->tloss[i].tid != tid; i++) {}
+    if (i == c->ntloss) {
+        if (c->ntloss == c->tlcap) {
+            size_t want = c->tlcap ? c->tlcap * 2 : 8;
+            struct narr__tloss *fresh = realloc(c->tloss, want * sizeof *fresh);
+            if (fresh == NULL) return NULL;
+            c->tloss = fresh;
+            c->tlcap = want;
+        }
+        memset(&c->tloss[c->ntloss++], 0, sizeof *c->tloss);
+        c->tloss[i].tid = tid;
+    }
+    c->tlhint = i;
+    return &c->tloss[i];
+}
+
+static uint64_t losses_of(narr_calls_t *c, uint32_t tid)
+{
+    struct narr__tloss *th = c->ntloss > 0 ? thread_of(c, tid) : NULL;
+    return th != NULL ? th->n : 0;
 }
 
 /* The thread's innermost open frame below stack index k (SIZE_MAX: none). */
@@ -89,23 +107,31 @@ static size_t frame_below(const narr_calls_t *c, size_t k, uint32_t tid)
 /* A frame whose exit will never come. When events were lost on its thread while it was open,
  * its exit may have been among them: it is cut short, not counted. Otherwise its thread left it
  * without an exit (a longjmp): it ends at `at`, where the thread went on, and counts as an
- * unwound call. */
-static void close_frame(narr_calls_t *c, size_t k, uint64_t at)
+ * unwound call; or (at_end) the trace ended first: it counts up to its thread's latest event. */
+static void close_frame(narr_calls_t *c, size_t k, uint64_t at, int at_end)
 {
     struct narr__frame *f = &c->st[k];
     size_t below = frame_below(c, k, f->call.tid), j;
     uint64_t dur;
     f->closed = 1;
     if (losses_of(c, f->call.tid) != f->losses) {
+        f->call.cut = 1;
         c->resynced++;
+        /* not counted: its callees' time is its caller's callees' time (they show under it) */
+        if (below != SIZE_MAX) c->st[below].children += f->children;
         finish(c, f, 0);
         return;
     }
-    c->unwound++;
+    if (at_end) {
+        c->unmatched_enter++;
+        f->call.open_end = 1;
+    } else {
+        c->unwound++;
+        f->call.unwound = 1;
+    }
     dur = at > f->call.start ? at - f->call.start : 0;
     f->call.end = at;
     f->call.self = dur > f->children ? dur - f->children : 0;
-    f->call.unwound = 1;
     for (j = below; j != SIZE_MAX && !f->call.nested; j = frame_below(c, j, f->call.tid))
         f->call.nested = c->st[j].call.fn_id == f->call.fn_id;
     if (below != SIZE_MAX) c->st[below].children += dur;
@@ -119,7 +145,7 @@ static void close_above(narr_calls_t *c, uint32_t tid, size_t keep, size_t n, ui
     size_t k, j;
     for (k = c->depth; k > 0 && n > 0; k--)
         if (c->st[k - 1].call.tid == tid && (keep == SIZE_MAX || k - 1 > keep)) {
-            close_frame(c, k - 1, at);
+            close_frame(c, k - 1, at, 0);
             n--;
         }
     for (j = 0, k = 0; k < c->depth; k++)
@@ -242,22 +268,12 @@ static void leave(narr_calls_t *c, const narr_trace_t *t, const narr_site_t *s, 
 int narr_calls_feed(narr_calls_t *c, narr_trace_t *t, const narr_tevent_t *e, size_t index)
 {
     const narr_site_t *s = e->site < t->nsites ? t->sites[e->site] : NULL;
+    struct narr__tloss *th = thread_of(c, e->tid);
+    if (th == NULL) return -1;
+    if (e->mono > th->last) th->last = e->mono;
     if (e->site == 0 && e->dropped > 0) { /* a drop record: this thread's stack needs checking */
         c->lost += e->dropped;
-        size_t i;
-        for (i = 0; i < c->ntloss && c->tloss[i].tid != e->tid; i++) {}
-        if (i == c->ntloss) {
-            if (c->ntloss == c->tlcap) {
-                size_t want = c->tlcap ? c->tlcap * 2 : 8;
-                struct narr__tloss *fresh = realloc(c->tloss, want * sizeof *fresh);
-                if (fresh == NULL) return -1;
-                c->tloss = fresh;
-                c->tlcap = want;
-            }
-            c->tloss[c->ntloss].tid = e->tid;
-            c->tloss[c->ntloss++].n = 0;
-        }
-        c->tloss[i].n++;
+        th->n++;
         return 0;
     }
     if (e->site == 0 || s == NULL) return 0;
@@ -282,8 +298,8 @@ void narr_calls_end(narr_calls_t *c)
 {
     size_t i;
     for (i = c->depth; i > 0; i--) { /* innermost first: a root's subtree is whole when it ends */
-        c->unmatched_enter++;
-        finish(c, &c->st[i - 1], 0);
+        struct narr__tloss *th = thread_of(c, c->st[i - 1].call.tid);
+        close_frame(c, i - 1, th != NULL ? th->last : c->st[i - 1].call.start, 1);
     }
     for (i = 0; i < c->nroots; i++) narr_forest_free(&c->roots[i].f);
     free(c->roots);
@@ -495,7 +511,8 @@ void narr_calls_say_unmatched(const narr_calls_t *c, const char *prefix)
         printf("(%s%zu calls left without an exit, by a longjmp past them, are counted up to where their thread went on)\n",
                prefix, c->unwound);
     if (c->unmatched_enter)
-        printf("(%s%zu calls still open when the trace ended are not counted)\n", prefix, c->unmatched_enter);
+        printf("(%s%zu calls still open when the trace ended are counted up to their thread's last event)\n", prefix,
+               c->unmatched_enter);
     if (c->unmatched_exit) printf("(%s%zu exits without an enter are not counted)\n", prefix, c->unmatched_exit);
 }
 

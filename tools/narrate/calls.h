@@ -14,6 +14,8 @@ typedef struct narr_call {
     int nested;       /* an outer call of the same function was open on the thread (recursion) */
     int depth;
     int unwound;      /* left without an exit (longjmp): it ends where its thread went on */
+    int cut;          /* left without an exit while events of its thread were lost: not counted */
+    int open_end;     /* still open when the trace ended: counted up to its thread's latest event */
     size_t parent;    /* index in calls, or SIZE_MAX for a root (and when calls are not kept) */
     char *corr;       /* roots: the first correlation id recorded on the thread during the call */
     size_t enter;     /* index of its enter event in the trace's events (as fed) */
@@ -51,12 +53,13 @@ struct narr__frame;
 typedef struct narr_calls {
     narr_call_t *v; /* only when kept */
     size_t n;
-    size_t unmatched_enter, unmatched_exit; /* enters still open when the trace ends; exits with no enter */
+    size_t unmatched_enter, unmatched_exit; /* calls still open when the trace ends; exits with no enter */
     size_t unwound;      /* calls left without an exit, no loss in between (longjmp): counted, ending where the thread went on */
     uint64_t lost;       /* events the recorder dropped, as the drop records on the way said */
     size_t resynced;     /* frames closed because a later enter's recorded depth showed their exit was lost */
-    struct narr__tloss { uint32_t tid; uint64_t n; } *tloss; /* drop records seen per thread */
-    size_t ntloss, tlcap;
+    /* per thread: drop records seen, and its latest event's time (where calls still open end) */
+    struct narr__tloss { uint32_t tid; uint64_t n, last; } *tloss;
+    size_t ntloss, tlcap, tlhint;
     /* streaming forests (narr_calls_stream_forests): filled as calls complete, so a tree needs
      * memory for its distinct paths, not for its events */
     narr_forest_t *forest, *corr_forest;

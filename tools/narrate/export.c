@@ -23,20 +23,21 @@ static void json_str(narr__buf_t *b, const char *s, size_t n)
  * Calls are B/E pairs named by the function alone, so speedscope (whose frame key is the name
  * plus the args) and Perfetto see one frame per function; parameters and results go on the E
  * event ({"enter":{...},"exit":{...}}), which Perfetto merges into the slice and speedscope does
- * not key on. Each thread's pairs are balanced: exits lost in a drop or skipped by a longjmp
- * close their frames where the thread went on (said in the args), calls still open close at
- * the thread's last event. Each thread's timestamps strictly increase (1 ns apart at least),
- * so no importer has to guess the order of a begin and an end at the same time. */
+ * not key on. Calls are the ones tree and stats count (calls.c decides, the same rules): calls a
+ * longjmp unwound close where their thread went on (said in the args), calls cut short by a
+ * loss are left out (their callees stay, under the caller above), calls still open close at the
+ * thread's last event. Each thread's pairs are balanced and its timestamps strictly increase
+ * (1 ns apart at least), so no importer has to guess the order of a begin and an end. */
 typedef struct cframe {
     uint32_t fn;
     const char *name;
     size_t enter; /* its enter event's index */
+    int hidden;   /* cut short by a loss: no B, no E */
 } cframe_t;
 
 typedef struct cthread {
     uint32_t tid;
     uint64_t last; /* the last timestamp written for it */
-    int dirty;     /* a drop was seen: the next enter's recorded depth resynchronises */
     cframe_t *st;
     size_t depth, cap;
 } cthread_t;
@@ -49,7 +50,8 @@ typedef struct chrome {
     size_t nth;
     uint32_t pid;
     int first;
-    size_t closed_lost, closed_open, orphan_exits;
+    unsigned char *cut; /* by enter event index: its call was cut short by a loss (calls.c) */
+    size_t closed_lost, closed_open, orphan_exits, cut_short;
 } chrome_t;
 
 static cthread_t *chrome_thread(chrome_t *c, uint32_t tid)
@@ -112,7 +114,9 @@ static void chrome_flush(chrome_t *c)
 static void chrome_end(chrome_t *c, cthread_t *th, uint64_t mono, const narr_tevent_t *exit, const char *why)
 {
     cframe_t *f = &th->st[--th->depth];
-    const narr_event_t *ev = narr_trace_decode(c->t, &c->t->events[f->enter]);
+    const narr_event_t *ev;
+    if (f->hidden) return;
+    ev = narr_trace_decode(c->t, &c->t->events[f->enter]);
     chrome_head(c, f->name, NULL, "E", th->tid, chrome_ts(th, mono));
     PUTS(&c->b, ",\"args\":{\"enter\":{");
     if (ev != NULL) chrome_fields(&c->b, ev);
@@ -130,14 +134,13 @@ static void chrome_end(chrome_t *c, cthread_t *th, uint64_t mono, const narr_tev
 static int chrome_enter(chrome_t *c, cthread_t *th, const narr_tevent_t *e, size_t index)
 {
     const narr_site_t *s = c->t->sites[e->site];
-    if (th->dirty) { /* frames above the recorded depth lost their exits in the drop */
-        const narr_event_t *ev = narr_trace_decode(c->t, e);
-        th->dirty = 0;
-        while (ev != NULL && ev->kind == NARR_KIND_FN_ENTER && th->depth > ev->depth) {
-            chrome_end(c, th, e->mono, NULL, "exit lost: events were dropped here");
-            c->closed_lost++;
+    uint64_t depth;
+    /* frames above the recorded depth were left without their exit (cut ones are hidden) */
+    if (narr_trace_enter_depth(c->t, e, &depth) == 0)
+        while (th->depth > depth) {
+            c->closed_lost += !th->st[th->depth - 1].hidden;
+            chrome_end(c, th, e->mono, NULL, "no exit recorded: unwound (longjmp)");
         }
-    }
     if (th->depth == th->cap) {
         size_t want = th->cap ? th->cap * 2 : 32;
         cframe_t *fresh = realloc(th->st, want * sizeof *fresh);
@@ -148,7 +151,12 @@ static int chrome_enter(chrome_t *c, cthread_t *th, const narr_tevent_t *e, size
     th->st[th->depth].fn = c->t->tsites[e->site].fn;
     th->st[th->depth].name = s->action;
     th->st[th->depth].enter = index;
+    th->st[th->depth].hidden = c->cut[index];
     th->depth++;
+    if (c->cut[index]) {
+        c->cut_short++;
+        return 0;
+    }
     chrome_head(c, s->action, s->actor, "B", th->tid, chrome_ts(th, e->mono));
     PUTS(&c->b, "}");
     return 0;
@@ -169,9 +177,9 @@ static void chrome_exit(chrome_t *c, cthread_t *th, const narr_tevent_t *e)
         PUTS(&c->b, "\"narrate\":\"an exit whose enter is not in the trace\"}}");
         return;
     }
-    while (th->depth > k) { /* callees left without an exit: a longjmp past them, or a loss */
-        chrome_end(c, th, e->mono, NULL, "no exit recorded: unwound (longjmp) or lost");
-        c->closed_lost++;
+    while (th->depth > k) { /* callees left without an exit: a longjmp past them (cut ones are hidden) */
+        c->closed_lost += !th->st[th->depth - 1].hidden;
+        chrome_end(c, th, e->mono, NULL, "no exit recorded: unwound (longjmp)");
     }
     chrome_end(c, th, e->mono, e, NULL);
 }
@@ -186,6 +194,23 @@ static void chrome_instant(chrome_t *c, cthread_t *th, const narr_tevent_t *e)
     PUTS(&c->b, "}}");
 }
 
+/* By enter event index (sorted order): 1 where calls.c cuts the call short (a loss while it was
+ * open), so the export shows the calls tree and stats count. NULL: no memory. */
+static unsigned char *calls_cut_short(narr_trace_t *t)
+{
+    narr_calls_t calls;
+    unsigned char *cut = calloc(t->nevents + 1, 1);
+    size_t i;
+    if (cut == NULL || narr_calls_build(t, &calls) != 0) {
+        free(cut);
+        return NULL;
+    }
+    for (i = 0; i < calls.n; i++)
+        if (calls.v[i].cut) cut[calls.v[i].enter] = 1;
+    narr_calls_free(&calls);
+    return cut;
+}
+
 static int export_chrome(narr_trace_t *t, FILE *out)
 {
     narr_progress_t prog = {"exporting", 0, 0};
@@ -198,6 +223,7 @@ static int export_chrome(narr_trace_t *t, FILE *out)
     c.first = 1;
     c.pid = t->pid ? t->pid : 1;
     narr_trace_sort(t);
+    if ((c.cut = calls_cut_short(t)) == NULL) return -1;
     fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", out);
     for (i = 0; i < t->nevents && rc == 0; i++) {
         const narr_tevent_t *e = &t->events[i];
@@ -208,7 +234,6 @@ static int export_chrome(narr_trace_t *t, FILE *out)
             break;
         }
         if (e->site == 0 && e->dropped > 0) {
-            th->dirty = 1;
             chrome_head(&c, "events lost", "narrate", "i", th->tid, chrome_ts(th, e->mono));
             narr__buf_printf(&c.b, ",\"s\":\"t\",\"args\":{\"dropped\":%llu}}", (unsigned long long)e->dropped);
         } else if (s == NULL || e->site == 0) {
@@ -229,8 +254,8 @@ static int export_chrome(narr_trace_t *t, FILE *out)
         const char *name = narr_trace_thread_name(t, th->tid);
         char label[96];
         while (th->depth > 0) {
+            c.closed_open += !th->st[th->depth - 1].hidden;
             chrome_end(&c, th, th->last, NULL, "still running when the trace ended");
-            c.closed_open++;
         }
         snprintf(label, sizeof label, "%s", name ? name : "thread"); /* importers add the tid */
         chrome_head(&c, "thread_name", NULL, "M", th->tid, 0);
@@ -246,10 +271,12 @@ static int export_chrome(narr_trace_t *t, FILE *out)
     PUTS(&c.b, "}}");
     chrome_flush(&c);
     fputs("\n]}\n", out);
-    if (c.closed_lost + c.closed_open + c.orphan_exits > 0)
-        fprintf(stderr, "narrate export: %zu calls without a recorded exit closed where their thread went on, "
-                        "%zu still open at the end closed there, %zu exits without an enter shown as instants "
-                        "(each says so in its args)\n", c.closed_lost, c.closed_open, c.orphan_exits);
+    if (c.closed_lost + c.closed_open + c.orphan_exits + c.cut_short > 0)
+        fprintf(stderr, "narrate export: %zu calls unwound by a longjmp closed where their thread went on, "
+                        "%zu still open at the end closed there (each says so in its args), %zu exits without an "
+                        "enter shown as instants, %zu calls cut short by lost events left out\n",
+                c.closed_lost, c.closed_open, c.orphan_exits, c.cut_short);
+    free(c.cut);
     free(c.th);
     narr__buf_free(&c.b);
     return rc;
