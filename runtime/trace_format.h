@@ -28,7 +28,12 @@
  *                 I64 zigzag v; U64 BOOL PTR v; F64 8 bytes; STR v header (length | flags) + bytes;
  *                 ENUM zigzag v + s name (v 0 when none); a NARRATE site: v len + its raw record.
  *                 A "@t0" value (an exit's enter stamp) is stored as CLOCK_MONOTONIC ns.
- * DROPS  payload: v tid, v mono_ns, v count
+ *                 Context records (sites of kind NARR_KIND_CONTEXT / _LEAVE: a thread entered
+ *                 a context, with its trace id, span, parent span, flags | depth << 16 and
+ *                 correlation id; or left one, with the depth after) are written among the
+ *                 events: readers follow each thread's context and link processes by them.
+ * DROPS  payload: v tid, v mono_ns, v count   events of the thread lost right there (in file
+ *                 order among its events: placed by the ring's loss records)
  * META   payload: s program (name@version)[, v pid[, v redaction]], first in the file; redaction
  *                 is the narr_redact policy applied to values before they were written (0: none,
  *                 NARRATE_TRACE_KEEP_SECRETS=1)

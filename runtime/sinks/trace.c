@@ -33,7 +33,7 @@ typedef struct tbuf {
 } tbuf_t;
 
 /* How trace_raw writes a site's records, learnt at its first record (plan_site). */
-enum { PLAN_UNSEEN = 0, PLAN_FAST = 1, PLAN_WALK = 2, PLAN_SKIP_CONTEXT = 3, PLAN_SKIP_LEVEL = 4 };
+enum { PLAN_UNSEEN = 0, PLAN_FAST = 1, PLAN_WALK = 2, PLAN_SKIP_LEVEL = 3 };
 #define PLAN_MAXV 11 /* values of a site the tight loop handles (the plan stays 20 bytes) */
 #define ENUM_NAME_MAX 240u /* an enum constant's name longer than this is written without it */
 enum { CODE_V = 0, CODE_ZIGZAG = 1, CODE_T0 = 2, CODE_FIXED = 3, CODE_STR = 4, CODE_ENUM = 5, CODE_PTR = 6 };
@@ -41,6 +41,7 @@ typedef struct plan {
     uint8_t how;
     uint8_t nv;              /* PLAN_FAST: values */
     uint8_t nenum;           /* of them enums (each needs room for its name) */
+    uint8_t context;         /* a context entered or left: written, not an event (readers link processes by it) */
     uint16_t fixed;          /* PLAN_FAST with 8-byte values only: the record's size, else 0 */
     uint16_t secret;         /* PLAN_FAST: values (bit k) in a secret's place, written as [REDACTED] or 0 */
     uint8_t code[PLAN_MAXV]; /* per value, CODE_*: how it is written */
@@ -326,10 +327,8 @@ static const plan_t *plan_site(trace_t *t, uint32_t id, const narr_site_t *s)
     if (pl->how != PLAN_UNSEEN) return pl;
     if (s == NULL && (s = narr__site_get(id)) == NULL) return NULL;
     if (s->kind >= NARR_KIND_CONTEXT) {
-        pl->how = PLAN_SKIP_CONTEXT;
-        return pl;
-    }
-    if (s->kind != NARR_KIND_NARRATE && s->level < t->min_level) {
+        pl->context = 1; /* whatever the level: readers follow each thread's context (trace ids) */
+    } else if (s->kind != NARR_KIND_NARRATE && s->level < t->min_level) {
         pl->how = PLAN_SKIP_LEVEL;
         return pl;
     }
@@ -360,7 +359,7 @@ static const plan_t *plan_site(trace_t *t, uint32_t id, const narr_site_t *s)
     pl->fixed = (uint16_t)(NARR__REC_HDR + 8u * nv);
     for (i = 0; i < nv; i++)
         if (pl->code[i] == CODE_STR || pl->code[i] == CODE_ENUM) pl->fixed = 0;
-    if (pl->how != PLAN_FAST || pl->secret != 0) pl->fixed = 0; /* secrets: the loop that checks */
+    if (pl->how != PLAN_FAST || pl->secret != 0 || pl->context) pl->fixed = 0; /* secrets: the loop that checks */
     return pl;
 }
 
@@ -629,11 +628,11 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
             plans = t->plans;
             nplans = t->nplans;
         }
-        if (pl == NULL || pl->how >= PLAN_SKIP_CONTEXT) {
-            events += pl != NULL && pl->how == PLAN_SKIP_LEVEL;
+        if (pl == NULL || pl->how == PLAN_SKIP_LEVEL) {
+            events += pl != NULL; /* below the level: delivered to no file */
             continue;
         }
-        events++;
+        events += !pl->context;
         /* a record's values never grow past twice its size, but for enum names */
         if ((size_t)(room_end - p) < 2u * size + 64u + pl->nenum * (ENUM_NAME_MAX + 8u)) {
             tb->b.len = (size_t)(p - base);
@@ -743,7 +742,7 @@ static void trace_write(const narr_event_t *ev, void *user)
     if (ev->site == NULL || ev->raw == NULL) return;
     id = narr__site_id(ev->site);
     pl = plan_site(t, id, ev->site);
-    if (pl == NULL || pl->how >= PLAN_SKIP_CONTEXT) return;
+    if (pl == NULL || pl->how == PLAN_SKIP_LEVEL) return;
     tb = thread_buf(t, ev->tid);
     if (tb == NULL) return;
     if (tb->count != 0 && tb->raw) emit_events(t, tb);

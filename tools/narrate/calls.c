@@ -189,6 +189,7 @@ static int enter(narr_calls_t *c, narr_trace_t *t, const narr_site_t *s, const n
     f->call.fn = s->action;
     f->call.fn_id = t->tsites[e->site].fn;
     f->call.tid = e->tid;
+    f->call.ctx = e->ctx;
     f->losses = c->ntloss > 0 ? losses_of(c, e->tid) : 0;
     f->call.start = e->mono;
     f->call.end = UINT64_MAX; /* open */
@@ -395,6 +396,16 @@ static size_t forest_add(narr_forest_t *f, uint32_t tid, const char *corr, size_
     f->v[f->n].depth = parent == SIZE_MAX ? 0 : f->v[parent].depth + 1;
     f->index[at] = f->n;
     return f->n++;
+}
+
+size_t narr_forest_add(narr_forest_t *f, uint32_t tid, size_t parent, const char *fn, uint32_t fn_id)
+{
+    return forest_add(f, tid, NULL, parent, fn, fn_id);
+}
+
+void narr_forest_count(narr_forest_t *f, size_t node, const narr_call_t *call)
+{
+    node_count(f, node, call);
 }
 
 /* A root call ended: its subtree joins the correlation forest under its correlation id (roots

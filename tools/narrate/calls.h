@@ -16,6 +16,7 @@ typedef struct narr_call {
     int unwound;      /* left without an exit (longjmp): it ends where its thread went on */
     int cut;          /* left without an exit while events of its thread were lost: not counted */
     int open_end;     /* still open when the trace ended: counted up to its thread's latest event */
+    uint32_t ctx;     /* its thread's context when it began (narr_tevent_t.ctx) */
     size_t parent;    /* index in calls, or SIZE_MAX for a root (and when calls are not kept) */
     char *corr;       /* roots: the first correlation id recorded on the thread during the call */
     size_t enter;     /* index of its enter event in the trace's events (as fed) */
@@ -102,5 +103,9 @@ int narr_forest_build(const narr_calls_t *calls, narr_forest_t *f, narr_forest_b
  * calls complete. The forests start empty; free them with narr_forest_free. */
 void narr_calls_stream_forests(narr_calls_t *c, narr_forest_t *by_thread, narr_forest_t *by_corr);
 void narr_forest_free(narr_forest_t *f);
+/* A node under parent (SIZE_MAX: a root) for fn, found or made (tid and fn_id are its keys);
+ * SIZE_MAX when memory runs short. Then a call counted in it. */
+size_t narr_forest_add(narr_forest_t *f, uint32_t tid, size_t parent, const char *fn, uint32_t fn_id);
+void narr_forest_count(narr_forest_t *f, size_t node, const narr_call_t *call);
 
 #endif /* NARR_TOOLS_CALLS_H */

@@ -134,6 +134,7 @@ int narrate_stats(const char *path, const char *sort, size_t top);
 int narrate_diff(const char *path_a, const char *path_b, const char *sort, size_t top);
 int narrate_recover(const char *dir, const char *out);
 int narrate_tree(const char *path, int max_depth);
+int narrate_tree_linked(char **files, size_t count, int max_depth);
 int narrate_replay(narr_trace_t *t, int max_depth);
 int narrate_export(narr_trace_t *t, const char *format, const char *out_path);
 int narrate_flame(const char *path, const char *out_path, int max_depth, const char *by);
@@ -309,6 +310,7 @@ static int many_files(const char *cmd, int n, char **args, int cat_mode, const c
             else r = narrate_tree(files[k], depth);
             if (r > rc) rc = r;
         }
+        if (strcmp(cmd, "tree") == 0 && count > 1 && narrate_tree_linked(files, count, depth) != 0) rc = 1;
     }
     for (k = 0; k < count; k++) free(files[k]);
     free(files);

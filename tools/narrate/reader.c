@@ -444,6 +444,69 @@ static uint64_t raw_event_mono(narr_trace_t *t, uint32_t tid, uint64_t raw, stru
     return mono;
 }
 
+static struct narr_tcstack *cstack_of(narr_trace_t *t, uint32_t tid)
+{
+    size_t i;
+    if (t->cshint < t->ncstacks && t->cstacks[t->cshint].tid == tid) return &t->cstacks[t->cshint];
+    for (i = 0; i < t->ncstacks && t->cstacks[i].tid != tid; i++) {}
+    if (i == t->ncstacks) {
+        struct narr_tcstack *fresh = realloc(t->cstacks, (t->ncstacks + 1) * sizeof *fresh);
+        if (fresh == NULL) return NULL;
+        t->cstacks = fresh;
+        memset(&fresh[t->ncstacks++], 0, sizeof *fresh);
+        fresh[i].tid = tid;
+    }
+    t->cshint = i;
+    return &t->cstacks[i];
+}
+
+/* A context record (runtime/record/context.c): the thread entered a context (its ids, flags with
+ * the depth after entering in bits 16+, correlation id) or left one (the depth after leaving).
+ * The recorded depth keeps the stack right when a record was lost. Not an event. */
+static int context_record(narr_trace_t *t, const narr_site_t *s, const narr_tevent_t *e, const unsigned char *end)
+{
+    const unsigned char *p = e->vals;
+    struct narr_tcstack *cs = cstack_of(t, e->tid);
+    uint64_t w[5];
+    uint32_t depth;
+    t->payload.len = 0;
+    if (cs == NULL || walk_values(s, &p, end, &t->payload, e->rawfmt) != 0 || t->payload.oom) return -1;
+    if (s->kind == NARR_KIND_CONTEXT_LEAVE) {
+        if (t->payload.len < 8) return 0;
+        memcpy(w, t->payload.p, 8);
+        cs->depth = w[0] < 32 ? (uint32_t)w[0] : 32;
+        return 0;
+    }
+    if (t->payload.len < 48) return 0;
+    memcpy(w, t->payload.p, sizeof w);
+    depth = (uint32_t)(w[4] >> 16) & 0xffffu;
+    if (depth == 0 || depth > 32) return 0;
+    if (t->nctxs == t->ctxcap) {
+        size_t want = t->ctxcap ? t->ctxcap * 2 : 16;
+        narr_tctx_t *fresh = realloc(t->ctxs, want * sizeof *fresh);
+        if (fresh == NULL) return -1;
+        t->ctxs = fresh;
+        t->ctxcap = want;
+    }
+    {
+        narr_tctx_t *c = &t->ctxs[t->nctxs];
+        uint32_t h;
+        size_t n;
+        memset(c, 0, sizeof *c);
+        c->tid = e->tid;
+        c->mono = e->mono;
+        c->trace_hi = w[0], c->trace_lo = w[1], c->span = w[2], c->parent = w[3];
+        memcpy(&h, t->payload.p + 40, 4);
+        n = (h & NARR__STR_NULL) ? 0 : NARR__STR_LEN(h);
+        if (n > t->payload.len - 48) n = t->payload.len - 48;
+        if (n >= sizeof c->corr) n = sizeof c->corr - 1;
+        memcpy(c->corr, t->payload.p + 48, n);
+    }
+    cs->top[depth - 1] = (uint32_t)t->nctxs++;
+    cs->depth = depth;
+    return 0;
+}
+
 /* An EVENTS block (stamps in CLOCK_MONOTONIC ns) or, with raw, a RAWEVENTS block (raw stamps,
  * addresses as 8 bytes): one walk for both. */
 static int add_events(narr_trace_t *t, size_t *cap, const unsigned char *p, const unsigned char *end, int raw)
@@ -473,6 +536,15 @@ static int add_events(narr_trace_t *t, size_t *cap, const unsigned char *p, cons
         nvar = raw ? t->tsites[site].nvar_raw : t->tsites[site].nvar;
         if (nvar >= 0 ? skip_varints(&p, end, nvar) : walk_values(s, &p, end, NULL, raw)) return -1;
         e.vlen = (size_t)(p - e.vals);
+        e.ctx = 0;
+        if (s->kind >= NARR_KIND_CONTEXT) {
+            if (context_record(t, s, &e, p) != 0) return -1;
+            continue;
+        }
+        if (t->nctxs > 0) {
+            struct narr_tcstack *cs = cstack_of(t, e.tid);
+            e.ctx = cs != NULL && cs->depth > 0 ? cs->top[cs->depth - 1] + 1 : 0;
+        }
         if ((rc = got_event(t, cap, &e)) != 0) return rc;
     }
     return p == end ? 0 : -1;
@@ -966,6 +1038,8 @@ void narr_trace_free(narr_trace_t *t)
     if (t->mapped) munmap(t->image, t->size);
     else free(t->image);
     narr__buf_free(&t->payload);
+    free(t->ctxs);
+    free(t->cstacks);
     for (i = 0; i < t->nkept; i++) narr__buf_free(&t->kept[i]);
     free(t->kept);
     narr__buf_free(&t->unpredicted);

@@ -21,7 +21,17 @@ typedef struct narr_tevent {
     uint64_t raw;   /* RAWEVENTS: the recorder's raw stamp (for an exit's "@t0" delta) */
     int32_t clock;  /* RAWEVENTS: the CLOCK point that converted it (-1: none, or EVENTS) */
     int rawfmt;     /* from a RAWEVENTS block (its values' encoding: trace_format.h) */
+    uint32_t ctx;   /* its thread's context when it was recorded: index + 1 in the trace's ctxs, 0: none */
 } narr_tevent_t;
+
+/* A context a thread entered (narr_context_enter): its W3C ids and correlation id, where and when.
+ * A process's root call whose context's parent span is another process's span continues there. */
+typedef struct narr_tctx {
+    uint32_t tid;
+    uint64_t mono;
+    uint64_t trace_hi, trace_lo, span, parent; /* as recorded (the id bytes in memory order) */
+    char corr[64];
+} narr_tctx_t;
 
 /* What the reader knows of a site beyond its description. */
 typedef struct narr_tsite {
@@ -63,6 +73,10 @@ typedef struct narr_trace {
     char **fns; /* function names by narr_tsite_t.fn */
     size_t nfns, fns_cap;
     narr_tevent_t *events; /* empty when streaming */
+    narr_tctx_t *ctxs;     /* contexts entered, in file order (kept when streaming too) */
+    size_t nctxs, ctxcap;
+    struct narr_tcstack { uint32_t tid, depth, top[32]; } *cstacks; /* each thread's open contexts */
+    size_t ncstacks, cshint;
     narr__buf_t *kept;     /* PRAWEVENTS blocks as RAWEVENTS, which kept events point into */
     size_t nkept;
     narr__buf_t unpredicted; /* the same, for a visitor: the block being visited */
