@@ -145,13 +145,13 @@ def _size(c: Capture) -> int:
 
 # The statement that writes one captured value; {e} is its expression, {fn} an enum's name helper.
 PUT = {
-    "i": "narr__p = narr__put_i(narr__p, (long long)({e}));",
-    "u": "narr__p = narr__put_u(narr__p, (unsigned long long)({e}));",
+    "i": "narr__p = narr__put_i(narr__p, (int64_t)({e}));",
+    "u": "narr__p = narr__put_u(narr__p, (uint64_t)({e}));",
     "b": "narr__p = narr__put_b(narr__p, ({e}) != 0);",
     "f": "narr__p = narr__put_f(narr__p, (double)({e}));",
-    "e": "narr__p = narr__put_e(narr__p, (long long)({e}), {fn}((long long)({e})));",
+    "e": "narr__p = narr__put_e(narr__p, (int64_t)({e}), {fn}((int64_t)({e})));",
     "s": "narr__p = narr__put_str_copy(narr__p, (const char *)({e}), {max});",
-    "p": "narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)({e}));",
+    "p": "narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)({e}));",
     "lit": "",
 }
 
@@ -249,7 +249,7 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
         enter_enum_fns = _enum_helpers(enter_caps, n, enums)
         enter = _site(f"narr__se_{n}", enter_caps,
                       [("@caller", "NARR__T_PTR",
-                        "narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);"),
+                        "narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);"),
                        ("@depth", "NARR__T_U64", "narr__p = narr__put_u(narr__p, narr__depth);")],
                       f"{n} started", "NARR_KIND_FN_ENTER", "0", enter_enum_fns)
         exit_site = exit_err = None
@@ -296,11 +296,11 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
             # a wrapper cannot forward '...': the body records its enter first, and each of its
             # return statements passes its value through the exit recorder
             va_args = ", ".join(p.name for p in fn.params)
-            decl = f"static inline uint64_t narr__va_{n}({_one_line(params_text)}); "
+            decl = f"static NARR__INLINE uint64_t narr__va_{n}({_one_line(params_text)}); "
             if va_exits:
                 ret = fn.return_spelling if not fn.return_void else "void"
                 value = "" if fn.return_void else f", {ret} narr__ret"
-                decl += f"static inline {ret} narr__vx_{n}(uint32_t narr__d0, uint64_t narr__t0{value}); "
+                decl += f"static NARR__INLINE {ret} narr__vx_{n}(uint32_t narr__d0, uint64_t narr__t0{value}); "
             edits.append((fn.decl_start, fn.decl_start, decl))
             edits.append((fn.body_open + 1, fn.body_open + 1,
                           (" const uint32_t narr__va_d0 = narr__depth; const uint64_t narr__va_t0 = "
@@ -341,9 +341,10 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
                 # thread this call's depth back, so the calls made next record their true depth
                 names += "".join(f'#pragma push_macro("{s}")\n' for s in fn.setjmps)
                 names += f"#if NARR__GEN_ON_{n}\n"
-                names += "".join(f"#undef {s}\n#define {s}(...) narr__after_setjmp(narr__jd, {s}(__VA_ARGS__))\n"
+                # (fixed arguments, not '...': a C89 build has no variadic macros)
+                names += "".join(f"#undef {s}\n#define {s}({SETJMP_ARGS[s]}) narr__after_setjmp(narr__jd, {s}({SETJMP_ARGS[s]}))\n"
                                  for s in fn.setjmps)
-                names += ("#define NARR__GEN_JD const uint32_t narr__jd __attribute__((unused)) = narr__depth;\n"
+                names += ("#define NARR__GEN_JD const uint32_t narr__jd = narr__depth;\n"
                           "#else\n#define NARR__GEN_JD\n#endif\n")
             body_head = (" NARR__GEN_RA" if fn.uses_retaddr else "") + (" NARR__GEN_JD" if fn.setjmps else "")
             if body_head:
@@ -422,6 +423,8 @@ def _lead_end(text: str) -> int:
 
 
 FUNC_NAMES = ("__func__", "__FUNCTION__", "__PRETTY_FUNCTION__")
+# The setjmp family's parameters, for the macros that give a traced body its depth back.
+SETJMP_ARGS = {"setjmp": "e", "_setjmp": "e", "__builtin_setjmp": "e", "sigsetjmp": "e, m", "__sigsetjmp": "e, m"}
 
 # Attributes the renamed original (a static function called by the traced one) must not keep:
 # it would run twice (constructor), fail to build (weak, alias), or warn (visibility, deprecated).

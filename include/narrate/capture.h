@@ -2,6 +2,10 @@
  * captures in parallel tests do not see each other's events (scoped to threads). */
 #ifndef NARR_CAPTURE_H
 #define NARR_CAPTURE_H
+/* built as C89/C99 (-pedantic): the C11 and GNU forms here are the library's, not the user's */
+#if defined(__GNUC__) && !defined(__cplusplus) && (!defined(__STDC_VERSION__) || __STDC_VERSION__ < 201112L)
+#pragma GCC system_header
+#endif
 
 #include <stddef.h>
 #include <stdio.h>

@@ -3,6 +3,10 @@
  * request's context cannot leak into another's. */
 #ifndef NARR_CONTEXT_H
 #define NARR_CONTEXT_H
+/* built as C89/C99 (-pedantic): the C11 and GNU forms here are the library's, not the user's */
+#if defined(__GNUC__) && !defined(__cplusplus) && (!defined(__STDC_VERSION__) || __STDC_VERSION__ < 201112L)
+#pragma GCC system_header
+#endif
 
 #include <stddef.h>
 #include <stdint.h>

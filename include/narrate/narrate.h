@@ -12,6 +12,10 @@
  * argument may itself record events. */
 #ifndef NARR_NARRATE_H
 #define NARR_NARRATE_H
+/* built as C89/C99 (-pedantic): the C11 and GNU forms here are the library's, not the user's */
+#if defined(__GNUC__) && !defined(__cplusplus) && (!defined(__STDC_VERSION__) || __STDC_VERSION__ < 201112L)
+#pragma GCC system_header
+#endif
 
 #include "detail/export.h"
 #include "detail/fastpath.h"

@@ -5,6 +5,10 @@
  * NARR_EUNSUPPORTED. Nothing here runs on the application's threads. */
 #ifndef NARR_OTLP_H
 #define NARR_OTLP_H
+/* built as C89/C99 (-pedantic): the C11 and GNU forms here are the library's, not the user's */
+#if defined(__GNUC__) && !defined(__cplusplus) && (!defined(__STDC_VERSION__) || __STDC_VERSION__ < 201112L)
+#pragma GCC system_header
+#endif
 
 #include <stddef.h>
 #include <stdint.h>

@@ -2,6 +2,10 @@
  * text is clean). Each sink has a policy: which kinds of secrets it removes. */
 #ifndef NARR_REDACT_H
 #define NARR_REDACT_H
+/* built as C89/C99 (-pedantic): the C11 and GNU forms here are the library's, not the user's */
+#if defined(__GNUC__) && !defined(__cplusplus) && (!defined(__STDC_VERSION__) || __STDC_VERSION__ < 201112L)
+#pragma GCC system_header
+#endif
 
 #include <stddef.h>
 

@@ -1,6 +1,10 @@
 /* narrate/short.h - opt-in short names for the narrate macros (TRACE_TINY, ...). */
 #ifndef NARR_SHORT_H
 #define NARR_SHORT_H
+/* built as C89/C99 (-pedantic): the C11 and GNU forms here are the library's, not the user's */
+#if defined(__GNUC__) && !defined(__cplusplus) && (!defined(__STDC_VERSION__) || __STDC_VERSION__ < 201112L)
+#pragma GCC system_header
+#endif
 
 #include "narrate.h"
 

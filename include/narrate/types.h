@@ -1,6 +1,10 @@
 /* narrate/types.h - levels, event kinds and the event record that sinks receive. */
 #ifndef NARR_TYPES_H
 #define NARR_TYPES_H
+/* built as C89/C99 (-pedantic): the C11 and GNU forms here are the library's, not the user's */
+#if defined(__GNUC__) && !defined(__cplusplus) && (!defined(__STDC_VERSION__) || __STDC_VERSION__ < 201112L)
+#pragma GCC system_header
+#endif
 
 #include <stddef.h>
 #include <stdint.h>

@@ -2,6 +2,10 @@
  * Nothing here locks, allocates or makes a system call on the common path. */
 #ifndef NARR_DETAIL_FASTPATH_H
 #define NARR_DETAIL_FASTPATH_H
+/* built as C89/C99 (-pedantic): the C11 and GNU forms here are the library's, not the user's */
+#if defined(__GNUC__) && !defined(__cplusplus) && (!defined(__STDC_VERSION__) || __STDC_VERSION__ < 201112L)
+#pragma GCC system_header
+#endif
 
 #include <stdint.h>
 #include <string.h>
@@ -67,7 +71,7 @@ typedef struct narr__ring {
     uint64_t lim_next;    /* narr__reserve_slow's answer: the limit the record's commit gives back */
     uint64_t tail;    /* consumer writes (overwrite mode: both, by CAS); pairs with narr__reserve_slow */
 } narr__ring_t;
-#ifndef __cplusplus
+#if !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(offsetof(narr__ring_t, tail) == 64, "the consumer's tail on a cache line of its own");
 #endif
 
@@ -119,7 +123,7 @@ NARR_API unsigned char *narr__put_strn_copy(unsigned char *p, const char *s, siz
 /* Raw timestamp into rec[8..16): the TSC as two 32-bit stores (x86 is little-endian), or
  * CLOCK_MONOTONIC where there is no TSC. Machines whose TSC is not invariant never reach this:
  * their rings keep limit 0 and the slow path stamps with clock_gettime. */
-static inline void narr__stamp(unsigned char *rec)
+static NARR__INLINE void narr__stamp(unsigned char *rec)
 {
 #ifdef NARR__HAVE_TSC
     uint32_t lo, hi;
@@ -132,14 +136,14 @@ static inline void narr__stamp(unsigned char *rec)
 #endif
 }
 
-static inline int32_t narr__site_state(narr_site_t *s)
+static NARR__INLINE int32_t narr__site_state(narr_site_t *s)
 {
     /* pairs with the release in narr__site_resolve: the registry entry is visible first */
     return __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
 }
 
 /* The site's id when it is enabled, else a negative value (cached filter decision). */
-static inline int32_t narr__site_enabled(narr_site_t *site)
+static NARR__INLINE int32_t narr__site_enabled(narr_site_t *site)
 {
     int32_t st = narr__site_state(site);
     if (st < 0) return st;
@@ -151,7 +155,7 @@ static inline int32_t narr__site_enabled(narr_site_t *site)
  * where the values go, or NULL when the ring is full (the drop is counted). Nothing may record
  * another event on this thread between this and narr__commit, except a signal handler, whose
  * event is dropped and counted. */
-static inline unsigned char *narr__rec_reserve(int32_t st, uint32_t need, narr__rec_t *g)
+static NARR__INLINE unsigned char *narr__rec_reserve(int32_t st, uint32_t need, narr__rec_t *g)
 {
     narr__ring_t *r = narr__tls_ring;
     g->st = st;
@@ -176,14 +180,14 @@ static inline unsigned char *narr__rec_reserve(int32_t st, uint32_t need, narr__
 }
 
 /* Both, for generated code whose values are already computed. */
-static inline unsigned char *narr__rec_begin(narr_site_t *site, uint32_t need, narr__rec_t *g)
+static NARR__INLINE unsigned char *narr__rec_begin(narr_site_t *site, uint32_t need, narr__rec_t *g)
 {
     int32_t st = narr__site_enabled(site);
     return st < 0 ? NULL : narr__rec_reserve(st, need, g);
 }
 
 /* The raw timestamp the record was stamped with (generated exits carry it as elapsed's start). */
-static inline uint64_t narr__rec_stamp(const narr__rec_t *g)
+static NARR__INLINE uint64_t narr__rec_stamp(const narr__rec_t *g)
 {
     uint64_t t;
     memcpy(&t, g->rec + 8, 8);
@@ -191,7 +195,7 @@ static inline uint64_t narr__rec_stamp(const narr__rec_t *g)
 }
 
 /* 1 when a traced call at this depth is recorded; else counts it as skipped. */
-static inline int narr__depth_ok(void)
+static NARR__INLINE int narr__depth_ok(void)
 {
     if (NARR__LIKELY(narr__depth < narr__max_depth)) return 1;
     narr__depth_skipped++;
@@ -201,21 +205,21 @@ static inline int narr__depth_ok(void)
 /* A traced function's setjmp returning (the generator wraps the call in its body): a longjmp
  * past traced callees left the thread's depth where they were; the function's own is given
  * back, so the calls it makes next are recorded at their true depth. */
-static inline int narr__after_setjmp(uint32_t depth, int r)
+static NARR__INLINE int narr__after_setjmp(uint32_t depth, int r)
 {
     narr__depth = depth;
     return r;
 }
 
 /* After a recorded call returns: report the calls skipped beneath it, if any. */
-static inline void narr__depth_settle(void)
+static NARR__INLINE void narr__depth_settle(void)
 {
     if (NARR__UNLIKELY(narr__depth_skipped != 0)) narr__depth_report();
 }
 
 /* Publishes a record: header (site id, size), then head, rounded up to keep headers aligned;
  * then the ring is no longer busy. */
-static inline void narr__commit(narr__rec_t *g, unsigned char *end)
+static NARR__INLINE void narr__commit(narr__rec_t *g, unsigned char *end)
 {
     uint32_t hdr[2];
     hdr[0] = (uint32_t)g->st;
@@ -226,29 +230,29 @@ static inline void narr__commit(narr__rec_t *g, unsigned char *end)
     __atomic_store_n(&g->r->limit, g->lim, __ATOMIC_RELAXED);
 }
 
-static inline unsigned char *narr__put_i(unsigned char *p, long long v) { memcpy(p, &v, 8); return p + 8; }
-static inline unsigned char *narr__put_u(unsigned char *p, unsigned long long v) { memcpy(p, &v, 8); return p + 8; }
-static inline unsigned char *narr__put_f(unsigned char *p, double v) { memcpy(p, &v, 8); return p + 8; }
-static inline unsigned char *narr__put_p(unsigned char *p, const volatile void *v)
+static NARR__INLINE unsigned char *narr__put_i(unsigned char *p, long long v) { memcpy(p, &v, 8); return p + 8; }
+static NARR__INLINE unsigned char *narr__put_u(unsigned char *p, unsigned long long v) { memcpy(p, &v, 8); return p + 8; }
+static NARR__INLINE unsigned char *narr__put_f(unsigned char *p, double v) { memcpy(p, &v, 8); return p + 8; }
+static NARR__INLINE unsigned char *narr__put_p(unsigned char *p, const volatile void *v)
 {
     uint64_t a = (uint64_t)(uintptr_t)v;
     memcpy(p, &a, 8);
     return p + 8;
 }
-static inline unsigned char *narr__put_b(unsigned char *p, int v)
+static NARR__INLINE unsigned char *narr__put_b(unsigned char *p, int v)
 {
     uint64_t b = v != 0;
     memcpy(p, &b, 8);
     return p + 8;
 }
-static inline unsigned char *narr__put_e(unsigned char *p, long long v, const char *name)
+static NARR__INLINE unsigned char *narr__put_e(unsigned char *p, long long v, const char *name)
 {
     uint64_t a = (uint64_t)(uintptr_t)name;
     memcpy(p, &v, 8);
     memcpy(p + 8, &a, 8);
     return p + 16;
 }
-static inline unsigned char *narr__put_s(unsigned char *p, const char *s)
+static NARR__INLINE unsigned char *narr__put_s(unsigned char *p, const char *s)
 {
     return narr__put_str_copy(p, s, NARR_STR_MAX);
 }
@@ -262,15 +266,15 @@ typedef union narr__val {
     const volatile void *p;
     const char *s;
 } narr__val_t;
-static inline narr__val_t narr__val_i(long long v) { narr__val_t x; x.i = v; return x; }
-static inline narr__val_t narr__val_u(unsigned long long v) { narr__val_t x; x.u = v; return x; }
-static inline narr__val_t narr__val_f(double v) { narr__val_t x; x.f = v; return x; }
-static inline narr__val_t narr__val_p(const volatile void *v) { narr__val_t x; x.p = v; return x; }
-static inline narr__val_t narr__val_s(const char *v) { narr__val_t x; x.s = v; return x; }
-static inline narr__val_t narr__val_none(void) { narr__val_t x; x.u = 0; return x; }
+static NARR__INLINE narr__val_t narr__val_i(long long v) { narr__val_t x; x.i = v; return x; }
+static NARR__INLINE narr__val_t narr__val_u(unsigned long long v) { narr__val_t x; x.u = v; return x; }
+static NARR__INLINE narr__val_t narr__val_f(double v) { narr__val_t x; x.f = v; return x; }
+static NARR__INLINE narr__val_t narr__val_p(const volatile void *v) { narr__val_t x; x.p = v; return x; }
+static NARR__INLINE narr__val_t narr__val_s(const char *v) { narr__val_t x; x.s = v; return x; }
+static NARR__INLINE narr__val_t narr__val_none(void) { narr__val_t x; x.u = 0; return x; }
 
 /* Writes a held value by its (compile-time constant) type code. */
-static inline unsigned char *narr__put_val(unsigned char *p, unsigned char type, narr__val_t v)
+static NARR__INLINE unsigned char *narr__put_val(unsigned char *p, unsigned char type, narr__val_t v)
 {
     switch (type) {
     case NARR__T_I64: return narr__put_i(p, v.i);
@@ -283,10 +287,10 @@ static inline unsigned char *narr__put_val(unsigned char *p, unsigned char type,
 }
 
 /* Never called: gives the compiler a printf prototype to check formats against. */
-static inline void narr__check_fmt(const char *fmt, ...) NARR__PRINTF(1, 2);
-static inline void narr__check_fmt(const char *fmt, ...) { (void)fmt; }
-static inline void narr__check_names(const char *actor, const char *action) { (void)actor; (void)action; }
-static inline void narr__check_vals(int n, ...) { (void)n; }
+static NARR__INLINE void narr__check_fmt(const char *fmt, ...) NARR__PRINTF(1, 2);
+static NARR__INLINE void narr__check_fmt(const char *fmt, ...) { (void)fmt; }
+static NARR__INLINE void narr__check_names(const char *actor, const char *action) { (void)actor; (void)action; }
+static NARR__INLINE void narr__check_vals(int n, ...) { (void)n; }
 
 NARR__EXTERN_C_END
 

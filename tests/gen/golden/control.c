@@ -66,22 +66,22 @@
 #else
 #define NARR__GEN_ON_sum 0
 #endif
-static const unsigned char narr__pt0[] __attribute__((unused)) = {NARR__T_PTR, NARR__T_I64, NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk1[] __attribute__((unused)) = {"v", "n", "want", "@caller", "@depth"};
-static const unsigned char narr__pt2[] __attribute__((unused)) = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk3[] __attribute__((unused)) = {"result", "@t0"};
-static const unsigned char narr__pt4[] __attribute__((unused)) = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk5[] __attribute__((unused)) = {"code", "@caller", "@depth"};
-static const unsigned char narr__pt6[] __attribute__((unused)) = {NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk7[] __attribute__((unused)) = {"n", "@caller", "@depth"};
-static const unsigned char narr__pt8[] __attribute__((unused)) = {NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-static const unsigned char narr__pt9[] __attribute__((unused)) = {NARR__T_PTR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk10[] __attribute__((unused)) = {"out", "@caller", "@depth"};
-static const unsigned char narr__pt11[] __attribute__((unused)) = {NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk12[] __attribute__((unused)) = {"@t0"};
-static const char *const narr__pk13[] __attribute__((unused)) = {"x", "@caller", "@depth"};
-static const char *const narr__pk14[] __attribute__((unused)) = {"status", "@caller", "@depth"};
-static const char *const narr__pk15[] __attribute__((unused)) = {"count", "@caller", "@depth"};
+static const unsigned char narr__pt0[] __attribute__((used)) = {NARR__T_PTR, NARR__T_I64, NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk1[] __attribute__((used)) = {"v", "n", "want", "@caller", "@depth"};
+static const unsigned char narr__pt2[] __attribute__((used)) = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk3[] __attribute__((used)) = {"result", "@t0"};
+static const unsigned char narr__pt4[] __attribute__((used)) = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk5[] __attribute__((used)) = {"code", "@caller", "@depth"};
+static const unsigned char narr__pt6[] __attribute__((used)) = {NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk7[] __attribute__((used)) = {"n", "@caller", "@depth"};
+static const unsigned char narr__pt8[] __attribute__((used)) = {NARR__T_U64, NARR__T_U64, NARR__T_LIT};
+static const unsigned char narr__pt9[] __attribute__((used)) = {NARR__T_PTR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk10[] __attribute__((used)) = {"out", "@caller", "@depth"};
+static const unsigned char narr__pt11[] __attribute__((used)) = {NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk12[] __attribute__((used)) = {"@t0"};
+static const char *const narr__pk13[] __attribute__((used)) = {"x", "@caller", "@depth"};
+static const char *const narr__pk14[] __attribute__((used)) = {"status", "@caller", "@depth"};
+static const char *const narr__pk15[] __attribute__((used)) = {"count", "@caller", "@depth"};
 #line 4 "cases/control.c"
 #include <stdarg.h>
 #include <stdlib.h>
@@ -129,10 +129,10 @@ static NARR__GEN_NOINLINE int narr__traced_find(const void *narr__caller, const 
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
     const int narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se_find, 56, &narr__g)) != NULL) {
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(v));
-        narr__p = narr__put_i(narr__p, (long long)(n));
-        narr__p = narr__put_i(narr__p, (long long)(want));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(v));
+        narr__p = narr__put_i(narr__p, (int64_t)(n));
+        narr__p = narr__put_i(narr__p, (int64_t)(want));
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -142,7 +142,7 @@ static NARR__GEN_NOINLINE int narr__traced_find(const void *narr__caller, const 
     int narr__ret = narr__impl_find(v, n, want);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(narr__ret));
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
@@ -208,8 +208,8 @@ static NARR__GEN_NOINLINE int narr__traced_classify(const void *narr__caller, in
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
     const int narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se_classify, 40, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(code));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
+        narr__p = narr__put_i(narr__p, (int64_t)(code));
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -219,7 +219,7 @@ static NARR__GEN_NOINLINE int narr__traced_classify(const void *narr__caller, in
     int narr__ret = narr__impl_classify(code);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(narr__ret));
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
@@ -275,8 +275,8 @@ static NARR__GEN_NOINLINE unsigned long narr__traced_fact(const void *narr__call
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
     const int narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se_fact, 40, &narr__g)) != NULL) {
-        narr__p = narr__put_u(narr__p, (unsigned long long)(n));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
+        narr__p = narr__put_u(narr__p, (uint64_t)(n));
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -286,7 +286,7 @@ static NARR__GEN_NOINLINE unsigned long narr__traced_fact(const void *narr__call
     unsigned long narr__ret = narr__impl_fact(n);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_u(narr__p, (unsigned long long)(narr__ret));
+        narr__p = narr__put_u(narr__p, (uint64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
@@ -342,8 +342,8 @@ static NARR__GEN_NOINLINE void narr__traced_touch(const void *narr__caller, int 
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
     const int narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se_touch, 40, &narr__g)) != NULL) {
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(out));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(out));
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -407,8 +407,8 @@ static NARR__GEN_NOINLINE int narr__traced_twice(const void *narr__caller, int x
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
     const int narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se_twice, 40, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(x));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
+        narr__p = narr__put_i(narr__p, (int64_t)(x));
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -418,7 +418,7 @@ static NARR__GEN_NOINLINE int narr__traced_twice(const void *narr__caller, int x
     int narr__ret = narr__impl_twice(x);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(narr__ret));
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
@@ -473,8 +473,8 @@ NARR_TRACE_FN _Noreturn void die(int status)
     }
     narr__d0 = narr__depth;
     if (narr__depth_ok() && (narr__p = narr__rec_begin(&narr__se_die, 40, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(status));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
+        narr__p = narr__put_i(narr__p, (int64_t)(status));
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__commit(&narr__g, narr__p);
     }
@@ -486,7 +486,7 @@ NARR_TRACE_FN _Noreturn void die(int status)
 #line 34 "cases/control.c"
 
 
-static inline uint64_t narr__va_sum(int count); static inline int narr__vx_sum(uint32_t narr__d0, uint64_t narr__t0, int narr__ret); NARR_TRACE_FN int sum(int count, ...)
+static NARR__INLINE uint64_t narr__va_sum(int count); static NARR__INLINE int narr__vx_sum(uint32_t narr__d0, uint64_t narr__t0, int narr__ret); NARR_TRACE_FN int sum(int count, ...)
 { const uint32_t narr__va_d0 = narr__depth; const uint64_t narr__va_t0 = narr__va_sum(count);
     va_list ap;
     int i, total = 0;
@@ -498,7 +498,7 @@ static inline uint64_t narr__va_sum(int count); static inline int narr__vx_sum(u
 #line 36 "cases/control.c"
 /* 0: nothing recorded for this call (refused, or deeper than NARRATE_MAX_DEPTH); else the
    enter's stamp, or 1 when the enter itself was dropped */
-static inline uint64_t narr__va_sum(int count)
+static NARR__INLINE uint64_t narr__va_sum(int count)
 {
 #if NARR__GEN_ON_sum
 #undef NARR__GEN_ACTOR
@@ -517,8 +517,8 @@ static inline uint64_t narr__va_sum(int count)
     const uint32_t narr__d0 = narr__depth;
     if (narr__site_state(&narr__se_sum) < 0 || !narr__depth_ok()) return 0;
     if ((narr__p = narr__rec_begin(&narr__se_sum, 40, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(count));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
+        narr__p = narr__put_i(narr__p, (int64_t)(count));
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -530,7 +530,7 @@ static inline uint64_t narr__va_sum(int count)
     return 0;
 #endif
 }
-static inline int narr__vx_sum(uint32_t narr__d0, uint64_t narr__t0, int narr__ret)
+static NARR__INLINE int narr__vx_sum(uint32_t narr__d0, uint64_t narr__t0, int narr__ret)
 {
 #if NARR__GEN_ON_sum
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "sum", "sum completed", "cases/control.c", "sum",
@@ -542,7 +542,7 @@ static inline int narr__vx_sum(uint32_t narr__d0, uint64_t narr__t0, int narr__r
         narr__depth = narr__d0;
         if (narr__t0 == 1) narr__t0 = 0; /* the enter was dropped: no elapsed time */
     if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(narr__ret));
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }

@@ -54,18 +54,18 @@
 #define NARR__GEN_NAME_check check
 #define NARR__GEN_STATIC_check
 #endif
-static const unsigned char narr__pt0[] __attribute__((unused)) = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk1[] __attribute__((unused)) = {"a", "@caller", "@depth"};
-static const unsigned char narr__pt2[] __attribute__((unused)) = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk3[] __attribute__((unused)) = {"result", "@t0"};
-static const unsigned char narr__pt4[] __attribute__((unused)) = {NARR__T_I64, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk5[] __attribute__((unused)) = {"count", "what", "@caller", "@depth"};
-static const char *const narr__pl6[] __attribute__((unused)) = {0, "[REDACTED]", 0, 0, 0};
-static const unsigned char narr__pt7[] __attribute__((unused)) = {NARR__T_I64, NARR__T_LIT, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk8[] __attribute__((unused)) = {"size", "blob", "@caller", "@depth"};
-static const char *const narr__pk9[] __attribute__((unused)) = {"key", "@caller", "@depth"};
-static const unsigned char narr__pt10[] __attribute__((unused)) = {NARR__T_STR, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk11[] __attribute__((unused)) = {"rc", "@caller", "@depth"};
+static const unsigned char narr__pt0[] __attribute__((used)) = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk1[] __attribute__((used)) = {"a", "@caller", "@depth"};
+static const unsigned char narr__pt2[] __attribute__((used)) = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk3[] __attribute__((used)) = {"result", "@t0"};
+static const unsigned char narr__pt4[] __attribute__((used)) = {NARR__T_I64, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk5[] __attribute__((used)) = {"count", "what", "@caller", "@depth"};
+static const char *const narr__pl6[] __attribute__((used)) = {0, "[REDACTED]", 0, 0, 0};
+static const unsigned char narr__pt7[] __attribute__((used)) = {NARR__T_I64, NARR__T_LIT, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk8[] __attribute__((used)) = {"size", "blob", "@caller", "@depth"};
+static const char *const narr__pk9[] __attribute__((used)) = {"key", "@caller", "@depth"};
+static const unsigned char narr__pt10[] __attribute__((used)) = {NARR__T_STR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk11[] __attribute__((used)) = {"rc", "@caller", "@depth"};
 #line 4 "cases/markers.c"
 
 #define API NARR_TRACE_FN
@@ -107,8 +107,8 @@ static NARR__GEN_NOINLINE int narr__traced_behind_macro(const void *narr__caller
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
     const int narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se_behind_macro, 40, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(a));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
+        narr__p = narr__put_i(narr__p, (int64_t)(a));
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -118,7 +118,7 @@ static NARR__GEN_NOINLINE int narr__traced_behind_macro(const void *narr__caller
     int narr__ret = narr__impl_behind_macro(a);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(narr__ret));
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
@@ -175,9 +175,9 @@ static NARR__GEN_NOINLINE int narr__traced_declared_first(const void *narr__call
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
     const int narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se_declared_first, 1072, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(count));
+        narr__p = narr__put_i(narr__p, (int64_t)(count));
         narr__p = narr__put_str_copy(narr__p, (const char *)(what), 1024);
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -187,7 +187,7 @@ static NARR__GEN_NOINLINE int narr__traced_declared_first(const void *narr__call
     int narr__ret = narr__impl_declared_first(count, what);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(narr__ret));
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
@@ -251,8 +251,8 @@ static NARR__GEN_NOINLINE int narr__traced_with_options(const void *narr__caller
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
     const int narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se_with_options, 40, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(size));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
+        narr__p = narr__put_i(narr__p, (int64_t)(size));
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -262,7 +262,7 @@ static NARR__GEN_NOINLINE int narr__traced_with_options(const void *narr__caller
     int narr__ret = narr__impl_with_options(size, blob);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin((narr__ret < 0) ? &narr__sx_err : &narr__sx, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(narr__ret));
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
@@ -324,8 +324,8 @@ static NARR__GEN_NOINLINE const char * narr__traced_lookup(const void *narr__cal
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
     const int narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se_lookup, 40, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(key));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
+        narr__p = narr__put_i(narr__p, (int64_t)(key));
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -399,8 +399,8 @@ static NARR__GEN_NOINLINE int narr__traced_check(const void *narr__caller, int r
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
     const int narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se_check, 40, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(rc));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
+        narr__p = narr__put_i(narr__p, (int64_t)(rc));
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -410,7 +410,7 @@ static NARR__GEN_NOINLINE int narr__traced_check(const void *narr__caller, int r
     int narr__ret = narr__impl_check(rc);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin((narr__ret != 0) ? &narr__sx_err : &narr__sx, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(narr__ret));
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }

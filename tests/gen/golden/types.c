@@ -82,32 +82,32 @@
 #define NARR__GEN_NAME_login login
 #define NARR__GEN_STATIC_login
 #endif
-static const unsigned char narr__pt0[] __attribute__((unused)) = {NARR__T_I64, NARR__T_F64, NARR__T_I64, NARR__T_F64, NARR__T_ENUM, NARR__T_BOOL, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk1[] __attribute__((unused)) = {"p.x", "p.y", "n.i", "n.f", "m", "flag", "@caller", "@depth"};
-static const unsigned char narr__pt2[] __attribute__((unused)) = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk3[] __attribute__((unused)) = {"result", "@t0"};
-static const char *const narr__pl4[] __attribute__((unused)) = {0, "4", 0, 0, 0, 0, 0, 0, 0};
-static const unsigned char narr__pt5[] __attribute__((unused)) = {NARR__T_PTR, NARR__T_LIT, NARR__T_PTR, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk6[] __attribute__((unused)) = {"fixed", "fixed_len", "open", "name", "bytes", "n", "@caller", "@depth"};
-static const unsigned char narr__pt7[] __attribute__((unused)) = {NARR__T_PTR, NARR__T_PTR, NARR__T_STR, NARR__T_PTR, NARR__T_PTR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk8[] __attribute__((unused)) = {"raw", "typed", "label", "opaque", "values", "@caller", "@depth"};
-static const unsigned char narr__pt9[] __attribute__((unused)) = {NARR__T_I64, NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk10[] __attribute__((unused)) = {"counter", "wide", "@caller", "@depth"};
-static const unsigned char narr__pt11[] __attribute__((unused)) = {NARR__T_U64, NARR__T_U64, NARR__T_LIT};
-static const unsigned char narr__pt12[] __attribute__((unused)) = {NARR__T_I64, NARR__T_F64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk13[] __attribute__((unused)) = {"x", "y", "@caller", "@depth"};
-static const unsigned char narr__pt14[] __attribute__((unused)) = {NARR__T_I64, NARR__T_F64, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk15[] __attribute__((unused)) = {"result.x", "result.y", "@t0"};
-static const unsigned char narr__pt16[] __attribute__((unused)) = {NARR__T_ENUM, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk17[] __attribute__((unused)) = {"m", "@caller", "@depth"};
-static const unsigned char narr__pt18[] __attribute__((unused)) = {NARR__T_ENUM, NARR__T_U64, NARR__T_LIT};
-static const unsigned char narr__pt19[] __attribute__((unused)) = {NARR__T_F64, NARR__T_F64, NARR__T_F64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk20[] __attribute__((unused)) = {"f", "d", "ld", "@caller", "@depth"};
-static const unsigned char narr__pt21[] __attribute__((unused)) = {NARR__T_F64, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pl22[] __attribute__((unused)) = {0, "[REDACTED]", "[REDACTED]", "[REDACTED]", 0, 0, 0, 0};
-static const unsigned char narr__pt23[] __attribute__((unused)) = {NARR__T_STR, NARR__T_LIT, NARR__T_LIT, NARR__T_LIT, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk24[] __attribute__((unused)) = {"user", "password", "api_key", "sessionKey", "monkey", "@caller", "@depth"};
-static const unsigned char narr__pt25[] __attribute__((unused)) = {NARR__T_BOOL, NARR__T_U64, NARR__T_LIT};
+static const unsigned char narr__pt0[] __attribute__((used)) = {NARR__T_I64, NARR__T_F64, NARR__T_I64, NARR__T_F64, NARR__T_ENUM, NARR__T_BOOL, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk1[] __attribute__((used)) = {"p.x", "p.y", "n.i", "n.f", "m", "flag", "@caller", "@depth"};
+static const unsigned char narr__pt2[] __attribute__((used)) = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk3[] __attribute__((used)) = {"result", "@t0"};
+static const char *const narr__pl4[] __attribute__((used)) = {0, "4", 0, 0, 0, 0, 0, 0, 0};
+static const unsigned char narr__pt5[] __attribute__((used)) = {NARR__T_PTR, NARR__T_LIT, NARR__T_PTR, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk6[] __attribute__((used)) = {"fixed", "fixed_len", "open", "name", "bytes", "n", "@caller", "@depth"};
+static const unsigned char narr__pt7[] __attribute__((used)) = {NARR__T_PTR, NARR__T_PTR, NARR__T_STR, NARR__T_PTR, NARR__T_PTR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk8[] __attribute__((used)) = {"raw", "typed", "label", "opaque", "values", "@caller", "@depth"};
+static const unsigned char narr__pt9[] __attribute__((used)) = {NARR__T_I64, NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk10[] __attribute__((used)) = {"counter", "wide", "@caller", "@depth"};
+static const unsigned char narr__pt11[] __attribute__((used)) = {NARR__T_U64, NARR__T_U64, NARR__T_LIT};
+static const unsigned char narr__pt12[] __attribute__((used)) = {NARR__T_I64, NARR__T_F64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk13[] __attribute__((used)) = {"x", "y", "@caller", "@depth"};
+static const unsigned char narr__pt14[] __attribute__((used)) = {NARR__T_I64, NARR__T_F64, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk15[] __attribute__((used)) = {"result.x", "result.y", "@t0"};
+static const unsigned char narr__pt16[] __attribute__((used)) = {NARR__T_ENUM, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk17[] __attribute__((used)) = {"m", "@caller", "@depth"};
+static const unsigned char narr__pt18[] __attribute__((used)) = {NARR__T_ENUM, NARR__T_U64, NARR__T_LIT};
+static const unsigned char narr__pt19[] __attribute__((used)) = {NARR__T_F64, NARR__T_F64, NARR__T_F64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk20[] __attribute__((used)) = {"f", "d", "ld", "@caller", "@depth"};
+static const unsigned char narr__pt21[] __attribute__((used)) = {NARR__T_F64, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pl22[] __attribute__((used)) = {0, "[REDACTED]", "[REDACTED]", "[REDACTED]", 0, 0, 0, 0};
+static const unsigned char narr__pt23[] __attribute__((used)) = {NARR__T_STR, NARR__T_LIT, NARR__T_LIT, NARR__T_LIT, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const char *const narr__pk24[] __attribute__((used)) = {"user", "password", "api_key", "sessionKey", "monkey", "@caller", "@depth"};
+static const unsigned char narr__pt25[] __attribute__((used)) = {NARR__T_BOOL, NARR__T_U64, NARR__T_LIT};
 #line 3 "cases/types.c"
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -141,7 +141,7 @@ NARR__GEN_STATIC_by_value NARR_TRACE_FN int NARR__GEN_NAME_by_value(point_t p, n
 #else
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
-static const char *narr__en_by_value_0(long long v)
+static const char *narr__en_by_value_0(int64_t v)
 {
     switch (v) {
     case -1: return "MODE_DOWN";
@@ -166,13 +166,13 @@ static NARR__GEN_NOINLINE int narr__traced_by_value(const void *narr__caller, po
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
     const int narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se_by_value, 88, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(p.x));
+        narr__p = narr__put_i(narr__p, (int64_t)(p.x));
         narr__p = narr__put_f(narr__p, (double)(p.y));
-        narr__p = narr__put_i(narr__p, (long long)(n.i));
+        narr__p = narr__put_i(narr__p, (int64_t)(n.i));
         narr__p = narr__put_f(narr__p, (double)(n.f));
-        narr__p = narr__put_e(narr__p, (long long)(m), narr__en_by_value_0((long long)(m)));
+        narr__p = narr__put_e(narr__p, (int64_t)(m), narr__en_by_value_0((int64_t)(m)));
         narr__p = narr__put_b(narr__p, (flag) != 0);
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -182,7 +182,7 @@ static NARR__GEN_NOINLINE int narr__traced_by_value(const void *narr__caller, po
     int narr__ret = narr__impl_by_value(p, n, m, flag);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(narr__ret));
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
@@ -241,12 +241,12 @@ static NARR__GEN_NOINLINE long narr__traced_arrays(const void *narr__caller, int
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
     const int narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se_arrays, 80, &narr__g)) != NULL) {
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(fixed));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(open));
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(fixed));
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(open));
         narr__p = narr__put_strn_copy(narr__p, (const char *)(name), (size_t)(8), 8);
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(bytes));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(n));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(bytes));
+        narr__p = narr__put_u(narr__p, (uint64_t)(n));
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -256,7 +256,7 @@ static NARR__GEN_NOINLINE long narr__traced_arrays(const void *narr__caller, int
     long narr__ret = narr__impl_arrays(fixed, open, name, bytes, n);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(narr__ret));
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
@@ -318,12 +318,12 @@ static NARR__GEN_NOINLINE int narr__traced_pointers(const void *narr__caller, in
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
     const int narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se_pointers, 1096, &narr__g)) != NULL) {
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(raw));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(typed));
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(raw));
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(typed));
         narr__p = narr__put_str_copy(narr__p, (const char *)(label), 1024);
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(opaque));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)(values));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(opaque));
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(values));
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -333,7 +333,7 @@ static NARR__GEN_NOINLINE int narr__traced_pointers(const void *narr__caller, in
     int narr__ret = narr__impl_pointers(raw, typed, label, opaque, values);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(narr__ret));
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
@@ -393,9 +393,9 @@ static NARR__GEN_NOINLINE unsigned int narr__traced_atomics(const void *narr__ca
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
     const int narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se_atomics, 48, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(counter));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(wide));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
+        narr__p = narr__put_i(narr__p, (int64_t)(counter));
+        narr__p = narr__put_u(narr__p, (uint64_t)(wide));
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -405,7 +405,7 @@ static NARR__GEN_NOINLINE unsigned int narr__traced_atomics(const void *narr__ca
     unsigned int narr__ret = narr__impl_atomics(counter, wide);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_u(narr__p, (unsigned long long)(narr__ret));
+        narr__p = narr__put_u(narr__p, (uint64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
@@ -465,9 +465,9 @@ static NARR__GEN_NOINLINE point_t narr__traced_make_point(const void *narr__call
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
     const int narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se_make_point, 48, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(x));
+        narr__p = narr__put_i(narr__p, (int64_t)(x));
         narr__p = narr__put_f(narr__p, (double)(y));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -477,7 +477,7 @@ static NARR__GEN_NOINLINE point_t narr__traced_make_point(const void *narr__call
     point_t narr__ret = narr__impl_make_point(x, y);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (long long)(narr__ret.x));
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret.x));
         narr__p = narr__put_f(narr__p, (double)(narr__ret.y));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
@@ -518,7 +518,7 @@ NARR__GEN_STATIC_next_mode NARR_TRACE_FN enum mode NARR__GEN_NAME_next_mode(enum
 #else
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
-static const char *narr__en_next_mode_0(long long v)
+static const char *narr__en_next_mode_0(int64_t v)
 {
     switch (v) {
     case -1: return "MODE_DOWN";
@@ -527,7 +527,7 @@ static const char *narr__en_next_mode_0(long long v)
     default: return 0;
     }
 }
-static const char *narr__en_next_mode_1(long long v)
+static const char *narr__en_next_mode_1(int64_t v)
 {
     switch (v) {
     case -1: return "MODE_DOWN";
@@ -552,8 +552,8 @@ static NARR__GEN_NOINLINE enum mode narr__traced_next_mode(const void *narr__cal
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
     const int narr__in = narr__depth_ok();
     if (narr__in && (narr__p = narr__rec_begin(&narr__se_next_mode, 48, &narr__g)) != NULL) {
-        narr__p = narr__put_e(narr__p, (long long)(m), narr__en_next_mode_0((long long)(m)));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
+        narr__p = narr__put_e(narr__p, (int64_t)(m), narr__en_next_mode_0((int64_t)(m)));
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -563,7 +563,7 @@ static NARR__GEN_NOINLINE enum mode narr__traced_next_mode(const void *narr__cal
     enum mode narr__ret = narr__impl_next_mode(m);
     narr__depth = narr__d0;
     if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
-        narr__p = narr__put_e(narr__p, (long long)(narr__ret), narr__en_next_mode_1((long long)(narr__ret)));
+        narr__p = narr__put_e(narr__p, (int64_t)(narr__ret), narr__en_next_mode_1((int64_t)(narr__ret)));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
@@ -622,7 +622,7 @@ static NARR__GEN_NOINLINE double narr__traced_scale(const void *narr__caller, fl
         narr__p = narr__put_f(narr__p, (double)(f));
         narr__p = narr__put_f(narr__p, (double)(d));
         narr__p = narr__put_f(narr__p, (double)(ld));
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
@@ -696,7 +696,7 @@ static NARR__GEN_NOINLINE _Bool narr__traced_login(const void *narr__caller, con
     if (narr__in && (narr__p = narr__rec_begin(&narr__se_login, 2096, &narr__g)) != NULL) {
         narr__p = narr__put_str_copy(narr__p, (const char *)(user), 1024);
         narr__p = narr__put_str_copy(narr__p, (const char *)(monkey), 1024);
-        narr__p = narr__put_u(narr__p, (unsigned long long)(uintptr_t)narr__caller);
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__depth);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);

@@ -1,7 +1,7 @@
 """Code written the way real projects write it, traced with --all-functions: each file in this
 folder is built plain and traced (gcc and clang, -Wall -Wextra -Werror, its own '// cflags:'),
 both are run, their output and exit status must match, every JSON line must parse with no key
-twice, the '// expect*:' lines must hold, and the traced gcc build runs under valgrind memcheck
+twice, the '// expect*:' lines must hold (C89 files: '/* expect...: ... */'), and the traced gcc build runs under valgrind memcheck
 with no error.
 
 usage: check_realcode.py NARRATE_GEN INCLUDE_DIR LIBNARRATE [FILE.c ...]"""
@@ -43,6 +43,8 @@ def check_file(path, work):
     text = open(path).read()
     cflags, expects = [], []
     for line in text.splitlines():
+        if line.startswith("/* ") and line.endswith(" */"):  # C89 files say it in a block comment
+            line = "// " + line[3:-3]
         if line.startswith("// cflags:"):
             cflags += line.split(":", 1)[1].split()
         elif line.startswith("// expect"):
@@ -92,6 +94,12 @@ def check_file(path, work):
                 if not any(e.get("action") == action and e.get("kind") == kind and
                            e.get("args", {}).get(key) == value for e in events):
                     fail(name, f"[{cc}] no {kind} of {action} with args.{key} = {value!r}")
+            elif tag == "expect-depth":
+                action, depth, count = words
+                got = sum(1 for e in events if e.get("action") == action and e.get("kind") == "fn_enter"
+                          and e.get("depth") == int(depth))
+                if got != int(count):
+                    fail(name, f"[{cc}] {count} enters of {action} at depth {depth} expected, {got} found")
             elif tag == "expect-field":
                 action, kind, key, value = words
                 if not any(e.get("action") == action and e.get("kind") == kind and e.get(key) == value
