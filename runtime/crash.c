@@ -48,6 +48,17 @@ static void on_fatal(int sig, siginfo_t *info, void *uctx)
 {
     size_t i;
     int expected = 0;
+    sigjmp_buf *probe = narr__str_probe;
+    if (probe != NULL && (sig == SIGSEGV || sig == SIGBUS)) {
+        /* a captured string's bytes are not there (freed and unmapped, never a string): the copy
+         * records that instead of the program dying of its tracing (ring.c) */
+        sigset_t again;
+        narr__str_probe = NULL;
+        sigemptyset(&again); /* the jump skips the handler's return, which would unblock it */
+        sigaddset(&again, sig);
+        pthread_sigmask(SIG_UNBLOCK, &again, NULL);
+        siglongjmp(*probe, 1);
+    }
     if (__atomic_compare_exchange_n(&crashing, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
         narr__crash_signal = sig;
         narr__crash_tid = narr__gettid();

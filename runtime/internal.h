@@ -59,6 +59,11 @@ typedef struct narr__ring_full {
     struct narr__ring_full *next; /* registry list, guarded by narr__rings_lock */
 } narr__ring_full_t;
 
+#include <setjmp.h>
+
+/* ring.c: while a string value is copied, where a SIGSEGV/SIGBUS in the copy jumps (crash.c) */
+extern NARR__THREAD_LOCAL sigjmp_buf *narr__str_probe NARR__TLS_MODEL;
+
 extern pthread_mutex_t narr__rings_lock;
 extern narr__ring_full_t *narr__rings;
 extern size_t narr__ring_bytes;

@@ -421,13 +421,43 @@ static inline unsigned char *str_copy(unsigned char *p, const char *s, size_t av
     return p + 8 + ((n + 7u) & ~7u);
 }
 
+NARR__THREAD_LOCAL sigjmp_buf *narr__str_probe NARR__TLS_MODEL;
+
+/* A value captured as a string may not be one the program can read now: a const char * the
+ * function only compares (freed and unmapped by then), a buffer at the end of a mapping without
+ * its NUL. With the fatal-signal handler installed (crash.c), a fault in the copy comes back
+ * here and the value is recorded as UNREADABLE instead of the program dying of its tracing. */
+#define UNREADABLE "<unreadable>"
+static unsigned char *guarded_copy(unsigned char *p, const char *s, size_t avail, uint32_t max)
+{
+    sigjmp_buf jb;
+    unsigned char *end;
+    if (s == NULL) return str_copy(p, s, avail, max);
+    if (sigsetjmp(jb, 0) != 0) { /* (narr__str_probe was cleared by the handler) */
+        /* within the room reserved for this value: at most avail and max bytes */
+        uint32_t h = (uint32_t)(sizeof UNREADABLE - 1);
+        if (h > max) h = max;
+        if (h > avail) h = (uint32_t)avail;
+        memset(p, 0, 8);
+        memcpy(p, &h, 4);
+        memcpy(p + 8, UNREADABLE, h);
+        return p + 8 + ((h + 7u) & ~7u);
+    }
+    narr__str_probe = &jb;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    end = str_copy(p, s, avail, max);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    narr__str_probe = NULL;
+    return end;
+}
+
 /* For a string known to have `avail` readable bytes (a char[N] parameter, a (buf, len) pair). */
 unsigned char *narr__put_strn_copy(unsigned char *p, const char *s, size_t avail, uint32_t max)
 {
-    return str_copy(p, s, avail, max);
+    return guarded_copy(p, s, avail, max);
 }
 
 unsigned char *narr__put_str_copy(unsigned char *p, const char *s, uint32_t max)
 {
-    return str_copy(p, s, SIZE_MAX, max);
+    return guarded_copy(p, s, SIZE_MAX, max);
 }
