@@ -20,6 +20,7 @@ static const int fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 #define NFATAL (sizeof fatal / sizeof fatal[0])
 static struct sigaction previous[NFATAL];
 static int installed;
+int narr__fatal_handler_on; /* ring.c guards string copies only when the handler can answer */
 
 /* Shared with the consumer (consumer.c): 1 = deliver and flush now; 2 = done. */
 int narr__crash_state;
@@ -48,7 +49,7 @@ static void on_fatal(int sig, siginfo_t *info, void *uctx)
 {
     size_t i;
     int expected = 0;
-    sigjmp_buf *probe = narr__str_probe;
+    void **probe = narr__str_probe;
     if (probe != NULL && (sig == SIGSEGV || sig == SIGBUS)) {
         /* a captured string's bytes are not there (freed and unmapped, never a string): the copy
          * records that instead of the program dying of its tracing (ring.c) */
@@ -57,7 +58,7 @@ static void on_fatal(int sig, siginfo_t *info, void *uctx)
         sigemptyset(&again); /* the jump skips the handler's return, which would unblock it */
         sigaddset(&again, sig);
         pthread_sigmask(SIG_UNBLOCK, &again, NULL);
-        siglongjmp(*probe, 1);
+        __builtin_longjmp(probe, 1);
     }
     if (__atomic_compare_exchange_n(&crashing, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
         narr__crash_signal = sig;
@@ -101,6 +102,7 @@ void narr__crash_install(void)
     sigemptyset(&sa.sa_mask);
     for (i = 0; i < NFATAL; i++) sigaction(fatal[i], &sa, &previous[i]);
     installed = 1;
+    __atomic_store_n(&narr__fatal_handler_on, 1, __ATOMIC_RELAXED);
     narr__altstack_attach();
 }
 

@@ -59,10 +59,9 @@ typedef struct narr__ring_full {
     struct narr__ring_full *next; /* registry list, guarded by narr__rings_lock */
 } narr__ring_full_t;
 
-#include <setjmp.h>
-
 /* ring.c: while a string value is copied, where a SIGSEGV/SIGBUS in the copy jumps (crash.c) */
-extern NARR__THREAD_LOCAL sigjmp_buf *narr__str_probe NARR__TLS_MODEL;
+extern NARR__THREAD_LOCAL void **narr__str_probe NARR__TLS_MODEL; /* a __builtin_setjmp buffer */
+extern int narr__fatal_handler_on; /* crash.c: its handler is installed (NARRATE_CRASH is not off) */
 
 extern pthread_mutex_t narr__rings_lock;
 extern narr__ring_full_t *narr__rings;

@@ -421,19 +421,26 @@ static inline unsigned char *str_copy(unsigned char *p, const char *s, size_t av
     return p + 8 + ((n + 7u) & ~7u);
 }
 
-NARR__THREAD_LOCAL sigjmp_buf *narr__str_probe NARR__TLS_MODEL;
+NARR__THREAD_LOCAL void **narr__str_probe NARR__TLS_MODEL;
 
 /* A value captured as a string may not be one the program can read now: a const char * the
  * function only compares (freed and unmapped by then), a buffer at the end of a mapping without
  * its NUL. With the fatal-signal handler installed (crash.c), a fault in the copy comes back
  * here and the value is recorded as UNREADABLE instead of the program dying of its tracing. */
 #define UNREADABLE "<unreadable>"
+/* (its own function: the one that calls sigsetjmp is compiled without most optimisations) */
+__attribute__((noinline)) static unsigned char *copy_out_of_line(unsigned char *p, const char *s, size_t avail, uint32_t max)
+{
+    return str_copy(p, s, avail, max);
+}
+
 static unsigned char *guarded_copy(unsigned char *p, const char *s, size_t avail, uint32_t max)
 {
-    sigjmp_buf jb;
+    void *jb[5]; /* __builtin_setjmp's: a frame, a stack pointer and a label (a few stores, not
+                    glibc's sigsetjmp: this is on the path of every string value) */
     unsigned char *end;
-    if (s == NULL) return str_copy(p, s, avail, max);
-    if (sigsetjmp(jb, 0) != 0) { /* (narr__str_probe was cleared by the handler) */
+    if (s == NULL || !__atomic_load_n(&narr__fatal_handler_on, __ATOMIC_RELAXED)) return str_copy(p, s, avail, max);
+    if (__builtin_setjmp(jb) != 0) { /* (narr__str_probe was cleared by the handler) */
         /* within the room reserved for this value: at most avail and max bytes */
         uint32_t h = (uint32_t)(sizeof UNREADABLE - 1);
         if (h > max) h = max;
@@ -443,9 +450,9 @@ static unsigned char *guarded_copy(unsigned char *p, const char *s, size_t avail
         memcpy(p + 8, UNREADABLE, h);
         return p + 8 + ((h + 7u) & ~7u);
     }
-    narr__str_probe = &jb;
+    narr__str_probe = jb;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    end = str_copy(p, s, avail, max);
+    end = copy_out_of_line(p, s, avail, max);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     narr__str_probe = NULL;
     return end;
