@@ -115,8 +115,9 @@ static inline unsigned char *narr__put_v_raw(unsigned char *p, uint64_t v)
 /* A raw stamp in CLOCK_MONOTONIC ns by a CLOCK point, exactly as the live consumer computes it. */
 static inline uint64_t narr__raw_to_mono(uint64_t raw, uint64_t at_raw, uint64_t at_mono, double ns_per_tick)
 {
-    if (raw >= at_raw) return at_mono + (uint64_t)((double)(raw - at_raw) * ns_per_tick);
-    return at_mono - (uint64_t)((double)(at_raw - raw) * ns_per_tick);
+    double d = (double)(raw >= at_raw ? raw - at_raw : at_raw - raw) * ns_per_tick;
+    uint64_t n = d >= 0.0 && d < 1.8e19 ? (uint64_t)d : 0; /* (a damaged file's rate: no undefined conversion) */
+    return raw >= at_raw ? at_mono + n : at_mono - n;
 }
 
 /* Reads a LEB128 value at *p (< end); 0 on success, -1 when truncated or too long. */

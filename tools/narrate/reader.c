@@ -933,6 +933,10 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
             t->clock[t->nclock].mono = mono;
             t->clock[t->nclock].ns_per_tick = (double)rate / 4294967296.0;
             if (payload + hdr[2] - p >= 8) memcpy(&t->clock[t->nclock].ns_per_tick, p, 8); /* the exact rate */
+            if (!(t->clock[t->nclock].ns_per_tick > 0.0 && t->clock[t->nclock].ns_per_tick < 1e6)) {
+                bad = 1; /* no clock runs at that rate: a damaged block */
+                break;
+            }
             t->nclock++;
             t->clock_is_tsc = tsc != 0;
             break;
