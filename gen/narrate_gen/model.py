@@ -69,6 +69,7 @@ class Function:
     declared_before: bool = False  # a file-scope declaration precedes the definition
     uses_retaddr: bool = False  # its body asks __builtin_return_address
     setjmps: tuple[str, ...] = ()  # setjmp-family functions its body calls (macros expanded)
+    knr_params: str | None = None  # a K&R-style definition: its parameters as a prototype's
 
 
 @dataclass(frozen=True)

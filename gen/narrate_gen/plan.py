@@ -61,6 +61,7 @@ class Wrapper:
     gate: str  # NARR__GEN_ON_<name>
     prefix: str  # declaration text before the name, copied from the source
     params: str  # parameter list text, copied from the source
+    suffix: str  # the declarator's rest after the parameters ('int (*f(int))(int)': ')(int)'), else ""
     arg_names: tuple[str, ...]
     call_stmt: str  # the call of the original, assigning narr__ret when there is a result
     skip_stmt: str  # the call of the original as the whole body (nothing recorded at run time)
@@ -243,7 +244,7 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
         gate_storage = ("extern" if fn.extern_at >= 0 else
                         "static" if fn.storage == "" and not fn.extern_macro and not fn.visibility_macro else "")
         gates.append(Gate(n, LEVEL[fn.options.level][1], fn.is_variadic, gate_storage))
-        params_text = text[fn.params_open + 1:fn.params_close]
+        params_text = fn.knr_params or text[fn.params_open + 1:fn.params_close]
         enter_caps = [c for p in fn.params for c in p.captures]
         enums: list[EnumHelper] = []
         enter_enum_fns = _enum_helpers(enter_caps, n, enums)
@@ -276,9 +277,11 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
         args = ", ".join(p.name for p in fn.params)
         prefix_end = fn.prefix_end if fn.prefix_end >= 0 else fn.name_start
         prefix = text[fn.decl_start:prefix_end]
+        rest = text[fn.params_close + 1:fn.body_open].strip()
+        suffix = _one_line(rest) if rest.startswith((")", "[", "(")) else ""
         wrappers[fn.def_end] = Wrapper(
             name=n, line=fn.line, def_line=where.at(fn.decl_start), resume_line=where.at(fn.def_end),
-            gate=f"NARR__GEN_ON_{n}", prefix=prefix, params=params_text,
+            gate=f"NARR__GEN_ON_{n}", prefix=prefix, params=params_text, suffix=suffix,
             arg_names=tuple(p.name for p in fn.params),
             call_stmt=(f"{ret_decl} = narr__impl_{n}({args});" if ret_decl else f"narr__impl_{n}({args});"),
             skip_stmt=(f"return narr__impl_{n}({args});" if ret_decl
@@ -320,7 +323,7 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
             # on the same line, so every line keeps its number
             # (as written, comments and #if lines included, then the numbering restored)
             # (not when the file declared it already: -Wredundant-decls)
-            forward = "" if fn.declared_before else f"{prefix}{n}({params_text});\n#line {where.at(fn.decl_start)}\n"
+            forward = "" if fn.declared_before else f"{prefix}{n}({params_text}){suffix};\n#line {where.at(fn.decl_start)}\n"
             # the renamed original keeps the user's name for __func__ (events recorded inside it,
             # assert): undefined again where its wrapper starts
             names = "".join(f"#define {m} {c_string(n)}\n" for m in FUNC_NAMES)
@@ -328,7 +331,7 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
             names += "#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)\n#endif\n"
             # external linkage from a macro (MYLIB_API): the renamed original gets a prototype of
             # its own (-Wmissing-prototypes), only when traced (else it is the function itself)
-            proto = (f"#if NARR__GEN_ON_{n}\n{_one_line(prefix)}narr__impl_{n}({_one_line(params_text)});\n#endif\n"
+            proto = (f"#if NARR__GEN_ON_{n}\n{_one_line(prefix)}narr__impl_{n}({_one_line(params_text)}){suffix};\n#endif\n"
                      if fn.extern_macro or fn.visibility_macro else "")
             if fn.uses_retaddr:
                 # its body asks for its caller: the public function passes it (narr__ret_addr)

@@ -252,6 +252,25 @@ def _matching_paren(text: str, open_at: int) -> int:
 SETJMP_NAMES = frozenset({"setjmp", "_setjmp", "sigsetjmp", "__sigsetjmp", "__builtin_setjmp"})
 
 
+_PROMOTED = {ci.TypeKind.BOOL, ci.TypeKind.CHAR_S, ci.TypeKind.CHAR_U, ci.TypeKind.SCHAR, ci.TypeKind.UCHAR,
+             ci.TypeKind.SHORT, ci.TypeKind.USHORT, ci.TypeKind.FLOAT}
+
+
+def _knr_prototype(c) -> str:
+    """A K&R-style definition's parameters as a prototype's ('int a, char *s'), or _CannotTrace
+    when one of them is promoted in a call without a prototype (char, short, float): a prototype
+    would then not match the definition's callers."""
+    out = []
+    for p in c.get_arguments():
+        t = p.type.get_canonical()
+        if t.kind in _PROMOTED:
+            raise _CannotTrace(f"K&R-style definition with parameter {p.spelling} of type '{p.type.spelling}', which "
+                               "calls without a prototype promote: give it a prototype, e.g. 'int f(int a, int b)'")
+        spelled = p.type.spelling
+        out.append(f"__typeof__({spelled}) {p.spelling}" if "(" in spelled or "[" in spelled else f"{spelled} {p.spelling}")
+    return ", ".join(out) or "void"
+
+
 def _setjmp_calls(body) -> tuple[str, ...]:
     """The setjmp-family functions called in a body, as libclang sees them after macro expansion."""
     if body is None:
@@ -377,9 +396,13 @@ class Scanner:
         body_open = body.extent.start.offset
         if text[body_open:body_open + 1] != "{" or text[c.extent.end.offset - 1:c.extent.end.offset] != "}":
             raise _CannotTrace("its definition comes from a macro expansion")
-        if ";" in text[params_close + 1:body_open]:
-            # (skipped with this reason under --all-functions, an error when marked)
-            raise _CannotTrace("K&R-style definition: give it a prototype, e.g. 'int f(int a, int b)'")
+        knr_params = None
+        if ";" in text[params_close + 1:body_open] or (not text[params_open + 1:params_close].strip() and
+                                                       c.type.kind == ci.TypeKind.FUNCTIONNOPROTO and
+                                                       any(True for _ in c.get_arguments())):
+            # K&R-style: the traced function gets the prototype the parameters' declarations
+            # give, which matches calls made without one only when no parameter is promoted
+            knr_params = _knr_prototype(c)
         words = set(re.findall(r"[A-Za-z_]\w*", prefix))
         is_inline = "inline" in words or "__inline" in words or "__inline__" in words
         storage = {ci.StorageClass.STATIC: "static", ci.StorageClass.EXTERN: "extern"}.get(c.storage_class, "")
@@ -409,8 +432,9 @@ class Scanner:
         rt = c.result_type
         rc = rt.get_canonical()
         return_void = rc.kind == ci.TypeKind.VOID
-        if not return_void and ("(" in rt.spelling or "[" in rt.spelling):
-            raise _CannotTrace(f"its result type '{rt.spelling}' cannot be declared as written; give it a typedef")
+        # a result that is a pointer to a function or an array, declared around the name
+        # ('int (*pick(int w))(int, int)'): the recording function declares it by __typeof__
+        declarator_result = not return_void and ("(" in rt.spelling or "[" in rt.spelling)
         # (the function's own parameters: a returned function pointer's are children too)
         used, cut = 0, False
         for i, p in enumerate(c.get_arguments()):
@@ -460,13 +484,13 @@ class Scanner:
         return Function(
             name=name, usr=c.get_usr(), line=c.location.line, storage=storage, is_inline=is_inline,
             is_noreturn=is_noreturn, is_variadic=c.type.kind == ci.TypeKind.FUNCTIONPROTO and c.type.is_function_variadic(),
-            return_spelling=rt.spelling, return_void=return_void, return_captures=ret_caps, return_kind=rkind,
+            return_spelling=f"__typeof__({rt.spelling})" if declarator_result else rt.spelling, return_void=return_void, return_captures=ret_caps, return_kind=rkind,
             params=tuple(params), options=options, decl_start=decl_start, name_start=name_start,
             name_end=name_start + len(name), params_open=params_open, params_close=params_close,
             body_open=body_open, def_end=c.extent.end.offset, extern_at=extern_at, notes=tuple(notes),
             prefix_end=prefix_end, extern_macro=storage == "extern" and extern_at < 0, va_returns=va_returns,
             uses_retaddr="__builtin_return_address" in text[body_open:c.extent.end.offset],
-            setjmps=_setjmp_calls(body) if self._setjmp_declared else (),
+            setjmps=_setjmp_calls(body) if self._setjmp_declared else (), knr_params=knr_params,
             declared_before=(c.canonical != c and c.canonical.semantic_parent is not None
                              and c.canonical.semantic_parent.kind == ci.CursorKind.TRANSLATION_UNIT),
             visibility_macro=("visibility" not in prefix and

@@ -1,6 +1,6 @@
 #include <narrate/narrate.h>
 NARR_TRACE_FN int old_style(a, b)
-int a;
+char a;
 int b;
 {
     return a + b;
