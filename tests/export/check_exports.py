@@ -112,16 +112,35 @@ def us(text):
     return float(value) * {"ns": 1e-3, "us": 1, "ms": 1e3, "s": 1e6}[unit]
 
 
-def check_stats(tr, want):
-    """narrate stats against the JSON lines: per function (threads together) calls, total, self."""
+def stats_of(tr):
+    """narrate stats of a trace: ({fn: (calls, total_us, self_us)}, its output), or None."""
     r = run([cli, "stats", tr])
     if r.returncode != 0:
-        return fail(f"narrate stats failed: {r.stderr}")
+        fail(f"narrate stats failed: {r.stderr}")
+        return None
     got = {}
     for line in r.stdout.splitlines()[1:]:
         m = re.match(r"(\S+)\s+(\d+)\s+([\d.]+ \w+)\s+([\d.]+ \w+)\s", line)
         if m:
             got[m.group(1)] = (int(m.group(2)), us(m.group(3)), us(m.group(4)))
+    return got, r.stdout
+
+
+def exported(bundle_js, tr, cj, what):
+    """The chrome export of tr as speedscope's importer reads it, or None (said)."""
+    r = run([cli, "export", "--format", "chrome", tr, "-o", cj])
+    if r.returncode != 0:
+        fail(f"export of {what} failed: {r.stderr}")
+        return None
+    return speedscope(bundle_js, cj)
+
+
+def check_stats(tr, want):
+    """narrate stats against the JSON lines: per function (threads together) calls, total, self."""
+    read = stats_of(tr)
+    if read is None:
+        return
+    got, out = read
     total = {}
     for fns in want.values():
         for fn, (t, s_, n) in fns.items():
@@ -138,8 +157,8 @@ def check_stats(tr, want):
         for what, a, b in (("total", gt, t), ("self", gs, s_)):
             if abs(a - b) > 0.002 + 0.0005 * b:  # stats rounds to 4 significant digits or 1 ns
                 fail(f"stats: {fn} {what} {a:.3f} us, the JSON lines {b:.3f} us")
-    if "left without an exit, by a longjmp" not in r.stdout:
-        fail(f"stats does not say that calls were unwound: {r.stdout[-300:]}")
+    if "left without an exit, by a longjmp" not in out:
+        fail(f"stats does not say that calls were unwound: {out[-300:]}")
     print(f"ok   narrate stats: {len(total)} functions, calls, total and self agree (longjmp-unwound calls included)")
 
 
@@ -148,10 +167,7 @@ def check_run(bundle_js, work):
     r = run([prog], env={"NARRATE_OUTPUT": f"jsonl:{jl},trace:{tr}"})
     if r.returncode != 0:
         return fail(f"{prog} failed: {r.stderr}")
-    r = run([cli, "export", "--format", "chrome", tr, "-o", cj])
-    if r.returncode != 0:
-        return fail(f"narrate export --format chrome failed: {r.stderr}")
-    got = speedscope(bundle_js, cj)
+    got = exported(bundle_js, tr, cj, "the run")
     if got is None:
         return
     for w in got["warnings"]:
@@ -223,20 +239,12 @@ def check_gaps(bundle_js, work):
 def check_lossy(bundle_js, work):
     tr, cj = os.path.join(work, "lossy.trace"), os.path.join(work, "lossy.chrome.json")
     run([lossy, "20000"], env={"NARRATE_RING_SIZE": "4K", "NARRATE_RING_GROW": "off", "NARRATE_OUTPUT": f"trace:{tr}"})
-    r = run([cli, "export", "--format", "chrome", tr, "-o", cj])
-    if r.returncode != 0:
-        return fail(f"export of the lossy run failed: {r.stderr}")
-    got = speedscope(bundle_js, cj)
-    if got is None:
+    got, read = exported(bundle_js, tr, cj, "the lossy run"), stats_of(tr)
+    if got is None or read is None:
         return
-    r = run([cli, "stats", tr])
-    want = {}
-    for line in r.stdout.splitlines()[1:]:
-        m = re.match(r"(\S+)\s+(\d+)\s+([\d.]+ \w+)\s+([\d.]+ \w+)\s", line)
-        if m:
-            want[m.group(1)] = (us(m.group(3)), us(m.group(4)))
-    if "events were lost" not in r.stdout or len(got["profiles"]) != 1:
-        return fail(f"the lossy run lost nothing, or has {len(got['profiles'])} threads: {r.stdout[-300:]}")
+    want = {fn: (total, self_) for fn, (_, total, self_) in read[0].items()}
+    if "events were lost" not in read[1] or len(got["profiles"]) != 1:
+        return fail(f"the lossy run lost nothing, or has {len(got['profiles'])} threads: {read[1][-300:]}")
     frames = got["profiles"][0]["frames"]
     # the export keeps a thread's timestamps strictly increasing (an E and the next B at the same
     # nanosecond are set 1 ns apart): each B/E inside a function's calls may shift its figures by 1 ns
