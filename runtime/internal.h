@@ -353,6 +353,16 @@ const struct narr_context *narr__context_top(void);
 /* ---- console.c / jsonl.c: one line of text for an event ---- */
 /* Both return the number of secrets redacted. */
 size_t narr__console_line(narr__buf_t *b, const narr_event_t *ev, int color, narr_mode_t mode, unsigned policy);
+/* 1 when s is one of the site's literals (the same for every event of it), or NULL: text sinks
+ * keep what they make of such strings per site instead of redacting and escaping them per event */
+static inline int narr__site_literal(const narr_site_t *site, const char *s)
+{
+    unsigned i;
+    if (s == NULL) return 1;
+    for (i = 0; site->lits != NULL && i < site->ntypes; i++)
+        if (site->types[i] == NARR__T_LIT && site->lits[i] == s) return 1;
+    return 0;
+}
 size_t narr__json_line(narr__buf_t *b, const narr_event_t *ev, unsigned policy);
 
 #endif /* NARR_RUNTIME_INTERNAL_H */

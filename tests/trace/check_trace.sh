@@ -12,7 +12,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 #    puts events in time order, the console prints them as the consumer delivered them, one
 #    thread's batch after another's. Single-threaded programs compare line for line, in
 #    secrets.hostile and e2e.hostile.)
-NARRATE_OUTPUT="console,trace:$tmp/orch.trace" NO_COLOR=1 "$orch" > /dev/null 2> "$tmp/console.txt"
+NARRATE_OUTPUT="console,trace:$tmp/orch.trace,jsonl:$tmp/orch.jsonl" NO_COLOR=1 "$orch" > /dev/null 2> "$tmp/console.txt"
 "$narrate" cat --plain "$tmp/orch.trace" > "$tmp/cat.txt"
 sort "$tmp/console.txt" > "$tmp/console.sorted"
 sort "$tmp/cat.txt" | diff -u "$tmp/console.sorted" - > "$tmp/diff" || { head -20 "$tmp/diff"; fail "cat --plain differs from the console"; }
@@ -22,8 +22,17 @@ echo "cat --plain: $(wc -l < "$tmp/cat.txt") events, the console's lines"
 sed -E 's/^ *[0-9]+\.[0-9]{9} +[0-9]+  //' "$tmp/cat_timed.txt" | diff -u "$tmp/cat.txt" - > "$tmp/diff" ||
   { head -5 "$tmp/diff"; fail "cat's timed lines are not time, thread id, console line"; }
 sort -s -n -k1,1 -c "$tmp/cat_timed.txt" 2> /dev/null || fail "cat's times go backwards"
-"$narrate" cat "$tmp/orch.trace" --json | "$py" -c "import json,sys; [json.loads(l) for l in sys.stdin]" ||
-  fail "cat --json is not JSON lines"
+"$narrate" cat "$tmp/orch.trace" --json > "$tmp/cat.jsonl"
+# the JSON lines sink of the same run holds the same events (targets recorded as values included)
+"$py" - "$tmp/orch.jsonl" "$tmp/cat.jsonl" <<'PY' || fail "cat --json and the JSON lines sink differ"
+import json, sys
+def events(path):
+    return sorted((e["actor"], e["action"], e.get("target"), e.get("correlation_id"), e["human"])
+                  for e in map(json.loads, open(path)) if e["kind"] != "drop")
+a, b = events(sys.argv[1]), events(sys.argv[2])
+assert a == b, [x for x in a if x not in b][:3] + ["/"] + [x for x in b if x not in a][:3]
+assert len({x[2] for x in a}) > 3, "the run should record several targets"
+PY
 "$narrate" check "$tmp/orch.trace" > "$tmp/check.txt" || fail "check of an intact trace failed"
 NARRATE_PROGRESS=always "$narrate" check "$tmp/orch.trace" > /dev/null 2> "$tmp/progress.txt"
 grep -q "narrate: reading \[#*\] 100% of" "$tmp/progress.txt" || fail "no progress bar: $(cat "$tmp/progress.txt")"
