@@ -353,16 +353,28 @@ const struct narr_context *narr__context_top(void);
 /* ---- console.c / jsonl.c: one line of text for an event ---- */
 /* Both return the number of secrets redacted. */
 size_t narr__console_line(narr__buf_t *b, const narr_event_t *ev, int color, narr_mode_t mode, unsigned policy);
-/* 1 when s is one of the site's literals (the same for every event of it), or NULL: text sinks
- * keep what they make of such strings per site instead of redacting and escaping them per event */
-static inline int narr__site_literal(const narr_site_t *site, const char *s)
-{
-    unsigned i;
-    if (s == NULL) return 1;
-    for (i = 0; site->lits != NULL && i < site->ntypes; i++)
-        if (site->types[i] == NARR__T_LIT && site->lits[i] == s) return 1;
-    return 0;
-}
+/* Text sinks keep what they make of a site's actor, action and target (redacted and escaped)
+ * per site: the target is compared by content with the one it was made for (a target recorded
+ * as a value may change from event to event; then the line is written the long way). */
+typedef struct narr__head {
+    const narr_site_t *site;
+    char *target; /* a copy, NULL for none */
+    size_t target_len;
+    unsigned policy;
+    int level, color;
+    size_t redactions;
+    narr__buf_t text;
+} narr__head_t;
+typedef struct narr__heads {
+    narr__head_t *v;
+    size_t n;
+} narr__heads_t;
+/* The head kept for ev's site, made on the site's first event; NULL when ev's actor, action or
+ * target are not the ones it was made for (or memory ran short). make writes the head into b and
+ * returns its redaction count. */
+const narr__head_t *narr__head_get(narr__heads_t *c, const narr_event_t *ev, unsigned policy, int color,
+                                   size_t (*make)(narr__buf_t *b, const narr_event_t *ev, unsigned policy, int color));
+void narr__heads_free(narr__heads_t *c);
 size_t narr__json_line(narr__buf_t *b, const narr_event_t *ev, unsigned policy);
 
 #endif /* NARR_RUNTIME_INTERNAL_H */

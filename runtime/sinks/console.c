@@ -44,8 +44,8 @@ static void mode_text(const narr_event_t *ev, narr_mode_t mode, const char **s, 
     if (mode == NARR_MODE_STORY && ev->story != NULL) *s = ev->story, *n = ev->story_len;
 }
 
-/* The line's start: level, actor, action and target (the same for every event of a site). */
-static size_t line_head(narr__buf_t *b, const narr_event_t *ev, int color, unsigned policy)
+/* The line's start: level, actor, action and target (kept per site: narr__head_get). */
+static size_t line_head(narr__buf_t *b, const narr_event_t *ev, unsigned policy, int color)
 {
     size_t r = 0;
     const char *lvl = narr_level_name(ev->level);
@@ -60,59 +60,17 @@ static size_t line_head(narr__buf_t *b, const narr_event_t *ev, int color, unsig
     return r;
 }
 
-/* A site's line start, made once (escaping and redacting it was a third of the console's cost
- * per event): for one target string, level, colour and policy. */
-typedef struct head {
-    const narr_site_t *site;
-    const char *target;
-    int level, color;
-    unsigned policy;
-    size_t redactions;
-    narr__buf_t text;
-} head_t;
-
-typedef struct heads {
-    head_t *v;
-    size_t n;
-} heads_t;
-
-static const head_t *cached_head(heads_t *c, const narr_event_t *ev, int color, unsigned policy)
-{
-    const narr_site_t *site = ev->site;
-    head_t *h;
-    if (c == NULL || site == NULL || site->id <= 0 || ev->actor != site->actor || ev->action != site->action ||
-        !narr__site_literal(site, ev->target))
-        return NULL; /* (a target recorded as a value changes from event to event) */
-    if ((uint32_t)site->id >= c->n) {
-        size_t want = (size_t)site->id * 2 + 64;
-        head_t *fresh = realloc(c->v, want * sizeof *fresh);
-        if (fresh == NULL) return NULL;
-        memset(fresh + c->n, 0, (want - c->n) * sizeof *fresh);
-        c->v = fresh;
-        c->n = want;
-    }
-    h = &c->v[site->id];
-    if (h->site == site && h->target == ev->target && h->level == (int)ev->level && h->color == color &&
-        h->policy == policy && h->text.len > 0)
-        return h;
-    h->text.len = 0;
-    h->redactions = line_head(&h->text, ev, color, policy);
-    if (h->text.oom) return NULL;
-    h->site = site, h->target = ev->target, h->level = (int)ev->level, h->color = color, h->policy = policy;
-    return h;
-}
-
 static size_t console_line(narr__buf_t *b, const narr_event_t *ev, int color, narr_mode_t mode, unsigned policy,
-                           heads_t *heads)
+                           narr__heads_t *heads)
 {
     size_t i, r = 0, n;
     const char *text;
-    const head_t *h = cached_head(heads, ev, color, policy);
+    const narr__head_t *h = narr__head_get(heads, ev, policy, color, line_head);
     if (h != NULL) {
         narr__buf_put(b, h->text.p, h->text.len);
         r += h->redactions;
     } else {
-        r += line_head(b, ev, color, policy);
+        r += line_head(b, ev, policy, color);
     }
     if (ev->correlation_id) r += put_kv(b, "correlation_id", ev->correlation_id, strlen(ev->correlation_id), policy);
     for (i = 0; i < ev->nkv; i++)
@@ -144,7 +102,7 @@ typedef struct console {
     int fd;
     int color;
     narr__buf_t out; /* lines not written yet */
-    heads_t heads;
+    narr__heads_t heads;
 } console_t;
 
 /* Lines gather in out and go to the terminal in one write per batch of the consumer (or every
@@ -172,9 +130,7 @@ static void console_ctl(void *user, narr_sink_op_t op)
         return;
     }
     if (op != NARR__SINK_ABANDON) console_flush(c); /* a forked child: the parent's lines are the parent's */
-    size_t i;
-    for (i = 0; i < c->heads.n; i++) narr__buf_free(&c->heads.v[i].text);
-    free(c->heads.v);
+    narr__heads_free(&c->heads);
     narr__buf_free(&c->out);
     free(c);
 }

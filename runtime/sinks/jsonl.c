@@ -68,17 +68,12 @@ typedef struct tail {
     const char *program; /* the name it was made with */
     char *text;
     size_t len;
-    /* the same for the site's `,"actor":...,"action":...[,"target":...]` (redacted once, not per
-     * event): made for one literal target and one policy */
-    char *head;
-    size_t hlen, hredactions;
-    const char *htarget;
-    unsigned hpolicy;
 } tail_t;
 
 typedef struct tails {
     tail_t *v;
     size_t n;
+    narr__heads_t heads; /* `,"actor":...,"action":...[,"target":...]` per site (narr__head_get) */
 } tails_t;
 
 static void put_tail(narr__buf_t *b, const narr_site_t *site)
@@ -116,8 +111,6 @@ static const tail_t *cached_tail(tails_t *c, const narr_site_t *site)
     }
     free(t->text);
     free((void *)t->program);
-    free(t->head); /* (a new site in this slot: its head is made again) */
-    t->head = NULL;
     t->text = b.p;
     t->len = b.len;
     t->site = site;
@@ -125,44 +118,25 @@ static const tail_t *cached_tail(tails_t *c, const narr_site_t *site)
     return t->program != NULL ? t : NULL;
 }
 
-/* The event's actor, action and target when they are its site's own (the same strings, a
- * literal target): cached with their redaction count. NULL: written the long way. */
-static const tail_t *cached_head(tails_t *c, const narr_event_t *ev, unsigned policy)
+static size_t json_head(narr__buf_t *b, const narr_event_t *ev, unsigned policy, int color)
 {
-    const narr_site_t *site = ev->site;
-    narr__buf_t b = {0};
     size_t r = 0;
-    tail_t *t;
-    if (c == NULL || site == NULL || site->id <= 0 || (uint32_t)site->id >= c->n) return NULL;
-    t = &c->v[site->id];
-    if (t->site != site || ev->actor != site->actor || ev->action != site->action || !narr__site_literal(site, ev->target))
-        return NULL; /* (a target recorded as a value changes from event to event) */
-    if (t->head != NULL && t->htarget == ev->target && t->hpolicy == policy) return t;
-    r += PUT_OWN(&b, "actor", ev->actor, strlen(ev->actor), policy);
-    r += PUT_OWN(&b, "action", ev->action, strlen(ev->action), policy);
-    if (ev->target) r += PUT_OWN(&b, "target", ev->target, strlen(ev->target), policy);
-    if (b.oom) {
-        narr__buf_free(&b);
-        return NULL;
-    }
-    free(t->head);
-    t->head = b.p;
-    t->hlen = b.len;
-    t->hredactions = r;
-    t->htarget = ev->target;
-    t->hpolicy = policy;
-    return t;
+    (void)color;
+    r += PUT_OWN(b, "actor", ev->actor, strlen(ev->actor), policy);
+    r += PUT_OWN(b, "action", ev->action, strlen(ev->action), policy);
+    if (ev->target) r += PUT_OWN(b, "target", ev->target, strlen(ev->target), policy);
+    return r;
 }
 
 static void tails_free(tails_t *c)
 {
     size_t i;
     for (i = 0; i < c->n; i++) {
-        free(c->v[i].head);
         free(c->v[i].text);
         free((void *)c->v[i].program);
     }
     free(c->v);
+    narr__heads_free(&c->heads);
 }
 
 static size_t json_line(narr__buf_t *b, const narr_event_t *ev, unsigned policy, tails_t *tails);
@@ -185,13 +159,14 @@ static size_t json_line(narr__buf_t *b, const narr_event_t *ev, unsigned policy,
     narr__buf_put(b, "\",\"kind\":\"", 10);
     narr__buf_put(b, kind, strlen(kind));
     narr__buf_putc(b, '"');
-    if ((tail = cached_head(tails, ev, policy)) != NULL) {
-        narr__buf_put(b, tail->head, tail->hlen);
-        r += tail->hredactions;
-    } else {
-        r += PUT_OWN(b, "actor", ev->actor, strlen(ev->actor), policy);
-        r += PUT_OWN(b, "action", ev->action, strlen(ev->action), policy);
-        if (ev->target) r += PUT_OWN(b, "target", ev->target, strlen(ev->target), policy);
+    {
+        const narr__head_t *h = tails != NULL ? narr__head_get(&tails->heads, ev, policy, 0, json_head) : NULL;
+        if (h != NULL) {
+            narr__buf_put(b, h->text.p, h->text.len);
+            r += h->redactions;
+        } else {
+            r += json_head(b, ev, policy, 0);
+        }
     }
     if (ev->correlation_id) r += PUT_OWN(b, "correlation_id", ev->correlation_id, strlen(ev->correlation_id), policy);
     for (i = 0; i < ev->nkv; i++) /* narrate's own fields */

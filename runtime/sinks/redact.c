@@ -34,17 +34,19 @@ static int is_word(unsigned char c)
  * most keys (target, job_id, n) are rejected here without being split into words. */
 static int has_anchor(const char *key, size_t n)
 {
-    static const char *const anchors[] = {"pass", "pwd", "token", "secret", "key", "auth", "cred", "cookie",
-                                          "jwt", "bearer", "otp"};
+    /* the anchors by first letter: one or two compares per letter that can start one (this runs
+     * for every key of every event a text sink writes) */
+    static const char *const by_first[26][3] = {
+        ['a' - 'a'] = {"auth"},   ['b' - 'a'] = {"bearer"}, ['c' - 'a'] = {"cred", "cookie"},
+        ['j' - 'a'] = {"jwt"},    ['k' - 'a'] = {"key"},    ['o' - 'a'] = {"otp"},
+        ['p' - 'a'] = {"pass", "pwd"}, ['s' - 'a'] = {"secret"}, ['t' - 'a'] = {"token"}};
     size_t i, a;
     for (i = 0; i < n; i++) {
-        char c = (char)(key[i] | 0x20); /* ASCII lower case (other bytes never match below) */
-        if (c != 'p' && c != 't' && c != 's' && c != 'k' && c != 'a' && c != 'c' && c != 'j' && c != 'b' && c != 'o')
-            continue;
-        for (a = 0; a < sizeof anchors / sizeof anchors[0]; a++) {
-            const char *w = anchors[a];
-            size_t j = 0;
-            if (w[0] != c) continue;
+        unsigned c = (unsigned char)(key[i] | 0x20) - 'a'; /* ASCII lower case; other bytes fall outside */
+        if (c >= 26 || by_first[c][0] == NULL) continue;
+        for (a = 0; a < 3 && by_first[c][a] != NULL; a++) {
+            const char *w = by_first[c][a];
+            size_t j = 1;
             while (w[j] != '\0' && i + j < n && tolower((unsigned char)key[i + j]) == w[j]) j++;
             if (w[j] == '\0') return 1;
         }

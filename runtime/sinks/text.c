@@ -231,3 +231,48 @@ size_t narr__buf_copy_out(narr__buf_t *b, char *out, size_t cap)
     narr__buf_free(b);
     return n;
 }
+
+const narr__head_t *narr__head_get(narr__heads_t *c, const narr_event_t *ev, unsigned policy, int color,
+                                   size_t (*make)(narr__buf_t *b, const narr_event_t *ev, unsigned policy, int color))
+{
+    const narr_site_t *site = ev->site;
+    size_t tlen = ev->target != NULL ? strlen(ev->target) : 0;
+    narr__head_t *h;
+    if (c == NULL || site == NULL || site->id <= 0 || ev->actor != site->actor || ev->action != site->action) return NULL;
+    if ((uint32_t)site->id >= c->n) {
+        size_t want = (size_t)site->id * 2 + 64;
+        narr__head_t *fresh = realloc(c->v, want * sizeof *fresh);
+        if (fresh == NULL) return NULL;
+        memset(fresh + c->n, 0, (want - c->n) * sizeof *fresh);
+        c->v = fresh;
+        c->n = want;
+    }
+    h = &c->v[site->id];
+    if (h->site == site) { /* made already: for this target, level, colour and policy? */
+        int same = (h->target == NULL) == (ev->target == NULL) &&
+                   (ev->target == NULL || (h->target_len == tlen && memcmp(h->target, ev->target, tlen) == 0));
+        return same && h->policy == policy && h->level == (int)ev->level && h->color == color ? h : NULL;
+    }
+    free(h->target);
+    h->target = NULL;
+    if (ev->target != NULL && (h->target = malloc(tlen + 1)) == NULL) return NULL;
+    if (ev->target != NULL) memcpy(h->target, ev->target, tlen + 1);
+    h->target_len = tlen;
+    h->text.len = 0;
+    h->redactions = make(&h->text, ev, policy, color);
+    if (h->text.oom) return NULL;
+    h->site = site, h->policy = policy, h->level = (int)ev->level, h->color = color;
+    return h;
+}
+
+void narr__heads_free(narr__heads_t *c)
+{
+    size_t i;
+    for (i = 0; i < c->n; i++) {
+        free(c->v[i].target);
+        narr__buf_free(&c->v[i].text);
+    }
+    free(c->v);
+    c->v = NULL;
+    c->n = 0;
+}
