@@ -31,6 +31,25 @@ static size_t put_field_after(narr__buf_t *b, int first, const char *key, size_t
 #define put_field(b, key, klen, s, n, policy, key_secret) put_field_after((b), 0, key, klen, s, n, policy, key_secret)
 #define PUT_OWN(b, key, s, n, policy) put_field((b), key, sizeof key - 1, (s), (n), (policy), 0)
 
+/* narrate's own keys (phase, iter, elapsed_ms, a narration field's name, ...) are constant
+ * strings: whether one is a secret's name is decided once per string, not per event. 1: check
+ * it with the value the long way; 0: a plain name, written as it is. */
+static int own_key_check(const char *key)
+{
+    static NARR__THREAD_LOCAL struct { const char *key; int secret; } memo[32];
+    size_t h = ((uintptr_t)key >> 3) & 31u;
+    if (memo[h].key != key) {
+        memo[h].key = key;
+        size_t i, n = strlen(key);
+        int plain = n > 0;
+        for (i = 0; i < n && plain; i++) /* (nothing JSON must escape) */
+            plain = (key[i] >= 'a' && key[i] <= 'z') || (key[i] >= 'A' && key[i] <= 'Z') ||
+                    (key[i] >= '0' && key[i] <= '9') || key[i] == '_' || key[i] == '.' || key[i] == '-';
+        memo[h].secret = !plain || narr__secret_key(key, n) != 0;
+    }
+    return memo[h].secret;
+}
+
 static void put_num(narr__buf_t *b, const char *key, size_t klen, uint64_t v)
 {
     narr__buf_put(b, key, klen);
@@ -171,7 +190,8 @@ static size_t json_line(narr__buf_t *b, const narr_event_t *ev, unsigned policy,
     if (ev->correlation_id) r += PUT_OWN(b, "correlation_id", ev->correlation_id, strlen(ev->correlation_id), policy);
     for (i = 0; i < ev->nkv; i++) /* narrate's own fields */
         if (ev->kv[i].meta != NARR_KV_VALUE)
-            r += put_field(b, ev->kv[i].key, strlen(ev->kv[i].key), ev->kv[i].value, ev->kv[i].value_len, policy, -1);
+            r += put_field(b, ev->kv[i].key, strlen(ev->kv[i].key), ev->kv[i].value, ev->kv[i].value_len, policy,
+                           own_key_check(ev->kv[i].key) ? -1 : 0);
     for (i = 0, args = 0; i < ev->nkv; i++) { /* the program's values: parameters, results, keys */
         if (ev->kv[i].meta != NARR_KV_VALUE) continue;
         if (args == 0) narr__buf_put(b, ",\"args\":{", 9);
