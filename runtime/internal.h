@@ -369,11 +369,11 @@ typedef struct narr__heads {
     narr__head_t *v;
     size_t n;
 } narr__heads_t;
-/* The head kept for ev's site, made on the site's first event; NULL when ev's actor, action or
- * target are not the ones it was made for (or memory ran short). make writes the head into b and
- * returns its redaction count. */
-const narr__head_t *narr__head_get(narr__heads_t *c, const narr_event_t *ev, unsigned policy, int color,
-                                   size_t (*make)(narr__buf_t *b, const narr_event_t *ev, unsigned policy, int color));
+/* Writes ev's head into b: the copy kept for its site (made on the site's first event) when ev's
+ * actor, action and target are the ones it was made for, else made by make (which writes it
+ * into a buffer and returns its redaction count). Returns the redaction count. c may be NULL. */
+size_t narr__head_put(narr__heads_t *c, narr__buf_t *b, const narr_event_t *ev, unsigned policy, int color,
+                      size_t (*make)(narr__buf_t *b, const narr_event_t *ev, unsigned policy, int color));
 void narr__heads_free(narr__heads_t *c);
 size_t narr__json_line(narr__buf_t *b, const narr_event_t *ev, unsigned policy);
 

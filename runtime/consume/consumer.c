@@ -180,38 +180,36 @@ void narr__drop_summary(void)
     fprintf(stderr, "\n");
 }
 
+/* The ring's drops up to its total `total`, those not told yet, as one event at mono. */
+static void report_up_to(narr__ring_full_t *rf, uint64_t total, uint64_t mono)
+{
+    narr_event_t ev;
+    char msg[NARR__DROP_MSG];
+    if (total <= rf->dropped_reported) return;
+    note_thread_drops(rf->tid, total - rf->dropped_reported);
+    narr__drop_event(&ev, msg, rf->tid, total - rf->dropped_reported, mono, narr__clock_mono_to_real(mono));
+    rf->dropped_reported = total;
+    narr__sinks_dispatch(&ev);
+}
+
 /* A loss record (ring.c, mark_loss): events of the thread were dropped right before the next
  * record. Every sink hears of them there, in the thread's order (the trace sink places its own
  * from the raw records, and only counts these), but for those a flush told of already. */
 static void report_loss_record(narr__ring_full_t *rf, const unsigned char *rec)
 {
     uint64_t raw, total, mono;
-    narr_event_t ev;
-    char msg[NARR__DROP_MSG];
     memcpy(&raw, rec + 8, 8);
     memcpy(&total, rec + 24, 8);
-    if (total <= rf->dropped_reported) return;
-    note_thread_drops(rf->tid, total - rf->dropped_reported);
     mono = narr__clock_to_mono(raw);
-    if (mono < rf->last_mono) mono = rf->last_mono;
-    narr__drop_event(&ev, msg, rf->tid, total - rf->dropped_reported, mono, narr__clock_mono_to_real(mono));
-    rf->dropped_reported = total;
-    narr__sinks_dispatch(&ev);
+    report_up_to(rf, total, mono < rf->last_mono ? rf->last_mono : mono);
 }
 
 /* The ring's drops no loss record has told of: a thread that ended (or moved to a larger ring)
  * with a full ring, rings whose records text sinks skipped, overwrite mode, a flush, stopping. */
 static void report_drops(narr__ring_full_t *rf)
 {
-    uint64_t d = __atomic_load_n(&rf->r.dropped, __ATOMIC_RELAXED), mono;
-    narr_event_t ev;
-    char msg[NARR__DROP_MSG];
-    if (d == rf->dropped_reported) return;
-    note_thread_drops(rf->tid, d - rf->dropped_reported);
-    mono = narr__mono_ns();
-    narr__drop_event(&ev, msg, rf->tid, d - rf->dropped_reported, mono, narr__clock_mono_to_real(mono));
-    rf->dropped_reported = d;
-    narr__sinks_dispatch(&ev);
+    uint64_t d = __atomic_load_n(&rf->r.dropped, __ATOMIC_RELAXED);
+    if (d > rf->dropped_reported) report_up_to(rf, d, narr__mono_ns()); /* (the clock only when there is news) */
 }
 
 /* Timestamp of the record at c->pos, or UINT64_MAX when the cursor is exhausted. */

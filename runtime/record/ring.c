@@ -428,7 +428,7 @@ NARR__THREAD_LOCAL void **narr__str_probe NARR__TLS_MODEL;
  * its NUL. With the fatal-signal handler installed (crash.c), a fault in the copy comes back
  * here and the value is recorded as UNREADABLE instead of the program dying of its tracing. */
 #define UNREADABLE "<unreadable>"
-/* (its own function: the one that calls sigsetjmp is compiled without most optimisations) */
+/* (its own function: the one that calls __builtin_setjmp keeps every register on its stack) */
 __attribute__((noinline)) static unsigned char *copy_out_of_line(unsigned char *p, const char *s, size_t avail, uint32_t max)
 {
     return str_copy(p, s, avail, max);

@@ -44,7 +44,7 @@ static void mode_text(const narr_event_t *ev, narr_mode_t mode, const char **s, 
     if (mode == NARR_MODE_STORY && ev->story != NULL) *s = ev->story, *n = ev->story_len;
 }
 
-/* The line's start: level, actor, action and target (kept per site: narr__head_get). */
+/* The line's start: level, actor, action and target (kept per site: narr__head_put). */
 static size_t line_head(narr__buf_t *b, const narr_event_t *ev, unsigned policy, int color)
 {
     size_t r = 0;
@@ -65,13 +65,7 @@ static size_t console_line(narr__buf_t *b, const narr_event_t *ev, int color, na
 {
     size_t i, r = 0, n;
     const char *text;
-    const narr__head_t *h = narr__head_get(heads, ev, policy, color, line_head);
-    if (h != NULL) {
-        narr__buf_put(b, h->text.p, h->text.len);
-        r += h->redactions;
-    } else {
-        r += line_head(b, ev, policy, color);
-    }
+    r += narr__head_put(heads, b, ev, policy, color, line_head);
     if (ev->correlation_id) r += put_kv(b, "correlation_id", ev->correlation_id, strlen(ev->correlation_id), policy);
     for (i = 0; i < ev->nkv; i++)
         if (ev->kv[i].meta != NARR_KV_OWN) r += put_kv(b, ev->kv[i].key, ev->kv[i].value, ev->kv[i].value_len, policy);

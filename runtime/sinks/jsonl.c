@@ -39,9 +39,9 @@ static int own_key_check(const char *key)
     static NARR__THREAD_LOCAL struct { const char *key; int secret; } memo[32];
     size_t h = ((uintptr_t)key >> 3) & 31u;
     if (memo[h].key != key) {
-        memo[h].key = key;
         size_t i, n = strlen(key);
         int plain = n > 0;
+        memo[h].key = key;
         for (i = 0; i < n && plain; i++) /* (nothing JSON must escape) */
             plain = (key[i] >= 'a' && key[i] <= 'z') || (key[i] >= 'A' && key[i] <= 'Z') ||
                     (key[i] >= '0' && key[i] <= '9') || key[i] == '_' || key[i] == '.' || key[i] == '-';
@@ -92,7 +92,7 @@ typedef struct tail {
 typedef struct tails {
     tail_t *v;
     size_t n;
-    narr__heads_t heads; /* `,"actor":...,"action":...[,"target":...]` per site (narr__head_get) */
+    narr__heads_t heads; /* `,"actor":...,"action":...[,"target":...]` per site (narr__head_put) */
 } tails_t;
 
 static void put_tail(narr__buf_t *b, const narr_site_t *site)
@@ -178,15 +178,7 @@ static size_t json_line(narr__buf_t *b, const narr_event_t *ev, unsigned policy,
     narr__buf_put(b, "\",\"kind\":\"", 10);
     narr__buf_put(b, kind, strlen(kind));
     narr__buf_putc(b, '"');
-    {
-        const narr__head_t *h = tails != NULL ? narr__head_get(&tails->heads, ev, policy, 0, json_head) : NULL;
-        if (h != NULL) {
-            narr__buf_put(b, h->text.p, h->text.len);
-            r += h->redactions;
-        } else {
-            r += json_head(b, ev, policy, 0);
-        }
-    }
+    r += narr__head_put(tails != NULL ? &tails->heads : NULL, b, ev, policy, 0, json_head);
     if (ev->correlation_id) r += PUT_OWN(b, "correlation_id", ev->correlation_id, strlen(ev->correlation_id), policy);
     for (i = 0; i < ev->nkv; i++) /* narrate's own fields */
         if (ev->kv[i].meta != NARR_KV_VALUE)

@@ -232,7 +232,7 @@ size_t narr__buf_copy_out(narr__buf_t *b, char *out, size_t cap)
     return n;
 }
 
-const narr__head_t *narr__head_get(narr__heads_t *c, const narr_event_t *ev, unsigned policy, int color,
+static const narr__head_t *head_get(narr__heads_t *c, const narr_event_t *ev, unsigned policy, int color,
                                    size_t (*make)(narr__buf_t *b, const narr_event_t *ev, unsigned policy, int color))
 {
     const narr_site_t *site = ev->site;
@@ -263,6 +263,15 @@ const narr__head_t *narr__head_get(narr__heads_t *c, const narr_event_t *ev, uns
     if (h->text.oom) return NULL;
     h->site = site, h->policy = policy, h->level = (int)ev->level, h->color = color;
     return h;
+}
+
+size_t narr__head_put(narr__heads_t *c, narr__buf_t *b, const narr_event_t *ev, unsigned policy, int color,
+                      size_t (*make)(narr__buf_t *b, const narr_event_t *ev, unsigned policy, int color))
+{
+    const narr__head_t *h = head_get(c, ev, policy, color, make);
+    if (h == NULL) return make(b, ev, policy, color);
+    narr__buf_put(b, h->text.p, h->text.len);
+    return h->redactions;
 }
 
 void narr__heads_free(narr__heads_t *c)

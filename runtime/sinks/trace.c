@@ -437,7 +437,7 @@ static void encode_values(trace_t *t, narr__buf_t *b, const narr_site_t *s, cons
         memcpy(&v, p, 8);
         k++;
         if (i < 64 && ((secret >> i) & 1) && s->types[i] != NARR__T_STR && s->types[i] != NARR__T_ENUM)
-            v = 0; /* a number in a secret's place */
+            v = 0; /* a number in a secret's place: written as 0 whatever its type */
         if (s->types[i] == NARR__T_PTR && pred != NULL) { /* PRAWEVENTS */
             uint64_t *q = &pred[narr__pred_slot(id, k - 1)];
             narr__put_v(b, narr__zigzag((int64_t)(v - *q)));
@@ -445,16 +445,9 @@ static void encode_values(trace_t *t, narr__buf_t *b, const narr_site_t *s, cons
             p += 8;
             continue;
         }
-        if (i < 64 && ((secret >> i) & 1) && s->types[i] != NARR__T_STR && s->types[i] != NARR__T_ENUM) {
-            static const unsigned char zero[8];
-            if (s->types[i] == NARR__T_F64) narr__buf_put(b, zero, 8);
-            else narr__put_v(b, 0);
-            p += 8;
-            continue;
-        }
         switch (s->types[i]) {
         case NARR__T_I64: narr__put_v(b, narr__zigzag((int64_t)v)); p += 8; break;
-        case NARR__T_F64: narr__buf_put(b, p, 8); p += 8; break;
+        case NARR__T_F64: narr__buf_put(b, &v, 8); p += 8; break; /* (v: the recorded bytes, or 0) */
         case NARR__T_STR: {
             uint32_t h = (uint32_t)v, n = (h & NARR__STR_NULL) ? 0 : NARR__STR_LEN(h);
             const unsigned char *src = p + 8;

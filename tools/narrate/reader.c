@@ -304,6 +304,31 @@ static int walk_values(const narr_site_t *s, const unsigned char **pp, const uns
     return out != NULL && out->oom ? -1 : 0;
 }
 
+/* Steps over one value of the given type in the compact form (an address is 8 bytes when
+ * ptr8: RAWEVENTS, else a LEB128 number); -1 when it does not fit before end. */
+static int skip_value(unsigned type, int ptr8, const unsigned char **pp, const unsigned char *end)
+{
+    const unsigned char *p = *pp;
+    uint64_t v;
+    const char *name;
+    size_t n;
+    if (type == NARR__T_F64 || (type == NARR__T_PTR && ptr8)) {
+        if (end - p < 8) return -1;
+        p += 8;
+    } else if (type == NARR__T_STR) {
+        if (narr__get_v(&p, end, &v) != 0) return -1;
+        n = ((uint32_t)v & NARR__STR_NULL) ? 0 : NARR__STR_LEN((uint32_t)v);
+        if (n > (size_t)(end - p)) return -1;
+        p += n;
+    } else if (type == NARR__T_ENUM) {
+        if (narr__get_v(&p, end, &v) != 0 || get_s(&p, end, &name, &n) != 0) return -1;
+    } else if (narr__get_v(&p, end, &v) != 0) {
+        return -1;
+    }
+    *pp = p;
+    return 0;
+}
+
 int narr_trace_enter_depth(const narr_trace_t *t, const narr_tevent_t *e, uint64_t *depth)
 {
     const narr_site_t *s = e->site < t->nsites ? t->sites[e->site] : NULL;
@@ -312,25 +337,9 @@ int narr_trace_enter_depth(const narr_trace_t *t, const narr_tevent_t *e, uint64
     unsigned i;
     if (at < 0) return -1;
     for (i = 0; i < s->ntypes; i++) {
-        uint64_t v;
         if (i == s->npre || s->types[i] == NARR__T_LIT) continue;
         if (k++ == at) return narr__get_v(&p, end, depth);
-        if (s->types[i] == NARR__T_F64 || (s->types[i] == NARR__T_PTR && e->rawfmt)) {
-            if (end - p < 8) return -1;
-            p += 8;
-        } else if (s->types[i] == NARR__T_STR) {
-            size_t n;
-            if (narr__get_v(&p, end, &v) != 0) return -1;
-            n = ((uint32_t)v & NARR__STR_NULL) ? 0 : NARR__STR_LEN((uint32_t)v);
-            if (n > (size_t)(end - p)) return -1;
-            p += n;
-        } else if (s->types[i] == NARR__T_ENUM) {
-            const char *name;
-            size_t n;
-            if (narr__get_v(&p, end, &v) != 0 || get_s(&p, end, &name, &n) != 0) return -1;
-        } else if (narr__get_v(&p, end, &v) != 0) {
-            return -1;
-        }
+        if (skip_value(s->types[i], e->rawfmt, &p, end) != 0) return -1;
     }
     return -1;
 }
@@ -554,35 +563,16 @@ static int add_events(narr_trace_t *t, size_t *cap, const unsigned char *p, cons
  * prediction, slot q) as RAWEVENTS' 8 bytes. */
 static int unpredict_value(unsigned type, const unsigned char **pp, const unsigned char *end, narr__buf_t *out, uint64_t *q)
 {
-    const unsigned char *p = *pp, *from = p;
+    const unsigned char *from = *pp;
     uint64_t v;
-    const char *name;
-    size_t n;
-    switch (type) {
-    case NARR__T_F64:
-        if (end - p < 8) return -1;
-        p += 8;
-        break;
-    case NARR__T_PTR:
-        if (narr__get_v(&p, end, &v) != 0) return -1;
+    if (type == NARR__T_PTR) {
+        if (narr__get_v(pp, end, &v) != 0) return -1;
         *q += (uint64_t)narr__unzigzag(v);
         narr__buf_put(out, q, 8);
-        *pp = p;
         return 0;
-    case NARR__T_STR:
-        if (narr__get_v(&p, end, &v) != 0) return -1;
-        n = ((uint32_t)v & NARR__STR_NULL) ? 0 : NARR__STR_LEN((uint32_t)v);
-        if (n > (size_t)(end - p)) return -1;
-        p += n;
-        break;
-    case NARR__T_ENUM:
-        if (narr__get_v(&p, end, &v) != 0 || get_s(&p, end, &name, &n) != 0) return -1;
-        break;
-    default:
-        if (narr__get_v(&p, end, &v) != 0) return -1;
     }
-    narr__buf_put(out, from, (size_t)(p - from));
-    *pp = p;
+    if (skip_value(type, 0, pp, end) != 0) return -1;
+    narr__buf_put(out, from, (size_t)(*pp - from));
     return 0;
 }
 
