@@ -188,7 +188,7 @@ static size_t call_at(const lproc_t *P, uint32_t tid, uint64_t mono)
 int narrate_tree_linked(char **files, size_t count, int max_depth)
 {
     linked_t L;
-    size_t pi, k, j, q, shown = 0;
+    size_t pi, k, j, q;
     int rc = 0;
     memset(&L, 0, sizeof L);
     if ((L.p = calloc(count, sizeof *L.p)) == NULL) return 1;
@@ -280,7 +280,7 @@ int narrate_tree_linked(char **files, size_t count, int max_depth)
         if (!L.oom) {
             printf("\n== linked by traceparent: calls of one process continued in another\n");
             for (k = 0; k < L.f.n; k++)
-                if (L.f.v[k].parent == SIZE_MAX) print_node(&L.f, k, "", 1, 1, max_depth), shown++;
+                if (L.f.v[k].parent == SIZE_MAX) print_node(&L.f, k, "", 1, 1, max_depth);
         }
     }
     if (L.oom) {
@@ -300,6 +300,5 @@ int narrate_tree_linked(char **files, size_t count, int max_depth)
     free(L.links);
     free(L.p);
     narr_forest_free(&L.f);
-    (void)shown;
     return rc;
 }
