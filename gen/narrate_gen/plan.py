@@ -4,7 +4,7 @@ edits of the source text). Templates only loop over this."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .model import Capture, Function, SourceFile
 
@@ -50,6 +50,7 @@ class Site:
     types_ref: str = ""  # the file's shared arrays these come from (Pools)
     lits_ref: str = "0"
     keys_ref: str = ""
+    next: str = "0"  # an enter's exit site, an exit's error exit: registered under the ids after it
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,9 @@ class Wrapper:
     call_stmt: str  # the call of the original, assigning narr__ret when there is a result
     skip_stmt: str  # the call of the original as the whole body (nothing recorded at run time)
     ret_type: str  # the result type as written ("void" when none), for the recording function
-    traced_params: str  # that function's parameters: the caller's address, then the original's
+    traced_params: str  # that function's parameters: the original's, then the caller's address and the site's state
     traced_args: str  # and the arguments the public function passes it
+    resolved_args: str  # the same, passed on by the function that resolves the site first
     level: str
     file: str  # C string literal
     enums: tuple[EnumHelper, ...]
@@ -100,7 +102,6 @@ class Pools:
         return self._seen[key]
 
     def site(self, site: Site) -> Site:
-        from dataclasses import replace
         lits = "0" if all(x == "0" for x in site.lits) else self.ref("const char *const", "pl", site.lits)
         return replace(site, types_ref=self.ref("const unsigned char", "pt", site.types),
                        keys_ref=self.ref("const char *const", "pk", site.keys), lits_ref=lits)
@@ -251,7 +252,7 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
         enter = _site(f"narr__se_{n}", enter_caps,
                       [("@caller", "NARR__T_PTR",
                         "narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);"),
-                       ("@depth", "NARR__T_U64", "narr__p = narr__put_u(narr__p, narr__depth);")],
+                       ("@depth", "NARR__T_U64", "narr__p = narr__put_u(narr__p, narr__d0);")],
                       f"{n} started", "NARR_KIND_FN_ENTER", "0", enter_enum_fns)
         exit_site = exit_err = None
         ret_decl = ""
@@ -260,11 +261,18 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
             exit_enum_fns = _enum_helpers(list(fn.return_captures), n, enums)
             # the exit's depth is its enter's: only the enter carries it
             meta = [("@t0", "NARR__T_U64", "narr__p = narr__put_u(narr__p, narr__t0);")]
-            exit_site = _site("narr__sx", list(fn.return_captures), meta, f"{n} completed", "NARR_KIND_FN_EXIT", "0",
+            # a wrapper's exit sites are the file's, linked from the enter (ids id+1, id+2); the
+            # variadic exit helper keeps its own
+            sx, sx_err = ("narr__sx", "narr__sx_err") if fn.is_variadic else (f"narr__sx_{n}", f"narr__sx_err_{n}")
+            exit_site = _site(sx, list(fn.return_captures), meta, f"{n} completed", "NARR_KIND_FN_EXIT", "0",
                               exit_enum_fns)
             if fn.options.err:
-                exit_err = _site("narr__sx_err", list(fn.return_captures), meta, f"{n} failed", "NARR_KIND_FN_EXIT",
+                exit_err = _site(sx_err, list(fn.return_captures), meta, f"{n} failed", "NARR_KIND_FN_EXIT",
                                  "NARR_SITE_ERROR", exit_enum_fns)
+                if not fn.is_variadic:
+                    exit_site = replace(exit_site, next="&" + sx_err)
+            if not fn.is_variadic:
+                enter = replace(enter, next="&" + sx)
             if not fn.return_void:
                 # declared where the call initialises it: a const result (or a struct with const
                 # members) cannot be assigned
@@ -287,9 +295,12 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
             skip_stmt=(f"return narr__impl_{n}({args});" if ret_decl
                        else f"narr__impl_{n}({args}); __builtin_unreachable();" if fn.is_noreturn else f"narr__impl_{n}({args}); return;"),
             ret_type=fn.return_spelling if not fn.return_void else "void",
-            traced_params=("const void *narr__caller" +
-                           ("" if _one_line(params_text).strip() in ("", "void") else ", " + params_text)),
-            traced_args=", ".join(["__builtin_return_address(0)"] + [p.name for p in fn.params]),
+            # the original's parameters first: the public function passes them on in the
+            # registers they came in, and adds its own two after them
+            traced_params=(("" if _one_line(params_text).strip() in ("", "void") else params_text + ", ") +
+                           "const void *narr__caller, int32_t narr__st"),
+            traced_args=", ".join([p.name for p in fn.params] + ["__builtin_return_address(0)", "narr__st"]),
+            resolved_args=", ".join([p.name for p in fn.params] + ["narr__caller", "narr__st"]),
             level=LEVEL[fn.options.level][0],
             file=c_string(src.display), enums=tuple(enums), enter=enter, exit=exit_site, exit_err=exit_err,
             err_cond=ERR_COND.get(fn.options.err, ""), ret_decl=ret_decl, noreturn=fn.is_noreturn,

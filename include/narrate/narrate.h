@@ -99,7 +99,7 @@
     static const char *const narr__lits[] = {NARR__FE(NARR__LIT_ITEM, npre_, __VA_ARGS__)};        \
     static narr_site_t narr__site = {actor_, action_, NARR__CAT(NARR__ARG_, npre_)(__VA_ARGS__, ~), \
         __FILE__, __func__, narr__types, narr__lits, __LINE__, (lvl), (kind),                       \
-        (unsigned char)sizeof(narr__types), (npre_), 0, 0, 0, 0};                                    \
+        (unsigned char)sizeof(narr__types), (npre_), 0, 0, 0, 0, 0};                                 \
     narr__rec_t narr__g;                                                                            \
     unsigned char *narr__p;                                                                         \
     int32_t narr__st = narr__site_enabled(&narr__site);                                             \

@@ -85,7 +85,7 @@ NARR__EXTERN_C_END
 #define NARR_NARRATE(level, ...) do {                                                             \
     if ((int)(level) >= NARR_BUILD_LEVEL && (int)(level) < NARR_LEVEL_OFF) {                     \
         static narr_site_t narr__site = {"", "", "", __FILE__, __func__, 0, 0, __LINE__,          \
-            NARR_LEVEL_TRACE, NARR_KIND_NARRATE, 0, 0, 0, 0, 0, 0};                                \
+            NARR_LEVEL_TRACE, NARR_KIND_NARRATE, 0, 0, 0, 0, 0, 0, 0};                             \
         int32_t narr__st = narr__site_enabled(&narr__site);                                       \
         if (narr__st >= 0) narr__narrate(&narr__site, narr__st, (int)(level),                     \
                                          &(const narr_fields_t){__VA_ARGS__});                   \

@@ -66,6 +66,10 @@ typedef struct narr_site {
     const char *const *keys; /* generated sites: a name per prefix value; "@name" is metadata */
     uint32_t flags;          /* NARR_SITE_* */
     int32_t id;              /* the runtime's id once registered (0: not yet); atomic */
+    /* Generated function enters: the exit site (whose own next is the error exit, if any),
+     * registered with the enter under the ids that follow its id, so a traced call's exit is
+     * recorded under the enter's id + 1 (or + 2) without a second look at a site. */
+    struct narr_site *next;
 } narr_site_t;
 
 /* A key/value shown before the message (target="...", from="...", iter="3/8"). */

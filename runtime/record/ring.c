@@ -17,15 +17,13 @@
 NARR_API narr__ring_t narr__ring_none;
 /* The same for a thread whose ring went to the consumer at its exit: its events are dropped. */
 narr__ring_t narr__ring_dead;
-NARR_API NARR__THREAD_LOCAL narr__ring_t *narr__tls_ring NARR__TLS_MODEL = &narr__ring_none;
-NARR_API NARR__THREAD_LOCAL uint32_t narr__depth NARR__TLS_MODEL;
-NARR_API NARR__THREAD_LOCAL uint32_t narr__depth_skipped NARR__TLS_MODEL;
-NARR_API NARR__THREAD_LOCAL const void *narr__ret_addr NARR__TLS_MODEL;
+NARR_API NARR__THREAD_LOCAL narr__tls_block_t narr__tls NARR__TLS_MODEL = {&narr__ring_none, 0, 0, NULL};
 NARR_API uint32_t narr__max_depth = UINT32_MAX;
 
 void narr__depth_report(void)
 {
     uint32_t n = narr__depth_skipped;
+    if (n == 0) return; /* (reported already: a longjmp, or the limit changed meanwhile) */
     narr__depth_skipped = 0;
     NARR_WARN("narrate", "depth_limit", "calls", "%u traced calls deeper than depth %u not recorded", n,
               narr__max_depth);

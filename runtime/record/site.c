@@ -60,30 +60,45 @@ int32_t narr__site_resolve(narr_site_t *s)
     return st;
 }
 
+/* Registers one site under `id` (the chunk exists). State first, id second: a thread that sees
+ * the id (narr__site_slow) knows the state is final, so a site still 0 then is truly
+ * conditional, never one being registered (an early version stored the id first, and events of
+ * other threads racing the first one through a new site were taken for refused and lost). */
+static int32_t register_locked(narr_site_t *s, uint32_t id)
+{
+    int32_t st;
+    __atomic_store_n(&chunks[id / NARR_CFG_SITE_CHUNK][id % NARR_CFG_SITE_CHUNK], s, __ATOMIC_RELEASE);
+    narr__recover_site(s, id); /* described in the recovery file before its first record */
+    st = decide(s, (int32_t)id);
+    __atomic_store_n(&s->state, st, __ATOMIC_RELEASE); /* pairs with narr__site_state */
+    __atomic_store_n(&s->id, (int32_t)id, __ATOMIC_RELEASE);
+    return st;
+}
+
 static int32_t site_resolve_locked(narr_site_t *s)
 {
     int32_t st;
     pthread_mutex_lock(&site_lock);
     st = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
     if (st == 0 && __atomic_load_n(&s->id, __ATOMIC_RELAXED) == 0) {
-        uint32_t id = nsites + 1, c = id / NARR_CFG_SITE_CHUNK;
-        if (c >= NARR_CFG_SITE_CHUNKS) goto full;
-        if (chunks[c] == NULL) {
-            narr_site_t **fresh = calloc(NARR_CFG_SITE_CHUNK, sizeof *fresh);
-            if (fresh == NULL) goto full;
-            /* pairs with the acquire in narr__site_get */
-            __atomic_store_n(&chunks[c], fresh, __ATOMIC_RELEASE);
+        /* a generated enter comes with its exit sites (next): they take the ids after it, all
+         * registered before the enter, whose exits are recorded as its id + 1 and + 2 */
+        narr_site_t *x;
+        uint32_t n = 1, i, id = nsites + 1;
+        for (x = s->next; x != NULL && n < 3; x = x->next) n++;
+        for (i = 0; i < n; i++) {
+            uint32_t c = (id + i) / NARR_CFG_SITE_CHUNK;
+            if (c >= NARR_CFG_SITE_CHUNKS) goto full;
+            if (chunks[c] == NULL) {
+                narr_site_t **fresh = calloc(NARR_CFG_SITE_CHUNK, sizeof *fresh);
+                if (fresh == NULL) goto full;
+                /* pairs with the acquire in narr__site_get */
+                __atomic_store_n(&chunks[c], fresh, __ATOMIC_RELEASE);
+            }
         }
-        __atomic_store_n(&chunks[c][id % NARR_CFG_SITE_CHUNK], s, __ATOMIC_RELEASE);
-        nsites = id;
-        narr__recover_site(s, id); /* described in the recovery file before its first record */
-        st = decide(s, (int32_t)id);
-        /* state first, id second: a thread that sees the id (narr__site_slow) knows the state is
-         * final, so a site still 0 then is truly conditional, never one being registered (an
-         * early version stored the id first, and events of other threads racing the first one
-         * through a new site were taken for refused and lost) */
-        __atomic_store_n(&s->state, st, __ATOMIC_RELEASE); /* pairs with narr__site_state */
-        __atomic_store_n(&s->id, (int32_t)id, __ATOMIC_RELEASE);
+        nsites = id + n - 1;
+        for (x = s->next, i = 1; i < n; x = x->next, i++) (void)register_locked(x, id + i);
+        st = register_locked(s, id);
     }
     pthread_mutex_unlock(&site_lock);
     return st;

@@ -22,9 +22,9 @@ static narr_trace_t *sites(void)
     static const unsigned char types[] = {NARR__T_LIT, NARR__T_I64, NARR__T_STR};
     static const char *const lits[] = {0, 0, 0};
     static narr_site_t a = {"fz", "ev", "n=%lld s=%s", "fz.c", "f", types, lits, 1, NARR_LEVEL_TRACE, NARR_KIND_TINY,
-                            3, 0, 0, 0, 0, 0};
+                            3, 0, 0, 0, 0, 0, 0};
     static narr_site_t b = {"fz", "fn", "fn", "fz.c", "fn", types, lits, 2, NARR_LEVEL_TRACE, NARR_KIND_ENTER,
-                            1, 0, 0, 0, 0, 0};
+                            1, 0, 0, 0, 0, 0, 0};
     narr__buf_t file = {0}, p = {0}, block = {0};
     uint32_t hdr[2] = {NARR_TRACE_VERSION, 0};
     char err[128];

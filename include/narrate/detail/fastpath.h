@@ -93,16 +93,26 @@ typedef struct narr__rec {
     int32_t st;
 } narr__rec_t;
 
-extern NARR_API NARR__THREAD_LOCAL narr__ring_t *narr__tls_ring NARR__TLS_MODEL;
-/* Traced calls active on this thread (generated wrappers count it up and down). */
-extern NARR_API NARR__THREAD_LOCAL uint32_t narr__depth NARR__TLS_MODEL;
+/* The thread's hot-path state in one block: generated code reaches all of it from one TLS
+ * offset (one GOT load where the program is position-independent, not one per variable). */
+typedef struct narr__tls_block {
+    narr__ring_t *ring;  /* this thread's ring, or narr__ring_none before its first event */
+    /* Traced calls active on this thread (generated wrappers count it up and down). */
+    uint32_t depth;
+    /* Traced calls skipped for being deeper than narr__max_depth, not yet reported. */
+    uint32_t depth_skipped;
+    /* Generated code: the caller of a traced function whose body asks __builtin_return_address(0),
+     * set by its public function just before the call (the body would otherwise see narrate's). */
+    const void *ret_addr;
+} narr__tls_block_t;
+extern NARR_API NARR__THREAD_LOCAL narr__tls_block_t narr__tls NARR__TLS_MODEL;
+#define narr__tls_ring (narr__tls.ring)
+#define narr__depth (narr__tls.depth)
+#define narr__depth_skipped (narr__tls.depth_skipped)
+#define narr__ret_addr (narr__tls.ret_addr)
 /* Depth limit (narr_config_t.max_depth, NARRATE_MAX_DEPTH): calls deeper are not recorded and
  * counted; the count is reported once, by a marker event, when recording resumes. */
 extern NARR_API uint32_t narr__max_depth;
-extern NARR_API NARR__THREAD_LOCAL uint32_t narr__depth_skipped NARR__TLS_MODEL;
-/* Generated code: the caller of a traced function whose body asks __builtin_return_address(0),
- * set by its public function just before the call (the body would otherwise see narrate's). */
-extern NARR_API NARR__THREAD_LOCAL const void *narr__ret_addr NARR__TLS_MODEL;
 NARR_API void narr__depth_report(void);
 extern NARR_API narr__ring_t narr__ring_none;
 
@@ -211,6 +221,13 @@ static NARR__INLINE int narr__after_setjmp(uint32_t depth, int r)
     return r;
 }
 
+/* A call skipped for its depth returning: the outermost one (its caller was recorded) reports
+ * the calls skipped, itself included, so recorded calls never look at the count. */
+static NARR__INLINE void narr__depth_skipped_return(uint32_t d0)
+{
+    if (d0 == narr__max_depth) narr__depth_report();
+}
+
 /* After a recorded call returns: report the calls skipped beneath it, if any. */
 static NARR__INLINE void narr__depth_settle(void)
 {
@@ -221,11 +238,11 @@ static NARR__INLINE void narr__depth_settle(void)
  * then the ring is no longer busy. */
 static NARR__INLINE void narr__commit(narr__rec_t *g, unsigned char *end)
 {
-    uint32_t hdr[2];
-    hdr[0] = (uint32_t)g->st;
-    hdr[1] = (uint32_t)(end - g->rec);
-    memcpy(g->rec, hdr, 8);
-    __atomic_store_n(&g->r->head, g->h + ((hdr[1] + 7u) & ~7u), __ATOMIC_RELEASE);
+    uint32_t id = (uint32_t)g->st, size = (uint32_t)(end - g->rec);
+    /* two stores: a constant size is then an immediate (one 8-byte header would be built first) */
+    memcpy(g->rec, &id, 4);
+    memcpy(g->rec + 4, &size, 4);
+    __atomic_store_n(&g->r->head, g->h + ((size + 7u) & ~7u), __ATOMIC_RELEASE);
     __atomic_signal_fence(__ATOMIC_SEQ_CST); /* published before a handler may record again */
     __atomic_store_n(&g->r->limit, g->lim, __ATOMIC_RELAXED);
 }

@@ -114,26 +114,35 @@ NARR_TRACE_FN static int NARR__GEN_NAME_find(const int *v, int n, int want)
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 7 "cases/control.c"
+    static narr_site_t narr__sx_find = {NARR__GEN_ACTOR, "find", "find completed", "cases/control.c", "find",
+        narr__pt2, 0, 7, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0, 0};
     static narr_site_t narr__se_find = {NARR__GEN_ACTOR, "find", "find started", "cases/control.c", "find",
         narr__pt0, 0, 7, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        6, 5, 0, narr__pk1, 0, 0};
+        6, 5, 0, narr__pk1, 0, 0, &narr__sx_find};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
-static NARR__GEN_NOINLINE int narr__traced_find(const void *narr__caller, const int *v, int n, int want)
+static NARR__GEN_NOINLINE int narr__traced_find(const int *v, int n, int want, const void *narr__caller, int32_t narr__st)
 {
-    static narr_site_t narr__sx = {NARR__GEN_ACTOR, "find", "find completed", "cases/control.c", "find",
-        narr__pt2, 0, 7, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    const int narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se_find, 56, &narr__g)) != NULL) {
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+        {
+        int narr__ret = narr__impl_find(v, n, want);
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+        return narr__ret;
+        }
+    }
+    if ((narr__p = narr__rec_reserve(narr__st, 56, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(v));
         narr__p = narr__put_i(narr__p, (int64_t)(n));
         narr__p = narr__put_i(narr__p, (int64_t)(want));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
-        narr__p = narr__put_u(narr__p, narr__depth);
+        narr__p = narr__put_u(narr__p, narr__d0);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
@@ -141,22 +150,34 @@ static NARR__GEN_NOINLINE int narr__traced_find(const void *narr__caller, const 
     { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     int narr__ret = narr__impl_find(v, n, want);
     narr__depth = narr__d0;
-    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
-    if (narr__in) narr__depth_settle();
     return narr__ret;
     }
+}
+/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
+   public function's one test of the site's state sends every other call straight on */
+static NARR__GEN_NOINLINE int narr__resolve_find(const int *v, int n, int want, const void *narr__caller, int32_t narr__st)
+{
+    if ((narr__st = narr__site_slow(&narr__se_find)) < 0) { /* refused on this thread */
+        return narr__impl_find(v, n, want);
+    }
+    return narr__traced_find(v, n, want, narr__caller, narr__st);
 }
 #line 7 "cases/control.c"
 NARR_TRACE_FN static int find(const int *v, int n, int want)
 {
-    if (narr__site_state(&narr__se_find) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_find(v, n, want);
+    int32_t narr__st;
+    if (NARR__UNLIKELY((narr__st = narr__site_state(&narr__se_find)) <= 0)) {
+        if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+            return narr__impl_find(v, n, want);
+        }
+        return narr__resolve_find(v, n, want, __builtin_return_address(0), narr__st);
     }
-    return narr__traced_find(__builtin_return_address(0), v, n, want);
+    return narr__traced_find(v, n, want, __builtin_return_address(0), narr__st);
 }
 #endif
 #line 14 "cases/control.c"
@@ -193,24 +214,33 @@ NARR__GEN_STATIC_classify NARR_TRACE_FN int NARR__GEN_NAME_classify(int code)
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 16 "cases/control.c"
+    static narr_site_t narr__sx_classify = {NARR__GEN_ACTOR, "classify", "classify completed", "cases/control.c", "classify",
+        narr__pt2, 0, 16, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0, 0};
     static narr_site_t narr__se_classify = {NARR__GEN_ACTOR, "classify", "classify started", "cases/control.c", "classify",
         narr__pt4, 0, 16, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__pk5, 0, 0};
+        4, 3, 0, narr__pk5, 0, 0, &narr__sx_classify};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
-static NARR__GEN_NOINLINE int narr__traced_classify(const void *narr__caller, int code)
+static NARR__GEN_NOINLINE int narr__traced_classify(int code, const void *narr__caller, int32_t narr__st)
 {
-    static narr_site_t narr__sx = {NARR__GEN_ACTOR, "classify", "classify completed", "cases/control.c", "classify",
-        narr__pt2, 0, 16, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    const int narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se_classify, 40, &narr__g)) != NULL) {
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+        {
+        int narr__ret = narr__impl_classify(code);
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+        return narr__ret;
+        }
+    }
+    if ((narr__p = narr__rec_reserve(narr__st, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(code));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
-        narr__p = narr__put_u(narr__p, narr__depth);
+        narr__p = narr__put_u(narr__p, narr__d0);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
@@ -218,22 +248,34 @@ static NARR__GEN_NOINLINE int narr__traced_classify(const void *narr__caller, in
     { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     int narr__ret = narr__impl_classify(code);
     narr__depth = narr__d0;
-    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
-    if (narr__in) narr__depth_settle();
     return narr__ret;
     }
+}
+/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
+   public function's one test of the site's state sends every other call straight on */
+static NARR__GEN_NOINLINE int narr__resolve_classify(int code, const void *narr__caller, int32_t narr__st)
+{
+    if ((narr__st = narr__site_slow(&narr__se_classify)) < 0) { /* refused on this thread */
+        return narr__impl_classify(code);
+    }
+    return narr__traced_classify(code, narr__caller, narr__st);
 }
 #line 16 "cases/control.c"
 NARR_TRACE_FN int classify(int code)
 {
-    if (narr__site_state(&narr__se_classify) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_classify(code);
+    int32_t narr__st;
+    if (NARR__UNLIKELY((narr__st = narr__site_state(&narr__se_classify)) <= 0)) {
+        if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+            return narr__impl_classify(code);
+        }
+        return narr__resolve_classify(code, __builtin_return_address(0), narr__st);
     }
-    return narr__traced_classify(__builtin_return_address(0), code);
+    return narr__traced_classify(code, __builtin_return_address(0), narr__st);
 }
 #endif
 #line 26 "cases/control.c"
@@ -260,24 +302,33 @@ NARR__GEN_STATIC_fact NARR_TRACE_FN unsigned long NARR__GEN_NAME_fact(unsigned n
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 28 "cases/control.c"
+    static narr_site_t narr__sx_fact = {NARR__GEN_ACTOR, "fact", "fact completed", "cases/control.c", "fact",
+        narr__pt8, 0, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0, 0};
     static narr_site_t narr__se_fact = {NARR__GEN_ACTOR, "fact", "fact started", "cases/control.c", "fact",
         narr__pt6, 0, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__pk7, 0, 0};
+        4, 3, 0, narr__pk7, 0, 0, &narr__sx_fact};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
-static NARR__GEN_NOINLINE unsigned long narr__traced_fact(const void *narr__caller, unsigned n)
+static NARR__GEN_NOINLINE unsigned long narr__traced_fact(unsigned n, const void *narr__caller, int32_t narr__st)
 {
-    static narr_site_t narr__sx = {NARR__GEN_ACTOR, "fact", "fact completed", "cases/control.c", "fact",
-        narr__pt8, 0, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    const int narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se_fact, 40, &narr__g)) != NULL) {
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+        {
+        unsigned long narr__ret = narr__impl_fact(n);
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+        return narr__ret;
+        }
+    }
+    if ((narr__p = narr__rec_reserve(narr__st, 40, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (uint64_t)(n));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
-        narr__p = narr__put_u(narr__p, narr__depth);
+        narr__p = narr__put_u(narr__p, narr__d0);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
@@ -285,22 +336,34 @@ static NARR__GEN_NOINLINE unsigned long narr__traced_fact(const void *narr__call
     { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     unsigned long narr__ret = narr__impl_fact(n);
     narr__depth = narr__d0;
-    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (uint64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
-    if (narr__in) narr__depth_settle();
     return narr__ret;
     }
+}
+/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
+   public function's one test of the site's state sends every other call straight on */
+static NARR__GEN_NOINLINE unsigned long narr__resolve_fact(unsigned n, const void *narr__caller, int32_t narr__st)
+{
+    if ((narr__st = narr__site_slow(&narr__se_fact)) < 0) { /* refused on this thread */
+        return narr__impl_fact(n);
+    }
+    return narr__traced_fact(n, narr__caller, narr__st);
 }
 #line 28 "cases/control.c"
 NARR_TRACE_FN unsigned long fact(unsigned n)
 {
-    if (narr__site_state(&narr__se_fact) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_fact(n);
+    int32_t narr__st;
+    if (NARR__UNLIKELY((narr__st = narr__site_state(&narr__se_fact)) <= 0)) {
+        if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+            return narr__impl_fact(n);
+        }
+        return narr__resolve_fact(n, __builtin_return_address(0), narr__st);
     }
-    return narr__traced_fact(__builtin_return_address(0), n);
+    return narr__traced_fact(n, __builtin_return_address(0), narr__st);
 }
 #endif
 #line 28 "cases/control.c"
@@ -327,24 +390,33 @@ NARR__GEN_STATIC_touch NARR_TRACE_FN void NARR__GEN_NAME_touch(int *out) { if (o
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 30 "cases/control.c"
+    static narr_site_t narr__sx_touch = {NARR__GEN_ACTOR, "touch", "touch completed", "cases/control.c", "touch",
+        narr__pt11, 0, 30, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        2, 1, 0, narr__pk12, 0, 0, 0};
     static narr_site_t narr__se_touch = {NARR__GEN_ACTOR, "touch", "touch started", "cases/control.c", "touch",
         narr__pt9, 0, 30, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__pk10, 0, 0};
+        4, 3, 0, narr__pk10, 0, 0, &narr__sx_touch};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
-static NARR__GEN_NOINLINE void narr__traced_touch(const void *narr__caller, int *out)
+static NARR__GEN_NOINLINE void narr__traced_touch(int *out, const void *narr__caller, int32_t narr__st)
 {
-    static narr_site_t narr__sx = {NARR__GEN_ACTOR, "touch", "touch completed", "cases/control.c", "touch",
-        narr__pt11, 0, 30, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        2, 1, 0, narr__pk12, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    const int narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se_touch, 40, &narr__g)) != NULL) {
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+        {
+        narr__impl_touch(out);
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+        return;
+        }
+    }
+    if ((narr__p = narr__rec_reserve(narr__st, 40, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(out));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
-        narr__p = narr__put_u(narr__p, narr__depth);
+        narr__p = narr__put_u(narr__p, narr__d0);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
@@ -352,20 +424,33 @@ static NARR__GEN_NOINLINE void narr__traced_touch(const void *narr__caller, int 
     { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     narr__impl_touch(out);
     narr__depth = narr__d0;
-    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 24, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_reserve(narr__st + 1, 24, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
-    if (narr__in) narr__depth_settle();
     }
+}
+/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
+   public function's one test of the site's state sends every other call straight on */
+static NARR__GEN_NOINLINE void narr__resolve_touch(int *out, const void *narr__caller, int32_t narr__st)
+{
+    if ((narr__st = narr__site_slow(&narr__se_touch)) < 0) { /* refused on this thread */
+        narr__impl_touch(out); return;
+    }
+    narr__traced_touch(out, narr__caller, narr__st);
 }
 #line 30 "cases/control.c"
 NARR_TRACE_FN void touch(int *out)
 {
-    if (narr__site_state(&narr__se_touch) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        narr__impl_touch(out); return;
+    int32_t narr__st;
+    if (NARR__UNLIKELY((narr__st = narr__site_state(&narr__se_touch)) <= 0)) {
+        if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+            narr__impl_touch(out); return;
+        }
+        narr__resolve_touch(out, __builtin_return_address(0), narr__st);
+        return;
     }
-    narr__traced_touch(__builtin_return_address(0), out);
+    narr__traced_touch(out, __builtin_return_address(0), narr__st);
 }
 #endif
 #line 30 "cases/control.c"
@@ -392,24 +477,33 @@ NARR_TRACE_FN static inline int NARR__GEN_NAME_twice(int x) { return 2 * x; }
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 32 "cases/control.c"
+    static narr_site_t narr__sx_twice = {NARR__GEN_ACTOR, "twice", "twice completed", "cases/control.c", "twice",
+        narr__pt2, 0, 32, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0, 0};
     static narr_site_t narr__se_twice = {NARR__GEN_ACTOR, "twice", "twice started", "cases/control.c", "twice",
         narr__pt4, 0, 32, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__pk13, 0, 0};
+        4, 3, 0, narr__pk13, 0, 0, &narr__sx_twice};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
-static NARR__GEN_NOINLINE int narr__traced_twice(const void *narr__caller, int x)
+static NARR__GEN_NOINLINE int narr__traced_twice(int x, const void *narr__caller, int32_t narr__st)
 {
-    static narr_site_t narr__sx = {NARR__GEN_ACTOR, "twice", "twice completed", "cases/control.c", "twice",
-        narr__pt2, 0, 32, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    const int narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se_twice, 40, &narr__g)) != NULL) {
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+        {
+        int narr__ret = narr__impl_twice(x);
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+        return narr__ret;
+        }
+    }
+    if ((narr__p = narr__rec_reserve(narr__st, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(x));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
-        narr__p = narr__put_u(narr__p, narr__depth);
+        narr__p = narr__put_u(narr__p, narr__d0);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
@@ -417,22 +511,34 @@ static NARR__GEN_NOINLINE int narr__traced_twice(const void *narr__caller, int x
     { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     int narr__ret = narr__impl_twice(x);
     narr__depth = narr__d0;
-    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
-    if (narr__in) narr__depth_settle();
     return narr__ret;
     }
+}
+/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
+   public function's one test of the site's state sends every other call straight on */
+static NARR__GEN_NOINLINE int narr__resolve_twice(int x, const void *narr__caller, int32_t narr__st)
+{
+    if ((narr__st = narr__site_slow(&narr__se_twice)) < 0) { /* refused on this thread */
+        return narr__impl_twice(x);
+    }
+    return narr__traced_twice(x, narr__caller, narr__st);
 }
 #line 32 "cases/control.c"
 NARR_TRACE_FN static inline int twice(int x)
 {
-    if (narr__site_state(&narr__se_twice) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_twice(x);
+    int32_t narr__st;
+    if (NARR__UNLIKELY((narr__st = narr__site_state(&narr__se_twice)) <= 0)) {
+        if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+            return narr__impl_twice(x);
+        }
+        return narr__resolve_twice(x, __builtin_return_address(0), narr__st);
     }
-    return narr__traced_twice(__builtin_return_address(0), x);
+    return narr__traced_twice(x, __builtin_return_address(0), narr__st);
 }
 #endif
 #line 32 "cases/control.c"
@@ -461,7 +567,7 @@ NARR__GEN_STATIC_die NARR_TRACE_FN _Noreturn void NARR__GEN_NAME_die(int status)
 #line 34 "cases/control.c"
     static narr_site_t narr__se_die = {NARR__GEN_ACTOR, "die", "die started", "cases/control.c", "die",
         narr__pt4, 0, 34, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__pk14, 0, 0};
+        4, 3, 0, narr__pk14, 0, 0, 0};
 NARR_TRACE_FN _Noreturn void die(int status)
 {
     narr__rec_t narr__g;
@@ -475,7 +581,7 @@ NARR_TRACE_FN _Noreturn void die(int status)
     if (narr__depth_ok() && (narr__p = narr__rec_begin(&narr__se_die, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(status));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
-        narr__p = narr__put_u(narr__p, narr__depth);
+        narr__p = narr__put_u(narr__p, narr__d0);
         narr__commit(&narr__g, narr__p);
     }
     narr__depth = narr__d0 + 1;
@@ -509,7 +615,7 @@ static NARR__INLINE uint64_t narr__va_sum(int count)
 #endif
     static narr_site_t narr__se_sum = {NARR__GEN_ACTOR, "sum", "sum started", "cases/control.c", "sum",
         narr__pt4, 0, 36, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__pk15, 0, 0};
+        4, 3, 0, narr__pk15, 0, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     const void *narr__caller = __builtin_return_address(0);
@@ -519,7 +625,7 @@ static NARR__INLINE uint64_t narr__va_sum(int count)
     if ((narr__p = narr__rec_begin(&narr__se_sum, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(count));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
-        narr__p = narr__put_u(narr__p, narr__depth);
+        narr__p = narr__put_u(narr__p, narr__d0);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
@@ -535,7 +641,7 @@ static NARR__INLINE int narr__vx_sum(uint32_t narr__d0, uint64_t narr__t0, int n
 #if NARR__GEN_ON_sum
     static narr_site_t narr__sx = {NARR__GEN_ACTOR, "sum", "sum completed", "cases/control.c", "sum",
         narr__pt2, 0, 36, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__pk3, 0, 0};
+        3, 2, 0, narr__pk3, 0, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     if (narr__t0 != 0) { /* given back, not decremented: right after a longjmp past callees */

@@ -92,24 +92,33 @@ NARR__GEN_STATIC_behind_macro API int NARR__GEN_NAME_behind_macro(int a) { retur
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 8 "cases/markers.c"
+    static narr_site_t narr__sx_behind_macro = {NARR__GEN_ACTOR, "behind_macro", "behind_macro completed", "cases/markers.c", "behind_macro",
+        narr__pt2, 0, 8, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0, 0};
     static narr_site_t narr__se_behind_macro = {NARR__GEN_ACTOR, "behind_macro", "behind_macro started", "cases/markers.c", "behind_macro",
         narr__pt0, 0, 8, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__pk1, 0, 0};
+        4, 3, 0, narr__pk1, 0, 0, &narr__sx_behind_macro};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
-static NARR__GEN_NOINLINE int narr__traced_behind_macro(const void *narr__caller, int a)
+static NARR__GEN_NOINLINE int narr__traced_behind_macro(int a, const void *narr__caller, int32_t narr__st)
 {
-    static narr_site_t narr__sx = {NARR__GEN_ACTOR, "behind_macro", "behind_macro completed", "cases/markers.c", "behind_macro",
-        narr__pt2, 0, 8, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    const int narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se_behind_macro, 40, &narr__g)) != NULL) {
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+        {
+        int narr__ret = narr__impl_behind_macro(a);
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+        return narr__ret;
+        }
+    }
+    if ((narr__p = narr__rec_reserve(narr__st, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(a));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
-        narr__p = narr__put_u(narr__p, narr__depth);
+        narr__p = narr__put_u(narr__p, narr__d0);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
@@ -117,22 +126,34 @@ static NARR__GEN_NOINLINE int narr__traced_behind_macro(const void *narr__caller
     { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     int narr__ret = narr__impl_behind_macro(a);
     narr__depth = narr__d0;
-    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
-    if (narr__in) narr__depth_settle();
     return narr__ret;
     }
+}
+/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
+   public function's one test of the site's state sends every other call straight on */
+static NARR__GEN_NOINLINE int narr__resolve_behind_macro(int a, const void *narr__caller, int32_t narr__st)
+{
+    if ((narr__st = narr__site_slow(&narr__se_behind_macro)) < 0) { /* refused on this thread */
+        return narr__impl_behind_macro(a);
+    }
+    return narr__traced_behind_macro(a, narr__caller, narr__st);
 }
 #line 8 "cases/markers.c"
 API int behind_macro(int a)
 {
-    if (narr__site_state(&narr__se_behind_macro) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_behind_macro(a);
+    int32_t narr__st;
+    if (NARR__UNLIKELY((narr__st = narr__site_state(&narr__se_behind_macro)) <= 0)) {
+        if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+            return narr__impl_behind_macro(a);
+        }
+        return narr__resolve_behind_macro(a, __builtin_return_address(0), narr__st);
     }
-    return narr__traced_behind_macro(__builtin_return_address(0), a);
+    return narr__traced_behind_macro(a, __builtin_return_address(0), narr__st);
 }
 #endif
 #line 8 "cases/markers.c"
@@ -160,25 +181,34 @@ NARR__GEN_STATIC_declared_first int NARR__GEN_NAME_declared_first(int count, con
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 13 "cases/markers.c"
+    static narr_site_t narr__sx_declared_first = {NARR__GEN_ACTOR, "declared_first", "declared_first completed", "cases/markers.c", "declared_first",
+        narr__pt2, 0, 13, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0, 0};
     static narr_site_t narr__se_declared_first = {NARR__GEN_ACTOR, "declared_first", "declared_first started", "cases/markers.c", "declared_first",
         narr__pt4, 0, 13, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        5, 4, 0, narr__pk5, 0, 0};
+        5, 4, 0, narr__pk5, 0, 0, &narr__sx_declared_first};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
-static NARR__GEN_NOINLINE int narr__traced_declared_first(const void *narr__caller, int count, const char *what)
+static NARR__GEN_NOINLINE int narr__traced_declared_first(int count, const char *what, const void *narr__caller, int32_t narr__st)
 {
-    static narr_site_t narr__sx = {NARR__GEN_ACTOR, "declared_first", "declared_first completed", "cases/markers.c", "declared_first",
-        narr__pt2, 0, 13, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    const int narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se_declared_first, 1072, &narr__g)) != NULL) {
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+        {
+        int narr__ret = narr__impl_declared_first(count, what);
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+        return narr__ret;
+        }
+    }
+    if ((narr__p = narr__rec_reserve(narr__st, 1072, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(count));
         narr__p = narr__put_str_copy(narr__p, (const char *)(what), 1024);
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
-        narr__p = narr__put_u(narr__p, narr__depth);
+        narr__p = narr__put_u(narr__p, narr__d0);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
@@ -186,22 +216,34 @@ static NARR__GEN_NOINLINE int narr__traced_declared_first(const void *narr__call
     { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     int narr__ret = narr__impl_declared_first(count, what);
     narr__depth = narr__d0;
-    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
-    if (narr__in) narr__depth_settle();
     return narr__ret;
     }
+}
+/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
+   public function's one test of the site's state sends every other call straight on */
+static NARR__GEN_NOINLINE int narr__resolve_declared_first(int count, const char *what, const void *narr__caller, int32_t narr__st)
+{
+    if ((narr__st = narr__site_slow(&narr__se_declared_first)) < 0) { /* refused on this thread */
+        return narr__impl_declared_first(count, what);
+    }
+    return narr__traced_declared_first(count, what, narr__caller, narr__st);
 }
 #line 13 "cases/markers.c"
 int declared_first(int count, const char *what)
 {
-    if (narr__site_state(&narr__se_declared_first) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_declared_first(count, what);
+    int32_t narr__st;
+    if (NARR__UNLIKELY((narr__st = narr__site_state(&narr__se_declared_first)) <= 0)) {
+        if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+            return narr__impl_declared_first(count, what);
+        }
+        return narr__resolve_declared_first(count, what, __builtin_return_address(0), narr__st);
     }
-    return narr__traced_declared_first(__builtin_return_address(0), count, what);
+    return narr__traced_declared_first(count, what, __builtin_return_address(0), narr__st);
 }
 #endif
 #line 13 "cases/markers.c"
@@ -233,27 +275,36 @@ NARR__GEN_EXTERN_with_options int NARR__GEN_NAME_with_options(int size, const vo
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 15 "cases/markers.c"
+    static narr_site_t narr__sx_err_with_options = {NARR__GEN_ACTOR, "with_options", "with_options failed", "cases/markers.c", "with_options",
+        narr__pt2, 0, 16, NARR_LEVEL_DEBUG, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, NARR_SITE_ERROR, 0, 0};
+    static narr_site_t narr__sx_with_options = {NARR__GEN_ACTOR, "with_options", "with_options completed", "cases/markers.c", "with_options",
+        narr__pt2, 0, 16, NARR_LEVEL_DEBUG, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0, &narr__sx_err_with_options};
     static narr_site_t narr__se_with_options = {NARR__GEN_ACTOR, "with_options", "with_options started", "cases/markers.c", "with_options",
         narr__pt7, narr__pl6, 16, NARR_LEVEL_DEBUG, NARR_KIND_FN_ENTER,
-        5, 4, 0, narr__pk8, 0, 0};
+        5, 4, 0, narr__pk8, 0, 0, &narr__sx_with_options};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
-static NARR__GEN_NOINLINE int narr__traced_with_options(const void *narr__caller, int size, const void *blob)
+static NARR__GEN_NOINLINE int narr__traced_with_options(int size, const void *blob, const void *narr__caller, int32_t narr__st)
 {
-    static narr_site_t narr__sx = {NARR__GEN_ACTOR, "with_options", "with_options completed", "cases/markers.c", "with_options",
-        narr__pt2, 0, 16, NARR_LEVEL_DEBUG, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__pk3, 0, 0};
-    static narr_site_t narr__sx_err = {NARR__GEN_ACTOR, "with_options", "with_options failed", "cases/markers.c", "with_options",
-        narr__pt2, 0, 16, NARR_LEVEL_DEBUG, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__pk3, NARR_SITE_ERROR, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    const int narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se_with_options, 40, &narr__g)) != NULL) {
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+        {
+        int narr__ret = narr__impl_with_options(size, blob);
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+        return narr__ret;
+        }
+    }
+    if ((narr__p = narr__rec_reserve(narr__st, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(size));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
-        narr__p = narr__put_u(narr__p, narr__depth);
+        narr__p = narr__put_u(narr__p, narr__d0);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
@@ -261,23 +312,35 @@ static NARR__GEN_NOINLINE int narr__traced_with_options(const void *narr__caller
     { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     int narr__ret = narr__impl_with_options(size, blob);
     narr__depth = narr__d0;
-    if (narr__in && (narr__p = narr__rec_begin((narr__ret < 0) ? &narr__sx_err : &narr__sx, 32, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_reserve(narr__st + ((narr__ret < 0) ? 2 : 1), 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
-    if (narr__in) narr__depth_settle();
     return narr__ret;
     }
+}
+/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
+   public function's one test of the site's state sends every other call straight on */
+static NARR__GEN_NOINLINE int narr__resolve_with_options(int size, const void *blob, const void *narr__caller, int32_t narr__st)
+{
+    if ((narr__st = narr__site_slow(&narr__se_with_options)) < 0) { /* refused on this thread */
+        return narr__impl_with_options(size, blob);
+    }
+    return narr__traced_with_options(size, blob, narr__caller, narr__st);
 }
 #line 15 "cases/markers.c"
 NARR_TRACE_FN_WITH("skip=blob; level=debug; err=neg")
 extern int with_options(int size, const void *blob)
 {
-    if (narr__site_state(&narr__se_with_options) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_with_options(size, blob);
+    int32_t narr__st;
+    if (NARR__UNLIKELY((narr__st = narr__site_state(&narr__se_with_options)) <= 0)) {
+        if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+            return narr__impl_with_options(size, blob);
+        }
+        return narr__resolve_with_options(size, blob, __builtin_return_address(0), narr__st);
     }
-    return narr__traced_with_options(__builtin_return_address(0), size, blob);
+    return narr__traced_with_options(size, blob, __builtin_return_address(0), narr__st);
 }
 #endif
 #line 19 "cases/markers.c"
@@ -306,27 +369,36 @@ static const char *NARR__GEN_NAME_lookup(int key) { return key > 0 ? "found" : 0
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 21 "cases/markers.c"
+    static narr_site_t narr__sx_err_lookup = {NARR__GEN_ACTOR, "lookup", "lookup failed", "cases/markers.c", "lookup",
+        narr__pt10, 0, 22, NARR_LEVEL_INFO, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, NARR_SITE_ERROR, 0, 0};
+    static narr_site_t narr__sx_lookup = {NARR__GEN_ACTOR, "lookup", "lookup completed", "cases/markers.c", "lookup",
+        narr__pt10, 0, 22, NARR_LEVEL_INFO, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0, &narr__sx_err_lookup};
     static narr_site_t narr__se_lookup = {NARR__GEN_ACTOR, "lookup", "lookup started", "cases/markers.c", "lookup",
         narr__pt0, 0, 22, NARR_LEVEL_INFO, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__pk9, 0, 0};
+        4, 3, 0, narr__pk9, 0, 0, &narr__sx_lookup};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
-static NARR__GEN_NOINLINE const char * narr__traced_lookup(const void *narr__caller, int key)
+static NARR__GEN_NOINLINE const char * narr__traced_lookup(int key, const void *narr__caller, int32_t narr__st)
 {
-    static narr_site_t narr__sx = {NARR__GEN_ACTOR, "lookup", "lookup completed", "cases/markers.c", "lookup",
-        narr__pt10, 0, 22, NARR_LEVEL_INFO, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__pk3, 0, 0};
-    static narr_site_t narr__sx_err = {NARR__GEN_ACTOR, "lookup", "lookup failed", "cases/markers.c", "lookup",
-        narr__pt10, 0, 22, NARR_LEVEL_INFO, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__pk3, NARR_SITE_ERROR, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    const int narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se_lookup, 40, &narr__g)) != NULL) {
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+        {
+        const char * narr__ret = narr__impl_lookup(key);
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+        return narr__ret;
+        }
+    }
+    if ((narr__p = narr__rec_reserve(narr__st, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(key));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
-        narr__p = narr__put_u(narr__p, narr__depth);
+        narr__p = narr__put_u(narr__p, narr__d0);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
@@ -334,23 +406,35 @@ static NARR__GEN_NOINLINE const char * narr__traced_lookup(const void *narr__cal
     { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     const char * narr__ret = narr__impl_lookup(key);
     narr__depth = narr__d0;
-    if (narr__in && (narr__p = narr__rec_begin((narr__ret == 0) ? &narr__sx_err : &narr__sx, 1056, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_reserve(narr__st + ((narr__ret == 0) ? 2 : 1), 1056, &narr__g)) != NULL) {
         narr__p = narr__put_str_copy(narr__p, (const char *)(narr__ret), 1024);
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
-    if (narr__in) narr__depth_settle();
     return narr__ret;
     }
+}
+/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
+   public function's one test of the site's state sends every other call straight on */
+static NARR__GEN_NOINLINE const char * narr__resolve_lookup(int key, const void *narr__caller, int32_t narr__st)
+{
+    if ((narr__st = narr__site_slow(&narr__se_lookup)) < 0) { /* refused on this thread */
+        return narr__impl_lookup(key);
+    }
+    return narr__traced_lookup(key, narr__caller, narr__st);
 }
 #line 21 "cases/markers.c"
 NARR_TRACE_FN_WITH("err=null; level=info")
 static const char *lookup(int key)
 {
-    if (narr__site_state(&narr__se_lookup) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_lookup(key);
+    int32_t narr__st;
+    if (NARR__UNLIKELY((narr__st = narr__site_state(&narr__se_lookup)) <= 0)) {
+        if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+            return narr__impl_lookup(key);
+        }
+        return narr__resolve_lookup(key, __builtin_return_address(0), narr__st);
     }
-    return narr__traced_lookup(__builtin_return_address(0), key);
+    return narr__traced_lookup(key, __builtin_return_address(0), narr__st);
 }
 #endif
 #line 22 "cases/markers.c"
@@ -381,27 +465,36 @@ int NARR__GEN_NAME_check(int rc) { return rc; }
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 26 "cases/markers.c"
+    static narr_site_t narr__sx_err_check = {NARR__GEN_ACTOR, "check", "check failed", "cases/markers.c", "check",
+        narr__pt2, 0, 27, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, NARR_SITE_ERROR, 0, 0};
+    static narr_site_t narr__sx_check = {NARR__GEN_ACTOR, "check", "check completed", "cases/markers.c", "check",
+        narr__pt2, 0, 27, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0, &narr__sx_err_check};
     static narr_site_t narr__se_check = {NARR__GEN_ACTOR, "check", "check started", "cases/markers.c", "check",
         narr__pt0, 0, 27, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__pk11, 0, 0};
+        4, 3, 0, narr__pk11, 0, 0, &narr__sx_check};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
-static NARR__GEN_NOINLINE int narr__traced_check(const void *narr__caller, int rc)
+static NARR__GEN_NOINLINE int narr__traced_check(int rc, const void *narr__caller, int32_t narr__st)
 {
-    static narr_site_t narr__sx = {NARR__GEN_ACTOR, "check", "check completed", "cases/markers.c", "check",
-        narr__pt2, 0, 27, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__pk3, 0, 0};
-    static narr_site_t narr__sx_err = {NARR__GEN_ACTOR, "check", "check failed", "cases/markers.c", "check",
-        narr__pt2, 0, 27, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__pk3, NARR_SITE_ERROR, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    const int narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se_check, 40, &narr__g)) != NULL) {
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+        {
+        int narr__ret = narr__impl_check(rc);
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+        return narr__ret;
+        }
+    }
+    if ((narr__p = narr__rec_reserve(narr__st, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(rc));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
-        narr__p = narr__put_u(narr__p, narr__depth);
+        narr__p = narr__put_u(narr__p, narr__d0);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
@@ -409,23 +502,35 @@ static NARR__GEN_NOINLINE int narr__traced_check(const void *narr__caller, int r
     { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     int narr__ret = narr__impl_check(rc);
     narr__depth = narr__d0;
-    if (narr__in && (narr__p = narr__rec_begin((narr__ret != 0) ? &narr__sx_err : &narr__sx, 32, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_reserve(narr__st + ((narr__ret != 0) ? 2 : 1), 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
-    if (narr__in) narr__depth_settle();
     return narr__ret;
     }
+}
+/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
+   public function's one test of the site's state sends every other call straight on */
+static NARR__GEN_NOINLINE int narr__resolve_check(int rc, const void *narr__caller, int32_t narr__st)
+{
+    if ((narr__st = narr__site_slow(&narr__se_check)) < 0) { /* refused on this thread */
+        return narr__impl_check(rc);
+    }
+    return narr__traced_check(rc, narr__caller, narr__st);
 }
 #line 26 "cases/markers.c"
 NARR_TRACE_FN_WITH("err=nonzero")
 int check(int rc)
 {
-    if (narr__site_state(&narr__se_check) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_check(rc);
+    int32_t narr__st;
+    if (NARR__UNLIKELY((narr__st = narr__site_state(&narr__se_check)) <= 0)) {
+        if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+            return narr__impl_check(rc);
+        }
+        return narr__resolve_check(rc, __builtin_return_address(0), narr__st);
     }
-    return narr__traced_check(__builtin_return_address(0), rc);
+    return narr__traced_check(rc, __builtin_return_address(0), narr__st);
 }
 #endif
 #line 27 "cases/markers.c"

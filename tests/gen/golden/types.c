@@ -151,21 +151,30 @@ static const char *narr__en_by_value_0(int64_t v)
     }
 }
 #line 12 "cases/types.c"
+    static narr_site_t narr__sx_by_value = {NARR__GEN_ACTOR, "by_value", "by_value completed", "cases/types.c", "by_value",
+        narr__pt2, 0, 12, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0, 0};
     static narr_site_t narr__se_by_value = {NARR__GEN_ACTOR, "by_value", "by_value started", "cases/types.c", "by_value",
         narr__pt0, 0, 12, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        9, 8, 0, narr__pk1, 0, 0};
+        9, 8, 0, narr__pk1, 0, 0, &narr__sx_by_value};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
-static NARR__GEN_NOINLINE int narr__traced_by_value(const void *narr__caller, point_t p, num_t n, enum mode m, bool flag)
+static NARR__GEN_NOINLINE int narr__traced_by_value(point_t p, num_t n, enum mode m, bool flag, const void *narr__caller, int32_t narr__st)
 {
-    static narr_site_t narr__sx = {NARR__GEN_ACTOR, "by_value", "by_value completed", "cases/types.c", "by_value",
-        narr__pt2, 0, 12, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    const int narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se_by_value, 88, &narr__g)) != NULL) {
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+        {
+        int narr__ret = narr__impl_by_value(p, n, m, flag);
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+        return narr__ret;
+        }
+    }
+    if ((narr__p = narr__rec_reserve(narr__st, 88, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(p.x));
         narr__p = narr__put_f(narr__p, (double)(p.y));
         narr__p = narr__put_i(narr__p, (int64_t)(n.i));
@@ -173,7 +182,7 @@ static NARR__GEN_NOINLINE int narr__traced_by_value(const void *narr__caller, po
         narr__p = narr__put_e(narr__p, (int64_t)(m), narr__en_by_value_0((int64_t)(m)));
         narr__p = narr__put_b(narr__p, (flag) != 0);
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
-        narr__p = narr__put_u(narr__p, narr__depth);
+        narr__p = narr__put_u(narr__p, narr__d0);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
@@ -181,22 +190,34 @@ static NARR__GEN_NOINLINE int narr__traced_by_value(const void *narr__caller, po
     { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     int narr__ret = narr__impl_by_value(p, n, m, flag);
     narr__depth = narr__d0;
-    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
-    if (narr__in) narr__depth_settle();
     return narr__ret;
     }
+}
+/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
+   public function's one test of the site's state sends every other call straight on */
+static NARR__GEN_NOINLINE int narr__resolve_by_value(point_t p, num_t n, enum mode m, bool flag, const void *narr__caller, int32_t narr__st)
+{
+    if ((narr__st = narr__site_slow(&narr__se_by_value)) < 0) { /* refused on this thread */
+        return narr__impl_by_value(p, n, m, flag);
+    }
+    return narr__traced_by_value(p, n, m, flag, narr__caller, narr__st);
 }
 #line 12 "cases/types.c"
 NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
 {
-    if (narr__site_state(&narr__se_by_value) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_by_value(p, n, m, flag);
+    int32_t narr__st;
+    if (NARR__UNLIKELY((narr__st = narr__site_state(&narr__se_by_value)) <= 0)) {
+        if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+            return narr__impl_by_value(p, n, m, flag);
+        }
+        return narr__resolve_by_value(p, n, m, flag, __builtin_return_address(0), narr__st);
     }
-    return narr__traced_by_value(__builtin_return_address(0), p, n, m, flag);
+    return narr__traced_by_value(p, n, m, flag, __builtin_return_address(0), narr__st);
 }
 #endif
 #line 15 "cases/types.c"
@@ -226,28 +247,37 @@ NARR__GEN_STATIC_arrays NARR_TRACE_FN long NARR__GEN_NAME_arrays(int fixed[4], i
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 17 "cases/types.c"
+    static narr_site_t narr__sx_arrays = {NARR__GEN_ACTOR, "arrays", "arrays completed", "cases/types.c", "arrays",
+        narr__pt2, 0, 17, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0, 0};
     static narr_site_t narr__se_arrays = {NARR__GEN_ACTOR, "arrays", "arrays started", "cases/types.c", "arrays",
         narr__pt5, narr__pl4, 17, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        9, 8, 0, narr__pk6, 0, 0};
+        9, 8, 0, narr__pk6, 0, 0, &narr__sx_arrays};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
-static NARR__GEN_NOINLINE long narr__traced_arrays(const void *narr__caller, int fixed[4], int open[], char name[8], unsigned char *bytes, size_t n)
+static NARR__GEN_NOINLINE long narr__traced_arrays(int fixed[4], int open[], char name[8], unsigned char *bytes, size_t n, const void *narr__caller, int32_t narr__st)
 {
-    static narr_site_t narr__sx = {NARR__GEN_ACTOR, "arrays", "arrays completed", "cases/types.c", "arrays",
-        narr__pt2, 0, 17, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    const int narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se_arrays, 80, &narr__g)) != NULL) {
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+        {
+        long narr__ret = narr__impl_arrays(fixed, open, name, bytes, n);
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+        return narr__ret;
+        }
+    }
+    if ((narr__p = narr__rec_reserve(narr__st, 80, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(fixed));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(open));
         narr__p = narr__put_strn_copy(narr__p, (const char *)(name), (size_t)(8), 8);
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(bytes));
         narr__p = narr__put_u(narr__p, (uint64_t)(n));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
-        narr__p = narr__put_u(narr__p, narr__depth);
+        narr__p = narr__put_u(narr__p, narr__d0);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
@@ -255,22 +285,34 @@ static NARR__GEN_NOINLINE long narr__traced_arrays(const void *narr__caller, int
     { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     long narr__ret = narr__impl_arrays(fixed, open, name, bytes, n);
     narr__depth = narr__d0;
-    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
-    if (narr__in) narr__depth_settle();
     return narr__ret;
     }
+}
+/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
+   public function's one test of the site's state sends every other call straight on */
+static NARR__GEN_NOINLINE long narr__resolve_arrays(int fixed[4], int open[], char name[8], unsigned char *bytes, size_t n, const void *narr__caller, int32_t narr__st)
+{
+    if ((narr__st = narr__site_slow(&narr__se_arrays)) < 0) { /* refused on this thread */
+        return narr__impl_arrays(fixed, open, name, bytes, n);
+    }
+    return narr__traced_arrays(fixed, open, name, bytes, n, narr__caller, narr__st);
 }
 #line 17 "cases/types.c"
 NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char *bytes, size_t n)
 {
-    if (narr__site_state(&narr__se_arrays) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_arrays(fixed, open, name, bytes, n);
+    int32_t narr__st;
+    if (NARR__UNLIKELY((narr__st = narr__site_state(&narr__se_arrays)) <= 0)) {
+        if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+            return narr__impl_arrays(fixed, open, name, bytes, n);
+        }
+        return narr__resolve_arrays(fixed, open, name, bytes, n, __builtin_return_address(0), narr__st);
     }
-    return narr__traced_arrays(__builtin_return_address(0), fixed, open, name, bytes, n);
+    return narr__traced_arrays(fixed, open, name, bytes, n, __builtin_return_address(0), narr__st);
 }
 #endif
 #line 20 "cases/types.c"
@@ -302,29 +344,38 @@ NARR__GEN_STATIC_pointers NARR_TRACE_FN int NARR__GEN_NAME_pointers(int (*raw)(i
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 22 "cases/types.c"
+    static narr_site_t narr__sx_pointers = {NARR__GEN_ACTOR, "pointers", "pointers completed", "cases/types.c", "pointers",
+        narr__pt2, 0, 22, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0, 0};
     static narr_site_t narr__se_pointers = {NARR__GEN_ACTOR, "pointers", "pointers started", "cases/types.c", "pointers",
         narr__pt7, 0, 22, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        8, 7, 0, narr__pk8, 0, 0};
+        8, 7, 0, narr__pk8, 0, 0, &narr__sx_pointers};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
-static NARR__GEN_NOINLINE int narr__traced_pointers(const void *narr__caller, int (*raw)(int, int), combine_fn typed, const char *label, void *opaque,
-                           const int *values)
+static NARR__GEN_NOINLINE int narr__traced_pointers(int (*raw)(int, int), combine_fn typed, const char *label, void *opaque,
+                           const int *values, const void *narr__caller, int32_t narr__st)
 {
-    static narr_site_t narr__sx = {NARR__GEN_ACTOR, "pointers", "pointers completed", "cases/types.c", "pointers",
-        narr__pt2, 0, 22, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    const int narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se_pointers, 1096, &narr__g)) != NULL) {
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+        {
+        int narr__ret = narr__impl_pointers(raw, typed, label, opaque, values);
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+        return narr__ret;
+        }
+    }
+    if ((narr__p = narr__rec_reserve(narr__st, 1096, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(raw));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(typed));
         narr__p = narr__put_str_copy(narr__p, (const char *)(label), 1024);
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(opaque));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(values));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
-        narr__p = narr__put_u(narr__p, narr__depth);
+        narr__p = narr__put_u(narr__p, narr__d0);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
@@ -332,23 +383,36 @@ static NARR__GEN_NOINLINE int narr__traced_pointers(const void *narr__caller, in
     { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     int narr__ret = narr__impl_pointers(raw, typed, label, opaque, values);
     narr__depth = narr__d0;
-    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
-    if (narr__in) narr__depth_settle();
     return narr__ret;
     }
+}
+/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
+   public function's one test of the site's state sends every other call straight on */
+static NARR__GEN_NOINLINE int narr__resolve_pointers(int (*raw)(int, int), combine_fn typed, const char *label, void *opaque,
+                           const int *values, const void *narr__caller, int32_t narr__st)
+{
+    if ((narr__st = narr__site_slow(&narr__se_pointers)) < 0) { /* refused on this thread */
+        return narr__impl_pointers(raw, typed, label, opaque, values);
+    }
+    return narr__traced_pointers(raw, typed, label, opaque, values, narr__caller, narr__st);
 }
 #line 22 "cases/types.c"
 NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *label, void *opaque,
                            const int *values)
 {
-    if (narr__site_state(&narr__se_pointers) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_pointers(raw, typed, label, opaque, values);
+    int32_t narr__st;
+    if (NARR__UNLIKELY((narr__st = narr__site_state(&narr__se_pointers)) <= 0)) {
+        if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+            return narr__impl_pointers(raw, typed, label, opaque, values);
+        }
+        return narr__resolve_pointers(raw, typed, label, opaque, values, __builtin_return_address(0), narr__st);
     }
-    return narr__traced_pointers(__builtin_return_address(0), raw, typed, label, opaque, values);
+    return narr__traced_pointers(raw, typed, label, opaque, values, __builtin_return_address(0), narr__st);
 }
 #endif
 #line 26 "cases/types.c"
@@ -378,25 +442,34 @@ NARR__GEN_STATIC_atomics NARR_TRACE_FN unsigned NARR__GEN_NAME_atomics(_Atomic i
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 28 "cases/types.c"
+    static narr_site_t narr__sx_atomics = {NARR__GEN_ACTOR, "atomics", "atomics completed", "cases/types.c", "atomics",
+        narr__pt11, 0, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0, 0};
     static narr_site_t narr__se_atomics = {NARR__GEN_ACTOR, "atomics", "atomics started", "cases/types.c", "atomics",
         narr__pt9, 0, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        5, 4, 0, narr__pk10, 0, 0};
+        5, 4, 0, narr__pk10, 0, 0, &narr__sx_atomics};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
-static NARR__GEN_NOINLINE unsigned int narr__traced_atomics(const void *narr__caller, _Atomic int counter, _Atomic(unsigned long) wide)
+static NARR__GEN_NOINLINE unsigned int narr__traced_atomics(_Atomic int counter, _Atomic(unsigned long) wide, const void *narr__caller, int32_t narr__st)
 {
-    static narr_site_t narr__sx = {NARR__GEN_ACTOR, "atomics", "atomics completed", "cases/types.c", "atomics",
-        narr__pt11, 0, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    const int narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se_atomics, 48, &narr__g)) != NULL) {
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+        {
+        unsigned int narr__ret = narr__impl_atomics(counter, wide);
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+        return narr__ret;
+        }
+    }
+    if ((narr__p = narr__rec_reserve(narr__st, 48, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(counter));
         narr__p = narr__put_u(narr__p, (uint64_t)(wide));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
-        narr__p = narr__put_u(narr__p, narr__depth);
+        narr__p = narr__put_u(narr__p, narr__d0);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
@@ -404,22 +477,34 @@ static NARR__GEN_NOINLINE unsigned int narr__traced_atomics(const void *narr__ca
     { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     unsigned int narr__ret = narr__impl_atomics(counter, wide);
     narr__depth = narr__d0;
-    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (uint64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
-    if (narr__in) narr__depth_settle();
     return narr__ret;
     }
+}
+/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
+   public function's one test of the site's state sends every other call straight on */
+static NARR__GEN_NOINLINE unsigned int narr__resolve_atomics(_Atomic int counter, _Atomic(unsigned long) wide, const void *narr__caller, int32_t narr__st)
+{
+    if ((narr__st = narr__site_slow(&narr__se_atomics)) < 0) { /* refused on this thread */
+        return narr__impl_atomics(counter, wide);
+    }
+    return narr__traced_atomics(counter, wide, narr__caller, narr__st);
 }
 #line 28 "cases/types.c"
 NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
 {
-    if (narr__site_state(&narr__se_atomics) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_atomics(counter, wide);
+    int32_t narr__st;
+    if (NARR__UNLIKELY((narr__st = narr__site_state(&narr__se_atomics)) <= 0)) {
+        if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+            return narr__impl_atomics(counter, wide);
+        }
+        return narr__resolve_atomics(counter, wide, __builtin_return_address(0), narr__st);
     }
-    return narr__traced_atomics(__builtin_return_address(0), counter, wide);
+    return narr__traced_atomics(counter, wide, __builtin_return_address(0), narr__st);
 }
 #endif
 #line 31 "cases/types.c"
@@ -450,25 +535,34 @@ NARR__GEN_STATIC_make_point NARR_TRACE_FN point_t NARR__GEN_NAME_make_point(int 
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 33 "cases/types.c"
+    static narr_site_t narr__sx_make_point = {NARR__GEN_ACTOR, "make_point", "make_point completed", "cases/types.c", "make_point",
+        narr__pt14, 0, 33, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        4, 3, 0, narr__pk15, 0, 0, 0};
     static narr_site_t narr__se_make_point = {NARR__GEN_ACTOR, "make_point", "make_point started", "cases/types.c", "make_point",
         narr__pt12, 0, 33, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        5, 4, 0, narr__pk13, 0, 0};
+        5, 4, 0, narr__pk13, 0, 0, &narr__sx_make_point};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
-static NARR__GEN_NOINLINE point_t narr__traced_make_point(const void *narr__caller, int x, double y)
+static NARR__GEN_NOINLINE point_t narr__traced_make_point(int x, double y, const void *narr__caller, int32_t narr__st)
 {
-    static narr_site_t narr__sx = {NARR__GEN_ACTOR, "make_point", "make_point completed", "cases/types.c", "make_point",
-        narr__pt14, 0, 33, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        4, 3, 0, narr__pk15, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    const int narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se_make_point, 48, &narr__g)) != NULL) {
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+        {
+        point_t narr__ret = narr__impl_make_point(x, y);
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+        return narr__ret;
+        }
+    }
+    if ((narr__p = narr__rec_reserve(narr__st, 48, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(x));
         narr__p = narr__put_f(narr__p, (double)(y));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
-        narr__p = narr__put_u(narr__p, narr__depth);
+        narr__p = narr__put_u(narr__p, narr__d0);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
@@ -476,23 +570,35 @@ static NARR__GEN_NOINLINE point_t narr__traced_make_point(const void *narr__call
     { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     point_t narr__ret = narr__impl_make_point(x, y);
     narr__depth = narr__d0;
-    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_reserve(narr__st + 1, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(narr__ret.x));
         narr__p = narr__put_f(narr__p, (double)(narr__ret.y));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
-    if (narr__in) narr__depth_settle();
     return narr__ret;
     }
+}
+/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
+   public function's one test of the site's state sends every other call straight on */
+static NARR__GEN_NOINLINE point_t narr__resolve_make_point(int x, double y, const void *narr__caller, int32_t narr__st)
+{
+    if ((narr__st = narr__site_slow(&narr__se_make_point)) < 0) { /* refused on this thread */
+        return narr__impl_make_point(x, y);
+    }
+    return narr__traced_make_point(x, y, narr__caller, narr__st);
 }
 #line 33 "cases/types.c"
 NARR_TRACE_FN point_t make_point(int x, double y)
 {
-    if (narr__site_state(&narr__se_make_point) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_make_point(x, y);
+    int32_t narr__st;
+    if (NARR__UNLIKELY((narr__st = narr__site_state(&narr__se_make_point)) <= 0)) {
+        if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+            return narr__impl_make_point(x, y);
+        }
+        return narr__resolve_make_point(x, y, __builtin_return_address(0), narr__st);
     }
-    return narr__traced_make_point(__builtin_return_address(0), x, y);
+    return narr__traced_make_point(x, y, __builtin_return_address(0), narr__st);
 }
 #endif
 #line 37 "cases/types.c"
@@ -537,24 +643,33 @@ static const char *narr__en_next_mode_1(int64_t v)
     }
 }
 #line 39 "cases/types.c"
+    static narr_site_t narr__sx_next_mode = {NARR__GEN_ACTOR, "next_mode", "next_mode completed", "cases/types.c", "next_mode",
+        narr__pt18, 0, 39, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0, 0};
     static narr_site_t narr__se_next_mode = {NARR__GEN_ACTOR, "next_mode", "next_mode started", "cases/types.c", "next_mode",
         narr__pt16, 0, 39, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        4, 3, 0, narr__pk17, 0, 0};
+        4, 3, 0, narr__pk17, 0, 0, &narr__sx_next_mode};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
-static NARR__GEN_NOINLINE enum mode narr__traced_next_mode(const void *narr__caller, enum mode m)
+static NARR__GEN_NOINLINE enum mode narr__traced_next_mode(enum mode m, const void *narr__caller, int32_t narr__st)
 {
-    static narr_site_t narr__sx = {NARR__GEN_ACTOR, "next_mode", "next_mode completed", "cases/types.c", "next_mode",
-        narr__pt18, 0, 39, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    const int narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se_next_mode, 48, &narr__g)) != NULL) {
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+        {
+        enum mode narr__ret = narr__impl_next_mode(m);
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+        return narr__ret;
+        }
+    }
+    if ((narr__p = narr__rec_reserve(narr__st, 48, &narr__g)) != NULL) {
         narr__p = narr__put_e(narr__p, (int64_t)(m), narr__en_next_mode_0((int64_t)(m)));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
-        narr__p = narr__put_u(narr__p, narr__depth);
+        narr__p = narr__put_u(narr__p, narr__d0);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
@@ -562,22 +677,34 @@ static NARR__GEN_NOINLINE enum mode narr__traced_next_mode(const void *narr__cal
     { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     enum mode narr__ret = narr__impl_next_mode(m);
     narr__depth = narr__d0;
-    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 40, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_reserve(narr__st + 1, 40, &narr__g)) != NULL) {
         narr__p = narr__put_e(narr__p, (int64_t)(narr__ret), narr__en_next_mode_1((int64_t)(narr__ret)));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
-    if (narr__in) narr__depth_settle();
     return narr__ret;
     }
+}
+/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
+   public function's one test of the site's state sends every other call straight on */
+static NARR__GEN_NOINLINE enum mode narr__resolve_next_mode(enum mode m, const void *narr__caller, int32_t narr__st)
+{
+    if ((narr__st = narr__site_slow(&narr__se_next_mode)) < 0) { /* refused on this thread */
+        return narr__impl_next_mode(m);
+    }
+    return narr__traced_next_mode(m, narr__caller, narr__st);
 }
 #line 39 "cases/types.c"
 NARR_TRACE_FN enum mode next_mode(enum mode m)
 {
-    if (narr__site_state(&narr__se_next_mode) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_next_mode(m);
+    int32_t narr__st;
+    if (NARR__UNLIKELY((narr__st = narr__site_state(&narr__se_next_mode)) <= 0)) {
+        if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+            return narr__impl_next_mode(m);
+        }
+        return narr__resolve_next_mode(m, __builtin_return_address(0), narr__st);
     }
-    return narr__traced_next_mode(__builtin_return_address(0), m);
+    return narr__traced_next_mode(m, __builtin_return_address(0), narr__st);
 }
 #endif
 #line 39 "cases/types.c"
@@ -604,26 +731,35 @@ NARR__GEN_STATIC_scale NARR_TRACE_FN double NARR__GEN_NAME_scale(float f, double
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 41 "cases/types.c"
+    static narr_site_t narr__sx_scale = {NARR__GEN_ACTOR, "scale", "scale completed", "cases/types.c", "scale",
+        narr__pt21, 0, 41, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0, 0};
     static narr_site_t narr__se_scale = {NARR__GEN_ACTOR, "scale", "scale started", "cases/types.c", "scale",
         narr__pt19, 0, 41, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        6, 5, 0, narr__pk20, 0, 0};
+        6, 5, 0, narr__pk20, 0, 0, &narr__sx_scale};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
-static NARR__GEN_NOINLINE double narr__traced_scale(const void *narr__caller, float f, double d, long double ld)
+static NARR__GEN_NOINLINE double narr__traced_scale(float f, double d, long double ld, const void *narr__caller, int32_t narr__st)
 {
-    static narr_site_t narr__sx = {NARR__GEN_ACTOR, "scale", "scale completed", "cases/types.c", "scale",
-        narr__pt21, 0, 41, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    const int narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se_scale, 56, &narr__g)) != NULL) {
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+        {
+        double narr__ret = narr__impl_scale(f, d, ld);
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+        return narr__ret;
+        }
+    }
+    if ((narr__p = narr__rec_reserve(narr__st, 56, &narr__g)) != NULL) {
         narr__p = narr__put_f(narr__p, (double)(f));
         narr__p = narr__put_f(narr__p, (double)(d));
         narr__p = narr__put_f(narr__p, (double)(ld));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
-        narr__p = narr__put_u(narr__p, narr__depth);
+        narr__p = narr__put_u(narr__p, narr__d0);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
@@ -631,22 +767,34 @@ static NARR__GEN_NOINLINE double narr__traced_scale(const void *narr__caller, fl
     { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     double narr__ret = narr__impl_scale(f, d, ld);
     narr__depth = narr__d0;
-    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
         narr__p = narr__put_f(narr__p, (double)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
-    if (narr__in) narr__depth_settle();
     return narr__ret;
     }
+}
+/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
+   public function's one test of the site's state sends every other call straight on */
+static NARR__GEN_NOINLINE double narr__resolve_scale(float f, double d, long double ld, const void *narr__caller, int32_t narr__st)
+{
+    if ((narr__st = narr__site_slow(&narr__se_scale)) < 0) { /* refused on this thread */
+        return narr__impl_scale(f, d, ld);
+    }
+    return narr__traced_scale(f, d, ld, narr__caller, narr__st);
 }
 #line 41 "cases/types.c"
 NARR_TRACE_FN double scale(float f, double d, long double ld)
 {
-    if (narr__site_state(&narr__se_scale) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_scale(f, d, ld);
+    int32_t narr__st;
+    if (NARR__UNLIKELY((narr__st = narr__site_state(&narr__se_scale)) <= 0)) {
+        if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+            return narr__impl_scale(f, d, ld);
+        }
+        return narr__resolve_scale(f, d, ld, __builtin_return_address(0), narr__st);
     }
-    return narr__traced_scale(__builtin_return_address(0), f, d, ld);
+    return narr__traced_scale(f, d, ld, __builtin_return_address(0), narr__st);
 }
 #endif
 #line 41 "cases/types.c"
@@ -678,26 +826,35 @@ NARR__GEN_STATIC_login NARR_TRACE_FN bool NARR__GEN_NAME_login(const char *user,
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
 #line 43 "cases/types.c"
+    static narr_site_t narr__sx_login = {NARR__GEN_ACTOR, "login", "login completed", "cases/types.c", "login",
+        narr__pt25, 0, 43, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        3, 2, 0, narr__pk3, 0, 0, 0};
     static narr_site_t narr__se_login = {NARR__GEN_ACTOR, "login", "login started", "cases/types.c", "login",
         narr__pt23, narr__pl22, 43, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
-        8, 7, 0, narr__pk24, 0, 0};
+        8, 7, 0, narr__pk24, 0, 0, &narr__sx_login};
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
-static NARR__GEN_NOINLINE _Bool narr__traced_login(const void *narr__caller, const char *user, const char *password, const char *api_key, int sessionKey,
-                         const char *monkey)
+static NARR__GEN_NOINLINE _Bool narr__traced_login(const char *user, const char *password, const char *api_key, int sessionKey,
+                         const char *monkey, const void *narr__caller, int32_t narr__st)
 {
-    static narr_site_t narr__sx = {NARR__GEN_ACTOR, "login", "login completed", "cases/types.c", "login",
-        narr__pt25, 0, 43, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
-        3, 2, 0, narr__pk3, 0, 0};
     narr__rec_t narr__g;
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    const int narr__in = narr__depth_ok();
-    if (narr__in && (narr__p = narr__rec_begin(&narr__se_login, 2096, &narr__g)) != NULL) {
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+        {
+        _Bool narr__ret = narr__impl_login(user, password, api_key, sessionKey, monkey);
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+        return narr__ret;
+        }
+    }
+    if ((narr__p = narr__rec_reserve(narr__st, 2096, &narr__g)) != NULL) {
         narr__p = narr__put_str_copy(narr__p, (const char *)(user), 1024);
         narr__p = narr__put_str_copy(narr__p, (const char *)(monkey), 1024);
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
-        narr__p = narr__put_u(narr__p, narr__depth);
+        narr__p = narr__put_u(narr__p, narr__d0);
         narr__t0 = narr__rec_stamp(&narr__g);
         narr__commit(&narr__g, narr__p);
     }
@@ -705,23 +862,36 @@ static NARR__GEN_NOINLINE _Bool narr__traced_login(const void *narr__caller, con
     { /* (a block: the result is declared where the call initialises it, -Wdeclaration-after-statement) */
     _Bool narr__ret = narr__impl_login(user, password, api_key, sessionKey, monkey);
     narr__depth = narr__d0;
-    if (narr__in && (narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
         narr__p = narr__put_b(narr__p, (narr__ret) != 0);
         narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
-    if (narr__in) narr__depth_settle();
     return narr__ret;
     }
+}
+/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
+   public function's one test of the site's state sends every other call straight on */
+static NARR__GEN_NOINLINE _Bool narr__resolve_login(const char *user, const char *password, const char *api_key, int sessionKey,
+                         const char *monkey, const void *narr__caller, int32_t narr__st)
+{
+    if ((narr__st = narr__site_slow(&narr__se_login)) < 0) { /* refused on this thread */
+        return narr__impl_login(user, password, api_key, sessionKey, monkey);
+    }
+    return narr__traced_login(user, password, api_key, sessionKey, monkey, narr__caller, narr__st);
 }
 #line 43 "cases/types.c"
 NARR_TRACE_FN bool login(const char *user, const char *password, const char *api_key, int sessionKey,
                          const char *monkey)
 {
-    if (narr__site_state(&narr__se_login) < 0) { /* refused at run time (NARRATE_LOG): the plain call */
-        return narr__impl_login(user, password, api_key, sessionKey, monkey);
+    int32_t narr__st;
+    if (NARR__UNLIKELY((narr__st = narr__site_state(&narr__se_login)) <= 0)) {
+        if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
+            return narr__impl_login(user, password, api_key, sessionKey, monkey);
+        }
+        return narr__resolve_login(user, password, api_key, sessionKey, monkey, __builtin_return_address(0), narr__st);
     }
-    return narr__traced_login(__builtin_return_address(0), user, password, api_key, sessionKey, monkey);
+    return narr__traced_login(user, password, api_key, sessionKey, monkey, __builtin_return_address(0), narr__st);
 }
 #endif
 #line 47 "cases/types.c"
