@@ -89,7 +89,7 @@ static inline int64_t narr__unzigzag(uint64_t v)
 /* Writes v as LEB128 at p (room for 10 bytes); returns the end. */
 static inline unsigned char *narr__put_v_raw(unsigned char *p, uint64_t v)
 {
-    if (v < 0x80) { /* site ids, time deltas, small values: one or two bytes, no loop */
+    if (__builtin_expect(v < 0x80, 1)) { /* site ids, time deltas, small values: one or two bytes, no loop */
         *p = (unsigned char)v;
         return p + 1;
     }

@@ -18,7 +18,7 @@
 
 #define TRACE_FLUSH_AT (120u * 1024u) /* an events block is written once it reaches this */
 /* the most a record of the fast loop writes: id, delta and PLAN_MAXV values of 10 bytes each */
-#define FAST_ROOM (10u * (2u + 11u))
+#define FAST_ROOM (10u * (2u + PLAN_MAXV))
 #define TRACE_GAP 48u /* room kept before a thread's events for the block and events headers */
 
 typedef struct tbuf {
@@ -34,7 +34,7 @@ typedef struct tbuf {
 
 /* How trace_raw writes a site's records, learnt at its first record (plan_site). */
 enum { PLAN_UNSEEN = 0, PLAN_FAST = 1, PLAN_WALK = 2, PLAN_SKIP_LEVEL = 3 };
-#define PLAN_MAXV 11 /* values of a site the tight loop handles (the plan stays 20 bytes) */
+#define PLAN_MAXV 20 /* values of a site the tight loop handles (a plan is 32 bytes: indexed by a shift) */
 #define ENUM_NAME_MAX 240u /* an enum constant's name longer than this is written without it */
 enum { CODE_V = 0, CODE_ZIGZAG = 1, CODE_T0 = 2, CODE_FIXED = 3, CODE_STR = 4, CODE_ENUM = 5, CODE_PTR = 6 };
 typedef struct plan {
@@ -43,9 +43,10 @@ typedef struct plan {
     uint8_t nenum;           /* of them enums (each needs room for its name) */
     uint8_t context;         /* a context entered or left: written, not an event (readers link processes by it) */
     uint16_t fixed;          /* PLAN_FAST with 8-byte values only: the record's size, else 0 */
-    uint16_t secret;         /* PLAN_FAST: values (bit k) in a secret's place, written as [REDACTED] or 0 */
+    uint32_t secret;         /* PLAN_FAST: values (bit k) in a secret's place, written as [REDACTED] or 0 */
     uint8_t code[PLAN_MAXV]; /* per value, CODE_*: how it is written */
 } plan_t;
+_Static_assert(sizeof(plan_t) == 32, "plans are indexed by a shift in the tight loop");
 
 /* What the walking encoder needs of a site's secrets, decided once with its plan (beside it, so
  * the tight loop's plans stay small): values in a secret's place by type index, and whether the
@@ -340,7 +341,7 @@ static const plan_t *plan_site(trace_t *t, uint32_t id, const narr_site_t *s)
     for (i = 0; i < s->ntypes && s->kind != NARR_KIND_NARRATE; i++) {
         if (i == s->npre || s->types[i] == NARR__T_LIT) continue;
         if (nv == PLAN_MAXV) break;
-        if (i < 64 && ((secret >> i) & 1)) pl->secret |= (uint16_t)(1u << nv);
+        if (i < 64 && ((secret >> i) & 1)) pl->secret |= (uint32_t)1u << nv;
         switch (s->types[i]) {
         case NARR__T_I64: pl->code[nv++] = CODE_ZIGZAG; break;
         case NARR__T_U64: case NARR__T_BOOL:
@@ -501,16 +502,20 @@ static unsigned char *put_str_value(trace_t *t, tbuf_t *tb, unsigned char *p, ui
 }
 /* One 8-byte value of a record by its plan's code: V, ZIGZAG and T0 (an exit's enter stamp, as
  * a delta) as LEB128, PTR as the change from the last address of its slot (*pred), FIXED
- * (doubles) as the 8 bytes. */
-static inline unsigned char *put_word(unsigned char *p, unsigned code, const unsigned char *v, uint64_t stamp,
-                                      uint64_t *pred, uint32_t id, unsigned k)
+ * (doubles) as the 8 bytes. rec: the record (its site id and stamp, read again where needed:
+ * kept in registers across the tight loop they were spilled on every record). */
+static inline unsigned char *put_word(unsigned char *p, unsigned code, const unsigned char *v, const unsigned char *rec,
+                                      uint64_t *pred, unsigned k)
 {
     uint64_t x;
     memcpy(&x, v, 8);
-    if (code == CODE_ZIGZAG) {
+    if (__builtin_expect(code == CODE_ZIGZAG, 1)) {
         x = narr__zigzag((int64_t)x);
     } else if (code == CODE_PTR) {
-        uint64_t *q = &pred[narr__pred_slot(id, k)];
+        uint32_t id;
+        uint64_t *q;
+        memcpy(&id, rec, 4);
+        q = &pred[narr__pred_slot(id, k)];
         uint64_t d = x - *q;
         *q = x;
         x = narr__zigzag((int64_t)d);
@@ -519,7 +524,11 @@ static inline unsigned char *put_word(unsigned char *p, unsigned code, const uns
             memcpy(p, v, 8);
             return p + 8;
         }
-        x = t0_delta(x, stamp);
+        {
+            uint64_t stamp;
+            memcpy(&stamp, rec + 8, 8);
+            x = t0_delta(x, stamp);
+        }
     }
     return narr__put_v_raw(p, x);
 }
@@ -562,30 +571,41 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
         if (count != 0) {
             /* stop before the block is full or the buffer lacks room for one more record */
             const unsigned char *stop = (size_t)(room_end - base) >= TRACE_FLUSH_AT + FAST_ROOM ? base + TRACE_FLUSH_AT : room_end - FAST_ROOM;
+            /* records walked by address, up to the batch's end or the ring's (a record starts
+             * below the ring's end and may run into the slack past it; the next one starts at
+             * the beginning again, where the outer loop picks it up) */
+            const unsigned char *const rec0 = buf + (pos & mask);
+            const unsigned char *const rec_end = (pos & mask) + (end - pos) < mask + 1 ? rec0 + (end - pos) : buf + mask + 1;
             uint64_t taken = 0;
-            while (pos < end && p < stop) {
+            rec = rec0;
+            while (rec < rec_end && p < stop) {
                 const unsigned char *v;
                 unsigned k, nv;
-                rec = buf + (pos & mask);
                 /* the producer wrote these lines on another core, maybe long ago (a grown ring):
-                 * ask for the next ones early */
-                __builtin_prefetch(buf + ((pos + 512u) & mask));
+                 * ask for the next ones early (past the ring's end near a wrap: a prefetch
+                 * never faults) */
+                __builtin_prefetch(rec + 512);
                 memcpy(&id, rec, 4);
                 memcpy(&size, rec + 4, 4);
                 if (id >= nplans || plans[id].fixed != size) break;
                 pl = &plans[id];
-                pos += size;
                 taken++;
                 memcpy(&stamp, rec + 8, 8);
                 p = narr__put_v_raw(p, id);
-                p = narr__put_v_raw(p, stamp > last ? stamp - last : 0);
-                if (stamp > last) last = stamp;
+                if (__builtin_expect(stamp > last, 1)) {
+                    p = narr__put_v_raw(p, stamp - last);
+                    last = stamp;
+                } else {
+                    *p++ = 0;
+                }
                 v = rec + NARR__REC_HDR;
                 for (k = 0, nv = pl->nv; k < nv; k++, v += 8)
-                    p = put_word(p, pl->code[k], v, stamp, pred, id, k);
+                    p = put_word(p, pl->code[k], v, rec, pred, k);
+                rec += size;
             }
             /* every record taken here is an event: sizes were checked against the plan */
             if (taken != 0) {
+                pos += (uint64_t)(rec - rec0);
                 events += taken;
                 count += taken;
                 continue;
@@ -650,7 +670,7 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
                 memcpy(&x, v, 8);
                 if (((pl->secret >> k) & 1) && pl->code[k] != CODE_STR && pl->code[k] != CODE_ENUM) {
                     static const unsigned char zero[8]; /* a number in a secret's place */
-                    p = put_word(p, pl->code[k] == CODE_T0 ? CODE_V : pl->code[k], zero, stamp, pred, id, k);
+                    p = put_word(p, pl->code[k] == CODE_T0 ? CODE_V : pl->code[k], zero, rec, pred, k);
                     continue;
                 }
                 switch (pl->code[k]) {
@@ -686,7 +706,7 @@ static size_t trace_raw(const narr__raw_batch_t *rb, void *user)
                     v += 8;
                     continue;
                 }
-                default: p = put_word(p, pl->code[k], v, stamp, pred, id, k); /* V, ZIGZAG, T0, PTR, FIXED */
+                default: p = put_word(p, pl->code[k], v, rec, pred, k); /* V, ZIGZAG, T0, PTR, FIXED */
                 }
             }
         } else {
