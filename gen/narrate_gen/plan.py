@@ -69,7 +69,7 @@ class Wrapper:
     ret_type: str  # the result type as written ("void" when none), for the recording function
     traced_params: str  # that function's parameters: the original's, then the caller's address and the site's state
     traced_args: str  # and the arguments the public function passes it
-    resolved_args: str  # the same, passed on by the function that resolves the site first
+    resolved_args: str  # the same, passed on between narr__traced_f and narr__slow_f
     level: str
     file: str  # C string literal
     enums: tuple[EnumHelper, ...]

@@ -8,8 +8,10 @@
 #define NARR__GEN_DEFAULT_ACTOR "golden"
 #if defined(__GNUC__) || defined(__clang__)
 #define NARR__GEN_NOINLINE __attribute__((noinline))
+#define NARR__GEN_COLD __attribute__((noinline, cold))
 #else
 #define NARR__GEN_NOINLINE
+#define NARR__GEN_COLD
 #endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_find 1
@@ -120,6 +122,7 @@ NARR_TRACE_FN static int NARR__GEN_NAME_find(const int *v, int n, int want)
     static narr_site_t narr__se_find = {NARR__GEN_ACTOR, "find", "find started", "cases/control.c", "find",
         narr__pt0, 0, 7, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         6, 5, 0, narr__pk1, 0, 0, &narr__sx_find};
+static NARR__GEN_COLD int narr__slow_find(const int *v, int n, int want, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE int narr__traced_find(const int *v, int n, int want, const void *narr__caller, int32_t narr__st)
 {
@@ -127,15 +130,8 @@ static NARR__GEN_NOINLINE int narr__traced_find(const int *v, int n, int want, c
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
-        narr__depth_skipped++;
-        narr__depth = narr__d0 + 1;
-        {
-        int narr__ret = narr__impl_find(v, n, want);
-        narr__depth = narr__d0;
-        narr__depth_skipped_return(narr__d0);
-        return narr__ret;
-        }
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted there, not recorded */
+        return narr__slow_find(v, n, want, narr__caller, narr__st);
     }
     if ((narr__p = narr__rec_reserve(narr__st, 56, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(v));
@@ -158,14 +154,33 @@ static NARR__GEN_NOINLINE int narr__traced_find(const int *v, int n, int want, c
     return narr__ret;
     }
 }
-/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
-   public function's one test of the site's state sends every other call straight on */
-static NARR__GEN_NOINLINE int narr__resolve_find(const int *v, int n, int want, const void *narr__caller, int32_t narr__st)
+/* The calls that go past the recording, with one call of the original between them (code
+   size): a site not resolved yet (its first call) or refused on some threads only (narr__st 0),
+   decided here; and calls deeper than NARRATE_MAX_DEPTH, counted (the outermost reports them) */
+static NARR__GEN_COLD int narr__slow_find(const int *v, int n, int want, const void *narr__caller, int32_t narr__st)
 {
-    if ((narr__st = narr__site_slow(&narr__se_find)) < 0) { /* refused on this thread */
-        return narr__impl_find(v, n, want);
+    uint32_t narr__d0;
+    int narr__deep = 1;
+    if (narr__st == 0) {
+        if ((narr__st = narr__site_slow(&narr__se_find)) < 0) {
+            narr__deep = 0; /* refused on this thread: the plain call */
+        } else if (narr__depth < narr__max_depth) {
+            return narr__traced_find(v, n, want, narr__caller, narr__st);
+        }
     }
-    return narr__traced_find(v, n, want, narr__caller, narr__st);
+    narr__d0 = narr__depth;
+    if (narr__deep) {
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+    }
+    {
+    int narr__ret = narr__impl_find(v, n, want);
+    if (narr__deep) {
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+    }
+    return narr__ret;
+    }
 }
 #line 7 "cases/control.c"
 NARR_TRACE_FN static int find(const int *v, int n, int want)
@@ -175,7 +190,7 @@ NARR_TRACE_FN static int find(const int *v, int n, int want)
         if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
             return narr__impl_find(v, n, want);
         }
-        return narr__resolve_find(v, n, want, __builtin_return_address(0), narr__st);
+        return narr__slow_find(v, n, want, __builtin_return_address(0), narr__st);
     }
     return narr__traced_find(v, n, want, __builtin_return_address(0), narr__st);
 }
@@ -220,6 +235,7 @@ NARR__GEN_STATIC_classify NARR_TRACE_FN int NARR__GEN_NAME_classify(int code)
     static narr_site_t narr__se_classify = {NARR__GEN_ACTOR, "classify", "classify started", "cases/control.c", "classify",
         narr__pt4, 0, 16, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         4, 3, 0, narr__pk5, 0, 0, &narr__sx_classify};
+static NARR__GEN_COLD int narr__slow_classify(int code, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE int narr__traced_classify(int code, const void *narr__caller, int32_t narr__st)
 {
@@ -227,15 +243,8 @@ static NARR__GEN_NOINLINE int narr__traced_classify(int code, const void *narr__
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
-        narr__depth_skipped++;
-        narr__depth = narr__d0 + 1;
-        {
-        int narr__ret = narr__impl_classify(code);
-        narr__depth = narr__d0;
-        narr__depth_skipped_return(narr__d0);
-        return narr__ret;
-        }
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted there, not recorded */
+        return narr__slow_classify(code, narr__caller, narr__st);
     }
     if ((narr__p = narr__rec_reserve(narr__st, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(code));
@@ -256,14 +265,33 @@ static NARR__GEN_NOINLINE int narr__traced_classify(int code, const void *narr__
     return narr__ret;
     }
 }
-/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
-   public function's one test of the site's state sends every other call straight on */
-static NARR__GEN_NOINLINE int narr__resolve_classify(int code, const void *narr__caller, int32_t narr__st)
+/* The calls that go past the recording, with one call of the original between them (code
+   size): a site not resolved yet (its first call) or refused on some threads only (narr__st 0),
+   decided here; and calls deeper than NARRATE_MAX_DEPTH, counted (the outermost reports them) */
+static NARR__GEN_COLD int narr__slow_classify(int code, const void *narr__caller, int32_t narr__st)
 {
-    if ((narr__st = narr__site_slow(&narr__se_classify)) < 0) { /* refused on this thread */
-        return narr__impl_classify(code);
+    uint32_t narr__d0;
+    int narr__deep = 1;
+    if (narr__st == 0) {
+        if ((narr__st = narr__site_slow(&narr__se_classify)) < 0) {
+            narr__deep = 0; /* refused on this thread: the plain call */
+        } else if (narr__depth < narr__max_depth) {
+            return narr__traced_classify(code, narr__caller, narr__st);
+        }
     }
-    return narr__traced_classify(code, narr__caller, narr__st);
+    narr__d0 = narr__depth;
+    if (narr__deep) {
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+    }
+    {
+    int narr__ret = narr__impl_classify(code);
+    if (narr__deep) {
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+    }
+    return narr__ret;
+    }
 }
 #line 16 "cases/control.c"
 NARR_TRACE_FN int classify(int code)
@@ -273,7 +301,7 @@ NARR_TRACE_FN int classify(int code)
         if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
             return narr__impl_classify(code);
         }
-        return narr__resolve_classify(code, __builtin_return_address(0), narr__st);
+        return narr__slow_classify(code, __builtin_return_address(0), narr__st);
     }
     return narr__traced_classify(code, __builtin_return_address(0), narr__st);
 }
@@ -308,6 +336,7 @@ NARR__GEN_STATIC_fact NARR_TRACE_FN unsigned long NARR__GEN_NAME_fact(unsigned n
     static narr_site_t narr__se_fact = {NARR__GEN_ACTOR, "fact", "fact started", "cases/control.c", "fact",
         narr__pt6, 0, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         4, 3, 0, narr__pk7, 0, 0, &narr__sx_fact};
+static NARR__GEN_COLD unsigned long narr__slow_fact(unsigned n, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE unsigned long narr__traced_fact(unsigned n, const void *narr__caller, int32_t narr__st)
 {
@@ -315,15 +344,8 @@ static NARR__GEN_NOINLINE unsigned long narr__traced_fact(unsigned n, const void
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
-        narr__depth_skipped++;
-        narr__depth = narr__d0 + 1;
-        {
-        unsigned long narr__ret = narr__impl_fact(n);
-        narr__depth = narr__d0;
-        narr__depth_skipped_return(narr__d0);
-        return narr__ret;
-        }
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted there, not recorded */
+        return narr__slow_fact(n, narr__caller, narr__st);
     }
     if ((narr__p = narr__rec_reserve(narr__st, 40, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (uint64_t)(n));
@@ -344,14 +366,33 @@ static NARR__GEN_NOINLINE unsigned long narr__traced_fact(unsigned n, const void
     return narr__ret;
     }
 }
-/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
-   public function's one test of the site's state sends every other call straight on */
-static NARR__GEN_NOINLINE unsigned long narr__resolve_fact(unsigned n, const void *narr__caller, int32_t narr__st)
+/* The calls that go past the recording, with one call of the original between them (code
+   size): a site not resolved yet (its first call) or refused on some threads only (narr__st 0),
+   decided here; and calls deeper than NARRATE_MAX_DEPTH, counted (the outermost reports them) */
+static NARR__GEN_COLD unsigned long narr__slow_fact(unsigned n, const void *narr__caller, int32_t narr__st)
 {
-    if ((narr__st = narr__site_slow(&narr__se_fact)) < 0) { /* refused on this thread */
-        return narr__impl_fact(n);
+    uint32_t narr__d0;
+    int narr__deep = 1;
+    if (narr__st == 0) {
+        if ((narr__st = narr__site_slow(&narr__se_fact)) < 0) {
+            narr__deep = 0; /* refused on this thread: the plain call */
+        } else if (narr__depth < narr__max_depth) {
+            return narr__traced_fact(n, narr__caller, narr__st);
+        }
     }
-    return narr__traced_fact(n, narr__caller, narr__st);
+    narr__d0 = narr__depth;
+    if (narr__deep) {
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+    }
+    {
+    unsigned long narr__ret = narr__impl_fact(n);
+    if (narr__deep) {
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+    }
+    return narr__ret;
+    }
 }
 #line 28 "cases/control.c"
 NARR_TRACE_FN unsigned long fact(unsigned n)
@@ -361,7 +402,7 @@ NARR_TRACE_FN unsigned long fact(unsigned n)
         if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
             return narr__impl_fact(n);
         }
-        return narr__resolve_fact(n, __builtin_return_address(0), narr__st);
+        return narr__slow_fact(n, __builtin_return_address(0), narr__st);
     }
     return narr__traced_fact(n, __builtin_return_address(0), narr__st);
 }
@@ -396,6 +437,7 @@ NARR__GEN_STATIC_touch NARR_TRACE_FN void NARR__GEN_NAME_touch(int *out) { if (o
     static narr_site_t narr__se_touch = {NARR__GEN_ACTOR, "touch", "touch started", "cases/control.c", "touch",
         narr__pt9, 0, 30, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         4, 3, 0, narr__pk10, 0, 0, &narr__sx_touch};
+static NARR__GEN_COLD void narr__slow_touch(int *out, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE void narr__traced_touch(int *out, const void *narr__caller, int32_t narr__st)
 {
@@ -403,15 +445,9 @@ static NARR__GEN_NOINLINE void narr__traced_touch(int *out, const void *narr__ca
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
-        narr__depth_skipped++;
-        narr__depth = narr__d0 + 1;
-        {
-        narr__impl_touch(out);
-        narr__depth = narr__d0;
-        narr__depth_skipped_return(narr__d0);
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted there, not recorded */
+        narr__slow_touch(out, narr__caller, narr__st);
         return;
-        }
     }
     if ((narr__p = narr__rec_reserve(narr__st, 40, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(out));
@@ -430,14 +466,33 @@ static NARR__GEN_NOINLINE void narr__traced_touch(int *out, const void *narr__ca
     }
     }
 }
-/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
-   public function's one test of the site's state sends every other call straight on */
-static NARR__GEN_NOINLINE void narr__resolve_touch(int *out, const void *narr__caller, int32_t narr__st)
+/* The calls that go past the recording, with one call of the original between them (code
+   size): a site not resolved yet (its first call) or refused on some threads only (narr__st 0),
+   decided here; and calls deeper than NARRATE_MAX_DEPTH, counted (the outermost reports them) */
+static NARR__GEN_COLD void narr__slow_touch(int *out, const void *narr__caller, int32_t narr__st)
 {
-    if ((narr__st = narr__site_slow(&narr__se_touch)) < 0) { /* refused on this thread */
-        narr__impl_touch(out); return;
+    uint32_t narr__d0;
+    int narr__deep = 1;
+    if (narr__st == 0) {
+        if ((narr__st = narr__site_slow(&narr__se_touch)) < 0) {
+            narr__deep = 0; /* refused on this thread: the plain call */
+        } else if (narr__depth < narr__max_depth) {
+            narr__traced_touch(out, narr__caller, narr__st);
+            return;
+        }
     }
-    narr__traced_touch(out, narr__caller, narr__st);
+    narr__d0 = narr__depth;
+    if (narr__deep) {
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+    }
+    {
+    narr__impl_touch(out);
+    if (narr__deep) {
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+    }
+    }
 }
 #line 30 "cases/control.c"
 NARR_TRACE_FN void touch(int *out)
@@ -447,7 +502,7 @@ NARR_TRACE_FN void touch(int *out)
         if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
             narr__impl_touch(out); return;
         }
-        narr__resolve_touch(out, __builtin_return_address(0), narr__st);
+        narr__slow_touch(out, __builtin_return_address(0), narr__st);
         return;
     }
     narr__traced_touch(out, __builtin_return_address(0), narr__st);
@@ -483,6 +538,7 @@ NARR_TRACE_FN static inline int NARR__GEN_NAME_twice(int x) { return 2 * x; }
     static narr_site_t narr__se_twice = {NARR__GEN_ACTOR, "twice", "twice started", "cases/control.c", "twice",
         narr__pt4, 0, 32, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         4, 3, 0, narr__pk13, 0, 0, &narr__sx_twice};
+static NARR__GEN_COLD int narr__slow_twice(int x, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE int narr__traced_twice(int x, const void *narr__caller, int32_t narr__st)
 {
@@ -490,15 +546,8 @@ static NARR__GEN_NOINLINE int narr__traced_twice(int x, const void *narr__caller
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
-        narr__depth_skipped++;
-        narr__depth = narr__d0 + 1;
-        {
-        int narr__ret = narr__impl_twice(x);
-        narr__depth = narr__d0;
-        narr__depth_skipped_return(narr__d0);
-        return narr__ret;
-        }
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted there, not recorded */
+        return narr__slow_twice(x, narr__caller, narr__st);
     }
     if ((narr__p = narr__rec_reserve(narr__st, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(x));
@@ -519,14 +568,33 @@ static NARR__GEN_NOINLINE int narr__traced_twice(int x, const void *narr__caller
     return narr__ret;
     }
 }
-/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
-   public function's one test of the site's state sends every other call straight on */
-static NARR__GEN_NOINLINE int narr__resolve_twice(int x, const void *narr__caller, int32_t narr__st)
+/* The calls that go past the recording, with one call of the original between them (code
+   size): a site not resolved yet (its first call) or refused on some threads only (narr__st 0),
+   decided here; and calls deeper than NARRATE_MAX_DEPTH, counted (the outermost reports them) */
+static NARR__GEN_COLD int narr__slow_twice(int x, const void *narr__caller, int32_t narr__st)
 {
-    if ((narr__st = narr__site_slow(&narr__se_twice)) < 0) { /* refused on this thread */
-        return narr__impl_twice(x);
+    uint32_t narr__d0;
+    int narr__deep = 1;
+    if (narr__st == 0) {
+        if ((narr__st = narr__site_slow(&narr__se_twice)) < 0) {
+            narr__deep = 0; /* refused on this thread: the plain call */
+        } else if (narr__depth < narr__max_depth) {
+            return narr__traced_twice(x, narr__caller, narr__st);
+        }
     }
-    return narr__traced_twice(x, narr__caller, narr__st);
+    narr__d0 = narr__depth;
+    if (narr__deep) {
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+    }
+    {
+    int narr__ret = narr__impl_twice(x);
+    if (narr__deep) {
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+    }
+    return narr__ret;
+    }
 }
 #line 32 "cases/control.c"
 NARR_TRACE_FN static inline int twice(int x)
@@ -536,7 +604,7 @@ NARR_TRACE_FN static inline int twice(int x)
         if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
             return narr__impl_twice(x);
         }
-        return narr__resolve_twice(x, __builtin_return_address(0), narr__st);
+        return narr__slow_twice(x, __builtin_return_address(0), narr__st);
     }
     return narr__traced_twice(x, __builtin_return_address(0), narr__st);
 }

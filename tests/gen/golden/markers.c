@@ -8,8 +8,10 @@
 #define NARR__GEN_DEFAULT_ACTOR "golden"
 #if defined(__GNUC__) || defined(__clang__)
 #define NARR__GEN_NOINLINE __attribute__((noinline))
+#define NARR__GEN_COLD __attribute__((noinline, cold))
 #else
 #define NARR__GEN_NOINLINE
+#define NARR__GEN_COLD
 #endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_behind_macro 1
@@ -98,6 +100,7 @@ NARR__GEN_STATIC_behind_macro API int NARR__GEN_NAME_behind_macro(int a) { retur
     static narr_site_t narr__se_behind_macro = {NARR__GEN_ACTOR, "behind_macro", "behind_macro started", "cases/markers.c", "behind_macro",
         narr__pt0, 0, 8, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         4, 3, 0, narr__pk1, 0, 0, &narr__sx_behind_macro};
+static NARR__GEN_COLD int narr__slow_behind_macro(int a, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE int narr__traced_behind_macro(int a, const void *narr__caller, int32_t narr__st)
 {
@@ -105,15 +108,8 @@ static NARR__GEN_NOINLINE int narr__traced_behind_macro(int a, const void *narr_
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
-        narr__depth_skipped++;
-        narr__depth = narr__d0 + 1;
-        {
-        int narr__ret = narr__impl_behind_macro(a);
-        narr__depth = narr__d0;
-        narr__depth_skipped_return(narr__d0);
-        return narr__ret;
-        }
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted there, not recorded */
+        return narr__slow_behind_macro(a, narr__caller, narr__st);
     }
     if ((narr__p = narr__rec_reserve(narr__st, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(a));
@@ -134,14 +130,33 @@ static NARR__GEN_NOINLINE int narr__traced_behind_macro(int a, const void *narr_
     return narr__ret;
     }
 }
-/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
-   public function's one test of the site's state sends every other call straight on */
-static NARR__GEN_NOINLINE int narr__resolve_behind_macro(int a, const void *narr__caller, int32_t narr__st)
+/* The calls that go past the recording, with one call of the original between them (code
+   size): a site not resolved yet (its first call) or refused on some threads only (narr__st 0),
+   decided here; and calls deeper than NARRATE_MAX_DEPTH, counted (the outermost reports them) */
+static NARR__GEN_COLD int narr__slow_behind_macro(int a, const void *narr__caller, int32_t narr__st)
 {
-    if ((narr__st = narr__site_slow(&narr__se_behind_macro)) < 0) { /* refused on this thread */
-        return narr__impl_behind_macro(a);
+    uint32_t narr__d0;
+    int narr__deep = 1;
+    if (narr__st == 0) {
+        if ((narr__st = narr__site_slow(&narr__se_behind_macro)) < 0) {
+            narr__deep = 0; /* refused on this thread: the plain call */
+        } else if (narr__depth < narr__max_depth) {
+            return narr__traced_behind_macro(a, narr__caller, narr__st);
+        }
     }
-    return narr__traced_behind_macro(a, narr__caller, narr__st);
+    narr__d0 = narr__depth;
+    if (narr__deep) {
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+    }
+    {
+    int narr__ret = narr__impl_behind_macro(a);
+    if (narr__deep) {
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+    }
+    return narr__ret;
+    }
 }
 #line 8 "cases/markers.c"
 API int behind_macro(int a)
@@ -151,7 +166,7 @@ API int behind_macro(int a)
         if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
             return narr__impl_behind_macro(a);
         }
-        return narr__resolve_behind_macro(a, __builtin_return_address(0), narr__st);
+        return narr__slow_behind_macro(a, __builtin_return_address(0), narr__st);
     }
     return narr__traced_behind_macro(a, __builtin_return_address(0), narr__st);
 }
@@ -187,6 +202,7 @@ NARR__GEN_STATIC_declared_first int NARR__GEN_NAME_declared_first(int count, con
     static narr_site_t narr__se_declared_first = {NARR__GEN_ACTOR, "declared_first", "declared_first started", "cases/markers.c", "declared_first",
         narr__pt4, 0, 13, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         5, 4, 0, narr__pk5, 0, 0, &narr__sx_declared_first};
+static NARR__GEN_COLD int narr__slow_declared_first(int count, const char *what, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE int narr__traced_declared_first(int count, const char *what, const void *narr__caller, int32_t narr__st)
 {
@@ -194,15 +210,8 @@ static NARR__GEN_NOINLINE int narr__traced_declared_first(int count, const char 
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
-        narr__depth_skipped++;
-        narr__depth = narr__d0 + 1;
-        {
-        int narr__ret = narr__impl_declared_first(count, what);
-        narr__depth = narr__d0;
-        narr__depth_skipped_return(narr__d0);
-        return narr__ret;
-        }
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted there, not recorded */
+        return narr__slow_declared_first(count, what, narr__caller, narr__st);
     }
     if ((narr__p = narr__rec_reserve(narr__st, 1072, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(count));
@@ -224,14 +233,33 @@ static NARR__GEN_NOINLINE int narr__traced_declared_first(int count, const char 
     return narr__ret;
     }
 }
-/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
-   public function's one test of the site's state sends every other call straight on */
-static NARR__GEN_NOINLINE int narr__resolve_declared_first(int count, const char *what, const void *narr__caller, int32_t narr__st)
+/* The calls that go past the recording, with one call of the original between them (code
+   size): a site not resolved yet (its first call) or refused on some threads only (narr__st 0),
+   decided here; and calls deeper than NARRATE_MAX_DEPTH, counted (the outermost reports them) */
+static NARR__GEN_COLD int narr__slow_declared_first(int count, const char *what, const void *narr__caller, int32_t narr__st)
 {
-    if ((narr__st = narr__site_slow(&narr__se_declared_first)) < 0) { /* refused on this thread */
-        return narr__impl_declared_first(count, what);
+    uint32_t narr__d0;
+    int narr__deep = 1;
+    if (narr__st == 0) {
+        if ((narr__st = narr__site_slow(&narr__se_declared_first)) < 0) {
+            narr__deep = 0; /* refused on this thread: the plain call */
+        } else if (narr__depth < narr__max_depth) {
+            return narr__traced_declared_first(count, what, narr__caller, narr__st);
+        }
     }
-    return narr__traced_declared_first(count, what, narr__caller, narr__st);
+    narr__d0 = narr__depth;
+    if (narr__deep) {
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+    }
+    {
+    int narr__ret = narr__impl_declared_first(count, what);
+    if (narr__deep) {
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+    }
+    return narr__ret;
+    }
 }
 #line 13 "cases/markers.c"
 int declared_first(int count, const char *what)
@@ -241,7 +269,7 @@ int declared_first(int count, const char *what)
         if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
             return narr__impl_declared_first(count, what);
         }
-        return narr__resolve_declared_first(count, what, __builtin_return_address(0), narr__st);
+        return narr__slow_declared_first(count, what, __builtin_return_address(0), narr__st);
     }
     return narr__traced_declared_first(count, what, __builtin_return_address(0), narr__st);
 }
@@ -284,6 +312,7 @@ NARR__GEN_EXTERN_with_options int NARR__GEN_NAME_with_options(int size, const vo
     static narr_site_t narr__se_with_options = {NARR__GEN_ACTOR, "with_options", "with_options started", "cases/markers.c", "with_options",
         narr__pt7, narr__pl6, 16, NARR_LEVEL_DEBUG, NARR_KIND_FN_ENTER,
         5, 4, 0, narr__pk8, 0, 0, &narr__sx_with_options};
+static NARR__GEN_COLD int narr__slow_with_options(int size, const void *blob, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE int narr__traced_with_options(int size, const void *blob, const void *narr__caller, int32_t narr__st)
 {
@@ -291,15 +320,8 @@ static NARR__GEN_NOINLINE int narr__traced_with_options(int size, const void *bl
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
-        narr__depth_skipped++;
-        narr__depth = narr__d0 + 1;
-        {
-        int narr__ret = narr__impl_with_options(size, blob);
-        narr__depth = narr__d0;
-        narr__depth_skipped_return(narr__d0);
-        return narr__ret;
-        }
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted there, not recorded */
+        return narr__slow_with_options(size, blob, narr__caller, narr__st);
     }
     if ((narr__p = narr__rec_reserve(narr__st, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(size));
@@ -320,14 +342,33 @@ static NARR__GEN_NOINLINE int narr__traced_with_options(int size, const void *bl
     return narr__ret;
     }
 }
-/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
-   public function's one test of the site's state sends every other call straight on */
-static NARR__GEN_NOINLINE int narr__resolve_with_options(int size, const void *blob, const void *narr__caller, int32_t narr__st)
+/* The calls that go past the recording, with one call of the original between them (code
+   size): a site not resolved yet (its first call) or refused on some threads only (narr__st 0),
+   decided here; and calls deeper than NARRATE_MAX_DEPTH, counted (the outermost reports them) */
+static NARR__GEN_COLD int narr__slow_with_options(int size, const void *blob, const void *narr__caller, int32_t narr__st)
 {
-    if ((narr__st = narr__site_slow(&narr__se_with_options)) < 0) { /* refused on this thread */
-        return narr__impl_with_options(size, blob);
+    uint32_t narr__d0;
+    int narr__deep = 1;
+    if (narr__st == 0) {
+        if ((narr__st = narr__site_slow(&narr__se_with_options)) < 0) {
+            narr__deep = 0; /* refused on this thread: the plain call */
+        } else if (narr__depth < narr__max_depth) {
+            return narr__traced_with_options(size, blob, narr__caller, narr__st);
+        }
     }
-    return narr__traced_with_options(size, blob, narr__caller, narr__st);
+    narr__d0 = narr__depth;
+    if (narr__deep) {
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+    }
+    {
+    int narr__ret = narr__impl_with_options(size, blob);
+    if (narr__deep) {
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+    }
+    return narr__ret;
+    }
 }
 #line 15 "cases/markers.c"
 NARR_TRACE_FN_WITH("skip=blob; level=debug; err=neg")
@@ -338,7 +379,7 @@ extern int with_options(int size, const void *blob)
         if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
             return narr__impl_with_options(size, blob);
         }
-        return narr__resolve_with_options(size, blob, __builtin_return_address(0), narr__st);
+        return narr__slow_with_options(size, blob, __builtin_return_address(0), narr__st);
     }
     return narr__traced_with_options(size, blob, __builtin_return_address(0), narr__st);
 }
@@ -378,6 +419,7 @@ static const char *NARR__GEN_NAME_lookup(int key) { return key > 0 ? "found" : 0
     static narr_site_t narr__se_lookup = {NARR__GEN_ACTOR, "lookup", "lookup started", "cases/markers.c", "lookup",
         narr__pt0, 0, 22, NARR_LEVEL_INFO, NARR_KIND_FN_ENTER,
         4, 3, 0, narr__pk9, 0, 0, &narr__sx_lookup};
+static NARR__GEN_COLD const char * narr__slow_lookup(int key, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE const char * narr__traced_lookup(int key, const void *narr__caller, int32_t narr__st)
 {
@@ -385,15 +427,8 @@ static NARR__GEN_NOINLINE const char * narr__traced_lookup(int key, const void *
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
-        narr__depth_skipped++;
-        narr__depth = narr__d0 + 1;
-        {
-        const char * narr__ret = narr__impl_lookup(key);
-        narr__depth = narr__d0;
-        narr__depth_skipped_return(narr__d0);
-        return narr__ret;
-        }
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted there, not recorded */
+        return narr__slow_lookup(key, narr__caller, narr__st);
     }
     if ((narr__p = narr__rec_reserve(narr__st, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(key));
@@ -414,14 +449,33 @@ static NARR__GEN_NOINLINE const char * narr__traced_lookup(int key, const void *
     return narr__ret;
     }
 }
-/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
-   public function's one test of the site's state sends every other call straight on */
-static NARR__GEN_NOINLINE const char * narr__resolve_lookup(int key, const void *narr__caller, int32_t narr__st)
+/* The calls that go past the recording, with one call of the original between them (code
+   size): a site not resolved yet (its first call) or refused on some threads only (narr__st 0),
+   decided here; and calls deeper than NARRATE_MAX_DEPTH, counted (the outermost reports them) */
+static NARR__GEN_COLD const char * narr__slow_lookup(int key, const void *narr__caller, int32_t narr__st)
 {
-    if ((narr__st = narr__site_slow(&narr__se_lookup)) < 0) { /* refused on this thread */
-        return narr__impl_lookup(key);
+    uint32_t narr__d0;
+    int narr__deep = 1;
+    if (narr__st == 0) {
+        if ((narr__st = narr__site_slow(&narr__se_lookup)) < 0) {
+            narr__deep = 0; /* refused on this thread: the plain call */
+        } else if (narr__depth < narr__max_depth) {
+            return narr__traced_lookup(key, narr__caller, narr__st);
+        }
     }
-    return narr__traced_lookup(key, narr__caller, narr__st);
+    narr__d0 = narr__depth;
+    if (narr__deep) {
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+    }
+    {
+    const char * narr__ret = narr__impl_lookup(key);
+    if (narr__deep) {
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+    }
+    return narr__ret;
+    }
 }
 #line 21 "cases/markers.c"
 NARR_TRACE_FN_WITH("err=null; level=info")
@@ -432,7 +486,7 @@ static const char *lookup(int key)
         if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
             return narr__impl_lookup(key);
         }
-        return narr__resolve_lookup(key, __builtin_return_address(0), narr__st);
+        return narr__slow_lookup(key, __builtin_return_address(0), narr__st);
     }
     return narr__traced_lookup(key, __builtin_return_address(0), narr__st);
 }
@@ -474,6 +528,7 @@ int NARR__GEN_NAME_check(int rc) { return rc; }
     static narr_site_t narr__se_check = {NARR__GEN_ACTOR, "check", "check started", "cases/markers.c", "check",
         narr__pt0, 0, 27, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         4, 3, 0, narr__pk11, 0, 0, &narr__sx_check};
+static NARR__GEN_COLD int narr__slow_check(int rc, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE int narr__traced_check(int rc, const void *narr__caller, int32_t narr__st)
 {
@@ -481,15 +536,8 @@ static NARR__GEN_NOINLINE int narr__traced_check(int rc, const void *narr__calle
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
-        narr__depth_skipped++;
-        narr__depth = narr__d0 + 1;
-        {
-        int narr__ret = narr__impl_check(rc);
-        narr__depth = narr__d0;
-        narr__depth_skipped_return(narr__d0);
-        return narr__ret;
-        }
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted there, not recorded */
+        return narr__slow_check(rc, narr__caller, narr__st);
     }
     if ((narr__p = narr__rec_reserve(narr__st, 40, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(rc));
@@ -510,14 +558,33 @@ static NARR__GEN_NOINLINE int narr__traced_check(int rc, const void *narr__calle
     return narr__ret;
     }
 }
-/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
-   public function's one test of the site's state sends every other call straight on */
-static NARR__GEN_NOINLINE int narr__resolve_check(int rc, const void *narr__caller, int32_t narr__st)
+/* The calls that go past the recording, with one call of the original between them (code
+   size): a site not resolved yet (its first call) or refused on some threads only (narr__st 0),
+   decided here; and calls deeper than NARRATE_MAX_DEPTH, counted (the outermost reports them) */
+static NARR__GEN_COLD int narr__slow_check(int rc, const void *narr__caller, int32_t narr__st)
 {
-    if ((narr__st = narr__site_slow(&narr__se_check)) < 0) { /* refused on this thread */
-        return narr__impl_check(rc);
+    uint32_t narr__d0;
+    int narr__deep = 1;
+    if (narr__st == 0) {
+        if ((narr__st = narr__site_slow(&narr__se_check)) < 0) {
+            narr__deep = 0; /* refused on this thread: the plain call */
+        } else if (narr__depth < narr__max_depth) {
+            return narr__traced_check(rc, narr__caller, narr__st);
+        }
     }
-    return narr__traced_check(rc, narr__caller, narr__st);
+    narr__d0 = narr__depth;
+    if (narr__deep) {
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+    }
+    {
+    int narr__ret = narr__impl_check(rc);
+    if (narr__deep) {
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+    }
+    return narr__ret;
+    }
 }
 #line 26 "cases/markers.c"
 NARR_TRACE_FN_WITH("err=nonzero")
@@ -528,7 +595,7 @@ int check(int rc)
         if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
             return narr__impl_check(rc);
         }
-        return narr__resolve_check(rc, __builtin_return_address(0), narr__st);
+        return narr__slow_check(rc, __builtin_return_address(0), narr__st);
     }
     return narr__traced_check(rc, __builtin_return_address(0), narr__st);
 }

@@ -7,8 +7,10 @@
 #define NARR__GEN_DEFAULT_ACTOR "golden"
 #if defined(__GNUC__) || defined(__clang__)
 #define NARR__GEN_NOINLINE __attribute__((noinline))
+#define NARR__GEN_COLD __attribute__((noinline, cold))
 #else
 #define NARR__GEN_NOINLINE
+#define NARR__GEN_COLD
 #endif
 #if NARR__BUILD_LEVEL <= NARR__LVL_TRACE
 #define NARR__GEN_ON_by_value 1
@@ -157,6 +159,7 @@ static const char *narr__en_by_value_0(int64_t v)
     static narr_site_t narr__se_by_value = {NARR__GEN_ACTOR, "by_value", "by_value started", "cases/types.c", "by_value",
         narr__pt0, 0, 12, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         9, 8, 0, narr__pk1, 0, 0, &narr__sx_by_value};
+static NARR__GEN_COLD int narr__slow_by_value(point_t p, num_t n, enum mode m, bool flag, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE int narr__traced_by_value(point_t p, num_t n, enum mode m, bool flag, const void *narr__caller, int32_t narr__st)
 {
@@ -164,15 +167,8 @@ static NARR__GEN_NOINLINE int narr__traced_by_value(point_t p, num_t n, enum mod
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
-        narr__depth_skipped++;
-        narr__depth = narr__d0 + 1;
-        {
-        int narr__ret = narr__impl_by_value(p, n, m, flag);
-        narr__depth = narr__d0;
-        narr__depth_skipped_return(narr__d0);
-        return narr__ret;
-        }
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted there, not recorded */
+        return narr__slow_by_value(p, n, m, flag, narr__caller, narr__st);
     }
     if ((narr__p = narr__rec_reserve(narr__st, 88, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(p.x));
@@ -198,14 +194,33 @@ static NARR__GEN_NOINLINE int narr__traced_by_value(point_t p, num_t n, enum mod
     return narr__ret;
     }
 }
-/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
-   public function's one test of the site's state sends every other call straight on */
-static NARR__GEN_NOINLINE int narr__resolve_by_value(point_t p, num_t n, enum mode m, bool flag, const void *narr__caller, int32_t narr__st)
+/* The calls that go past the recording, with one call of the original between them (code
+   size): a site not resolved yet (its first call) or refused on some threads only (narr__st 0),
+   decided here; and calls deeper than NARRATE_MAX_DEPTH, counted (the outermost reports them) */
+static NARR__GEN_COLD int narr__slow_by_value(point_t p, num_t n, enum mode m, bool flag, const void *narr__caller, int32_t narr__st)
 {
-    if ((narr__st = narr__site_slow(&narr__se_by_value)) < 0) { /* refused on this thread */
-        return narr__impl_by_value(p, n, m, flag);
+    uint32_t narr__d0;
+    int narr__deep = 1;
+    if (narr__st == 0) {
+        if ((narr__st = narr__site_slow(&narr__se_by_value)) < 0) {
+            narr__deep = 0; /* refused on this thread: the plain call */
+        } else if (narr__depth < narr__max_depth) {
+            return narr__traced_by_value(p, n, m, flag, narr__caller, narr__st);
+        }
     }
-    return narr__traced_by_value(p, n, m, flag, narr__caller, narr__st);
+    narr__d0 = narr__depth;
+    if (narr__deep) {
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+    }
+    {
+    int narr__ret = narr__impl_by_value(p, n, m, flag);
+    if (narr__deep) {
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+    }
+    return narr__ret;
+    }
 }
 #line 12 "cases/types.c"
 NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
@@ -215,7 +230,7 @@ NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
         if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
             return narr__impl_by_value(p, n, m, flag);
         }
-        return narr__resolve_by_value(p, n, m, flag, __builtin_return_address(0), narr__st);
+        return narr__slow_by_value(p, n, m, flag, __builtin_return_address(0), narr__st);
     }
     return narr__traced_by_value(p, n, m, flag, __builtin_return_address(0), narr__st);
 }
@@ -253,6 +268,7 @@ NARR__GEN_STATIC_arrays NARR_TRACE_FN long NARR__GEN_NAME_arrays(int fixed[4], i
     static narr_site_t narr__se_arrays = {NARR__GEN_ACTOR, "arrays", "arrays started", "cases/types.c", "arrays",
         narr__pt5, narr__pl4, 17, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         9, 8, 0, narr__pk6, 0, 0, &narr__sx_arrays};
+static NARR__GEN_COLD long narr__slow_arrays(int fixed[4], int open[], char name[8], unsigned char *bytes, size_t n, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE long narr__traced_arrays(int fixed[4], int open[], char name[8], unsigned char *bytes, size_t n, const void *narr__caller, int32_t narr__st)
 {
@@ -260,15 +276,8 @@ static NARR__GEN_NOINLINE long narr__traced_arrays(int fixed[4], int open[], cha
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
-        narr__depth_skipped++;
-        narr__depth = narr__d0 + 1;
-        {
-        long narr__ret = narr__impl_arrays(fixed, open, name, bytes, n);
-        narr__depth = narr__d0;
-        narr__depth_skipped_return(narr__d0);
-        return narr__ret;
-        }
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted there, not recorded */
+        return narr__slow_arrays(fixed, open, name, bytes, n, narr__caller, narr__st);
     }
     if ((narr__p = narr__rec_reserve(narr__st, 80, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(fixed));
@@ -293,14 +302,33 @@ static NARR__GEN_NOINLINE long narr__traced_arrays(int fixed[4], int open[], cha
     return narr__ret;
     }
 }
-/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
-   public function's one test of the site's state sends every other call straight on */
-static NARR__GEN_NOINLINE long narr__resolve_arrays(int fixed[4], int open[], char name[8], unsigned char *bytes, size_t n, const void *narr__caller, int32_t narr__st)
+/* The calls that go past the recording, with one call of the original between them (code
+   size): a site not resolved yet (its first call) or refused on some threads only (narr__st 0),
+   decided here; and calls deeper than NARRATE_MAX_DEPTH, counted (the outermost reports them) */
+static NARR__GEN_COLD long narr__slow_arrays(int fixed[4], int open[], char name[8], unsigned char *bytes, size_t n, const void *narr__caller, int32_t narr__st)
 {
-    if ((narr__st = narr__site_slow(&narr__se_arrays)) < 0) { /* refused on this thread */
-        return narr__impl_arrays(fixed, open, name, bytes, n);
+    uint32_t narr__d0;
+    int narr__deep = 1;
+    if (narr__st == 0) {
+        if ((narr__st = narr__site_slow(&narr__se_arrays)) < 0) {
+            narr__deep = 0; /* refused on this thread: the plain call */
+        } else if (narr__depth < narr__max_depth) {
+            return narr__traced_arrays(fixed, open, name, bytes, n, narr__caller, narr__st);
+        }
     }
-    return narr__traced_arrays(fixed, open, name, bytes, n, narr__caller, narr__st);
+    narr__d0 = narr__depth;
+    if (narr__deep) {
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+    }
+    {
+    long narr__ret = narr__impl_arrays(fixed, open, name, bytes, n);
+    if (narr__deep) {
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+    }
+    return narr__ret;
+    }
 }
 #line 17 "cases/types.c"
 NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char *bytes, size_t n)
@@ -310,7 +338,7 @@ NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char 
         if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
             return narr__impl_arrays(fixed, open, name, bytes, n);
         }
-        return narr__resolve_arrays(fixed, open, name, bytes, n, __builtin_return_address(0), narr__st);
+        return narr__slow_arrays(fixed, open, name, bytes, n, __builtin_return_address(0), narr__st);
     }
     return narr__traced_arrays(fixed, open, name, bytes, n, __builtin_return_address(0), narr__st);
 }
@@ -350,6 +378,8 @@ NARR__GEN_STATIC_pointers NARR_TRACE_FN int NARR__GEN_NAME_pointers(int (*raw)(i
     static narr_site_t narr__se_pointers = {NARR__GEN_ACTOR, "pointers", "pointers started", "cases/types.c", "pointers",
         narr__pt7, 0, 22, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         8, 7, 0, narr__pk8, 0, 0, &narr__sx_pointers};
+static NARR__GEN_COLD int narr__slow_pointers(int (*raw)(int, int), combine_fn typed, const char *label, void *opaque,
+                           const int *values, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE int narr__traced_pointers(int (*raw)(int, int), combine_fn typed, const char *label, void *opaque,
                            const int *values, const void *narr__caller, int32_t narr__st)
@@ -358,15 +388,8 @@ static NARR__GEN_NOINLINE int narr__traced_pointers(int (*raw)(int, int), combin
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
-        narr__depth_skipped++;
-        narr__depth = narr__d0 + 1;
-        {
-        int narr__ret = narr__impl_pointers(raw, typed, label, opaque, values);
-        narr__depth = narr__d0;
-        narr__depth_skipped_return(narr__d0);
-        return narr__ret;
-        }
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted there, not recorded */
+        return narr__slow_pointers(raw, typed, label, opaque, values, narr__caller, narr__st);
     }
     if ((narr__p = narr__rec_reserve(narr__st, 1096, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(raw));
@@ -391,15 +414,34 @@ static NARR__GEN_NOINLINE int narr__traced_pointers(int (*raw)(int, int), combin
     return narr__ret;
     }
 }
-/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
-   public function's one test of the site's state sends every other call straight on */
-static NARR__GEN_NOINLINE int narr__resolve_pointers(int (*raw)(int, int), combine_fn typed, const char *label, void *opaque,
+/* The calls that go past the recording, with one call of the original between them (code
+   size): a site not resolved yet (its first call) or refused on some threads only (narr__st 0),
+   decided here; and calls deeper than NARRATE_MAX_DEPTH, counted (the outermost reports them) */
+static NARR__GEN_COLD int narr__slow_pointers(int (*raw)(int, int), combine_fn typed, const char *label, void *opaque,
                            const int *values, const void *narr__caller, int32_t narr__st)
 {
-    if ((narr__st = narr__site_slow(&narr__se_pointers)) < 0) { /* refused on this thread */
-        return narr__impl_pointers(raw, typed, label, opaque, values);
+    uint32_t narr__d0;
+    int narr__deep = 1;
+    if (narr__st == 0) {
+        if ((narr__st = narr__site_slow(&narr__se_pointers)) < 0) {
+            narr__deep = 0; /* refused on this thread: the plain call */
+        } else if (narr__depth < narr__max_depth) {
+            return narr__traced_pointers(raw, typed, label, opaque, values, narr__caller, narr__st);
+        }
     }
-    return narr__traced_pointers(raw, typed, label, opaque, values, narr__caller, narr__st);
+    narr__d0 = narr__depth;
+    if (narr__deep) {
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+    }
+    {
+    int narr__ret = narr__impl_pointers(raw, typed, label, opaque, values);
+    if (narr__deep) {
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+    }
+    return narr__ret;
+    }
 }
 #line 22 "cases/types.c"
 NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *label, void *opaque,
@@ -410,7 +452,7 @@ NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *l
         if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
             return narr__impl_pointers(raw, typed, label, opaque, values);
         }
-        return narr__resolve_pointers(raw, typed, label, opaque, values, __builtin_return_address(0), narr__st);
+        return narr__slow_pointers(raw, typed, label, opaque, values, __builtin_return_address(0), narr__st);
     }
     return narr__traced_pointers(raw, typed, label, opaque, values, __builtin_return_address(0), narr__st);
 }
@@ -448,6 +490,7 @@ NARR__GEN_STATIC_atomics NARR_TRACE_FN unsigned NARR__GEN_NAME_atomics(_Atomic i
     static narr_site_t narr__se_atomics = {NARR__GEN_ACTOR, "atomics", "atomics started", "cases/types.c", "atomics",
         narr__pt9, 0, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         5, 4, 0, narr__pk10, 0, 0, &narr__sx_atomics};
+static NARR__GEN_COLD unsigned int narr__slow_atomics(_Atomic int counter, _Atomic(unsigned long) wide, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE unsigned int narr__traced_atomics(_Atomic int counter, _Atomic(unsigned long) wide, const void *narr__caller, int32_t narr__st)
 {
@@ -455,15 +498,8 @@ static NARR__GEN_NOINLINE unsigned int narr__traced_atomics(_Atomic int counter,
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
-        narr__depth_skipped++;
-        narr__depth = narr__d0 + 1;
-        {
-        unsigned int narr__ret = narr__impl_atomics(counter, wide);
-        narr__depth = narr__d0;
-        narr__depth_skipped_return(narr__d0);
-        return narr__ret;
-        }
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted there, not recorded */
+        return narr__slow_atomics(counter, wide, narr__caller, narr__st);
     }
     if ((narr__p = narr__rec_reserve(narr__st, 48, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(counter));
@@ -485,14 +521,33 @@ static NARR__GEN_NOINLINE unsigned int narr__traced_atomics(_Atomic int counter,
     return narr__ret;
     }
 }
-/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
-   public function's one test of the site's state sends every other call straight on */
-static NARR__GEN_NOINLINE unsigned int narr__resolve_atomics(_Atomic int counter, _Atomic(unsigned long) wide, const void *narr__caller, int32_t narr__st)
+/* The calls that go past the recording, with one call of the original between them (code
+   size): a site not resolved yet (its first call) or refused on some threads only (narr__st 0),
+   decided here; and calls deeper than NARRATE_MAX_DEPTH, counted (the outermost reports them) */
+static NARR__GEN_COLD unsigned int narr__slow_atomics(_Atomic int counter, _Atomic(unsigned long) wide, const void *narr__caller, int32_t narr__st)
 {
-    if ((narr__st = narr__site_slow(&narr__se_atomics)) < 0) { /* refused on this thread */
-        return narr__impl_atomics(counter, wide);
+    uint32_t narr__d0;
+    int narr__deep = 1;
+    if (narr__st == 0) {
+        if ((narr__st = narr__site_slow(&narr__se_atomics)) < 0) {
+            narr__deep = 0; /* refused on this thread: the plain call */
+        } else if (narr__depth < narr__max_depth) {
+            return narr__traced_atomics(counter, wide, narr__caller, narr__st);
+        }
     }
-    return narr__traced_atomics(counter, wide, narr__caller, narr__st);
+    narr__d0 = narr__depth;
+    if (narr__deep) {
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+    }
+    {
+    unsigned int narr__ret = narr__impl_atomics(counter, wide);
+    if (narr__deep) {
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+    }
+    return narr__ret;
+    }
 }
 #line 28 "cases/types.c"
 NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
@@ -502,7 +557,7 @@ NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
         if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
             return narr__impl_atomics(counter, wide);
         }
-        return narr__resolve_atomics(counter, wide, __builtin_return_address(0), narr__st);
+        return narr__slow_atomics(counter, wide, __builtin_return_address(0), narr__st);
     }
     return narr__traced_atomics(counter, wide, __builtin_return_address(0), narr__st);
 }
@@ -541,6 +596,7 @@ NARR__GEN_STATIC_make_point NARR_TRACE_FN point_t NARR__GEN_NAME_make_point(int 
     static narr_site_t narr__se_make_point = {NARR__GEN_ACTOR, "make_point", "make_point started", "cases/types.c", "make_point",
         narr__pt12, 0, 33, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         5, 4, 0, narr__pk13, 0, 0, &narr__sx_make_point};
+static NARR__GEN_COLD point_t narr__slow_make_point(int x, double y, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE point_t narr__traced_make_point(int x, double y, const void *narr__caller, int32_t narr__st)
 {
@@ -548,15 +604,8 @@ static NARR__GEN_NOINLINE point_t narr__traced_make_point(int x, double y, const
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
-        narr__depth_skipped++;
-        narr__depth = narr__d0 + 1;
-        {
-        point_t narr__ret = narr__impl_make_point(x, y);
-        narr__depth = narr__d0;
-        narr__depth_skipped_return(narr__d0);
-        return narr__ret;
-        }
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted there, not recorded */
+        return narr__slow_make_point(x, y, narr__caller, narr__st);
     }
     if ((narr__p = narr__rec_reserve(narr__st, 48, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(x));
@@ -579,14 +628,33 @@ static NARR__GEN_NOINLINE point_t narr__traced_make_point(int x, double y, const
     return narr__ret;
     }
 }
-/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
-   public function's one test of the site's state sends every other call straight on */
-static NARR__GEN_NOINLINE point_t narr__resolve_make_point(int x, double y, const void *narr__caller, int32_t narr__st)
+/* The calls that go past the recording, with one call of the original between them (code
+   size): a site not resolved yet (its first call) or refused on some threads only (narr__st 0),
+   decided here; and calls deeper than NARRATE_MAX_DEPTH, counted (the outermost reports them) */
+static NARR__GEN_COLD point_t narr__slow_make_point(int x, double y, const void *narr__caller, int32_t narr__st)
 {
-    if ((narr__st = narr__site_slow(&narr__se_make_point)) < 0) { /* refused on this thread */
-        return narr__impl_make_point(x, y);
+    uint32_t narr__d0;
+    int narr__deep = 1;
+    if (narr__st == 0) {
+        if ((narr__st = narr__site_slow(&narr__se_make_point)) < 0) {
+            narr__deep = 0; /* refused on this thread: the plain call */
+        } else if (narr__depth < narr__max_depth) {
+            return narr__traced_make_point(x, y, narr__caller, narr__st);
+        }
     }
-    return narr__traced_make_point(x, y, narr__caller, narr__st);
+    narr__d0 = narr__depth;
+    if (narr__deep) {
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+    }
+    {
+    point_t narr__ret = narr__impl_make_point(x, y);
+    if (narr__deep) {
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+    }
+    return narr__ret;
+    }
 }
 #line 33 "cases/types.c"
 NARR_TRACE_FN point_t make_point(int x, double y)
@@ -596,7 +664,7 @@ NARR_TRACE_FN point_t make_point(int x, double y)
         if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
             return narr__impl_make_point(x, y);
         }
-        return narr__resolve_make_point(x, y, __builtin_return_address(0), narr__st);
+        return narr__slow_make_point(x, y, __builtin_return_address(0), narr__st);
     }
     return narr__traced_make_point(x, y, __builtin_return_address(0), narr__st);
 }
@@ -649,6 +717,7 @@ static const char *narr__en_next_mode_1(int64_t v)
     static narr_site_t narr__se_next_mode = {NARR__GEN_ACTOR, "next_mode", "next_mode started", "cases/types.c", "next_mode",
         narr__pt16, 0, 39, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         4, 3, 0, narr__pk17, 0, 0, &narr__sx_next_mode};
+static NARR__GEN_COLD enum mode narr__slow_next_mode(enum mode m, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE enum mode narr__traced_next_mode(enum mode m, const void *narr__caller, int32_t narr__st)
 {
@@ -656,15 +725,8 @@ static NARR__GEN_NOINLINE enum mode narr__traced_next_mode(enum mode m, const vo
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
-        narr__depth_skipped++;
-        narr__depth = narr__d0 + 1;
-        {
-        enum mode narr__ret = narr__impl_next_mode(m);
-        narr__depth = narr__d0;
-        narr__depth_skipped_return(narr__d0);
-        return narr__ret;
-        }
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted there, not recorded */
+        return narr__slow_next_mode(m, narr__caller, narr__st);
     }
     if ((narr__p = narr__rec_reserve(narr__st, 48, &narr__g)) != NULL) {
         narr__p = narr__put_e(narr__p, (int64_t)(m), narr__en_next_mode_0((int64_t)(m)));
@@ -685,14 +747,33 @@ static NARR__GEN_NOINLINE enum mode narr__traced_next_mode(enum mode m, const vo
     return narr__ret;
     }
 }
-/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
-   public function's one test of the site's state sends every other call straight on */
-static NARR__GEN_NOINLINE enum mode narr__resolve_next_mode(enum mode m, const void *narr__caller, int32_t narr__st)
+/* The calls that go past the recording, with one call of the original between them (code
+   size): a site not resolved yet (its first call) or refused on some threads only (narr__st 0),
+   decided here; and calls deeper than NARRATE_MAX_DEPTH, counted (the outermost reports them) */
+static NARR__GEN_COLD enum mode narr__slow_next_mode(enum mode m, const void *narr__caller, int32_t narr__st)
 {
-    if ((narr__st = narr__site_slow(&narr__se_next_mode)) < 0) { /* refused on this thread */
-        return narr__impl_next_mode(m);
+    uint32_t narr__d0;
+    int narr__deep = 1;
+    if (narr__st == 0) {
+        if ((narr__st = narr__site_slow(&narr__se_next_mode)) < 0) {
+            narr__deep = 0; /* refused on this thread: the plain call */
+        } else if (narr__depth < narr__max_depth) {
+            return narr__traced_next_mode(m, narr__caller, narr__st);
+        }
     }
-    return narr__traced_next_mode(m, narr__caller, narr__st);
+    narr__d0 = narr__depth;
+    if (narr__deep) {
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+    }
+    {
+    enum mode narr__ret = narr__impl_next_mode(m);
+    if (narr__deep) {
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+    }
+    return narr__ret;
+    }
 }
 #line 39 "cases/types.c"
 NARR_TRACE_FN enum mode next_mode(enum mode m)
@@ -702,7 +783,7 @@ NARR_TRACE_FN enum mode next_mode(enum mode m)
         if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
             return narr__impl_next_mode(m);
         }
-        return narr__resolve_next_mode(m, __builtin_return_address(0), narr__st);
+        return narr__slow_next_mode(m, __builtin_return_address(0), narr__st);
     }
     return narr__traced_next_mode(m, __builtin_return_address(0), narr__st);
 }
@@ -737,6 +818,7 @@ NARR__GEN_STATIC_scale NARR_TRACE_FN double NARR__GEN_NAME_scale(float f, double
     static narr_site_t narr__se_scale = {NARR__GEN_ACTOR, "scale", "scale started", "cases/types.c", "scale",
         narr__pt19, 0, 41, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         6, 5, 0, narr__pk20, 0, 0, &narr__sx_scale};
+static NARR__GEN_COLD double narr__slow_scale(float f, double d, long double ld, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE double narr__traced_scale(float f, double d, long double ld, const void *narr__caller, int32_t narr__st)
 {
@@ -744,15 +826,8 @@ static NARR__GEN_NOINLINE double narr__traced_scale(float f, double d, long doub
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
-        narr__depth_skipped++;
-        narr__depth = narr__d0 + 1;
-        {
-        double narr__ret = narr__impl_scale(f, d, ld);
-        narr__depth = narr__d0;
-        narr__depth_skipped_return(narr__d0);
-        return narr__ret;
-        }
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted there, not recorded */
+        return narr__slow_scale(f, d, ld, narr__caller, narr__st);
     }
     if ((narr__p = narr__rec_reserve(narr__st, 56, &narr__g)) != NULL) {
         narr__p = narr__put_f(narr__p, (double)(f));
@@ -775,14 +850,33 @@ static NARR__GEN_NOINLINE double narr__traced_scale(float f, double d, long doub
     return narr__ret;
     }
 }
-/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
-   public function's one test of the site's state sends every other call straight on */
-static NARR__GEN_NOINLINE double narr__resolve_scale(float f, double d, long double ld, const void *narr__caller, int32_t narr__st)
+/* The calls that go past the recording, with one call of the original between them (code
+   size): a site not resolved yet (its first call) or refused on some threads only (narr__st 0),
+   decided here; and calls deeper than NARRATE_MAX_DEPTH, counted (the outermost reports them) */
+static NARR__GEN_COLD double narr__slow_scale(float f, double d, long double ld, const void *narr__caller, int32_t narr__st)
 {
-    if ((narr__st = narr__site_slow(&narr__se_scale)) < 0) { /* refused on this thread */
-        return narr__impl_scale(f, d, ld);
+    uint32_t narr__d0;
+    int narr__deep = 1;
+    if (narr__st == 0) {
+        if ((narr__st = narr__site_slow(&narr__se_scale)) < 0) {
+            narr__deep = 0; /* refused on this thread: the plain call */
+        } else if (narr__depth < narr__max_depth) {
+            return narr__traced_scale(f, d, ld, narr__caller, narr__st);
+        }
     }
-    return narr__traced_scale(f, d, ld, narr__caller, narr__st);
+    narr__d0 = narr__depth;
+    if (narr__deep) {
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+    }
+    {
+    double narr__ret = narr__impl_scale(f, d, ld);
+    if (narr__deep) {
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+    }
+    return narr__ret;
+    }
 }
 #line 41 "cases/types.c"
 NARR_TRACE_FN double scale(float f, double d, long double ld)
@@ -792,7 +886,7 @@ NARR_TRACE_FN double scale(float f, double d, long double ld)
         if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
             return narr__impl_scale(f, d, ld);
         }
-        return narr__resolve_scale(f, d, ld, __builtin_return_address(0), narr__st);
+        return narr__slow_scale(f, d, ld, __builtin_return_address(0), narr__st);
     }
     return narr__traced_scale(f, d, ld, __builtin_return_address(0), narr__st);
 }
@@ -832,6 +926,8 @@ NARR__GEN_STATIC_login NARR_TRACE_FN bool NARR__GEN_NAME_login(const char *user,
     static narr_site_t narr__se_login = {NARR__GEN_ACTOR, "login", "login started", "cases/types.c", "login",
         narr__pt23, narr__pl22, 43, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         8, 7, 0, narr__pk24, 0, 0, &narr__sx_login};
+static NARR__GEN_COLD _Bool narr__slow_login(const char *user, const char *password, const char *api_key, int sessionKey,
+                         const char *monkey, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
 static NARR__GEN_NOINLINE _Bool narr__traced_login(const char *user, const char *password, const char *api_key, int sessionKey,
                          const char *monkey, const void *narr__caller, int32_t narr__st)
@@ -840,15 +936,8 @@ static NARR__GEN_NOINLINE _Bool narr__traced_login(const char *user, const char 
     unsigned char *narr__p;
     uint64_t narr__t0 = 0;
     const uint32_t narr__d0 = narr__depth; /* given back, not decremented: right after a longjmp past callees */
-    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted, not recorded */
-        narr__depth_skipped++;
-        narr__depth = narr__d0 + 1;
-        {
-        _Bool narr__ret = narr__impl_login(user, password, api_key, sessionKey, monkey);
-        narr__depth = narr__d0;
-        narr__depth_skipped_return(narr__d0);
-        return narr__ret;
-        }
+    if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted there, not recorded */
+        return narr__slow_login(user, password, api_key, sessionKey, monkey, narr__caller, narr__st);
     }
     if ((narr__p = narr__rec_reserve(narr__st, 2096, &narr__g)) != NULL) {
         narr__p = narr__put_str_copy(narr__p, (const char *)(user), 1024);
@@ -870,15 +959,34 @@ static NARR__GEN_NOINLINE _Bool narr__traced_login(const char *user, const char 
     return narr__ret;
     }
 }
-/* a site not resolved yet (the first call), or refused on some threads only: decided here, so the
-   public function's one test of the site's state sends every other call straight on */
-static NARR__GEN_NOINLINE _Bool narr__resolve_login(const char *user, const char *password, const char *api_key, int sessionKey,
+/* The calls that go past the recording, with one call of the original between them (code
+   size): a site not resolved yet (its first call) or refused on some threads only (narr__st 0),
+   decided here; and calls deeper than NARRATE_MAX_DEPTH, counted (the outermost reports them) */
+static NARR__GEN_COLD _Bool narr__slow_login(const char *user, const char *password, const char *api_key, int sessionKey,
                          const char *monkey, const void *narr__caller, int32_t narr__st)
 {
-    if ((narr__st = narr__site_slow(&narr__se_login)) < 0) { /* refused on this thread */
-        return narr__impl_login(user, password, api_key, sessionKey, monkey);
+    uint32_t narr__d0;
+    int narr__deep = 1;
+    if (narr__st == 0) {
+        if ((narr__st = narr__site_slow(&narr__se_login)) < 0) {
+            narr__deep = 0; /* refused on this thread: the plain call */
+        } else if (narr__depth < narr__max_depth) {
+            return narr__traced_login(user, password, api_key, sessionKey, monkey, narr__caller, narr__st);
+        }
     }
-    return narr__traced_login(user, password, api_key, sessionKey, monkey, narr__caller, narr__st);
+    narr__d0 = narr__depth;
+    if (narr__deep) {
+        narr__depth_skipped++;
+        narr__depth = narr__d0 + 1;
+    }
+    {
+    _Bool narr__ret = narr__impl_login(user, password, api_key, sessionKey, monkey);
+    if (narr__deep) {
+        narr__depth = narr__d0;
+        narr__depth_skipped_return(narr__d0);
+    }
+    return narr__ret;
+    }
 }
 #line 43 "cases/types.c"
 NARR_TRACE_FN bool login(const char *user, const char *password, const char *api_key, int sessionKey,
@@ -889,7 +997,7 @@ NARR_TRACE_FN bool login(const char *user, const char *password, const char *api
         if (narr__st < 0) { /* refused at run time (NARRATE_LOG): the plain call */
             return narr__impl_login(user, password, api_key, sessionKey, monkey);
         }
-        return narr__resolve_login(user, password, api_key, sessionKey, monkey, __builtin_return_address(0), narr__st);
+        return narr__slow_login(user, password, api_key, sessionKey, monkey, __builtin_return_address(0), narr__st);
     }
     return narr__traced_login(user, password, api_key, sessionKey, monkey, __builtin_return_address(0), narr__st);
 }
