@@ -30,10 +30,28 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     memcpy(image, data, size);
     t = narr_trace_parse(image, size, err, sizeof err);
     if (t == NULL) return 0;
-    narr_trace_sort(t);
     for (i = 0; i < t->nevents; i++) (void)narr_trace_decode(t, &t->events[i]);
-    if (narr_calls_build(t, &calls) == 0) narr_calls_free(&calls);
     narr_trace_free(t);
+
+    /* time order, merged (cat, replay, exports): twice, as the chrome export reads it */
+    if ((image = malloc(size + 1)) == NULL) return 0;
+    memcpy(image, data, size);
+    if ((t = narr_trace_parse_open(image, size, err, sizeof err)) != NULL) {
+        int pass;
+        for (pass = 0; pass < 2; pass++) {
+            const narr_tevent_t *e;
+            narr_calls_begin(&calls, 0, count_call, &done);
+            calls.keep_enters = 1;
+            for (i = 0; (e = narr_trace_next(t)) != NULL; i++) {
+                (void)narr_trace_decode(t, e);
+                if (narr_calls_feed(&calls, t, e, i) != 0) break;
+            }
+            narr_calls_end(&calls);
+            narr_calls_free(&calls);
+            narr_trace_rewind(t);
+        }
+        narr_trace_free(t);
+    }
 
     if ((image = malloc(size + 1)) == NULL) return 0;
     memcpy(image, data, size);

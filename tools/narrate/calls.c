@@ -15,6 +15,8 @@ struct narr__frame {
     uint64_t children; /* time in its traced callees */
     size_t index;      /* its slot in calls->v (keep mode) */
     size_t node, rnode; /* streaming forests: its node in the thread's forest and in its root's */
+    narr_tevent_t ev;    /* keep_enters: its enter event, its values copied into vals (its own) */
+    unsigned char *vals;
 };
 
 /* a thread's open root call's own subtree (merged into the correlation forest when it ends) */
@@ -63,7 +65,12 @@ static void finish(narr_calls_t *c, struct narr__frame *f, int complete)
     if (complete && c->forest != NULL) node_count(c->forest, f->node, &f->call);
     if (complete && c->corr_forest != NULL) node_count(root_forest(c, f->call.tid), f->rnode, &f->call);
     if (c->corr_forest != NULL && f->call.depth == 0) root_done(c, f);
+    f->call.enter_ev = f->vals != NULL || f->ev.vlen == 0 ? &f->ev : NULL;
     if (complete && c->done != NULL) c->done(&f->call, c->ctx);
+    if (!complete && f->call.cut && c->on_cut != NULL) c->on_cut(&f->call, c->ctx);
+    f->call.enter_ev = NULL;
+    free(f->vals);
+    f->vals = NULL;
     if (c->keep) c->v[f->index] = f->call; /* the slot takes the correlation id */
     else free(f->call.corr);
 }
@@ -169,13 +176,17 @@ static void settle(narr_calls_t *c, narr_trace_t *t, const narr_tevent_t *e)
 static int enter(narr_calls_t *c, narr_trace_t *t, const narr_site_t *s, const narr_tevent_t *e, size_t index)
 {
     struct narr__frame *f;
-    size_t k, parent = SIZE_MAX;
+    size_t k, parent = SIZE_MAX, parent_enter = SIZE_MAX, root = SIZE_MAX;
     int d = 0;
     size_t pnode = SIZE_MAX, prnode = SIZE_MAX;
     settle(c, t, e);
     for (k = c->depth; k > 0; k--) /* the thread's innermost open frame, and how many it has */
         if (c->st[k - 1].call.tid == e->tid) {
-            if (d++ == 0) parent = c->st[k - 1].index, pnode = c->st[k - 1].node, prnode = c->st[k - 1].rnode;
+            if (d++ == 0) {
+                parent = c->st[k - 1].index, pnode = c->st[k - 1].node, prnode = c->st[k - 1].rnode;
+                parent_enter = c->st[k - 1].call.enter;
+            }
+            root = k - 1; /* (the outermost, in the end) */
         }
     if (c->depth == c->cap) {
         size_t want = c->cap ? c->cap * 2 : 64;
@@ -196,6 +207,18 @@ static int enter(narr_calls_t *c, narr_trace_t *t, const narr_site_t *s, const n
     f->call.depth = d;
     f->call.enter = index;
     f->call.parent = c->keep ? parent : SIZE_MAX;
+    f->call.parent_enter = parent_enter;
+    f->call.root_enter = root == SIZE_MAX ? index : c->st[root].call.root_enter;
+    f->call.root_start = root == SIZE_MAX ? e->mono : c->st[root].call.root_start;
+    f->call.root_ctx = root == SIZE_MAX ? e->ctx : c->st[root].call.root_ctx;
+    if (c->keep_enters) {
+        f->ev = *e;
+        if (e->vlen > 0) {
+            if ((f->vals = malloc(e->vlen)) == NULL) return -1;
+            memcpy(f->vals, e->vals, e->vlen);
+            f->ev.vals = f->vals;
+        }
+    }
     f->index = SIZE_MAX;
     f->node = f->rnode = SIZE_MAX;
     if (c->forest != NULL) {
@@ -312,20 +335,6 @@ void narr_calls_end(narr_calls_t *c)
     free(c->tloss);
     c->tloss = NULL;
     c->ntloss = c->tlcap = 0;
-}
-
-int narr_calls_build(narr_trace_t *t, narr_calls_t *out)
-{
-    size_t i;
-    narr_calls_begin(out, 1, NULL, NULL);
-    for (i = 0; i < t->nevents; i++)
-        if (narr_calls_feed(out, t, &t->events[i], i) != 0) {
-            narr_calls_end(out);
-            narr_calls_free(out);
-            return -1;
-        }
-    narr_calls_end(out);
-    return 0;
 }
 
 void narr_calls_free(narr_calls_t *c)

@@ -20,6 +20,11 @@ typedef struct narr_call {
     size_t parent;    /* index in calls, or SIZE_MAX for a root (and when calls are not kept) */
     char *corr;       /* roots: the first correlation id recorded on the thread during the call */
     size_t enter;     /* index of its enter event in the trace's events (as fed) */
+    size_t parent_enter; /* its caller's enter index (SIZE_MAX: a root), kept or not */
+    size_t root_enter;   /* the enter index of the root call it runs under (its own for a root) */
+    uint64_t root_start; /* and that root's start and context */
+    uint32_t root_ctx;
+    const narr_tevent_t *enter_ev; /* narr_calls_t.keep_enters: its enter event, during done only */
 } narr_call_t;
 
 typedef void (*narr_call_done_fn)(const narr_call_t *c, void *ctx);
@@ -68,6 +73,10 @@ typedef struct narr_calls {
     struct narr__rootf *roots; /* per thread: the open root call's own subtree, for corr_forest */
     size_t nroots;
     int forest_oom;
+    /* each open call keeps a copy of its enter event (exports that write a call when it ends) */
+    int keep_enters;
+    /* calls cut short (not counted, not given to done) go here, when set */
+    narr_call_done_fn on_cut;
     /* matching state */
     int keep;
     narr_call_done_fn done;
@@ -76,8 +85,6 @@ typedef struct narr_calls {
     size_t depth, cap, ccap;
 } narr_calls_t;
 
-/* Every call of the loaded events, kept in v. */
-int narr_calls_build(narr_trace_t *t, narr_calls_t *out);
 /* The same one event at a time, in file order (a trace visitor): each completed call goes to
  * done (when not NULL); keep says whether v collects them all. index numbers the event. */
 void narr_calls_begin(narr_calls_t *c, int keep, narr_call_done_fn done, void *ctx);

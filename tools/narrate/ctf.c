@@ -223,6 +223,7 @@ int narrate_export_ctf(narr_trace_t *t, const char *dir)
     stream_t *streams = NULL;
     size_t nstreams = 0, i, k;
     narr__buf_t text = {0};
+    const narr_tevent_t *e;
     uint64_t start = UINT64_MAX;
     int rc = 0;
     narr_progress_t prog = {"exporting", 0, 0};
@@ -238,19 +239,18 @@ int narrate_export_ctf(narr_trace_t *t, const char *dir)
         fprintf(stderr, "narrate: cannot write %s/metadata: %s\n", dir, strerror(errno));
         return 1;
     }
-    narr_trace_sort(t); /* by time: a thread's blocks and its drop records in one order */
-    for (i = 0; i < t->nevents; i++) /* the earliest time of all: every stream's first packet */
-        if (t->events[i].mono < start) start = t->events[i].mono;
-    for (i = 0; i < t->nevents && rc == 0; i++) {
-        const narr_tevent_t *e = &t->events[i];
-        stream_t *s = stream_for(&streams, &nstreams, e->tid, dir, start);
-        if ((i & 0xffff) == 0) narr_progress_step(&prog, i, t->nevents);
+    /* by time (a thread's blocks and its drop records in one order); the first event's time is
+     * the earliest of all: every stream's first packet begins there */
+    for (i = 0, e = narr_trace_next(t); e != NULL && rc == 0; e = narr_trace_next(t), i++) {
+        stream_t *s;
         const narr_event_t *ev;
-        if (s == NULL) {
+        if (start == UINT64_MAX) start = e->mono;
+        if ((s = stream_for(&streams, &nstreams, e->tid, dir, start)) == NULL) {
             fprintf(stderr, "narrate: cannot write the stream of thread %u in %s: %s\n", e->tid, dir, strerror(errno));
             rc = 1;
             break;
         }
+        if ((i & 0xffff) == 0) narr_progress_step(&prog, t->stream_done, t->stream_events);
         if (e->site == 0) { /* a drop record: the next packet says how many were lost */
             close_packet(s);
             s->discarded += e->dropped;
@@ -306,7 +306,7 @@ int narrate_export_ctf(narr_trace_t *t, const char *dir)
         }
         if (s->events.len > (1u << 20)) close_packet(s);
     }
-    narr_progress_step(&prog, t->nevents, t->nevents);
+    narr_progress_step(&prog, t->stream_events, t->stream_events);
     for (i = 0; i < nstreams; i++) {
         close_packet(&streams[i]); /* also an empty one, when losses came after the last event */
         if (streams[i].f != NULL && fclose(streams[i].f) != 0) rc = 1;

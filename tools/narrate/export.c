@@ -31,8 +31,8 @@ static void json_str(narr__buf_t *b, const char *s, size_t n)
 typedef struct cframe {
     uint32_t fn;
     const char *name;
-    size_t enter; /* its enter event's index */
-    int hidden;   /* cut short by a loss: no B, no E */
+    narr__buf_t args; /* its enter's fields, written on its E (the enter event is gone by then) */
+    int hidden;       /* cut short by a loss: no B, no E */
 } cframe_t;
 
 typedef struct cthread {
@@ -50,7 +50,7 @@ typedef struct chrome {
     size_t nth;
     uint32_t pid;
     int first;
-    unsigned char *cut; /* by enter event index: its call was cut short by a loss (calls.c) */
+    size_t *cut, ncut, cutcap, cutat; /* enter event indexes of calls cut short by a loss (calls.c), sorted */
     size_t closed_lost, closed_open, orphan_exits, cut_short;
 } chrome_t;
 
@@ -116,10 +116,9 @@ static void chrome_end(chrome_t *c, cthread_t *th, uint64_t mono, const narr_tev
     cframe_t *f = &th->st[--th->depth];
     const narr_event_t *ev;
     if (f->hidden) return;
-    ev = narr_trace_decode(c->t, &c->t->events[f->enter]);
     chrome_head(c, f->name, NULL, "E", th->tid, chrome_ts(th, mono));
     PUTS(&c->b, ",\"args\":{\"enter\":{");
-    if (ev != NULL) chrome_fields(&c->b, ev);
+    narr__buf_put(&c->b, f->args.p, f->args.len);
     PUTS(&c->b, "}");
     if (exit != NULL && (ev = narr_trace_decode(c->t, exit)) != NULL) {
         PUTS(&c->b, ",\"exit\":{");
@@ -134,6 +133,9 @@ static void chrome_end(chrome_t *c, cthread_t *th, uint64_t mono, const narr_tev
 static int chrome_enter(chrome_t *c, cthread_t *th, const narr_tevent_t *e, size_t index)
 {
     const narr_site_t *s = c->t->sites[e->site];
+    const narr_event_t *ev;
+    int cut;
+    cframe_t *f;
     uint64_t depth;
     /* frames above the recorded depth were left without their exit (cut ones are hidden) */
     if (narr_trace_enter_depth(c->t, e, &depth) == 0)
@@ -145,18 +147,24 @@ static int chrome_enter(chrome_t *c, cthread_t *th, const narr_tevent_t *e, size
         size_t want = th->cap ? th->cap * 2 : 32;
         cframe_t *fresh = realloc(th->st, want * sizeof *fresh);
         if (fresh == NULL) return -1;
+        memset(fresh + th->cap, 0, (want - th->cap) * sizeof *fresh);
         th->st = fresh;
         th->cap = want;
     }
-    th->st[th->depth].fn = c->t->tsites[e->site].fn;
-    th->st[th->depth].name = s->action;
-    th->st[th->depth].enter = index;
-    th->st[th->depth].hidden = c->cut[index];
-    th->depth++;
-    if (c->cut[index]) {
+    /* enters come in index order: the cut list is read once, front to back */
+    while (c->cutat < c->ncut && c->cut[c->cutat] < index) c->cutat++;
+    cut = c->cutat < c->ncut && c->cut[c->cutat] == index;
+    f = &th->st[th->depth++];
+    f->fn = c->t->tsites[e->site].fn;
+    f->name = s->action;
+    f->hidden = cut;
+    f->args.len = 0;
+    if (cut) {
         c->cut_short++;
         return 0;
     }
+    if ((ev = narr_trace_decode(c->t, e)) != NULL) chrome_fields(&f->args, ev);
+    if (f->args.oom) return -1;
     chrome_head(c, s->action, s->actor, "B", th->tid, chrome_ts(th, e->mono));
     PUTS(&c->b, "}");
     return 0;
@@ -194,39 +202,66 @@ static void chrome_instant(chrome_t *c, cthread_t *th, const narr_tevent_t *e)
     PUTS(&c->b, "}}");
 }
 
-/* By enter event index (sorted order): 1 where calls.c cuts the call short (a loss while it was
- * open), so the export shows the calls tree and stats count. NULL: no memory. */
-static unsigned char *calls_cut_short(narr_trace_t *t)
+static void note_cut(const narr_call_t *call, void *ctx)
+{
+    chrome_t *c = ctx;
+    if (c->ncut == c->cutcap) {
+        size_t want = c->cutcap ? c->cutcap * 2 : 64;
+        size_t *fresh = c->cutcap == SIZE_MAX ? NULL : realloc(c->cut, want * sizeof *fresh);
+        if (fresh == NULL) {
+            c->cutcap = SIZE_MAX; /* (reported as out of memory) */
+            return;
+        }
+        c->cut = fresh;
+        c->cutcap = want;
+    }
+    c->cut[c->ncut++] = call->enter;
+}
+
+static int by_index(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A first pass through the events in the export's order: the enter indexes of the calls
+ * calls.c cuts short (a loss while they were open), so the export shows the calls tree and
+ * stats count. Memory: the cut calls, not the events. */
+static int calls_cut_short(chrome_t *c)
 {
     narr_calls_t calls;
-    unsigned char *cut = calloc(t->nevents + 1, 1);
-    size_t i;
-    if (cut == NULL || narr_calls_build(t, &calls) != 0) {
-        free(cut);
-        return NULL;
-    }
-    for (i = 0; i < calls.n; i++)
-        if (calls.v[i].cut) cut[calls.v[i].enter] = 1;
+    const narr_tevent_t *e;
+    size_t i = 0;
+    int rc = 0;
+    narr_calls_begin(&calls, 0, NULL, c);
+    calls.on_cut = note_cut;
+    while (rc == 0 && (e = narr_trace_next(c->t)) != NULL) rc = narr_calls_feed(&calls, c->t, e, i++);
+    narr_calls_end(&calls);
     narr_calls_free(&calls);
-    return cut;
+    narr_trace_rewind(c->t);
+    if (rc != 0 || c->cutcap == SIZE_MAX) return -1;
+    if (c->ncut > 1) qsort(c->cut, c->ncut, sizeof *c->cut, by_index);
+    return 0;
 }
 
 static int export_chrome(narr_trace_t *t, FILE *out)
 {
     narr_progress_t prog = {"exporting", 0, 0};
     chrome_t c;
-    size_t i;
+    const narr_tevent_t *e;
+    size_t i, k;
     int rc = 0;
     memset(&c, 0, sizeof c);
     c.t = t;
     c.out = out;
     c.first = 1;
     c.pid = t->pid ? t->pid : 1;
-    narr_trace_sort(t);
-    if ((c.cut = calls_cut_short(t)) == NULL) return -1;
+    if (calls_cut_short(&c) != 0) {
+        free(c.cut);
+        return -1;
+    }
     fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", out);
-    for (i = 0; i < t->nevents && rc == 0; i++) {
-        const narr_tevent_t *e = &t->events[i];
+    for (i = 0; rc == 0 && (e = narr_trace_next(t)) != NULL; i++) {
         const narr_site_t *s = e->site < t->nsites ? t->sites[e->site] : NULL;
         cthread_t *th = chrome_thread(&c, e->tid);
         if (th == NULL) {
@@ -246,9 +281,9 @@ static int export_chrome(narr_trace_t *t, FILE *out)
             chrome_instant(&c, th, e);
         }
         if (c.b.len >= 1u << 16) chrome_flush(&c);
-        if ((i & 0xffff) == 0) narr_progress_step(&prog, i, t->nevents);
+        if ((i & 0xffff) == 0) narr_progress_step(&prog, t->stream_done, t->stream_events);
     }
-    narr_progress_step(&prog, t->nevents, t->nevents);
+    narr_progress_step(&prog, t->stream_events, t->stream_events);
     for (i = 0; i < c.nth; i++) { /* calls open at the end, then the thread's name */
         cthread_t *th = &c.th[i];
         const char *name = narr_trace_thread_name(t, th->tid);
@@ -262,6 +297,7 @@ static int export_chrome(narr_trace_t *t, FILE *out)
         PUTS(&c.b, ",\"args\":{\"name\":");
         json_str(&c.b, label, strlen(label));
         PUTS(&c.b, "}}");
+        for (k = 0; k < th->cap; k++) narr__buf_free(&th->st[k].args);
         free(th->st);
         chrome_flush(&c);
     }
@@ -309,16 +345,16 @@ int narrate_export(narr_trace_t *t, const char *format, const char *out_path)
         if (export_chrome(t, out) != 0) fprintf(stderr, "narrate export: out of memory\n");
     } else {
         narr_progress_t prog = {"exporting", 0, 0};
-        narr_trace_sort(t);
-        for (i = 0; i < t->nevents; i++) {
-            const narr_event_t *ev = narr_trace_decode(t, &t->events[i]);
-            if ((i & 0xffff) == 0) narr_progress_step(&prog, i, t->nevents);
+        const narr_tevent_t *e;
+        for (i = 0; (e = narr_trace_next(t)) != NULL; i++) {
+            const narr_event_t *ev = narr_trace_decode(t, e);
+            if ((i & 0xffff) == 0) narr_progress_step(&prog, t->stream_done, t->stream_events);
             if (ev == NULL) continue;
             b.len = 0;
             narr__json_line(&b, ev, NARR_REDACT_DEFAULT);
             fwrite(b.p, 1, b.len, out);
         }
-        narr_progress_step(&prog, t->nevents, t->nevents);
+        narr_progress_step(&prog, t->stream_events, t->stream_events);
         narr__buf_free(&b);
     }
     return out == stdout ? 0 : fclose(out) == 0 ? 0 : 1;
@@ -542,13 +578,6 @@ static uint64_t mix(uint64_t h, uint64_t v)
     return h ^ (h >> 33);
 }
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 static void id8(uint8_t *out, uint64_t v)
 {
     int i;
@@ -562,83 +591,100 @@ static void id8(uint8_t *out, uint64_t v)
  * neither the writer nor a reader holds the whole export as one document. */
 #define OTLP_BATCH 1000u
 
+typedef struct otlp_run {
+    narr_trace_t *t;
+    FILE *out;
+    narr__buf_t spans, res, out_buf, red;
+    size_t batch, written;
+    int rc;
+} otlp_run_t;
+
+static void otlp_flush(otlp_run_t *r)
+{
+    r->out_buf.len = 0;
+    narr__otlp_request(&r->out_buf, 1, &r->res, &r->spans);
+    if (fwrite(r->out_buf.p, 1, r->out_buf.len, r->out) != r->out_buf.len) r->rc = 1;
+    r->spans.len = 0;
+    r->batch = 0;
+    r->written++;
+}
+
+/* A call ended (calls.c): its span. Ids are derived, so the same file always exports the same
+ * ones: the trace's from the root call it runs under (its context's W3C trace id when it ran
+ * in one, else its start and place), the span's from its enter event's place, its parent's
+ * from its caller's. */
+static void otlp_call(const narr_call_t *c, void *ctx)
+{
+    otlp_run_t *r = ctx;
+    narr_trace_t *t = r->t;
+    const narr_event_t *ev;
+    narr__otlp_span_t sp;
+    uint64_t hi, lo;
+    size_t k;
+    if (c->root_ctx != 0 && c->root_ctx <= t->nctxs) {
+        hi = t->ctxs[c->root_ctx - 1].trace_hi;
+        lo = t->ctxs[c->root_ctx - 1].trace_lo;
+    } else {
+        uint64_t seed = mix(c->root_start, c->root_enter);
+        hi = mix(seed, 1);
+        lo = mix(seed, 2);
+    }
+    memset(&sp, 0, sizeof sp);
+    id8(sp.trace_id, hi);
+    id8(sp.trace_id + 8, lo);
+    id8(sp.span_id, mix(lo, c->enter + 1));
+    if (c->parent_enter != SIZE_MAX) id8(sp.parent_span_id, mix(lo, c->parent_enter + 1));
+    sp.name = c->fn;
+    sp.kind = 1;
+    sp.start_ns = narr_trace_real_ns(t, c->start);
+    sp.end_ns = narr_trace_real_ns(t, c->end);
+    sp.error = c->error;
+    narr__otlp_attr_int(&sp.attrs, 1, 9, "thread.id", c->tid);
+    ev = c->enter_ev != NULL ? narr_trace_decode(t, c->enter_ev) : NULL;
+    for (k = 0; ev != NULL && k < ev->nkv; k++)
+        if (ev->kv[k].meta != NARR_KV_OWN) { /* redacted as every other output is */
+            r->red.len = 0;
+            narr__value_put(&r->red, ev->kv[k].key, ev->kv[k].value, ev->kv[k].value_len, NARR__ESC_NONE, NARR_REDACT_DEFAULT);
+            narr__otlp_attr_str(&sp.attrs, 1, 9, ev->kv[k].key, r->red.p ? r->red.p : "", r->red.len, SIZE_MAX);
+        }
+    narr__otlp_span(&r->spans, 1, &sp);
+    narr__buf_free(&sp.attrs);
+    if (++r->batch == OTLP_BATCH) otlp_flush(r); /* one request per line, as OpenTelemetry's file exporter writes */
+}
+
+/* Calls as spans, written as they end (callees before their callers): memory is the open calls
+ * (with a copy of each one's enter event), not the events. */
 int narrate_export_otlp(narr_trace_t *t, const char *out_path)
 {
     narr_calls_t calls;
-    narr__buf_t spans = {0}, res = {0}, out_buf = {0};
-    uint64_t *trace_hi, *trace_lo;
+    otlp_run_t r;
     const char *service = t->program[0] ? t->program : "unknown";
-    size_t i, batch = 0, written = 0;
-    FILE *out;
-    int rc = 0;
+    const narr_tevent_t *e;
+    size_t i;
+    int fed = 0;
     narr_progress_t prog = {"exporting", 0, 0};
-    if (narr_calls_build(t, &calls) != 0) return 1;
-    trace_hi = calloc(calls.n + 1, sizeof *trace_hi);
-    trace_lo = calloc(calls.n + 1, sizeof *trace_lo);
-    if (trace_hi == NULL || trace_lo == NULL) return 1;
-    for (i = 0; i < calls.n; i++) {
-        const narr_call_t *c = &calls.v[i];
-        if (c->parent == SIZE_MAX) {
-            uint64_t seed = c->corr ? hash_str(c->corr) : mix(c->start, i);
-            trace_hi[i] = mix(seed, 1);
-            trace_lo[i] = mix(seed, 2);
-        } else {
-            trace_hi[i] = trace_hi[c->parent];
-            trace_lo[i] = trace_lo[c->parent];
-        }
+    memset(&r, 0, sizeof r);
+    r.t = t;
+    r.out = open_out(out_path);
+    if (r.out == NULL) return 1;
+    narr__otlp_attr_str(&r.res, 1, 1, "service.name", service, strlen(service), SIZE_MAX);
+    narr_calls_begin(&calls, 0, otlp_call, &r);
+    calls.keep_enters = 1;
+    for (i = 0; fed == 0 && (e = narr_trace_next(t)) != NULL; i++) {
+        fed = narr_calls_feed(&calls, t, e, i);
+        if ((i & 0xffff) == 0) narr_progress_step(&prog, t->stream_done, t->stream_events);
     }
-    out = open_out(out_path);
-    if (out == NULL) return 1;
-    narr__otlp_attr_str(&res, 1, 1, "service.name", service, strlen(service), SIZE_MAX);
-    for (i = 0; i < calls.n; i++) {
-        const narr_call_t *c = &calls.v[i];
-        const narr_event_t *ev;
-        narr__otlp_span_t sp;
-        if ((i & 0xffff) == 0) narr_progress_step(&prog, i, calls.n);
-        size_t k;
-        narr__buf_t red = {0};
-        if (c->end == UINT64_MAX) continue; /* a span needs its end */
-        memset(&sp, 0, sizeof sp);
-        id8(sp.trace_id, trace_hi[i]);
-        id8(sp.trace_id + 8, trace_lo[i]);
-        id8(sp.span_id, mix(trace_lo[i], i + 1));
-        if (c->parent != SIZE_MAX) id8(sp.parent_span_id, mix(trace_lo[i], c->parent + 1));
-        sp.name = c->fn;
-        sp.kind = 1;
-        sp.start_ns = narr_trace_real_ns(t, c->start);
-        sp.end_ns = narr_trace_real_ns(t, c->end);
-        sp.error = c->error;
-        narr__otlp_attr_int(&sp.attrs, 1, 9, "thread.id", c->tid);
-        ev = narr_trace_decode(t, &t->events[c->enter]);
-        for (k = 0; ev != NULL && k < ev->nkv; k++)
-            if (ev->kv[k].meta != NARR_KV_OWN) { /* redacted as every other output is */
-                red.len = 0;
-                narr__value_put(&red, ev->kv[k].key, ev->kv[k].value, ev->kv[k].value_len, NARR__ESC_NONE, NARR_REDACT_DEFAULT);
-                narr__otlp_attr_str(&sp.attrs, 1, 9, ev->kv[k].key, red.p ? red.p : "", red.len, SIZE_MAX);
-            }
-        narr__otlp_span(&spans, 1, &sp);
-        narr__buf_free(&red);
-        narr__buf_free(&sp.attrs);
-        if (++batch == OTLP_BATCH) { /* one request per line, as OpenTelemetry's file exporter writes */
-            out_buf.len = 0;
-            narr__otlp_request(&out_buf, 1, &res, &spans);
-            if (fwrite(out_buf.p, 1, out_buf.len, out) != out_buf.len) rc = 1;
-            spans.len = 0;
-            batch = 0;
-            written++;
-        }
+    narr_calls_end(&calls); /* calls still open end at their thread's last event, as stats counts them */
+    narr_progress_step(&prog, t->stream_events, t->stream_events);
+    if (fed != 0) {
+        fprintf(stderr, "narrate export: out of memory\n");
+        r.rc = 1;
     }
-    narr_progress_step(&prog, calls.n, calls.n);
-    if (batch > 0 || written == 0) {
-        out_buf.len = 0;
-        narr__otlp_request(&out_buf, 1, &res, &spans);
-        if (fwrite(out_buf.p, 1, out_buf.len, out) != out_buf.len) rc = 1;
-    }
-    narr__buf_free(&out_buf);
-    narr__buf_free(&spans);
-    narr__buf_free(&res);
-    free(trace_hi);
-    free(trace_lo);
+    if (r.batch > 0 || r.written == 0) otlp_flush(&r);
     narr_calls_free(&calls);
-    return out == stdout ? rc : fclose(out) == 0 ? rc : 1;
+    narr__buf_free(&r.out_buf);
+    narr__buf_free(&r.spans);
+    narr__buf_free(&r.res);
+    narr__buf_free(&r.red);
+    return r.out == stdout ? r.rc : fclose(r.out) == 0 ? r.rc : 1;
 }

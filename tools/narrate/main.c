@@ -62,6 +62,17 @@ static void progress_bar(size_t done, size_t total)
     narr_progress_draw("reading", done, total, of);
 }
 
+static void say_damage(const char *path, const narr_trace_t *t)
+{
+    if (t->damaged && t->skipped_regions > 0)
+        fprintf(stderr, "narrate: %s: damaged: %s; read %zu good blocks (%zu of %zu bytes, %zu events)%s\n", path,
+                t->damage, t->blocks, t->bytes_ok, t->size, t->seen,
+                t->bytes_ok + t->skipped_bytes < t->size ? ", then the damage ran to the end" : "");
+    else if (t->damaged)
+        fprintf(stderr, "narrate: %s: damaged: %s; read the %zu blocks (%zu of %zu bytes, %zu events) before it\n",
+                path, t->damage, t->blocks, t->bytes_ok, t->size, t->seen);
+}
+
 /* Loads path, or streams it to visit (when not NULL); damage is reported here. */
 narr_trace_t *narrate_load(const char *path, narr_trace_visit_fn visit, void *ctx)
 {
@@ -71,20 +82,34 @@ narr_trace_t *narrate_load(const char *path, narr_trace_visit_fn visit, void *ct
         fprintf(stderr, "narrate: %s\n", err);
         return NULL;
     }
-    if (t->damaged && t->skipped_regions > 0)
-        fprintf(stderr, "narrate: %s: damaged: %s; read %zu good blocks (%zu of %zu bytes, %zu events)%s\n", path,
-                t->damage, t->blocks, t->bytes_ok, t->size, t->seen,
-                t->bytes_ok + t->skipped_bytes < t->size ? ", then the damage ran to the end" : "");
-    else if (t->damaged)
-        fprintf(stderr, "narrate: %s: damaged: %s; read the %zu blocks (%zu of %zu bytes, %zu events) before it\n",
-                path, t->damage, t->blocks, t->bytes_ok, t->size, t->seen);
+    say_damage(path, t);
     narr__set_program_name(t->program);
     return t;
 }
 
-static narr_trace_t *load(const char *path)
+/* Opens path for narr_trace_next (cat, replay, exports: time order, a block per thread in
+ * memory); its damage is reported by closed() once the events have been read. */
+static narr_trace_t *opened(const char *path)
 {
-    return narrate_load(path, NULL, NULL);
+    char err[512];
+    narr_trace_t *t = narr_trace_open(path, err, sizeof err);
+    if (t == NULL) {
+        fprintf(stderr, "narrate: %s\n", err);
+        return NULL;
+    }
+    narr__set_program_name(t->program);
+    return t;
+}
+
+/* After the command: damage found on the way, the filters' count; 1 when damaged. */
+static int closed(const char *path, narr_trace_t *t)
+{
+    int damaged = t->damaged;
+    say_damage(path, t);
+    if (narr_trace_filter.on)
+        fprintf(stderr, "narrate: filters kept %zu of %zu events\n", t->returned, t->seen);
+    narr_trace_free(t);
+    return damaged;
 }
 
 /* cat's modes: uftrace-like lines (time from the trace's start, thread id), the console's
@@ -225,54 +250,62 @@ static size_t gather(int n, char **args, char ***out)
 }
 
 /* cat: the events of one trace in time order, or of several merged by wall clock, each line then
- * with its process's pid too. */
+ * with its process's pid too. Streamed: each trace holds a block per thread. */
 static int cmd_cat(narr_trace_t **ts, size_t n, int mode)
 {
-    size_t *at = calloc(n, sizeof *at), k, last = SIZE_MAX;
+    narr_tevent_t *head = calloc(n, sizeof *head); /* each trace's next event (site UINT32_MAX: none left) */
+    size_t k, last = SIZE_MAX;
     uint64_t start = UINT64_MAX;
     narr__buf_t line = {0};
-    if (at == NULL) return 1;
+    if (head == NULL) return 1;
     for (k = 0; k < n; k++) {
-        narr_trace_sort(ts[k]);
+        const narr_tevent_t *e = narr_trace_next(ts[k]);
+        if (e != NULL) head[k] = *e;
+        else head[k].site = UINT32_MAX;
         if (narr_trace_real_ns(ts[k], ts[k]->start_mono) < start) start = narr_trace_real_ns(ts[k], ts[k]->start_mono);
     }
     for (;;) {
         size_t best = SIZE_MAX;
         uint64_t when = 0;
-        const narr_tevent_t *e;
+        const narr_tevent_t *e, *next;
         const narr_event_t *ev;
         narr_event_t drop;
         char msg[NARR__DROP_MSG];
         for (k = 0; k < n; k++)
-            if (at[k] < ts[k]->nevents) {
-                uint64_t r = narr_trace_real_ns(ts[k], ts[k]->events[at[k]].mono);
+            if (head[k].site != UINT32_MAX) {
+                uint64_t r = narr_trace_real_ns(ts[k], head[k].mono);
                 if (best == SIZE_MAX || r < when) best = k, when = r;
             }
         if (best == SIZE_MAX) break;
-        e = &ts[best]->events[at[best]++];
+        e = &head[best];
         if (e->site == 0) {
             narr__drop_event(&drop, msg, e->tid, e->dropped, e->mono, when);
             ev = &drop;
         } else {
             ev = narr_trace_decode(ts[best], e);
         }
-        if (ev == NULL) continue;
-        line.len = 0;
-        if (mode == CAT_TIMED) {
-            uint64_t rel = when > start ? when - start : 0;
-            narr__buf_printf(&line, "%5llu.%09llu ", (unsigned long long)(rel / 1000000000u),
-                             (unsigned long long)(rel % 1000000000u));
-            if (n > 1) narr__buf_printf(&line, "%7u ", ts[best]->pid);
-            narr__buf_printf(&line, "%7u  ", e->tid);
+        if (ev != NULL) {
+            line.len = 0;
+            if (mode == CAT_TIMED) {
+                uint64_t rel = when > start ? when - start : 0;
+                narr__buf_printf(&line, "%5llu.%09llu ", (unsigned long long)(rel / 1000000000u),
+                                 (unsigned long long)(rel % 1000000000u));
+                if (n > 1) narr__buf_printf(&line, "%7u ", ts[best]->pid);
+                narr__buf_printf(&line, "%7u  ", e->tid);
+            }
+            if (best != last) narr__set_program_name(ts[best]->program); /* emitted_by of this process */
+            last = best;
+            if (mode == CAT_JSON) narr__json_line(&line, ev, NARR_REDACT_DEFAULT);
+            else narr__console_line(&line, ev, 0, NARR_MODE_HUMAN, NARR_REDACT_DEFAULT);
+            fwrite(line.p, 1, line.len, stdout);
         }
-        if (best != last) narr__set_program_name(ts[best]->program); /* emitted_by of this process */
-        last = best;
-        if (mode == CAT_JSON) narr__json_line(&line, ev, NARR_REDACT_DEFAULT);
-        else narr__console_line(&line, ev, 0, NARR_MODE_HUMAN, NARR_REDACT_DEFAULT);
-        fwrite(line.p, 1, line.len, stdout);
+        /* (the copy in head stays readable until its thread's next block is read: after this) */
+        next = narr_trace_next(ts[best]);
+        if (next != NULL) head[best] = *next;
+        else head[best].site = UINT32_MAX;
     }
     narr__buf_free(&line);
-    free(at);
+    free(head);
     return 0;
 }
 /* Several files (or a directory of them): cat merges them by wall clock; check, stats and tree
@@ -289,17 +322,17 @@ static int many_files(const char *cmd, int n, char **args, int cat_mode, const c
     if (strcmp(cmd, "cat") == 0) {
         narr_trace_t **ts = calloc(count, sizeof *ts);
         size_t got = 0;
-        for (k = 0; ts != NULL && k < count; k++) {
-            narr_trace_t *t = load(files[k]);
+        const char **names = calloc(count, sizeof *names);
+        for (k = 0; ts != NULL && names != NULL && k < count; k++) {
+            narr_trace_t *t = opened(files[k]);
             if (t == NULL) rc = 1;
-            else {
-                if (t->damaged) rc = 1;
-                ts[got++] = t;
-            }
+            else names[got] = files[k], ts[got++] = t;
         }
         if (ts != NULL && got > 0 && cmd_cat(ts, got, cat_mode) != 0) rc = 1;
-        for (k = 0; ts != NULL && k < got; k++) narr_trace_free(ts[k]);
+        for (k = 0; ts != NULL && k < got; k++)
+            if (closed(names[k], ts[k]) != 0) rc = 1;
         free(ts);
+        free(names);
     } else {
         for (k = 0; k < count; k++) {
             int r;
@@ -490,14 +523,11 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "tree") == 0) return narrate_tree(file, (int)depth);
     if (strcmp(cmd, "flame") == 0) return narrate_flame(file, out ? out : "-", (int)depth, by);
     if (strcmp(cmd, "diff") == 0) return narrate_diff(argv[optind], argv[optind + 1], sort, top);
-    t = load(file);
+    t = opened(file);
     if (t == NULL) return 1;
     if (strcmp(cmd, "export") == 0) rc = narrate_export(t, format, out ? out : "-");
     else if (strcmp(cmd, "cat") == 0) rc = cmd_cat(&t, 1, cat_mode);
     else rc = narrate_replay(t, (int)depth);
-    if (narr_trace_filter.on)
-        fprintf(stderr, "narrate: filters kept %zu of %zu events\n", t->nevents, t->seen);
-    if (rc == 0 && t->damaged) rc = 1;
-    narr_trace_free(t);
+    if (closed(file, t) != 0 && rc == 0) rc = 1;
     return rc;
 }

@@ -629,13 +629,6 @@ static int add_predicted_events(narr_trace_t *t, size_t *cap, const unsigned cha
     return add_events(t, cap, (const unsigned char *)out->p, (const unsigned char *)out->p + out->len, 1);
 }
 
-static int by_time(const void *a, const void *b)
-{
-    const narr_tevent_t *x = a, *y = b;
-    if (x->mono != y->mono) return x->mono < y->mono ? -1 : 1;
-    return x < y ? -1 : x > y; /* stable: file order */
-}
-
 narr_trace_t *narr_trace_load(const char *path, char *err, size_t errlen)
 {
     return narr_trace_load_visit(path, NULL, NULL, err, errlen);
@@ -653,9 +646,22 @@ static narr_trace_t *trace_new(unsigned char *image, size_t size, narr_trace_vis
 }
 
 static int trace_read(narr_trace_t *t, char *err, size_t errlen);
+static narr_trace_t *trace_load(const char *path, narr_trace_visit_fn visit, void *ctx, int indexing, char *err,
+                                size_t errlen);
+
+narr_trace_t *narr_trace_load_visit(const char *path, narr_trace_visit_fn visit, void *ctx, char *err, size_t errlen)
+{
+    return trace_load(path, visit, ctx, 0, err, errlen);
+}
+
+narr_trace_t *narr_trace_open(const char *path, char *err, size_t errlen)
+{
+    return trace_load(path, NULL, NULL, 1, err, errlen);
+}
 
 /* A regular file is mapped (no copy); anything else, or a failed mapping, is read into memory. */
-narr_trace_t *narr_trace_load_visit(const char *path, narr_trace_visit_fn visit, void *ctx, char *err, size_t errlen)
+static narr_trace_t *trace_load(const char *path, narr_trace_visit_fn visit, void *ctx, int indexing, char *err,
+                                size_t errlen)
 {
     unsigned char *image = NULL;
     size_t size = 0;
@@ -708,6 +714,8 @@ narr_trace_t *narr_trace_load_visit(const char *path, narr_trace_visit_fn visit,
         return NULL;
     }
     t->mapped = mapped;
+    t->indexing = indexing;
+    t->current = SIZE_MAX;
     if (trace_read(t, err, errlen) != 0) {
         char why[256];
         snprintf(why, sizeof why, "%s", err);
@@ -718,13 +726,27 @@ narr_trace_t *narr_trace_load_visit(const char *path, narr_trace_visit_fn visit,
     return t;
 }
 
+static narr_trace_t *trace_parse(unsigned char *image, size_t size, narr_trace_visit_fn visit, void *ctx, int indexing,
+                                  char *err, size_t errlen);
+
 narr_trace_t *narr_trace_parse(unsigned char *image, size_t size, char *err, size_t errlen)
 {
-    return narr_trace_parse_visit(image, size, NULL, NULL, err, errlen);
+    return trace_parse(image, size, NULL, NULL, 0, err, errlen);
 }
 
 narr_trace_t *narr_trace_parse_visit(unsigned char *image, size_t size, narr_trace_visit_fn visit, void *ctx, char *err,
                                      size_t errlen)
+{
+    return trace_parse(image, size, visit, ctx, 0, err, errlen);
+}
+
+narr_trace_t *narr_trace_parse_open(unsigned char *image, size_t size, char *err, size_t errlen)
+{
+    return trace_parse(image, size, NULL, NULL, 1, err, errlen);
+}
+
+static narr_trace_t *trace_parse(unsigned char *image, size_t size, narr_trace_visit_fn visit, void *ctx, int indexing,
+                                  char *err, size_t errlen)
 {
     narr_trace_t *t = trace_new(image, size, visit, ctx);
     if (t == NULL) {
@@ -732,6 +754,8 @@ narr_trace_t *narr_trace_parse_visit(unsigned char *image, size_t size, narr_tra
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    t->indexing = indexing;
+    t->current = SIZE_MAX;
     if (trace_read(t, err, errlen) != 0) {
         narr_trace_free(t);
         return NULL;
@@ -770,6 +794,58 @@ static size_t next_good_block(const narr_trace_t *t, size_t off)
     return SIZE_MAX;
 }
 
+/* narr_trace_open: thread tid's cursor, made when new. NULL: no memory. */
+static narr_tcursor_t *cursor_of(narr_trace_t *t, uint32_t tid)
+{
+    size_t i;
+    if (t->curhint < t->ncursors && t->cursors[t->curhint].tid == tid) return &t->cursors[t->curhint];
+    for (i = 0; i < t->ncursors && t->cursors[i].tid != tid; i++) {}
+    if (i == t->ncursors) {
+        narr_tcursor_t *fresh = realloc(t->cursors, (t->ncursors + 1) * sizeof *fresh);
+        if (fresh == NULL) return NULL;
+        t->cursors = fresh;
+        memset(&fresh[t->ncursors++], 0, sizeof *fresh);
+        fresh[i].tid = tid;
+    }
+    t->curhint = i;
+    return &t->cursors[i];
+}
+
+/* narr_trace_open: a block of thread tid listed for the merge. */
+static int index_item(narr_trace_t *t, uint32_t tid, const narr_titem_t *it)
+{
+    narr_tcursor_t *c = cursor_of(t, tid);
+    if (c == NULL) return -1;
+    if (c->nitems == c->icap) {
+        size_t want = c->icap ? c->icap * 2 : 16;
+        narr_titem_t *fresh = realloc(c->items, want * sizeof *fresh);
+        if (fresh == NULL) return -1;
+        c->items = fresh;
+        c->icap = want;
+    }
+    c->items[c->nitems++] = *it;
+    t->stream_events += it->type == NARR_TB_DROPS || it->type == 0 ? 1 : it->count;
+    return 0;
+}
+
+/* An events block listed, not read: its thread and count from the start of its payload. */
+static int index_events(narr_trace_t *t, uint32_t type, size_t off, uint32_t len)
+{
+    const unsigned char *p = t->image + off, *end = p + len;
+    uint64_t tid, base, count;
+    narr_titem_t it;
+    if (narr__get_v(&p, end, &tid) != 0 || narr__get_v(&p, end, &base) != 0 || narr__get_v(&p, end, &count) != 0 ||
+        tid > UINT32_MAX)
+        return -1;
+    memset(&it, 0, sizeof it);
+    it.off = off;
+    it.len = len;
+    it.type = type;
+    it.nclock = t->nclock;
+    it.count = count;
+    return index_item(t, (uint32_t)tid, &it);
+}
+
 /* The damaged block at off is skipped up to next. When its header and the start of an events
  * payload are still legible (thread, count), its events count as lost on that thread: readers
  * resynchronise its calls as after a drop and say the figures are incomplete. */
@@ -793,7 +869,15 @@ static int skip_damage(narr_trace_t *t, size_t *cap, size_t off, size_t next, co
             t->skipped_events += count;
             snprintf(note, sizeof note, " (%llu events of thread %llu)", (unsigned long long)count,
                      (unsigned long long)tid);
-            if (got_event(t, cap, &e) == -2) return -2;
+            if (t->indexing) { /* merged: placed at the thread's latest event before it */
+                narr_titem_t it;
+                memset(&it, 0, sizeof it);
+                it.off = off;
+                it.count = count;
+                if (index_item(t, (uint32_t)tid, &it) != 0) return -2;
+            } else if (got_event(t, cap, &e) == -2) {
+                return -2;
+            }
         }
     }
     if (t->skipped_regions++ == 0) {
@@ -901,9 +985,11 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
             else if (t->real_minus_mono == 0) t->real_minus_mono = (int64_t)(real - mono), t->start_mono = mono;
             break;
         }
-        case NARR_TB_EVENTS: bad = add_events(t, &cap, payload, payload + hdr[2], 0); break;
-        case NARR_TB_RAWEVENTS: bad = add_events(t, &cap, payload, payload + hdr[2], 1); break;
-        case NARR_TB_PRAWEVENTS: bad = add_predicted_events(t, &cap, payload, payload + hdr[2]); break;
+        case NARR_TB_EVENTS: case NARR_TB_RAWEVENTS: case NARR_TB_PRAWEVENTS:
+            if (t->indexing) bad = index_events(t, hdr[1], off + NARR_TRACE_BLOCK_HEADER, hdr[2]);
+            else if (hdr[1] == NARR_TB_PRAWEVENTS) bad = add_predicted_events(t, &cap, payload, payload + hdr[2]);
+            else bad = add_events(t, &cap, payload, payload + hdr[2], hdr[1] == NARR_TB_RAWEVENTS);
+            break;
         case NARR_TB_CLOCK: {
             const unsigned char *p = payload;
             uint64_t tsc, raw, mono, rate;
@@ -946,7 +1032,17 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
             e.mono = mono;
             e.dropped = count;
             t->dropped += count;
-            bad = got_event(t, &cap, &e);
+            if (t->indexing) {
+                narr_titem_t it;
+                memset(&it, 0, sizeof it);
+                it.off = off;
+                it.type = NARR_TB_DROPS;
+                it.mono = mono;
+                it.count = count;
+                bad = tid > UINT32_MAX || index_item(t, (uint32_t)tid, &it) != 0;
+            } else {
+                bad = got_event(t, &cap, &e);
+            }
             break;
         }
         default: break; /* a later version's block: skip it */
@@ -966,10 +1062,123 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
     return 0;
 }
 
-void narr_trace_sort(narr_trace_t *t)
+/* narr_trace_open's merge: reads the cursor's next block (its events, or its drop record) when
+ * the last one is used up; 0 when the thread has no more. */
+static int cursor_fill(narr_trace_t *t, narr_tcursor_t *c)
 {
-    if (t->nevents > 1 && !t->sorted) qsort(t->events, t->nevents, sizeof *t->events, by_time);
-    t->sorted = 1;
+    while (c->evat == c->nev) {
+        const narr_titem_t *it;
+        size_t cap = c->evcap, nclock = t->nclock;
+        int rc;
+        if (c->at == c->nitems) return 0;
+        it = &c->items[c->at++];
+        t->events = c->ev; /* got_event keeps the block's events here */
+        t->nevents = 0;
+        if (it->type == NARR_TB_DROPS || it->type == 0) {
+            narr_tevent_t e;
+            memset(&e, 0, sizeof e);
+            e.clock = -1;
+            e.tid = c->tid;
+            e.mono = it->type == NARR_TB_DROPS ? it->mono : c->last_mono;
+            e.dropped = it->count;
+            rc = got_event(t, &cap, &e);
+            t->stream_done++;
+        } else {
+            const unsigned char *p = t->image + it->off, *end = p + it->len;
+            t->nclock = it->nclock; /* its raw stamps convert by the CLOCK point read before it */
+            if (it->type == NARR_TB_PRAWEVENTS) {
+                narr__buf_t *out = &c->exp[c->cur ^= 1]; /* the previous block's stays readable */
+                rc = unpredict_events(t, p, end, out);
+                if (rc == 0)
+                    rc = add_events(t, &cap, (const unsigned char *)out->p, (const unsigned char *)out->p + out->len, 1);
+            } else {
+                rc = add_events(t, &cap, p, end, it->type == NARR_TB_RAWEVENTS);
+            }
+            t->nclock = nclock;
+            t->stream_done += it->count;
+        }
+        c->ev = t->events;
+        c->evcap = cap;
+        c->nev = t->nevents;
+        c->evat = 0;
+        c->off = it->off;
+        t->events = NULL;
+        t->nevents = 0;
+        if (rc != 0) { /* its checksum held but not its contents: the events before the fault stand */
+            if (!t->damaged)
+                snprintf(t->damage, sizeof t->damage, "unreadable contents in the block at byte %zu",
+                         it->off - (it->type == NARR_TB_DROPS || it->type == 0 ? 0 : NARR_TRACE_BLOCK_HEADER));
+            t->damaged = 1;
+        }
+        if (c->nev > 0) c->last_mono = c->ev[c->nev - 1].mono;
+    }
+    return 1;
+}
+
+/* Heap order: the earlier next event first; equal times in file order. */
+static int cursor_before(const narr_trace_t *t, size_t a, size_t b)
+{
+    const narr_tcursor_t *x = &t->cursors[a], *y = &t->cursors[b];
+    uint64_t mx = x->ev[x->evat].mono, my = y->ev[y->evat].mono;
+    return mx != my ? mx < my : x->off < y->off;
+}
+
+static void heap_down(narr_trace_t *t, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i, tmp;
+        if (l < t->nheap && cursor_before(t, t->heap[l], t->heap[m])) m = l;
+        if (l + 1 < t->nheap && cursor_before(t, t->heap[l + 1], t->heap[m])) m = l + 1;
+        if (m == i) return;
+        tmp = t->heap[i], t->heap[i] = t->heap[m], t->heap[m] = tmp;
+        i = m;
+    }
+}
+
+const narr_tevent_t *narr_trace_next(narr_trace_t *t)
+{
+    narr_tcursor_t *c;
+    if (!t->merging) {
+        size_t i;
+        t->merging = 1;
+        free(t->heap);
+        t->nheap = 0;
+        if ((t->heap = malloc((t->ncursors + 1) * sizeof *t->heap)) == NULL) {
+            snprintf(t->damage, sizeof t->damage, "out of memory");
+            t->damaged = 1;
+            return NULL;
+        }
+        for (i = 0; i < t->ncursors; i++)
+            if (cursor_fill(t, &t->cursors[i])) t->heap[t->nheap++] = i;
+        for (i = t->nheap / 2; i-- > 0;) heap_down(t, i);
+    } else if (t->current != SIZE_MAX) { /* (the root of the heap) */
+        c = &t->cursors[t->current];
+        c->evat++;
+        if (!cursor_fill(t, c)) t->heap[0] = t->heap[--t->nheap];
+        if (t->nheap > 0) heap_down(t, 0);
+    }
+    t->current = SIZE_MAX;
+    if (t->nheap == 0) return NULL;
+    t->current = t->heap[0];
+    t->returned++;
+    c = &t->cursors[t->current];
+    return &c->ev[c->evat];
+}
+
+void narr_trace_rewind(narr_trace_t *t)
+{
+    size_t i;
+    for (i = 0; i < t->ncursors; i++) {
+        t->cursors[i].at = t->cursors[i].nev = t->cursors[i].evat = 0;
+        t->cursors[i].last_mono = 0;
+    }
+    t->merging = 0;
+    t->current = SIZE_MAX;
+    t->nheap = 0;
+    /* the per-thread state of a read starts over: stamps, contexts, the --fn filter's calls */
+    t->ntlast = t->ncstacks = t->cshint = t->nctxs = t->ninside = 0;
+    t->seen = t->filtered_out = t->returned = 0;
+    t->stream_done = t->last_mono = 0;
 }
 
 static int relay(narr_trace_t *t, const narr_site_t *s, const narr_tevent_t *e)
@@ -1038,6 +1247,14 @@ void narr_trace_free(narr_trace_t *t)
     free(t->kept);
     narr__buf_free(&t->unpredicted);
     free(t->pred);
+    for (i = 0; i < t->ncursors; i++) {
+        free(t->cursors[i].items);
+        free(t->cursors[i].ev);
+        narr__buf_free(&t->cursors[i].exp[0]);
+        narr__buf_free(&t->cursors[i].exp[1]);
+    }
+    free(t->cursors);
+    free(t->heap);
     narr__buf_free(&t->dec.msg);
     narr__buf_free(&t->dec.vals);
     narr__buf_free(&t->dec.cute);

@@ -1,8 +1,9 @@
 /* tools/narrate/reader.h - reads a binary trace (runtime/trace_format.h): sites, calibration,
  * events of every thread, drops; a damaged block is skipped (the read goes on at the next block
  * whose checksum holds) and reported with what was skipped.
- * Events are either kept in memory (cat, tree, export) or streamed to a visitor without being
- * stored (stats, check: files larger than memory, at about twice the speed). */
+ * Events are streamed: to a visitor in file order (stats, check, tree, flame), or in time order
+ * by narr_trace_open and narr_trace_next (cat, replay, exports), which hold a block per thread,
+ * not the events. narr_trace_load keeps them all in memory (recovery, tests). */
 #ifndef NARR_TOOLS_READER_H
 #define NARR_TOOLS_READER_H
 
@@ -52,6 +53,28 @@ typedef struct narr_tfilter {
     const char *corr;            /* events whose correlation id is this */
 } narr_tfilter_t;
 extern narr_tfilter_t narr_trace_filter;
+
+/* narr_trace_open: one of a thread's blocks, in file order. */
+typedef struct narr_titem {
+    size_t off;      /* its payload in the image (events); where its block was (drops, damage) */
+    uint32_t len;
+    uint32_t type;   /* NARR_TB_EVENTS, _RAWEVENTS, _PRAWEVENTS; NARR_TB_DROPS; 0: a damaged block's events */
+    size_t nclock;   /* CLOCK points before it (its raw stamps convert by the last of them) */
+    uint64_t mono, count; /* drops: when and how many; damage: how many (placed at the thread's last event) */
+} narr_titem_t;
+
+/* narr_trace_open: a thread's blocks, and the events of the one being merged. */
+typedef struct narr_tcursor {
+    uint32_t tid;
+    narr_titem_t *items;
+    size_t nitems, icap, at;
+    narr_tevent_t *ev;      /* the current block's events */
+    size_t nev, evcap, evat;
+    narr__buf_t exp[2];     /* PRAWEVENTS expansions: the current block's and the one before */
+    int cur;
+    size_t off;             /* the current block's place in the file: equal times go in file order */
+    uint64_t last_mono;     /* of its latest event (a damaged block's losses are placed there) */
+} narr_tcursor_t;
 
 struct narr_trace;
 /* Gets each event (drops included) in file order, which is time order per thread; e->vals
@@ -105,6 +128,16 @@ typedef struct narr_trace {
     struct narr_tinside { uint32_t tid; uint32_t open; } *inside; /* --fn: open calls per thread */
     size_t ninside;
     size_t filtered_out;     /* events the filters left out */
+    /* narr_trace_open: each thread's blocks, merged by time (a heap of cursors by next event) */
+    int indexing;            /* reading lists blocks instead of events */
+    narr_tcursor_t *cursors;
+    size_t ncursors, curhint;
+    size_t *heap, nheap;
+    size_t current;          /* the cursor whose event narr_trace_next returned last (SIZE_MAX: none) */
+    int merging;
+    uint64_t stream_events;  /* events (and context records) the blocks say they hold, drops included */
+    uint64_t stream_done;    /* of them, merged so far (progress) */
+    size_t returned;         /* events narr_trace_next returned (the filters' kept) */
     /* decoding scratch */
     narr__decoded_t dec;
     narr__buf_t payload;
@@ -127,10 +160,23 @@ void narr_progress_step(narr_progress_t *p, size_t done, size_t total);
 /* The bar itself: "narrate: WHAT [####    ]  NN% of OF", a newline when done == total. */
 void narr_progress_draw(const char *what, size_t done, size_t total, const char *of);
 
+/* Reads path's descriptions (sites, threads, clocks) and lists each thread's blocks, for
+ * narr_trace_next. NULL with a message in err when the file cannot be used at all. */
+narr_trace_t *narr_trace_open(const char *path, char *err, size_t errlen);
+/* The next event in time order (equal times in file order), drops included; NULL at the end.
+ * Each thread's blocks are read one at a time and merged, so memory is a block per thread.
+ * The event is valid until the next call; a copy of it (and its values) until its thread's
+ * next block after that is read, which is enough to hold a thread's previous event. Filters
+ * apply as with the other reads. Contexts (t->ctxs) are filled as their records go by. */
+const narr_tevent_t *narr_trace_next(narr_trace_t *t);
+/* Back to the first event, for another pass (the reader's per-thread state starts over). */
+void narr_trace_rewind(narr_trace_t *t);
+
 /* The same from memory; takes ownership of image (malloc'd, size bytes). */
 narr_trace_t *narr_trace_parse(unsigned char *image, size_t size, char *err, size_t errlen);
 narr_trace_t *narr_trace_parse_visit(unsigned char *image, size_t size, narr_trace_visit_fn visit, void *ctx, char *err,
                                      size_t errlen);
+narr_trace_t *narr_trace_parse_open(unsigned char *image, size_t size, char *err, size_t errlen);
 void narr_trace_free(narr_trace_t *t);
 /* recover.c: a ring file's bytes (NARRATE_RECOVER_DIR) through the sinks; -1 when it is not
  * one. The sites come from t, the process's sites file. */
@@ -143,9 +189,6 @@ static inline uint64_t narr_trace_real_ns(const narr_trace_t *t, uint64_t mono)
 {
     return mono + (uint64_t)t->real_minus_mono;
 }
-/* Events come in file order, which is time order within each thread (enough for call trees and
- * statistics); this puts them in global time order, for cat and export. */
-void narr_trace_sort(narr_trace_t *t);
 /* A name from the trace (function, actor, correlation id) safe to print on a terminal: s itself,
  * or a copy in buf (cap bytes) with control bytes (ESC, CR, C1 controls...) written as \xNN. */
 const char *narr_safe(const char *s, char *buf, size_t cap);

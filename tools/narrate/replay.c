@@ -20,7 +20,9 @@ typedef struct rthread {
     uint32_t tid;
     struct rframe { uint32_t fn; const char *name; uint64_t start; } *st;
     size_t depth, cap;
-    size_t pending;     /* index + 1 of the enter event not printed yet (its call may be a leaf) */
+    int pending;        /* the enter not printed yet (its call may be a leaf) */
+    narr_tevent_t pend; /* a copy of it, its values in pend_vals (hidden callees may come between) */
+    narr__buf_t pend_vals;
     uint64_t pending_at;
     int dirty;          /* a loss was seen: the next enter's recorded depth resynchronises */
 } rthread_t;
@@ -103,8 +105,8 @@ static void open_pending(narr_trace_t *t, rthread_t *th)
 {
     const narr_tevent_t *e;
     char safe[256];
-    if (th->pending == 0) return;
-    e = &t->events[th->pending - 1];
+    if (!th->pending) return;
+    e = &th->pend;
     prefix(t, e->mono, "", th->tid, th->depth - 1);
     fputs(narr_safe(th->st[th->depth - 1].name, safe, sizeof safe), stdout);
     args(narr_trace_decode(t, e));
@@ -118,9 +120,9 @@ static void close_frame(narr_trace_t *t, rthread_t *th, uint64_t mono, const nar
     char dur[32], safe[256];
     const narr_event_t *ev = exit != NULL ? narr_trace_decode(t, exit) : NULL;
     narr_duration(dur, sizeof dur, mono > f->start ? mono - f->start : 0);
-    if (th->pending != 0 && exit != NULL) { /* a leaf: one line */
-        const narr_event_t *in = narr_trace_decode(t, &t->events[th->pending - 1]);
-        prefix(t, t->events[th->pending - 1].mono, dur, th->tid, th->depth - 1);
+    if (th->pending && exit != NULL) { /* a leaf: one line */
+        const narr_event_t *in = narr_trace_decode(t, &th->pend);
+        prefix(t, th->pend.mono, dur, th->tid, th->depth - 1);
         fputs(narr_safe(f->name, safe, sizeof safe), stdout);
         args(in);
         ev = narr_trace_decode(t, exit); /* decoding the enter reused the buffer */
@@ -141,10 +143,9 @@ int narrate_replay(narr_trace_t *t, int max_depth)
 {
     rthread_t *threads = NULL;
     size_t nthreads = 0, i;
-    narr_trace_sort(t);
+    const narr_tevent_t *e;
     printf("%11s %12s  %8s   %s\n", "TIME", "DURATION", "TID", "FUNCTION");
-    for (i = 0; i < t->nevents; i++) {
-        const narr_tevent_t *e = &t->events[i];
+    while ((e = narr_trace_next(t)) != NULL) {
         const narr_site_t *s = e->site < t->nsites ? t->sites[e->site] : NULL;
         rthread_t *th = thread_of(&threads, &nthreads, e->tid);
         if (th == NULL) break;
@@ -176,7 +177,12 @@ int narrate_replay(narr_trace_t *t, int max_depth)
             th->st[th->depth].start = e->mono;
             th->depth++;
             if (max_depth > 0 && th->depth > (size_t)max_depth) continue; /* counted, not shown */
-            th->pending = i + 1;
+            th->pending = 1;
+            th->pend = *e;
+            th->pend_vals.len = 0;
+            narr__buf_put(&th->pend_vals, e->vals, e->vlen);
+            if (th->pend_vals.oom) break;
+            th->pend.vals = (const unsigned char *)th->pend_vals.p;
         } else if (narr__kind_exits(s->kind)) {
             uint32_t fn = t->tsites[e->site].fn;
             size_t k = th->depth;
@@ -211,6 +217,7 @@ int narrate_replay(narr_trace_t *t, int max_depth)
             else close_frame(t, &threads[i], t->last_mono, NULL, "still running when the trace ended");
         }
         free(threads[i].st);
+        narr__buf_free(&threads[i].pend_vals);
     }
     free(threads);
     return 0;
