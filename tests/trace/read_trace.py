@@ -10,15 +10,20 @@ last event (cut short when a loss was read while they were open); an exit with n
 its function is unmatched. Per function: calls, total (outermost calls
 only: none of the same function open beneath), self (time outside traced callees).
 
-usage: read_trace.py TRACE NARRATE   compares with `narrate check` and `narrate stats`, exit 1 on
-                                     a difference"""
+Events in time order: every thread's events and drop records sorted by time, equal times in file
+order; `narrate cat` must print them in that order (it merges the threads' blocks as it reads).
+
+usage: read_trace.py TRACE NARRATE   compares with `narrate check`, `narrate stats` and
+                                     `narrate cat --json`, exit 1 on a difference"""
+import json
 import re
 import struct
 import subprocess
 import sys
 
 T_I64, T_U64, T_F64, T_STR, T_PTR, T_LIT, T_BOOL, T_ENUM = 1, 2, 3, 4, 5, 6, 7, 8
-K_ENTER, K_EXIT, K_FN_ENTER, K_FN_EXIT, K_NARRATE = 2, 3, 8, 9, 10
+K_ENTER, K_EXIT, K_FN_ENTER, K_FN_EXIT, K_NARRATE, K_CONTEXT = 2, 3, 8, 9, 10, 11
+KIND_NAMES = ["tiny", "corr", "enter", "exit", "loop", "state", "log", "drop", "fn_enter", "fn_exit", "narrate"]
 B_SITES, B_CALIB, B_EVENTS, B_DROPS, B_META, B_CLOCK, B_RAW, B_THREAD, B_PRAW = 1, 2, 3, 4, 5, 6, 7, 8, 9
 PRED_SLOTS = 4096
 
@@ -139,6 +144,7 @@ def read(path):
     assert data[:8] == b"NARRTRC1", "not a narrate trace"
     version = struct.unpack_from("<I", data, 8)[0]
     sites, calls = {}, Calls()
+    order = []  # (time, file order, thread, what cat --json shows as kind and action)
     clock = None  # (is_tsc, raw, mono, ns_per_tick) of the last CLOCK block
     last_mono = {}
     events = dropped = 0
@@ -162,6 +168,7 @@ def read(path):
             tid, mono, n = b.v(), b.v(), b.v()
             dropped += n
             calls.lost(tid, mono)
+            order.append((mono, len(order), tid, ("drop", "dropped")))
         elif kind in (B_EVENTS, B_RAW, B_PRAW):
             tid, stamp, count = b.v(), b.v(), b.v()
             pred = [0] * PRED_SLOTS
@@ -202,6 +209,9 @@ def read(path):
                     mono = max(mono, last_mono.get(tid, 0))
                     last_mono[tid] = mono
                 events += 1
+                if s.kind < K_CONTEXT:  # (context records are no events)
+                    order.append((mono, len(order), tid, KIND_NAMES[s.kind] if s.kind == K_NARRATE
+                                  else (KIND_NAMES[s.kind], s.action)))
                 calls.seen(tid, mono)
                 if s.kind in (K_ENTER, K_FN_ENTER):
                     calls.enter(tid, s.action, mono, vals[s.depth_at] if s.depth_at >= 0 else None)
@@ -209,7 +219,8 @@ def read(path):
                     calls.exit(tid, s.action, mono)
             assert not b.left(), "events block longer than its events"
     calls.end()
-    return version, events, dropped, calls
+    order.sort(key=lambda o: (o[0], o[1]))
+    return version, events, dropped, calls, [(o[2], o[3]) for o in order]
 
 
 def ns(text):
@@ -219,8 +230,21 @@ def ns(text):
 
 def main():
     path, narrate = sys.argv[1:3]
-    version, events, dropped, calls = read(path)
+    version, events, dropped, calls, order = read(path)
     failures = []
+    cat = subprocess.run([narrate, "cat", "--json", path], capture_output=True, text=True).stdout
+    shown_order, last_ts = [], ""
+    for line in cat.splitlines():
+        j = json.loads(line)
+        shown_order.append((j["tid"], j["kind"] if j["kind"] == "narrate" else (j["kind"], j["action"])))
+        if j["ts"] < last_ts:  # (RFC 3339 with nanoseconds: compares as text)
+            failures.append(f"cat: {j['ts']} after {last_ts}")
+            break
+        last_ts = j["ts"]
+    if shown_order != order:
+        at = next((i for i, (a, b) in enumerate(zip(shown_order, order)) if a != b), min(len(order), len(shown_order)))
+        failures.append(f"cat --json: {len(shown_order)} events, independently {len(order)}; first difference at "
+                        f"event {at}: {shown_order[at:at + 3]} against {order[at:at + 3]}")
     check = subprocess.run([narrate, "check", path], capture_output=True, text=True).stdout
     got = dict(line.split(": ", 1) for line in check.splitlines() if ": " in line)
     for key, want in (("events", events), ("dropped", dropped), ("unwound calls", calls.unwound),
@@ -249,7 +273,7 @@ def main():
         print("FAIL " + f)
     print(f"{path}: format {version}, {events} events, {dropped} lost, {len(calls.figs)} functions; "
           f"{calls.unwound} unwound, {calls.cut} cut short, {calls.open_end} open, {calls.unmatched_exit} unmatched exits: "
-          + ("narrate differs" if failures else "narrate check and stats agree"))
+          + ("narrate differs" if failures else "narrate check, stats and cat's order agree"))
     sys.exit(1 if failures else 0)
 
 
