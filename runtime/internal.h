@@ -272,6 +272,8 @@ int narr__sink_add_raw(narr__raw_fn raw, narr_sink_fn fn, narr_sink_ctl_fn ctl, 
 narr_level_t narr__sinks_plan(int raw_allowed, int *raw);
 /* Hands a batch to every raw sink; returns the events in it. */
 size_t narr__sinks_raw(const narr__raw_batch_t *b);
+/* Whether a sink that takes records as they are (the trace file) is added (a ring's first spare). */
+int narr__sinks_raw_on(void);
 void narr__sinks_dispatch(const narr_event_t *ev);
 void narr__sinks_close_all(void);
 void narr__sinks_flush_all(void);

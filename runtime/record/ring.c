@@ -91,26 +91,33 @@ static narr__ring_full_t *ring_new(size_t cap)
     return rf;
 }
 
-/* Consumer: the thread of rf records faster than the consumer takes its records now and then.
- * A spare ring NARR_CFG_RING_GROW_FACTOR times larger follows rf in the list (so a pass takes
- * rf's records first); the thread moves to it when rf is full (ring_move). Until then the spare
- * is address space only: its pages are touched by the thread, if it ever moves (touching them
- * here would keep the consumer from the full ring for milliseconds). */
+/* The thread of rf may record faster than the consumer takes its records now and then (the
+ * consumer saw it behind, or the thread just attached while a trace file takes every record). A
+ * spare ring NARR_CFG_RING_GROW_FACTOR times larger follows rf in the list (so a pass takes rf's
+ * records first); the thread moves to it when rf is full (ring_move). Until then the spare is
+ * address space only: its pages are touched by the thread, if it ever moves (touching them here
+ * would keep the consumer from the full ring for milliseconds). Either side may call it: under
+ * the lock, one spare is made. */
 void narr__ring_grow(narr__ring_full_t *rf)
 {
     narr__ring_full_t *next;
     size_t cap = rf->r.cap * NARR_CFG_RING_GROW_FACTOR;
     if (narr__recover_on || narr__overload == NARR__OVERLOAD_OVERWRITE || rf->file.mapped_bytes) return;
-    if (rf->r.cap >= narr__ring_grow_max || __atomic_load_n(&rf->successor, __ATOMIC_RELAXED) != NULL) return;
+    if (rf->r.cap >= narr__ring_grow_max || __atomic_load_n(&rf->successor, __ATOMIC_ACQUIRE) != NULL) return;
     if (cap > narr__ring_grow_max) cap = narr__ring_grow_max;
     if ((next = ring_new(cap)) == NULL) return;
     next->tid = rf->tid;
     next->pred = rf;
     pthread_mutex_lock(&narr__rings_lock);
+    if (__atomic_load_n(&rf->successor, __ATOMIC_RELAXED) != NULL) { /* the other side made it meanwhile */
+        pthread_mutex_unlock(&narr__rings_lock);
+        narr__ring_free(next);
+        return;
+    }
     next->next = rf->next;
     rf->next = next;
-    pthread_mutex_unlock(&narr__rings_lock);
     __atomic_store_n(&rf->successor, next, __ATOMIC_RELEASE); /* pairs with ring_move */
+    pthread_mutex_unlock(&narr__rings_lock);
 }
 
 static narr__ring_t *ring_attach(void)
@@ -144,6 +151,10 @@ static narr__ring_t *ring_attach(void)
     pthread_mutex_unlock(&narr__rings_lock);
     __atomic_fetch_add(&narr__rings_attached, 1, __ATOMIC_RELAXED);
     rf->altstack = narr__altstack_attach(); /* fatal signals, even a stack overflow, find a stack */
+    /* while a trace file takes every record, the thread's first spare waits from the start: a
+     * burst that fills its first ring before the consumer has run (asleep, or not scheduled for
+     * a millisecond) moves on instead of dropping. Address space only until then. */
+    if (narr__sinks_raw_on()) narr__ring_grow(rf);
     narr__tls_ring = &rf->r;
     return &rf->r;
 }

@@ -82,6 +82,23 @@ int narr__sink_add_ex(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_le
     return narr__sink_add_raw(NULL, fn, ctl, user, min_level, flags);
 }
 
+/* Whether a raw sink is added, for threads attaching a ring: read without the lock, which the
+ * consumer holds while sinks run (a sink that records attaches the consumer's ring). */
+static int raw_added;
+
+static void raw_added_locked(void)
+{
+    size_t i;
+    int any = 0;
+    for (i = 0; i < nsinks; i++) any |= sinks[i].raw != NULL;
+    __atomic_store_n(&raw_added, any, __ATOMIC_RELAXED);
+}
+
+int narr__sinks_raw_on(void)
+{
+    return __atomic_load_n(&raw_added, __ATOMIC_RELAXED);
+}
+
 int narr__sink_add_raw(narr__raw_fn raw, narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_t min_level,
                        unsigned flags)
 {
@@ -108,6 +125,7 @@ int narr__sink_add_raw(narr__raw_fn raw, narr_sink_fn fn, narr_sink_ctl_fn ctl, 
     sinks[nsinks].id = id;
     sinks[nsinks].flags = flags;
     nsinks++;
+    raw_added_locked();
     pthread_mutex_unlock(&sink_lock);
     return id;
 }
@@ -125,6 +143,7 @@ int narr_sink_remove(int sink_id)
             gone = sinks[i];
             memmove(&sinks[i], &sinks[i + 1], (nsinks - i - 1) * sizeof sinks[0]);
             nsinks--;
+            raw_added_locked();
             found = 1;
             break;
         }
@@ -190,6 +209,7 @@ void narr__sinks_fork(int phase)
             free(sinks[i].opts);
         }
         nsinks = 0; /* a program's own sinks are dropped without a call: they never learn of forks */
+        raw_added_locked();
     }
     pthread_mutex_unlock(&sink_lock);
 }
@@ -252,6 +272,7 @@ void narr__sinks_close_all(void)
     n = nsinks;
     memcpy(copy, sinks, n * sizeof sinks[0]);
     nsinks = 0;
+    raw_added_locked();
     pthread_mutex_unlock(&sink_lock);
     for (i = 0; i < n; i++) {
         if (copy[i].ctl) copy[i].ctl(copy[i].user, NARR_SINK_CLOSE);
