@@ -28,6 +28,21 @@ struct narr__rootf {
 static size_t forest_add(narr_forest_t *f, uint32_t tid, const char *corr, size_t parent, const char *fn, uint32_t fn_id);
 static void root_done(narr_calls_t *c, struct narr__frame *f);
 
+/* Each open root call's subtree is built (its own forest, per thread) for the correlation forest
+ * or for root_fn. */
+static int roots_on(const narr_calls_t *c)
+{
+    return c->corr_forest != NULL || c->root_fn != NULL;
+}
+
+size_t narr_calls_open_node(const narr_calls_t *c, uint32_t tid)
+{
+    size_t k = c->depth;
+    while (k > 0)
+        if (c->st[--k].call.tid == tid) return c->st[k].rnode;
+    return SIZE_MAX;
+}
+
 void narr_calls_begin(narr_calls_t *c, int keep, narr_call_done_fn done, void *ctx)
 {
     memset(c, 0, sizeof *c);
@@ -63,8 +78,8 @@ static void node_count(narr_forest_t *f, size_t n, const narr_call_t *call)
 static void finish(narr_calls_t *c, struct narr__frame *f, int complete)
 {
     if (complete && c->forest != NULL) node_count(c->forest, f->node, &f->call);
-    if (complete && c->corr_forest != NULL) node_count(root_forest(c, f->call.tid), f->rnode, &f->call);
-    if (c->corr_forest != NULL && f->call.depth == 0) root_done(c, f);
+    if (complete && roots_on(c)) node_count(root_forest(c, f->call.tid), f->rnode, &f->call);
+    if (roots_on(c) && f->call.depth == 0) root_done(c, f);
     f->call.enter_ev = f->vals != NULL || f->ev.vlen == 0 ? &f->ev : NULL;
     if (complete && c->done != NULL) c->done(&f->call, c->ctx);
     if (!complete && f->call.cut && c->on_cut != NULL) c->on_cut(&f->call, c->ctx);
@@ -225,7 +240,7 @@ static int enter(narr_calls_t *c, narr_trace_t *t, const narr_site_t *s, const n
         f->node = forest_add(c->forest, c->forest_all ? 0 : e->tid, NULL, d == 0 ? SIZE_MAX : pnode, s->action, f->call.fn_id);
         if (f->node == SIZE_MAX) c->forest_oom = 1;
     }
-    if (c->corr_forest != NULL) {
+    if (roots_on(c)) {
         narr_forest_t *rf = root_forest(c, e->tid);
         f->rnode = rf == NULL ? SIZE_MAX : forest_add(rf, 0, NULL, d == 0 ? SIZE_MAX : prnode, s->action, f->call.fn_id);
         if (f->rnode == SIZE_MAX) c->forest_oom = 1;
@@ -424,7 +439,8 @@ static void root_done(narr_calls_t *c, struct narr__frame *f)
     narr_forest_t *rf = root_forest(c, f->call.tid);
     size_t i, *map;
     if (rf == NULL) return;
-    if (f->call.corr != NULL && rf->n > 0 && (map = malloc(rf->n * sizeof *map)) != NULL) {
+    if (c->root_fn != NULL) c->root_fn(&f->call, rf, c->ctx);
+    if (c->corr_forest != NULL && f->call.corr != NULL && rf->n > 0 && (map = malloc(rf->n * sizeof *map)) != NULL) {
         for (i = 0; i < rf->n; i++) { /* parents come before their children */
             const narr_node_t *v = &rf->v[i];
             size_t parent = v->parent == SIZE_MAX ? SIZE_MAX : map[v->parent];

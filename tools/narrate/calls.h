@@ -77,6 +77,9 @@ typedef struct narr_calls {
     int keep_enters;
     /* calls cut short (not counted, not given to done) go here, when set */
     narr_call_done_fn on_cut;
+    /* when set: each root call's subtree, paths merged (calls counted as they completed), when
+     * the root ends; the forest is freed after */
+    void (*root_fn)(const narr_call_t *root, const narr_forest_t *subtree, void *ctx);
     /* matching state */
     int keep;
     narr_call_done_fn done;
@@ -90,6 +93,8 @@ typedef struct narr_calls {
 void narr_calls_begin(narr_calls_t *c, int keep, narr_call_done_fn done, void *ctx);
 int narr_calls_feed(narr_calls_t *c, narr_trace_t *t, const narr_tevent_t *e, size_t index);
 void narr_calls_end(narr_calls_t *c); /* open frames count as unmatched enters */
+/* The innermost call open on tid: its node in its root's subtree (root_fn), SIZE_MAX: none. */
+size_t narr_calls_open_node(const narr_calls_t *c, uint32_t tid);
 void narr_calls_free(narr_calls_t *c);
 
 /* A duration in the unit that reads best: 840 ns, 2.310 us, 12.369 ms, 3.052 s (tree, stats,
