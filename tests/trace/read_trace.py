@@ -10,6 +10,10 @@ last event (cut short when a loss was read while they were open); an exit with n
 its function is unmatched. Per function: calls, total (outermost calls
 only: none of the same function open beneath), self (time outside traced callees).
 
+Call trees: per thread, a node per path of function names from the root, made when a call of
+that path begins (so a call cut short leaves its node, its callees beneath it); its calls, total
+and self are the counted calls of that path; `narrate tree` must print exactly these nodes.
+
 Events in time order: every thread's events and drop records sorted by time, equal times in file
 order; `narrate cat` must print them in that order (it merges the threads' blocks as it reads).
 
@@ -87,10 +91,11 @@ class Calls:
         self.losses = {}  # tid -> drop records read
         self.last = {}    # tid -> its latest event's time
         self.figs = {}    # fn -> [calls, total, self]
+        self.paths = {}   # (tid, (fn, ...) from its root) -> [calls, total, self]: `narrate tree`'s nodes
         self.unwound = self.cut = self.open_end = self.unmatched_exit = 0
 
     def _close(self, tid, st, at, complete, at_end=False):
-        fn, start, kids, losses = st.pop()
+        fn, start, kids, losses, path = st.pop()
         if not complete and self.losses.get(tid, 0) != losses:
             self.cut += 1
             if st:  # not counted: its callees' time is its caller's callees' time
@@ -106,6 +111,10 @@ class Calls:
         if all(fr[0] != fn for fr in st):
             f[1] += dur
         f[2] += max(dur - kids, 0)
+        p = self.paths[(tid, path)]
+        p[0] += 1
+        p[1] += dur
+        p[2] += max(dur - kids, 0)
         if st:
             st[-1][2] += dur
 
@@ -114,7 +123,9 @@ class Calls:
         if depth is not None:
             while len(st) > depth:
                 self._close(tid, st, at, False)
-        st.append([fn, at, 0, self.losses.get(tid, 0)])
+        path = (st[-1][4] if st else ()) + (fn,)  # (a node is made when a call of its path begins)
+        self.paths.setdefault((tid, path), [0, 0, 0])
+        st.append([fn, at, 0, self.losses.get(tid, 0), path])
 
     def exit(self, tid, fn, at):
         st = self.stacks.setdefault(tid, [])
@@ -232,6 +243,34 @@ def main():
     path, narrate = sys.argv[1:3]
     version, events, dropped, calls, order = read(path)
     failures = []
+    tree = subprocess.run([narrate, "tree", path], capture_output=True, text=True).stdout
+    nodes, tid, stack = {}, None, []
+    for line in tree.splitlines():
+        if line.startswith("thread "):
+            tid, stack = int(line.split()[1]), []
+            continue
+        if line.startswith(("correlation ", "==", "(", "incomplete")):
+            break  # (the per-correlation trees and the notes after the threads' trees)
+        m = re.match(r"((?:[\u2502 ] {3})*(?:[\u251c\u2514]\u2500\u2500 )?)(\S+) \((\d+) calls?, total ([\d.]+ \w+), self ([\d.]+ \w+)", line)
+        if m is None or tid is None:
+            continue
+        depth = len(m.group(1)) // 4
+        del stack[depth:]
+        stack.append(m.group(2))
+        nodes[(tid, tuple(stack))] = (int(m.group(3)), ns(m.group(4)), ns(m.group(5)))
+    if sorted(nodes) != sorted(calls.paths):
+        extra = sorted(set(nodes) - set(calls.paths))[:3]
+        missing = sorted(set(calls.paths) - set(nodes))[:3]
+        failures.append(f"tree: {len(nodes)} nodes, independently {len(calls.paths)}; only in tree {extra}, only here {missing}")
+    for key, (n, total, self_) in calls.paths.items():
+        if key not in nodes:
+            continue
+        gn, gt, gs = nodes[key]
+        if gn != n:
+            failures.append(f"tree {key}: {gn} calls, independently {n}")
+        for what, a, b in (("total", gt, total), ("self", gs, self_)):
+            if abs(a - b) > 1 + b * 0.0005:
+                failures.append(f"tree {key} {what}: {a} ns, independently {b} ns")
     cat = subprocess.run([narrate, "cat", "--json", path], capture_output=True, text=True).stdout
     shown_order, last_ts = [], ""
     for line in cat.splitlines():
@@ -273,7 +312,7 @@ def main():
         print("FAIL " + f)
     print(f"{path}: format {version}, {events} events, {dropped} lost, {len(calls.figs)} functions; "
           f"{calls.unwound} unwound, {calls.cut} cut short, {calls.open_end} open, {calls.unmatched_exit} unmatched exits: "
-          + ("narrate differs" if failures else "narrate check, stats and cat's order agree"))
+          + ("narrate differs" if failures else f"narrate check, stats, tree ({len(nodes)} nodes) and cat's order agree"))
     sys.exit(1 if failures else 0)
 
 
