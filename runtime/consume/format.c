@@ -163,7 +163,8 @@ static const char *parse_spec(const char *f, spec_t *sp, const value_t *vals, in
     return *f ? f + 1 : f;
 }
 
-static void fmt_num(narr__buf_t *b, const spec_t *sp, const char *lenmod, char conv, ...)
+/* (conv is an int: va_start's last named parameter must not be a type that is promoted) */
+static void fmt_num(narr__buf_t *b, const spec_t *sp, const char *lenmod, int conv, ...)
 {
     char fmt[40];
     va_list ap;
