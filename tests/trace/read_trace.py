@@ -239,6 +239,20 @@ def ns(text):
     return round(float(value) * {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[unit])
 
 
+def figures_agree(what, shown, want, failures):
+    """(calls, total, self) per key as narrate printed them against the independent ones; printed
+    with 3 decimals in their unit, so within a part in 2000 (or 1 ns)."""
+    for key, (n, total, self_) in want.items():
+        if key not in shown:
+            continue
+        gn, gt, gs = shown[key]
+        if gn != n:
+            failures.append(f"{what} {key}: {gn} calls, independently {n}")
+        for fig, a, b in (("total", gt, total), ("self", gs, self_)):
+            if abs(a - b) > 1 + b * 0.0005:
+                failures.append(f"{what} {key} {fig}: {a} ns, independently {b} ns")
+
+
 def main():
     path, narrate = sys.argv[1:3]
     version, events, dropped, calls, order = read(path)
@@ -262,15 +276,7 @@ def main():
         extra = sorted(set(nodes) - set(calls.paths))[:3]
         missing = sorted(set(calls.paths) - set(nodes))[:3]
         failures.append(f"tree: {len(nodes)} nodes, independently {len(calls.paths)}; only in tree {extra}, only here {missing}")
-    for key, (n, total, self_) in calls.paths.items():
-        if key not in nodes:
-            continue
-        gn, gt, gs = nodes[key]
-        if gn != n:
-            failures.append(f"tree {key}: {gn} calls, independently {n}")
-        for what, a, b in (("total", gt, total), ("self", gs, self_)):
-            if abs(a - b) > 1 + b * 0.0005:
-                failures.append(f"tree {key} {what}: {a} ns, independently {b} ns")
+    figures_agree("tree", nodes, calls.paths, failures)
     cat = subprocess.run([narrate, "cat", "--json", path], capture_output=True, text=True).stdout
     shown_order, last_ts = [], ""
     for line in cat.splitlines():
@@ -299,15 +305,7 @@ def main():
             shown[m.group(1)] = (int(m.group(2)), ns(m.group(3)), ns(m.group(4)))
     if sorted(shown) != sorted(calls.figs):
         failures.append(f"stats lists {sorted(shown)}, independently {sorted(calls.figs)}")
-    for fn, (n, total, self_) in calls.figs.items():
-        if fn not in shown:
-            continue
-        gn, gt, gs = shown[fn]
-        if gn != n:
-            failures.append(f"stats {fn}: {gn} calls, independently {n}")
-        for what, a, b in (("total", gt, total), ("self", gs, self_)):
-            if abs(a - b) > 1 + b * 0.0005:  # stats prints 3 decimals in its unit
-                failures.append(f"stats {fn} {what}: {a} ns, independently {b} ns")
+    figures_agree("stats", shown, calls.figs, failures)
     for f in failures:
         print("FAIL " + f)
     print(f"{path}: format {version}, {events} events, {dropped} lost, {len(calls.figs)} functions; "
