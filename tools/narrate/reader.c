@@ -348,18 +348,22 @@ int narr_trace_enter_depth(const narr_trace_t *t, const narr_tevent_t *e, uint64
 narr_tfilter_t narr_trace_filter;
 
 /* --fn: how many calls of the function are open on the thread (events inside them are kept) */
-static uint32_t *inside_of(narr_trace_t *t, uint32_t tid)
+/* The read's state of thread tid, made when new. NULL: no memory. A pointer into the table:
+ * good until a thread not seen yet turns up. */
+static narr_tstate_t *state_of(narr_trace_t *t, uint32_t tid)
 {
-    size_t k;
-    struct narr_tinside *fresh;
-    for (k = 0; k < t->ninside; k++)
-        if (t->inside[k].tid == tid) return &t->inside[k].open;
-    fresh = realloc(t->inside, (t->ninside + 1) * sizeof *fresh);
-    if (fresh == NULL) return NULL;
-    t->inside = fresh;
-    t->inside[t->ninside].tid = tid;
-    t->inside[t->ninside].open = 0;
-    return &t->inside[t->ninside++].open;
+    size_t i;
+    if (t->statehint < t->nstates && t->states[t->statehint].tid == tid) return &t->states[t->statehint];
+    for (i = 0; i < t->nstates && t->states[i].tid != tid; i++) {}
+    if (i == t->nstates) {
+        narr_tstate_t *fresh = realloc(t->states, (t->nstates + 1) * sizeof *fresh);
+        if (fresh == NULL) return NULL;
+        t->states = fresh;
+        memset(&fresh[t->nstates++], 0, sizeof *fresh);
+        fresh[i].tid = tid;
+    }
+    t->statehint = i;
+    return &t->states[i];
 }
 
 static int filter_keeps(narr_trace_t *t, const narr_tevent_t *e)
@@ -371,7 +375,8 @@ static int filter_keeps(narr_trace_t *t, const narr_tevent_t *e)
     if (rel < f->since_ns || (f->until_ns != 0 && rel > f->until_ns)) return 0;
     if (f->fn != NULL) {
         const narr_site_t *s = e->site < t->nsites ? t->sites[e->site] : NULL;
-        uint32_t *open = inside_of(t, e->tid);
+        narr_tstate_t *ts = state_of(t, e->tid);
+        uint32_t *open = ts != NULL ? &ts->inside : NULL;
         int mine = s != NULL && (narr__kind_enters(s->kind) || narr__kind_exits(s->kind)) && strcmp(s->action, f->fn) == 0;
         if (open == NULL) return 1;
         if (mine && narr__kind_enters(s->kind)) {
@@ -429,44 +434,17 @@ static int skip_varints(const unsigned char **pp, const unsigned char *end, int 
 /* CLOCK_MONOTONIC ns of a RAWEVENTS stamp by the CLOCK point last read (none: the stamps are
  * CLOCK_MONOTONIC already), never before the thread's previous one: what the live consumer
  * computed. */
-static uint64_t raw_event_mono(narr_trace_t *t, uint32_t tid, uint64_t raw, struct narr_tlast **last)
+static uint64_t raw_event_mono(narr_trace_t *t, uint32_t tid, uint64_t raw, narr_tstate_t **last)
 {
     uint64_t mono = raw;
     if (t->nclock > 0 && t->clock_is_tsc) {
         const struct narr_tclock *c = &t->clock[t->nclock - 1];
         mono = narr__raw_to_mono(raw, c->raw, c->mono, c->ns_per_tick);
     }
-    if (*last == NULL || (*last)->tid != tid) {
-        size_t i;
-        for (i = 0; i < t->ntlast && t->tlast[i].tid != tid; i++) {}
-        if (i == t->ntlast) {
-            struct narr_tlast *fresh = realloc(t->tlast, (t->ntlast + 1) * sizeof *fresh);
-            if (fresh == NULL) return mono;
-            t->tlast = fresh;
-            t->tlast[t->ntlast].tid = tid;
-            t->tlast[t->ntlast++].mono = 0;
-        }
-        *last = &t->tlast[i];
-    }
-    if (mono < (*last)->mono) mono = (*last)->mono;
-    (*last)->mono = mono;
+    if ((*last == NULL || (*last)->tid != tid) && (*last = state_of(t, tid)) == NULL) return mono;
+    if (mono < (*last)->raw_mono) mono = (*last)->raw_mono;
+    (*last)->raw_mono = mono;
     return mono;
-}
-
-static struct narr_tcstack *cstack_of(narr_trace_t *t, uint32_t tid)
-{
-    size_t i;
-    if (t->cshint < t->ncstacks && t->cstacks[t->cshint].tid == tid) return &t->cstacks[t->cshint];
-    for (i = 0; i < t->ncstacks && t->cstacks[i].tid != tid; i++) {}
-    if (i == t->ncstacks) {
-        struct narr_tcstack *fresh = realloc(t->cstacks, (t->ncstacks + 1) * sizeof *fresh);
-        if (fresh == NULL) return NULL;
-        t->cstacks = fresh;
-        memset(&fresh[t->ncstacks++], 0, sizeof *fresh);
-        fresh[i].tid = tid;
-    }
-    t->cshint = i;
-    return &t->cstacks[i];
 }
 
 /* A context record (runtime/record/context.c): the thread entered a context (its ids, flags with
@@ -475,7 +453,7 @@ static struct narr_tcstack *cstack_of(narr_trace_t *t, uint32_t tid)
 static int context_record(narr_trace_t *t, const narr_site_t *s, const narr_tevent_t *e, const unsigned char *end)
 {
     const unsigned char *p = e->vals;
-    struct narr_tcstack *cs = cstack_of(t, e->tid);
+    narr_tstate_t *cs = state_of(t, e->tid);
     uint64_t w[5];
     uint32_t depth;
     t->payload.len = 0;
@@ -483,7 +461,7 @@ static int context_record(narr_trace_t *t, const narr_site_t *s, const narr_teve
     if (s->kind == NARR_KIND_CONTEXT_LEAVE) {
         if (t->payload.len < 8) return 0;
         memcpy(w, t->payload.p, 8);
-        cs->depth = w[0] < 32 ? (uint32_t)w[0] : 32;
+        cs->ctx_depth = w[0] < 32 ? (uint32_t)w[0] : 32;
         return 0;
     }
     if (t->payload.len < 48) return 0;
@@ -511,8 +489,8 @@ static int context_record(narr_trace_t *t, const narr_site_t *s, const narr_teve
         if (n >= sizeof c->corr) n = sizeof c->corr - 1;
         memcpy(c->corr, t->payload.p + 48, n);
     }
-    cs->top[depth - 1] = (uint32_t)t->nctxs++;
-    cs->depth = depth;
+    cs->ctx_top[depth - 1] = (uint32_t)t->nctxs++;
+    cs->ctx_depth = depth;
     return 0;
 }
 
@@ -521,7 +499,7 @@ static int context_record(narr_trace_t *t, const narr_site_t *s, const narr_teve
 static int add_events(narr_trace_t *t, size_t *cap, const unsigned char *p, const unsigned char *end, int raw)
 {
     uint64_t tid, stamp, count, k;
-    struct narr_tlast *last = NULL;
+    narr_tstate_t *last = NULL;
     int rc;
     if (narr__get_v(&p, end, &tid) != 0 || narr__get_v(&p, end, &stamp) != 0 || narr__get_v(&p, end, &count) != 0)
         return -1;
@@ -551,8 +529,8 @@ static int add_events(narr_trace_t *t, size_t *cap, const unsigned char *p, cons
             continue;
         }
         if (t->nctxs > 0) {
-            struct narr_tcstack *cs = cstack_of(t, e.tid);
-            e.ctx = cs != NULL && cs->depth > 0 ? cs->top[cs->depth - 1] + 1 : 0;
+            const narr_tstate_t *cs = state_of(t, e.tid);
+            e.ctx = cs != NULL && cs->ctx_depth > 0 ? cs->ctx_top[cs->ctx_depth - 1] + 1 : 0;
         }
         if ((rc = got_event(t, cap, &e)) != 0) return rc;
     }
@@ -794,27 +772,10 @@ static size_t next_good_block(const narr_trace_t *t, size_t off)
     return SIZE_MAX;
 }
 
-/* narr_trace_open: thread tid's cursor, made when new. NULL: no memory. */
-static narr_tcursor_t *cursor_of(narr_trace_t *t, uint32_t tid)
-{
-    size_t i;
-    if (t->curhint < t->ncursors && t->cursors[t->curhint].tid == tid) return &t->cursors[t->curhint];
-    for (i = 0; i < t->ncursors && t->cursors[i].tid != tid; i++) {}
-    if (i == t->ncursors) {
-        narr_tcursor_t *fresh = realloc(t->cursors, (t->ncursors + 1) * sizeof *fresh);
-        if (fresh == NULL) return NULL;
-        t->cursors = fresh;
-        memset(&fresh[t->ncursors++], 0, sizeof *fresh);
-        fresh[i].tid = tid;
-    }
-    t->curhint = i;
-    return &t->cursors[i];
-}
-
 /* narr_trace_open: a block of thread tid listed for the merge. */
 static int index_item(narr_trace_t *t, uint32_t tid, const narr_titem_t *it)
 {
-    narr_tcursor_t *c = cursor_of(t, tid);
+    narr_tstate_t *c = state_of(t, tid);
     if (c == NULL) return -1;
     if (c->nitems == c->icap) {
         size_t want = c->icap ? c->icap * 2 : 16;
@@ -1064,7 +1025,7 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
 
 /* narr_trace_open's merge: reads the cursor's next block (its events, or its drop record) when
  * the last one is used up; 0 when the thread has no more. */
-static int cursor_fill(narr_trace_t *t, narr_tcursor_t *c)
+static int cursor_fill(narr_trace_t *t, narr_tstate_t *c)
 {
     while (c->evat == c->nev) {
         const narr_titem_t *it;
@@ -1118,7 +1079,7 @@ static int cursor_fill(narr_trace_t *t, narr_tcursor_t *c)
 /* Heap order: the earlier next event first; equal times in file order. */
 static int cursor_before(const narr_trace_t *t, size_t a, size_t b)
 {
-    const narr_tcursor_t *x = &t->cursors[a], *y = &t->cursors[b];
+    const narr_tstate_t *x = &t->states[a], *y = &t->states[b];
     uint64_t mx = x->ev[x->evat].mono, my = y->ev[y->evat].mono;
     return mx != my ? mx < my : x->off < y->off;
 }
@@ -1137,22 +1098,22 @@ static void heap_down(narr_trace_t *t, size_t i)
 
 const narr_tevent_t *narr_trace_next(narr_trace_t *t)
 {
-    narr_tcursor_t *c;
+    narr_tstate_t *c;
     if (!t->merging) {
         size_t i;
         t->merging = 1;
         free(t->heap);
         t->nheap = 0;
-        if ((t->heap = malloc((t->ncursors + 1) * sizeof *t->heap)) == NULL) {
+        if ((t->heap = malloc((t->nstates + 1) * sizeof *t->heap)) == NULL) {
             snprintf(t->damage, sizeof t->damage, "out of memory");
             t->damaged = 1;
             return NULL;
         }
-        for (i = 0; i < t->ncursors; i++)
-            if (cursor_fill(t, &t->cursors[i])) t->heap[t->nheap++] = i;
+        for (i = 0; i < t->nstates; i++)
+            if (cursor_fill(t, &t->states[i])) t->heap[t->nheap++] = i;
         for (i = t->nheap / 2; i-- > 0;) heap_down(t, i);
     } else if (t->current != SIZE_MAX) { /* (the root of the heap) */
-        c = &t->cursors[t->current];
+        c = &t->states[t->current];
         c->evat++;
         if (!cursor_fill(t, c)) t->heap[0] = t->heap[--t->nheap];
         if (t->nheap > 0) heap_down(t, 0);
@@ -1161,22 +1122,23 @@ const narr_tevent_t *narr_trace_next(narr_trace_t *t)
     if (t->nheap == 0) return NULL;
     t->current = t->heap[0];
     t->returned++;
-    c = &t->cursors[t->current];
+    c = &t->states[t->current];
     return &c->ev[c->evat];
 }
 
 void narr_trace_rewind(narr_trace_t *t)
 {
     size_t i;
-    for (i = 0; i < t->ncursors; i++) {
-        t->cursors[i].at = t->cursors[i].nev = t->cursors[i].evat = 0;
-        t->cursors[i].last_mono = 0;
+    for (i = 0; i < t->nstates; i++) { /* the per-thread state of a read starts over */
+        narr_tstate_t *ts = &t->states[i];
+        ts->at = ts->nev = ts->evat = 0;
+        ts->last_mono = ts->raw_mono = 0;
+        ts->ctx_depth = ts->inside = 0;
     }
     t->merging = 0;
     t->current = SIZE_MAX;
     t->nheap = 0;
-    /* the per-thread state of a read starts over: stamps, contexts, the --fn filter's calls */
-    t->ntlast = t->ncstacks = t->cshint = t->nctxs = t->ninside = 0;
+    t->nctxs = 0;
     t->seen = t->filtered_out = t->returned = 0;
     t->stream_done = t->last_mono = 0;
 }
@@ -1229,9 +1191,7 @@ void narr_trace_free(narr_trace_t *t)
     size_t i;
     if (t == NULL) return;
     free(t->threads);
-    free(t->inside);
     free(t->clock);
-    free(t->tlast);
     for (i = 0; i < t->nsites; i++) free_site(t->sites[i]);
     free(t->sites);
     free(t->tsites);
@@ -1242,18 +1202,17 @@ void narr_trace_free(narr_trace_t *t)
     else free(t->image);
     narr__buf_free(&t->payload);
     free(t->ctxs);
-    free(t->cstacks);
     for (i = 0; i < t->nkept; i++) narr__buf_free(&t->kept[i]);
     free(t->kept);
     narr__buf_free(&t->unpredicted);
     free(t->pred);
-    for (i = 0; i < t->ncursors; i++) {
-        free(t->cursors[i].items);
-        free(t->cursors[i].ev);
-        narr__buf_free(&t->cursors[i].exp[0]);
-        narr__buf_free(&t->cursors[i].exp[1]);
+    for (i = 0; i < t->nstates; i++) {
+        free(t->states[i].items);
+        free(t->states[i].ev);
+        narr__buf_free(&t->states[i].exp[0]);
+        narr__buf_free(&t->states[i].exp[1]);
     }
-    free(t->cursors);
+    free(t->states);
     free(t->heap);
     narr__buf_free(&t->dec.msg);
     narr__buf_free(&t->dec.vals);

@@ -63,9 +63,13 @@ typedef struct narr_titem {
     uint64_t mono, count; /* drops: when and how many; damage: how many (placed at the thread's last event) */
 } narr_titem_t;
 
-/* narr_trace_open: a thread's blocks, and the events of the one being merged. */
-typedef struct narr_tcursor {
+/* What a read keeps per thread: its latest stamp, its open contexts, its open calls of --fn;
+ * and for narr_trace_open, its blocks and the events of the one being merged. */
+typedef struct narr_tstate {
     uint32_t tid;
+    uint64_t raw_mono;      /* RAWEVENTS: its latest stamp (a later one never reads earlier) */
+    uint32_t ctx_depth, ctx_top[32]; /* its open contexts: indexes in the trace's ctxs */
+    uint32_t inside;        /* --fn: calls of that function open on it */
     narr_titem_t *items;
     size_t nitems, icap, at;
     narr_tevent_t *ev;      /* the current block's events */
@@ -74,7 +78,7 @@ typedef struct narr_tcursor {
     int cur;
     size_t off;             /* the current block's place in the file: equal times go in file order */
     uint64_t last_mono;     /* of its latest event (a damaged block's losses are placed there) */
-} narr_tcursor_t;
+} narr_tstate_t;
 
 struct narr_trace;
 /* Gets each event (drops included) in file order, which is time order per thread; e->vals
@@ -98,8 +102,6 @@ typedef struct narr_trace {
     narr_tevent_t *events; /* empty when streaming */
     narr_tctx_t *ctxs;     /* contexts entered, in file order (kept when streaming too) */
     size_t nctxs, ctxcap;
-    struct narr_tcstack { uint32_t tid, depth, top[32]; } *cstacks; /* each thread's open contexts */
-    size_t ncstacks, cshint;
     narr__buf_t *kept;     /* PRAWEVENTS blocks as RAWEVENTS, which kept events point into */
     size_t nkept;
     narr__buf_t unpredicted; /* the same, for a visitor: the block being visited */
@@ -112,9 +114,6 @@ typedef struct narr_trace {
     struct narr_tclock { uint64_t raw, mono; double ns_per_tick; } *clock; /* CLOCK points (recovery files, RAWEVENTS) */
     size_t nclock;
     int clock_is_tsc;
-    struct narr_tlast { uint32_t tid; uint64_t mono; } *tlast; /* RAWEVENTS: each thread's latest stamp */
-    size_t ntlast;
-    int sorted;              /* events in global time order (else: in order per thread only) */
     /* integrity */
     size_t blocks, bytes_ok;
     int damaged;
@@ -125,15 +124,12 @@ typedef struct narr_trace {
     uint64_t skipped_events; /* events the skipped blocks said they held, when still legible */
     uint64_t last_mono;      /* of the last event read (a skipped block's losses are placed there) */
     uint64_t start_mono;     /* the trace's start (its first calibration), for --since/--until */
-    struct narr_tinside { uint32_t tid; uint32_t open; } *inside; /* --fn: open calls per thread */
-    size_t ninside;
     size_t filtered_out;     /* events the filters left out */
-    /* narr_trace_open: each thread's blocks, merged by time (a heap of cursors by next event) */
+    narr_tstate_t *states;   /* per thread (narr_trace_open: its blocks, merged by a heap by next event) */
+    size_t nstates, statehint;
     int indexing;            /* reading lists blocks instead of events */
-    narr_tcursor_t *cursors;
-    size_t ncursors, curhint;
     size_t *heap, nheap;
-    size_t current;          /* the cursor whose event narr_trace_next returned last (SIZE_MAX: none) */
+    size_t current;          /* the thread whose event narr_trace_next returned last (SIZE_MAX: none) */
     int merging;
     uint64_t stream_events;  /* events (and context records) the blocks say they hold, drops included */
     uint64_t stream_done;    /* of them, merged so far (progress) */
