@@ -120,6 +120,7 @@ typedef struct lproc {
     const char *path;
     narr_trace_t *t;       /* the first read's: contexts, program, pid */
     unsigned char *rooted; /* by context: a root call began in it */
+    size_t *cont;          /* by context: the link its root calls continue, + 1 (0: none) */
     size_t *roots, nroots; /* (the first read's list of those contexts) */
     narr_forest_t kept;    /* kept root calls' paths: at the top, or under a link's anchor */
     size_t *first_kid, *next_kid;
@@ -239,11 +240,8 @@ static void linked_root(const narr_call_t *root, const narr_forest_t *rf, void *
     int marked = 0;
     char text[512];
     for (k = 0; k < L->nmarks; k++) marked |= L->marks[k].tid == root->tid;
-    for (j = 0; j < L->nlinks && root->ctx != 0; j++)
-        if (L->links[j].bproc == L->pi && L->links[j].bctx == root->ctx) {
-            cont = j;
-            break;
-        }
+    if (root->ctx != 0 && root->ctx <= P->t->nctxs && P->cont != NULL && P->cont[root->ctx - 1] != 0)
+        cont = P->cont[root->ctx - 1] - 1;
     if ((!marked && cont == SIZE_MAX) || rf->n == 0 || (map = malloc(rf->n * sizeof *map)) == NULL) {
         for (k = 0, j = 0; k < L->nmarks; k++) /* this thread's marks went with its root call */
             if (L->marks[k].tid != root->tid) L->marks[j++] = L->marks[k];
@@ -368,6 +366,10 @@ int narrate_tree_linked(char **files, size_t count, int max_depth)
             const narr_tctx_t *cb = &B->t->ctxs[k];
             size_t lo = 0, hi = nall;
             if (!B->rooted[k] || cb->parent == 0) continue;
+            if (B->cont == NULL && (B->cont = calloc(B->t->nctxs, sizeof *B->cont)) == NULL) {
+                L.oom = 1;
+                break;
+            }
             while (lo < hi) { /* the first context whose span is cb's parent */
                 size_t mid = (lo + hi) / 2;
                 if (ctx_span_of(&L, all[mid])->span < cb->parent) lo = mid + 1;
@@ -389,6 +391,7 @@ int narrate_tree_linked(char **files, size_t count, int max_depth)
                 L.links[L.nlinks].bctx = (uint32_t)(k + 1);
                 L.links[L.nlinks].xnode = SIZE_MAX;
                 L.links[L.nlinks++].anchor = SIZE_MAX;
+                B->cont[k] = L.nlinks;
                 break;
             }
         }
@@ -462,6 +465,7 @@ int narrate_tree_linked(char **files, size_t count, int max_depth)
         free(L.p[pi].next_kid);
         free(L.p[pi].busy);
         free(L.p[pi].rooted);
+        free(L.p[pi].cont);
         narr_forest_free(&L.p[pi].kept);
         narr_trace_free(L.p[pi].t);
     }
