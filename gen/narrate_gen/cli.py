@@ -49,10 +49,17 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="narrate-gen", description="Emit traced versions of C sources whose "
                                  "functions are marked NARR_TRACE_FN (or all of them).")
     ap.add_argument("sources", nargs="+", help="C files to scan")
-    ap.add_argument("-o", "--out-dir", required=True, help="where the traced files go (the build folder)")
+    ap.add_argument("-o", "--out-dir", help="where the traced files go (the build folder), each as "
+                    "<path under --source-root>.traced.c")
+    ap.add_argument("--output", metavar="FILE", help="with one source: write its traced twin to FILE")
     ap.add_argument("--source-root", default=".", help="paths in banners are relative to this")
     ap.add_argument("--actor", default="app", help="actor of the traced functions (NARRATE_ACTOR overrides per file)")
-    ap.add_argument("--all-functions", action="store_true", help="trace every function definition")
+    ap.add_argument("--all-functions", action="store_true", help="trace every function definition "
+                    "(small leaf helpers excepted: see --leaf-helpers)")
+    ap.add_argument("--leaf-helpers", action="store_true", help="with --all-functions: trace small leaf helpers "
+                    "too (no loop, no call, a few statements; left to the compiler's inlining by default)")
+    ap.add_argument("--header-functions", action="store_true", help="with --all-functions: trace the static "
+                    "inline functions of the project's own headers too, in each source that includes them")
     ap.add_argument("--include", action="append", default=[], metavar="GLOB", help="with --all-functions: only these")
     ap.add_argument("--exclude", action="append", default=[], metavar="GLOB", help="with --all-functions: not these")
     ap.add_argument("--flags-file", help="compiler flags, one per line (what CMake passes)")
@@ -60,6 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--flag", action="append", default=[], help="one more compiler flag")
     ap.add_argument("--depfile", help="write make-style dependencies (sources and headers) here")
     args = ap.parse_args(argv)
+    if (args.out_dir is None) == (args.output is None):
+        ap.error("give -o/--out-dir or --output")
+    if args.output is not None and len(args.sources) != 1:
+        ap.error("--output takes one source")
+    if (args.leaf_helpers or args.header_functions) and not args.all_functions:
+        ap.error("--leaf-helpers and --header-functions go with --all-functions")
     try:
         return _generate(args)
     except OSError as e:
@@ -103,7 +116,8 @@ def _generate(args: argparse.Namespace) -> int:
         flags = list(base_flags)
         if args.compile_commands:
             flags += _flags_from_compile_commands(args.compile_commands, source)
-        scanner = Scanner(flags, args.actor, args.all_functions, args.include, args.exclude, display)
+        scanner = Scanner(flags, args.actor, args.all_functions, args.include, args.exclude, display,
+                          leaf_helpers=args.leaf_helpers, header_functions=args.header_functions)
         try:
             src = scanner.scan(source)
         except GenErrors as e:
@@ -124,7 +138,8 @@ def _generate(args: argparse.Namespace) -> int:
             n_traced, n_skipped = len(src.functions), len(src.skipped)
             print(f"narrate-gen: {src.display}: {n_traced} of {n_traced + n_skipped} functions traced"
                   + (f" ({n_skipped} skipped, reasons above)" if n_skipped else ""), file=sys.stderr)
-        scanned.append((src, _output_name(source, root), source))
+        name = os.path.abspath(args.output) if args.output else _output_name(source, root)
+        scanned.append((src, name, source))
         deps.extend(src.includes)
     if failures:
         for f in failures:
@@ -133,7 +148,7 @@ def _generate(args: argparse.Namespace) -> int:
         return 1
     outputs = []
     for name, text in emit(scanned, args.actor):
-        path = os.path.join(args.out_dir, name)
+        path = name if args.output else os.path.join(args.out_dir, name)
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         with open(path, "w", encoding="utf-8", errors="surrogateescape") as fh:
             fh.write(text)
