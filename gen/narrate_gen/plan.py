@@ -119,6 +119,7 @@ class Gate:
 class Segment:
     text: str = ""
     wrapper: Wrapper | None = None
+    block: bool = False  # narrate's headers, the gates and the file's shared arrays go here
 
 
 @dataclass(frozen=True)
@@ -131,8 +132,7 @@ class FilePlan:
     segments: tuple[Segment, ...]
     skipped: tuple[str, ...]  # one-line reasons, as comments
     pools: tuple[tuple[str, str, str], ...] = ()  # shared site arrays: (C type, name, initialiser)
-    lead: str = ""  # the file's first lines, up to its first #include, copied before narrate's headers
-    body_line: str = "1"  # 'LINE "FILE"' the segments start on
+    body_line: str = "1"  # 'LINE "FILE"' the text after narrate's block resumes on
 
 
 def _size(c: Capture) -> int:
@@ -373,14 +373,20 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
                 # reaching the end of main returns 0; the renamed one is an ordinary function
                 edits.append((fn.def_end - 1, fn.def_end - 1, " return 0; "))
     edits.sort()
+    # narrate's block (its headers, the gates, the shared arrays) goes right before the first
+    # place that needs it, never earlier: everything the file does first (feature-test macros
+    # such as _GNU_SOURCE defined after some code, its own first includes) has taken effect when
+    # narrate's headers pull in system headers. A file with nothing traced gets it at its end.
+    block_at = min([fn.decl_start for fn in src.functions] + [len(text)])
     segments: list[Segment] = []
-    lead_end = _lead_end(text)
-    pos = lead_end
-    cuts = sorted(set([e[0] for e in edits] + list(wrappers)))
+    pos = 0
+    cuts = sorted(set([e[0] for e in edits] + list(wrappers) + [block_at]))
     pending = {e[0]: e for e in edits}
     for at in cuts:
         segments.append(Segment(text=text[pos:at]))
         pos = at
+        if at == block_at:
+            segments.append(Segment(block=True))
         if at in pending:
             start, end, repl = pending[at]
             segments.append(Segment(text=repl))
@@ -391,49 +397,8 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
     skipped = tuple(f"{s.name} (line {s.line}) not traced: {s.reason}" for s in src.skipped)
     return FilePlan(version=version, display=src.display, actor=c_string(actor), line_path=c_string(line_path),
                     gates=tuple(gates),
-                    segments=tuple(s for s in segments if s.text or s.wrapper), skipped=skipped, pools=tuple(pools.arrays),
-                    lead=text[:lead_end], body_line=where.at(lead_end))
-
-
-def _lead_end(text: str) -> int:
-    """Where narrate's own #includes go: after the file's first #include when only directives and
-    comments come before it, so feature-test macros (_GNU_SOURCE, _XOPEN_SOURCE, ...) defined
-    there or by that first header reach the system headers before narrate's headers read them.
-    0 (the very top) otherwise."""
-    i, depth, n = 0, 0, len(text)
-    while i < n:
-        j = text.find("\n", i)
-        j = n if j < 0 else j + 1
-        line = text[i:j].strip()
-        while line.endswith("\\") and j < n:  # continued directive
-            k = text.find("\n", j)
-            k = n if k < 0 else k + 1
-            line = line[:-1] + text[j:k].strip()
-            j = k
-        if line.startswith("/*"):
-            end = text.find("*/", i)
-            if end < 0:
-                return 0
-            rest = text[end + 2:text.find("\n", end) if text.find("\n", end) >= 0 else n].strip()
-            if rest and not rest.startswith("//"):
-                return 0
-            k = text.find("\n", end)
-            i = n if k < 0 else k + 1
-            continue
-        if not line or line.startswith("//"):
-            i = j
-            continue
-        if not line.startswith("#"):
-            return 0
-        word = re.match(r"#\s*(\w*)", line).group(1)
-        if word in ("if", "ifdef", "ifndef"):
-            depth += 1
-        elif word == "endif":
-            depth -= 1
-        elif word == "include" and depth == 0:
-            return j
-        i = j
-    return 0
+                    segments=tuple(s for s in segments if s.text or s.wrapper or s.block), skipped=skipped,
+                    pools=tuple(pools.arrays), body_line=where.at(block_at))
 
 
 FUNC_NAMES = ("__func__", "__FUNCTION__", "__PRETTY_FUNCTION__")
