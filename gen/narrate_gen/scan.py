@@ -7,10 +7,12 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+from dataclasses import replace
 from typing import Iterable
 
 import clang.cindex as ci
 
+from .bodies import FileFacts
 from .errors import GenError, GenErrors
 from .model import Capture, Function, Options, Param, Skipped, SourceFile
 
@@ -115,14 +117,15 @@ def _enum_values(t: ci.Type) -> tuple[tuple[int, str], ...]:
     return tuple(sorted(seen.items()))
 
 
-def scalar_capture(t: ci.Type, key: str, expr: str, as_string: bool = False) -> Capture | None:
+def scalar_capture(t: ci.Type, key: str, expr: str, as_string: bool = False, text: bool = True) -> Capture | None:
     """A capture for a scalar type, or None when the type is not a scalar narrate records.
-    A `const char *` is copied as a string; a `char *` may be an output buffer not yet written
-    (or not NUL-terminated), so only its address is recorded unless as_string (option str=)."""
+    A `const char *` is copied as a string when text says the program reads it as one (bodies.py);
+    a `char *` may be an output buffer not yet written (or not NUL-terminated); both are recorded
+    as addresses otherwise, unless as_string (option str=)."""
     c = t.get_canonical()
     if c.kind == ci.TypeKind.ATOMIC:
         inner = _atomic_value_type(c)
-        return scalar_capture(inner, key, expr, as_string) if inner is not None else None
+        return scalar_capture(inner, key, expr, as_string, text) if inner is not None else None
     if c.kind == ci.TypeKind.BOOL:
         return Capture(key, "b", expr)
     if c.kind in _SIGNED:
@@ -135,7 +138,8 @@ def scalar_capture(t: ci.Type, key: str, expr: str, as_string: bool = False) -> 
         return Capture(key, "e", expr, enum_values=_enum_values(c))
     if c.kind == ci.TypeKind.POINTER:
         pointee = c.get_pointee().get_canonical()
-        if pointee.kind in (ci.TypeKind.CHAR_S, ci.TypeKind.CHAR_U) and (pointee.is_const_qualified() or as_string):
+        if pointee.kind in (ci.TypeKind.CHAR_S, ci.TypeKind.CHAR_U) and ((pointee.is_const_qualified() and text)
+                                                                         or as_string):
             return Capture(key, "s", expr, str_max=STR_MAX)
         return Capture(key, "p", expr)
     return None
@@ -161,7 +165,7 @@ def _return_statements(body: ci.Cursor, text: str) -> tuple[tuple[tuple[int, int
 
 
 def _record_members(decl: ci.Cursor, key: str, expr: str, caps: list[Capture], left: list[str],
-                    in_union: bool) -> None:
+                    in_union: bool, field_text) -> None:
     """Scalar members of a struct or union (anonymous ones included, as C11 reaches them).
     In a union only one member holds a value: none is followed as a string (the active one may
     be an int), and a bool is read as its byte (another member's bits may not be 0 or 1)."""
@@ -171,14 +175,16 @@ def _record_members(decl: ci.Cursor, key: str, expr: str, caps: list[Capture], l
     typed = {k.type.get_canonical().get_declaration().hash for k in children if k.kind == ci.CursorKind.FIELD_DECL}
     for f in children:
         if f.kind in (ci.CursorKind.STRUCT_DECL, ci.CursorKind.UNION_DECL) and f.is_anonymous() and f.hash not in typed:
-            _record_members(f, key, expr, caps, left, in_union)
+            _record_members(f, key, expr, caps, left, in_union, field_text)
             continue
         if f.kind != ci.CursorKind.FIELD_DECL:
             continue
         if not f.spelling:
             left.append("an unnamed member")
             continue
-        sc = scalar_capture(f.type, f"{key}.{f.spelling}", f"{expr}.{f.spelling}")
+        # a member is read as a string when the file uses that member as one
+        sc = scalar_capture(f.type, f"{key}.{f.spelling}", f"{expr}.{f.spelling}",
+                            text=field_text is not None and field_text(f))
         if sc is None:
             left.append(f"{key}.{f.spelling}")
             continue
@@ -189,10 +195,12 @@ def _record_members(decl: ci.Cursor, key: str, expr: str, caps: list[Capture], l
         caps.append(sc)
 
 
-def value_captures(t: ci.Type, key: str, expr: str, as_string: bool = False) -> tuple[tuple[Capture, ...], str]:
-    """Captures for a parameter or result of type t, and a note when something is left out."""
+def value_captures(t: ci.Type, key: str, expr: str, as_string: bool = False, text: bool = True,
+                   field_text=None) -> tuple[tuple[Capture, ...], str]:
+    """Captures for a parameter or result of type t, and a note when something is left out.
+    text: a `const char *` is read as a string; field_text(member): a struct member is."""
     c = t.get_canonical()
-    one = scalar_capture(t, key, expr, as_string)
+    one = scalar_capture(t, key, expr, as_string, text)
     if one is not None:
         return (one,), ""
     if c.kind in _ARRAYS:
@@ -208,7 +216,7 @@ def value_captures(t: ci.Type, key: str, expr: str, as_string: bool = False) -> 
     if c.kind == ci.TypeKind.RECORD:
         caps: list[Capture] = []
         left: list[str] = []
-        _record_members(c.get_declaration(), key, expr, caps, left, False)
+        _record_members(c.get_declaration(), key, expr, caps, left, False, field_text)
         note = f"{key}: only scalar members one level deep are recorded ({', '.join(left)} left out)" if left else ""
         return tuple(caps), note
     return (), f"{key}: type '{t.spelling}' is not recorded"
@@ -284,13 +292,16 @@ class Scanner:
     """Scans one file: call scan(path) per source."""
 
     def __init__(self, flags: list[str], actor: str, all_functions: bool, include: Iterable[str],
-                 exclude: Iterable[str], display: callable) -> None:
+                 exclude: Iterable[str], display: callable, leaf_helpers: bool = False,
+                 header_functions: bool = False) -> None:
         self.flags = list(flags)
         self.actor = actor
         self.all_functions = all_functions
         self.include = tuple(include)
         self.exclude = tuple(exclude)
         self.display = display
+        self.leaf_helpers = leaf_helpers
+        self.header_functions = header_functions
         self.index = ci.Index.create()
 
     def _parse(self, path: str) -> ci.TranslationUnit:
@@ -318,6 +329,7 @@ class Scanner:
             text = fh.read()
         tu = self._parse(path)
         shown = self.display(path)
+        self.facts = FileFacts(tu, {os.path.abspath(path): text})
         marks: dict[str, str] = {}  # usr -> options text ("" when plain NARR_TRACE_FN)
         defs: list[ci.Cursor] = []
         header_defs: list[ci.Cursor] = []
@@ -449,7 +461,13 @@ class Scanner:
             if pname in options.skip or is_secret(pname):
                 caps: tuple[Capture, ...] = (Capture(pname, "lit", lit="[REDACTED]"),)
             else:
-                caps, note = value_captures(p.type, pname, pname, pname in options.strings)
+                # a `const char *` is copied as a string only when the body reads it as one on
+                # every path from its entry, and never past what the body reads (bodies.py)
+                bound = self.facts.param_string(c.get_usr(), i)
+                caps, note = value_captures(p.type, pname, pname, pname in options.strings, bound is not None,
+                                            self.facts.field_string)
+                if bound and len(caps) == 1 and caps[0].kind == "s" and not caps[0].avail:
+                    caps = (replace(caps[0], avail=bound.lstrip("@")),)
                 if note:
                     notes.append(note)
             if used + len(caps) > MAX_CAPTURED:
@@ -473,7 +491,8 @@ class Scanner:
 
         ret_caps: tuple[Capture, ...] = ()
         if not return_void:
-            ret_caps, note = value_captures(rt, "result", "narr__ret", "result" in options.strings)
+            ret_caps, note = value_captures(rt, "result", "narr__ret", "result" in options.strings,
+                                            self.facts.result_string(c.get_usr()), self.facts.field_string)
             if note:
                 notes.append(note)
         rkind = _return_kind(rc)
@@ -578,16 +597,22 @@ LENGTH_NAME = re.compile(r"(?i)^(n|len|length|size|sz|count|nbytes|bytes|cnt|l|.
 
 
 def _bound_by_length(params: list[Param], cursors: list) -> None:
-    """A string parameter followed by an integer length parameter ('(const char *s, size_t len)')
-    is read up to that length, never past it."""
+    """A `const char *` parameter followed by an unsigned length parameter ('(const char *s, size_t
+    len)') is read as a string up to that length, never past it (the declaration says that many
+    bytes are there); one the body reads as a string is bounded by a signed one too. (A signed
+    'int n' may say what the pointer is instead: SQLite's (const char *zP4, int n) holds an
+    integer when n is negative.)"""
     for i in range(len(params) - 1):
         caps = params[i].captures
+        t = cursors[i].type.get_canonical()
         nxt = cursors[i + 1].type.get_canonical()
-        if (len(caps) == 1 and caps[0].kind == "s" and not caps[0].avail and nxt.kind in _SIGNED | _UNSIGNED
-                and LENGTH_NAME.match(params[i + 1].name)):
+        if (len(caps) == 1 and caps[0].kind in ("s", "p") and not caps[0].avail and t.kind == ci.TypeKind.POINTER
+                and t.get_pointee().get_canonical().kind in (ci.TypeKind.CHAR_S, ci.TypeKind.CHAR_U)
+                and (caps[0].kind == "s" or (t.get_pointee().is_const_qualified() and nxt.kind in _UNSIGNED))
+                and nxt.kind in _SIGNED | _UNSIGNED and LENGTH_NAME.match(params[i + 1].name)):
             c = caps[0]
             params[i] = Param(params[i].name, params[i].type_spelling,
-                              (Capture(c.key, "s", c.expr, str_max=c.str_max, avail=params[i + 1].name),))
+                              (Capture(c.key, "s", c.expr, str_max=STR_MAX, avail=params[i + 1].name),))
 
 
 BIG_BY_VALUE = 4096  # bytes: a struct passed by value larger than this is not traced

@@ -450,10 +450,10 @@ static unsigned char *guarded_copy(unsigned char *p, const char *s, size_t avail
     unsigned char *end;
     if (s == NULL || !__atomic_load_n(&narr__fatal_handler_on, __ATOMIC_RELAXED)) return str_copy(p, s, avail, max);
     if (__builtin_setjmp(jb) != 0) { /* (narr__str_probe was cleared by the handler) */
-        /* within the room reserved for this value: at most avail and max bytes */
+        /* within the room reserved for this value: at most max bytes (avail bounds what is read
+           from the program, not what is written here) */
         uint32_t h = (uint32_t)(sizeof UNREADABLE - 1);
         if (h > max) h = max;
-        if (h > avail) h = (uint32_t)avail;
         memset(p, 0, 8);
         memcpy(p, &h, 4);
         memcpy(p + 8, UNREADABLE, h);

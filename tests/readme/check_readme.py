@@ -115,8 +115,10 @@ enum mode { MODE_IDLE, MODE_BUSY };
 const char *dispatch_job(const char *job_id, int tokens, struct pool p, enum mode m)
 {
     struct timespec ts = {0, 2000000};
-    (void)job_id; (void)tokens; (void)p; (void)m;
+    size_t n = strlen(job_id); /* read as a string: recorded as one */
+    (void)tokens; (void)p; (void)m;
     nanosleep(&ts, NULL);
+    if (n == 0) return NULL;
     return "worker-gpu0-r1";
 }
 int store(const char *key, const void *blob, size_t len)

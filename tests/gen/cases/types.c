@@ -3,6 +3,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef struct point { int x; double y; struct { int deep; } inner; } point_t;
 typedef union num { int i; float f; } num_t;
@@ -40,8 +41,11 @@ NARR_TRACE_FN enum mode next_mode(enum mode m) { return m == MODE_IDLE ? MODE_BU
 
 NARR_TRACE_FN double scale(float f, double d, long double ld) { return (double)f * d * (double)ld; }
 
+/* user and monkey are read as strings (strlen), so they are recorded as strings; password and
+   api_key never are, whatever the body does */
 NARR_TRACE_FN bool login(const char *user, const char *password, const char *api_key, int sessionKey,
                          const char *monkey)
 {
-    return user != NULL && password != NULL && api_key != NULL && sessionKey > 0 && monkey != NULL;
+    size_t n = strlen(user) + strlen(monkey);
+    return n > 0 && password != NULL && api_key != NULL && sessionKey > 0;
 }

@@ -3,6 +3,10 @@
 /* Control flow the wrapper must survive: early returns in loops and switches, recursion, void,
  * noreturn, static inline, variadic. */
 #include <narrate/narrate.h>
+#include <stdarg.h>
+#include <stdlib.h>
+
+
 #include <stdint.h>
 #include <narrate/narrate.h>
 #define NARR__GEN_DEFAULT_ACTOR "golden"
@@ -84,10 +88,7 @@ static const char *const narr__pk12[] __attribute__((used)) = {"@t0"};
 static const char *const narr__pk13[] __attribute__((used)) = {"x", "@caller", "@depth"};
 static const char *const narr__pk14[] __attribute__((used)) = {"status", "@caller", "@depth"};
 static const char *const narr__pk15[] __attribute__((used)) = {"count", "@caller", "@depth"};
-#line 4 "cases/control.c"
-#include <stdarg.h>
-#include <stdlib.h>
-
+#line 7 "cases/control.c"
 
 #define __func__ "find"
 #define __FUNCTION__ "find"

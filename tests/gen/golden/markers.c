@@ -3,6 +3,11 @@
 /* Where the marker can be: behind a macro, on an earlier declaration (with unnamed parameters),
  * with options; and storage: extern, static, plain. */
 #include <narrate/narrate.h>
+
+#define API NARR_TRACE_FN
+#define NARRATE_ACTOR "markers"
+
+
 #include <stdint.h>
 #include <narrate/narrate.h>
 #define NARR__GEN_DEFAULT_ACTOR "golden"
@@ -60,7 +65,7 @@ static const unsigned char narr__pt0[] __attribute__((used)) = {NARR__T_I64, NAR
 static const char *const narr__pk1[] __attribute__((used)) = {"a", "@caller", "@depth"};
 static const unsigned char narr__pt2[] __attribute__((used)) = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
 static const char *const narr__pk3[] __attribute__((used)) = {"result", "@t0"};
-static const unsigned char narr__pt4[] __attribute__((used)) = {NARR__T_I64, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const unsigned char narr__pt4[] __attribute__((used)) = {NARR__T_I64, NARR__T_PTR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
 static const char *const narr__pk5[] __attribute__((used)) = {"count", "what", "@caller", "@depth"};
 static const char *const narr__pl6[] __attribute__((used)) = {0, "[REDACTED]", 0, 0, 0};
 static const unsigned char narr__pt7[] __attribute__((used)) = {NARR__T_I64, NARR__T_LIT, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
@@ -68,11 +73,7 @@ static const char *const narr__pk8[] __attribute__((used)) = {"size", "blob", "@
 static const char *const narr__pk9[] __attribute__((used)) = {"key", "@caller", "@depth"};
 static const unsigned char narr__pt10[] __attribute__((used)) = {NARR__T_STR, NARR__T_U64, NARR__T_LIT};
 static const char *const narr__pk11[] __attribute__((used)) = {"rc", "@caller", "@depth"};
-#line 4 "cases/markers.c"
-
-#define API NARR_TRACE_FN
-#define NARRATE_ACTOR "markers"
-
+#line 8 "cases/markers.c"
 
 #define __func__ "behind_macro"
 #define __FUNCTION__ "behind_macro"
@@ -213,9 +214,9 @@ static NARR__GEN_NOINLINE int narr__traced_declared_first(int count, const char 
     if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted there, not recorded */
         return narr__slow_declared_first(count, what, narr__caller, narr__st);
     }
-    if ((narr__p = narr__rec_reserve(narr__st, 1072, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_reserve(narr__st, 48, &narr__g)) != NULL) {
         narr__p = narr__put_i(narr__p, (int64_t)(count));
-        narr__p = narr__put_str_copy(narr__p, (const char *)(what), 1024);
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(what));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
         narr__p = narr__put_u(narr__p, narr__d0);
         narr__t0 = narr__rec_stamp(&narr__g);

@@ -2,6 +2,17 @@
 #line 1 "cases/types.c"
 /* Parameters of every kind the generator records, and results of several types. */
 #include <narrate/narrate.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+typedef struct point { int x; double y; struct { int deep; } inner; } point_t;
+typedef union num { int i; float f; } num_t;
+enum mode { MODE_IDLE, MODE_BUSY = 4, MODE_ALIAS = 4, MODE_DOWN = -1 };
+typedef int (*combine_fn)(int, int);
+
+
 #include <stdint.h>
 #include <narrate/narrate.h>
 #define NARR__GEN_DEFAULT_ACTOR "golden"
@@ -91,7 +102,7 @@ static const char *const narr__pk3[] __attribute__((used)) = {"result", "@t0"};
 static const char *const narr__pl4[] __attribute__((used)) = {0, "4", 0, 0, 0, 0, 0, 0, 0};
 static const unsigned char narr__pt5[] __attribute__((used)) = {NARR__T_PTR, NARR__T_LIT, NARR__T_PTR, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
 static const char *const narr__pk6[] __attribute__((used)) = {"fixed", "fixed_len", "open", "name", "bytes", "n", "@caller", "@depth"};
-static const unsigned char narr__pt7[] __attribute__((used)) = {NARR__T_PTR, NARR__T_PTR, NARR__T_STR, NARR__T_PTR, NARR__T_PTR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
+static const unsigned char narr__pt7[] __attribute__((used)) = {NARR__T_PTR, NARR__T_PTR, NARR__T_PTR, NARR__T_PTR, NARR__T_PTR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
 static const char *const narr__pk8[] __attribute__((used)) = {"raw", "typed", "label", "opaque", "values", "@caller", "@depth"};
 static const unsigned char narr__pt9[] __attribute__((used)) = {NARR__T_I64, NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
 static const char *const narr__pk10[] __attribute__((used)) = {"counter", "wide", "@caller", "@depth"};
@@ -110,25 +121,16 @@ static const char *const narr__pl22[] __attribute__((used)) = {0, "[REDACTED]", 
 static const unsigned char narr__pt23[] __attribute__((used)) = {NARR__T_STR, NARR__T_LIT, NARR__T_LIT, NARR__T_LIT, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
 static const char *const narr__pk24[] __attribute__((used)) = {"user", "password", "api_key", "sessionKey", "monkey", "@caller", "@depth"};
 static const unsigned char narr__pt25[] __attribute__((used)) = {NARR__T_BOOL, NARR__T_U64, NARR__T_LIT};
-#line 3 "cases/types.c"
-#include <stdatomic.h>
-#include <stdbool.h>
-#include <stddef.h>
-
-typedef struct point { int x; double y; struct { int deep; } inner; } point_t;
-typedef union num { int i; float f; } num_t;
-enum mode { MODE_IDLE, MODE_BUSY = 4, MODE_ALIAS = 4, MODE_DOWN = -1 };
-typedef int (*combine_fn)(int, int);
-
+#line 13 "cases/types.c"
 
 #define __func__ "by_value"
 #define __FUNCTION__ "by_value"
 #define __PRETTY_FUNCTION__ "by_value"
 #if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
 #endif
-#line 12 "cases/types.c"
+#line 13 "cases/types.c"
 NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag);
-#line 12 "cases/types.c"
+#line 13 "cases/types.c"
 NARR__GEN_STATIC_by_value NARR_TRACE_FN int NARR__GEN_NAME_by_value(point_t p, num_t n, enum mode m, bool flag)
 {
     return p.x + (int)p.y + n.i + (int)m + (flag ? 1 : 0) + p.inner.deep;
@@ -152,12 +154,12 @@ static const char *narr__en_by_value_0(int64_t v)
     default: return 0;
     }
 }
-#line 12 "cases/types.c"
+#line 13 "cases/types.c"
     static narr_site_t narr__sx_by_value = {NARR__GEN_ACTOR, "by_value", "by_value completed", "cases/types.c", "by_value",
-        narr__pt2, 0, 12, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        narr__pt2, 0, 13, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
         3, 2, 0, narr__pk3, 0, 0, 0};
     static narr_site_t narr__se_by_value = {NARR__GEN_ACTOR, "by_value", "by_value started", "cases/types.c", "by_value",
-        narr__pt0, 0, 12, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        narr__pt0, 0, 13, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         9, 8, 0, narr__pk1, 0, 0, &narr__sx_by_value};
 static NARR__GEN_COLD int narr__slow_by_value(point_t p, num_t n, enum mode m, bool flag, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
@@ -222,7 +224,7 @@ static NARR__GEN_COLD int narr__slow_by_value(point_t p, num_t n, enum mode m, b
     return narr__ret;
     }
 }
-#line 12 "cases/types.c"
+#line 13 "cases/types.c"
 NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
 {
     int32_t narr__st;
@@ -235,7 +237,7 @@ NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
     return narr__traced_by_value(p, n, m, flag, __builtin_return_address(0), narr__st);
 }
 #endif
-#line 15 "cases/types.c"
+#line 16 "cases/types.c"
 
 
 
@@ -244,9 +246,9 @@ NARR_TRACE_FN int by_value(point_t p, num_t n, enum mode m, bool flag)
 #define __PRETTY_FUNCTION__ "arrays"
 #if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
 #endif
-#line 17 "cases/types.c"
+#line 18 "cases/types.c"
 NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char *bytes, size_t n);
-#line 17 "cases/types.c"
+#line 18 "cases/types.c"
 NARR__GEN_STATIC_arrays NARR_TRACE_FN long NARR__GEN_NAME_arrays(int fixed[4], int open[], char name[8], unsigned char *bytes, size_t n)
 {
     return (long)fixed[0] + (long)open[0] + name[0] + (long)n + (bytes != NULL);
@@ -261,12 +263,12 @@ NARR__GEN_STATIC_arrays NARR_TRACE_FN long NARR__GEN_NAME_arrays(int fixed[4], i
 #else
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
-#line 17 "cases/types.c"
+#line 18 "cases/types.c"
     static narr_site_t narr__sx_arrays = {NARR__GEN_ACTOR, "arrays", "arrays completed", "cases/types.c", "arrays",
-        narr__pt2, 0, 17, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        narr__pt2, 0, 18, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
         3, 2, 0, narr__pk3, 0, 0, 0};
     static narr_site_t narr__se_arrays = {NARR__GEN_ACTOR, "arrays", "arrays started", "cases/types.c", "arrays",
-        narr__pt5, narr__pl4, 17, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        narr__pt5, narr__pl4, 18, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         9, 8, 0, narr__pk6, 0, 0, &narr__sx_arrays};
 static NARR__GEN_COLD long narr__slow_arrays(int fixed[4], int open[], char name[8], unsigned char *bytes, size_t n, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
@@ -330,7 +332,7 @@ static NARR__GEN_COLD long narr__slow_arrays(int fixed[4], int open[], char name
     return narr__ret;
     }
 }
-#line 17 "cases/types.c"
+#line 18 "cases/types.c"
 NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char *bytes, size_t n)
 {
     int32_t narr__st;
@@ -343,7 +345,7 @@ NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char 
     return narr__traced_arrays(fixed, open, name, bytes, n, __builtin_return_address(0), narr__st);
 }
 #endif
-#line 20 "cases/types.c"
+#line 21 "cases/types.c"
 
 
 
@@ -352,10 +354,10 @@ NARR_TRACE_FN long arrays(int fixed[4], int open[], char name[8], unsigned char 
 #define __PRETTY_FUNCTION__ "pointers"
 #if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
 #endif
-#line 22 "cases/types.c"
+#line 23 "cases/types.c"
 NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *label, void *opaque,
                            const int *values);
-#line 22 "cases/types.c"
+#line 23 "cases/types.c"
 NARR__GEN_STATIC_pointers NARR_TRACE_FN int NARR__GEN_NAME_pointers(int (*raw)(int, int), combine_fn typed, const char *label, void *opaque,
                            const int *values)
 {
@@ -371,12 +373,12 @@ NARR__GEN_STATIC_pointers NARR_TRACE_FN int NARR__GEN_NAME_pointers(int (*raw)(i
 #else
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
-#line 22 "cases/types.c"
+#line 23 "cases/types.c"
     static narr_site_t narr__sx_pointers = {NARR__GEN_ACTOR, "pointers", "pointers completed", "cases/types.c", "pointers",
-        narr__pt2, 0, 22, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        narr__pt2, 0, 23, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
         3, 2, 0, narr__pk3, 0, 0, 0};
     static narr_site_t narr__se_pointers = {NARR__GEN_ACTOR, "pointers", "pointers started", "cases/types.c", "pointers",
-        narr__pt7, 0, 22, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        narr__pt7, 0, 23, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         8, 7, 0, narr__pk8, 0, 0, &narr__sx_pointers};
 static NARR__GEN_COLD int narr__slow_pointers(int (*raw)(int, int), combine_fn typed, const char *label, void *opaque,
                            const int *values, const void *narr__caller, int32_t narr__st);
@@ -391,10 +393,10 @@ static NARR__GEN_NOINLINE int narr__traced_pointers(int (*raw)(int, int), combin
     if (NARR__UNLIKELY(narr__d0 >= narr__max_depth)) { /* deeper than NARRATE_MAX_DEPTH: counted there, not recorded */
         return narr__slow_pointers(raw, typed, label, opaque, values, narr__caller, narr__st);
     }
-    if ((narr__p = narr__rec_reserve(narr__st, 1096, &narr__g)) != NULL) {
+    if ((narr__p = narr__rec_reserve(narr__st, 72, &narr__g)) != NULL) {
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(raw));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(typed));
-        narr__p = narr__put_str_copy(narr__p, (const char *)(label), 1024);
+        narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(label));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(opaque));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)(values));
         narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);
@@ -443,7 +445,7 @@ static NARR__GEN_COLD int narr__slow_pointers(int (*raw)(int, int), combine_fn t
     return narr__ret;
     }
 }
-#line 22 "cases/types.c"
+#line 23 "cases/types.c"
 NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *label, void *opaque,
                            const int *values)
 {
@@ -457,7 +459,7 @@ NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *l
     return narr__traced_pointers(raw, typed, label, opaque, values, __builtin_return_address(0), narr__st);
 }
 #endif
-#line 26 "cases/types.c"
+#line 27 "cases/types.c"
 
 
 
@@ -466,9 +468,9 @@ NARR_TRACE_FN int pointers(int (*raw)(int, int), combine_fn typed, const char *l
 #define __PRETTY_FUNCTION__ "atomics"
 #if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
 #endif
-#line 28 "cases/types.c"
+#line 29 "cases/types.c"
 NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide);
-#line 28 "cases/types.c"
+#line 29 "cases/types.c"
 NARR__GEN_STATIC_atomics NARR_TRACE_FN unsigned NARR__GEN_NAME_atomics(_Atomic int counter, _Atomic(unsigned long) wide)
 {
     return (unsigned)atomic_load(&counter) + (unsigned)atomic_load(&wide);
@@ -483,12 +485,12 @@ NARR__GEN_STATIC_atomics NARR_TRACE_FN unsigned NARR__GEN_NAME_atomics(_Atomic i
 #else
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
-#line 28 "cases/types.c"
+#line 29 "cases/types.c"
     static narr_site_t narr__sx_atomics = {NARR__GEN_ACTOR, "atomics", "atomics completed", "cases/types.c", "atomics",
-        narr__pt11, 0, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        narr__pt11, 0, 29, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
         3, 2, 0, narr__pk3, 0, 0, 0};
     static narr_site_t narr__se_atomics = {NARR__GEN_ACTOR, "atomics", "atomics started", "cases/types.c", "atomics",
-        narr__pt9, 0, 28, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        narr__pt9, 0, 29, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         5, 4, 0, narr__pk10, 0, 0, &narr__sx_atomics};
 static NARR__GEN_COLD unsigned int narr__slow_atomics(_Atomic int counter, _Atomic(unsigned long) wide, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
@@ -549,7 +551,7 @@ static NARR__GEN_COLD unsigned int narr__slow_atomics(_Atomic int counter, _Atom
     return narr__ret;
     }
 }
-#line 28 "cases/types.c"
+#line 29 "cases/types.c"
 NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
 {
     int32_t narr__st;
@@ -562,7 +564,7 @@ NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
     return narr__traced_atomics(counter, wide, __builtin_return_address(0), narr__st);
 }
 #endif
-#line 31 "cases/types.c"
+#line 32 "cases/types.c"
 
 
 
@@ -571,9 +573,9 @@ NARR_TRACE_FN unsigned atomics(_Atomic int counter, _Atomic(unsigned long) wide)
 #define __PRETTY_FUNCTION__ "make_point"
 #if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
 #endif
-#line 33 "cases/types.c"
+#line 34 "cases/types.c"
 NARR_TRACE_FN point_t make_point(int x, double y);
-#line 33 "cases/types.c"
+#line 34 "cases/types.c"
 NARR__GEN_STATIC_make_point NARR_TRACE_FN point_t NARR__GEN_NAME_make_point(int x, double y)
 {
     point_t p = {x, y, {0}};
@@ -589,12 +591,12 @@ NARR__GEN_STATIC_make_point NARR_TRACE_FN point_t NARR__GEN_NAME_make_point(int 
 #else
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
-#line 33 "cases/types.c"
+#line 34 "cases/types.c"
     static narr_site_t narr__sx_make_point = {NARR__GEN_ACTOR, "make_point", "make_point completed", "cases/types.c", "make_point",
-        narr__pt14, 0, 33, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        narr__pt14, 0, 34, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
         4, 3, 0, narr__pk15, 0, 0, 0};
     static narr_site_t narr__se_make_point = {NARR__GEN_ACTOR, "make_point", "make_point started", "cases/types.c", "make_point",
-        narr__pt12, 0, 33, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        narr__pt12, 0, 34, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         5, 4, 0, narr__pk13, 0, 0, &narr__sx_make_point};
 static NARR__GEN_COLD point_t narr__slow_make_point(int x, double y, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
@@ -656,7 +658,7 @@ static NARR__GEN_COLD point_t narr__slow_make_point(int x, double y, const void 
     return narr__ret;
     }
 }
-#line 33 "cases/types.c"
+#line 34 "cases/types.c"
 NARR_TRACE_FN point_t make_point(int x, double y)
 {
     int32_t narr__st;
@@ -669,7 +671,7 @@ NARR_TRACE_FN point_t make_point(int x, double y)
     return narr__traced_make_point(x, y, __builtin_return_address(0), narr__st);
 }
 #endif
-#line 37 "cases/types.c"
+#line 38 "cases/types.c"
 
 
 
@@ -678,9 +680,9 @@ NARR_TRACE_FN point_t make_point(int x, double y)
 #define __PRETTY_FUNCTION__ "next_mode"
 #if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
 #endif
-#line 39 "cases/types.c"
+#line 40 "cases/types.c"
 NARR_TRACE_FN enum mode next_mode(enum mode m);
-#line 39 "cases/types.c"
+#line 40 "cases/types.c"
 NARR__GEN_STATIC_next_mode NARR_TRACE_FN enum mode NARR__GEN_NAME_next_mode(enum mode m) { return m == MODE_IDLE ? MODE_BUSY : MODE_IDLE; }
 #undef __func__
 #undef __FUNCTION__
@@ -710,12 +712,12 @@ static const char *narr__en_next_mode_1(int64_t v)
     default: return 0;
     }
 }
-#line 39 "cases/types.c"
+#line 40 "cases/types.c"
     static narr_site_t narr__sx_next_mode = {NARR__GEN_ACTOR, "next_mode", "next_mode completed", "cases/types.c", "next_mode",
-        narr__pt18, 0, 39, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        narr__pt18, 0, 40, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
         3, 2, 0, narr__pk3, 0, 0, 0};
     static narr_site_t narr__se_next_mode = {NARR__GEN_ACTOR, "next_mode", "next_mode started", "cases/types.c", "next_mode",
-        narr__pt16, 0, 39, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        narr__pt16, 0, 40, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         4, 3, 0, narr__pk17, 0, 0, &narr__sx_next_mode};
 static NARR__GEN_COLD enum mode narr__slow_next_mode(enum mode m, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
@@ -775,7 +777,7 @@ static NARR__GEN_COLD enum mode narr__slow_next_mode(enum mode m, const void *na
     return narr__ret;
     }
 }
-#line 39 "cases/types.c"
+#line 40 "cases/types.c"
 NARR_TRACE_FN enum mode next_mode(enum mode m)
 {
     int32_t narr__st;
@@ -788,7 +790,7 @@ NARR_TRACE_FN enum mode next_mode(enum mode m)
     return narr__traced_next_mode(m, __builtin_return_address(0), narr__st);
 }
 #endif
-#line 39 "cases/types.c"
+#line 40 "cases/types.c"
 
 
 
@@ -797,9 +799,9 @@ NARR_TRACE_FN enum mode next_mode(enum mode m)
 #define __PRETTY_FUNCTION__ "scale"
 #if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
 #endif
-#line 41 "cases/types.c"
+#line 42 "cases/types.c"
 NARR_TRACE_FN double scale(float f, double d, long double ld);
-#line 41 "cases/types.c"
+#line 42 "cases/types.c"
 NARR__GEN_STATIC_scale NARR_TRACE_FN double NARR__GEN_NAME_scale(float f, double d, long double ld) { return (double)f * d * (double)ld; }
 #undef __func__
 #undef __FUNCTION__
@@ -811,12 +813,12 @@ NARR__GEN_STATIC_scale NARR_TRACE_FN double NARR__GEN_NAME_scale(float f, double
 #else
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
-#line 41 "cases/types.c"
+#line 42 "cases/types.c"
     static narr_site_t narr__sx_scale = {NARR__GEN_ACTOR, "scale", "scale completed", "cases/types.c", "scale",
-        narr__pt21, 0, 41, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        narr__pt21, 0, 42, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
         3, 2, 0, narr__pk3, 0, 0, 0};
     static narr_site_t narr__se_scale = {NARR__GEN_ACTOR, "scale", "scale started", "cases/types.c", "scale",
-        narr__pt19, 0, 41, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        narr__pt19, 0, 42, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         6, 5, 0, narr__pk20, 0, 0, &narr__sx_scale};
 static NARR__GEN_COLD double narr__slow_scale(float f, double d, long double ld, const void *narr__caller, int32_t narr__st);
 /* the recording, out of line: a call refused at run time is then a test and the plain call */
@@ -878,7 +880,7 @@ static NARR__GEN_COLD double narr__slow_scale(float f, double d, long double ld,
     return narr__ret;
     }
 }
-#line 41 "cases/types.c"
+#line 42 "cases/types.c"
 NARR_TRACE_FN double scale(float f, double d, long double ld)
 {
     int32_t narr__st;
@@ -891,23 +893,26 @@ NARR_TRACE_FN double scale(float f, double d, long double ld)
     return narr__traced_scale(f, d, ld, __builtin_return_address(0), narr__st);
 }
 #endif
-#line 41 "cases/types.c"
+#line 42 "cases/types.c"
 
 
+/* user and monkey are read as strings (strlen), so they are recorded as strings; password and
+   api_key never are, whatever the body does */
 
 #define __func__ "login"
 #define __FUNCTION__ "login"
 #define __PRETTY_FUNCTION__ "login"
 #if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)
 #endif
-#line 43 "cases/types.c"
+#line 46 "cases/types.c"
 NARR_TRACE_FN bool login(const char *user, const char *password, const char *api_key, int sessionKey,
                          const char *monkey);
-#line 43 "cases/types.c"
+#line 46 "cases/types.c"
 NARR__GEN_STATIC_login NARR_TRACE_FN bool NARR__GEN_NAME_login(const char *user, const char *password, const char *api_key, int sessionKey,
                          const char *monkey)
 {
-    return user != NULL && password != NULL && api_key != NULL && sessionKey > 0 && monkey != NULL;
+    size_t n = strlen(user) + strlen(monkey);
+    return n > 0 && password != NULL && api_key != NULL && sessionKey > 0;
 }
 #undef __func__
 #undef __FUNCTION__
@@ -919,12 +924,12 @@ NARR__GEN_STATIC_login NARR_TRACE_FN bool NARR__GEN_NAME_login(const char *user,
 #else
 #define NARR__GEN_ACTOR NARR__GEN_DEFAULT_ACTOR
 #endif
-#line 43 "cases/types.c"
+#line 46 "cases/types.c"
     static narr_site_t narr__sx_login = {NARR__GEN_ACTOR, "login", "login completed", "cases/types.c", "login",
-        narr__pt25, 0, 43, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
+        narr__pt25, 0, 46, NARR_LEVEL_TRACE, NARR_KIND_FN_EXIT,
         3, 2, 0, narr__pk3, 0, 0, 0};
     static narr_site_t narr__se_login = {NARR__GEN_ACTOR, "login", "login started", "cases/types.c", "login",
-        narr__pt23, narr__pl22, 43, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
+        narr__pt23, narr__pl22, 46, NARR_LEVEL_TRACE, NARR_KIND_FN_ENTER,
         8, 7, 0, narr__pk24, 0, 0, &narr__sx_login};
 static NARR__GEN_COLD _Bool narr__slow_login(const char *user, const char *password, const char *api_key, int sessionKey,
                          const char *monkey, const void *narr__caller, int32_t narr__st);
@@ -988,7 +993,7 @@ static NARR__GEN_COLD _Bool narr__slow_login(const char *user, const char *passw
     return narr__ret;
     }
 }
-#line 43 "cases/types.c"
+#line 46 "cases/types.c"
 NARR_TRACE_FN bool login(const char *user, const char *password, const char *api_key, int sessionKey,
                          const char *monkey)
 {
@@ -1002,5 +1007,5 @@ NARR_TRACE_FN bool login(const char *user, const char *password, const char *api
     return narr__traced_login(user, password, api_key, sessionKey, monkey, __builtin_return_address(0), narr__st);
 }
 #endif
-#line 47 "cases/types.c"
+#line 51 "cases/types.c"
 

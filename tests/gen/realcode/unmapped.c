@@ -1,12 +1,13 @@
 /* A const char * the function only compares, unmapped by the time it is called (a key removed
  * from a registry after its memory went back to the system), and a (buffer, length) pair whose
- * buffer is gone: the plain program never reads them, so the traced one must not die reading
- * them. The values are recorded as unreadable, every time (the fault handler gives the thread
- * its signal mask back). */
+ * buffer is gone: the plain program never reads them, so the traced one must not die. The key is
+ * not read as a string at all (the body never reads it as one: its address is recorded); the
+ * buffer, whose length the declaration gives, is read and recorded as unreadable, every time
+ * (the fault handler gives the thread its signal mask back). */
 // no-memcheck: memcheck reports the reads that fault, which the capture survives on purpose
 // expect: forget fn_exit 3
-// expect-arg: forget fn_enter key <unreadable>
 // expect: measure fn_exit 3
+// expect-arg: measure fn_enter s <unreadable>
 #include <stdio.h>
 #include <sys/mman.h>
 
