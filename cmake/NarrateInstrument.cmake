@@ -1,11 +1,12 @@
-# narrate_instrument(<target> [ALL_FUNCTIONS [LEAF_HELPERS] [HEADER_FUNCTIONS]]
+# narrate_instrument(<target> [ALL_FUNCTIONS [EVERY_CALL] [HEADER_FUNCTIONS]]
 #                    [INCLUDE <glob>...] [EXCLUDE <glob>...] [ACTOR <name>]
 #                    [LEVEL TRACE|DEBUG|INFO|WARN|ERROR|FATAL|OFF])
 #
 # Runs narrate-gen on the target's C sources at build time and compiles the traced versions
 # instead. Without ALL_FUNCTIONS only functions marked NARR_TRACE_FN are traced; INCLUDE and
-# EXCLUDE are globs over function names. ALL_FUNCTIONS leaves small leaf helpers (no loop, no
-# call, a few statements: the compiler inlines them) untraced and says how many; LEAF_HELPERS
+# EXCLUDE are globs over function names. ALL_FUNCTIONS traces the calls the optimized build
+# makes: static functions the compiler inlines at every call are left to it (each source is
+# compiled once more with the target's flags to know) and counted in the build log; EVERY_CALL
 # traces them too. HEADER_FUNCTIONS also traces the static inline functions of the project's own
 # headers, in each source that includes them. ACTOR defaults to the target's name; a file can
 # override it with '#define NARRATE_ACTOR "name"'. LEVEL is the target's build level (sites below it
@@ -73,7 +74,7 @@ endfunction()
 # the directory's processing (CMake 3.19+), so sources added later with target_sources() are traced
 # too; before 3.19, at the call.
 function(narrate_instrument target)
-  cmake_parse_arguments(NI "ALL_FUNCTIONS;LEAF_HELPERS;HEADER_FUNCTIONS" "ACTOR;LEVEL" "INCLUDE;EXCLUDE" ${ARGN})
+  cmake_parse_arguments(NI "ALL_FUNCTIONS;EVERY_CALL;HEADER_FUNCTIONS" "ACTOR;LEVEL" "INCLUDE;EXCLUDE" ${ARGN})
   if(NI_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "narrate_instrument: unknown arguments: ${NI_UNPARSED_ARGUMENTS}")
   endif()
@@ -106,8 +107,8 @@ function(narrate_instrument target)
     # NARRATE_LEVEL wins over the NARRATE_BUILD_LEVEL that narrate::narrate carries
     target_compile_definitions(${target} PRIVATE NARRATE_LEVEL=${NI_LEVEL})
   endif()
-  if((NI_LEAF_HELPERS OR NI_HEADER_FUNCTIONS) AND NOT NI_ALL_FUNCTIONS)
-    message(FATAL_ERROR "narrate_instrument: LEAF_HELPERS and HEADER_FUNCTIONS go with ALL_FUNCTIONS")
+  if((NI_EVERY_CALL OR NI_HEADER_FUNCTIONS) AND NOT NI_ALL_FUNCTIONS)
+    message(FATAL_ERROR "narrate_instrument: EVERY_CALL and HEADER_FUNCTIONS go with ALL_FUNCTIONS")
   endif()
   _narrate_find_python(py)
   if(NOT NI_ACTOR)
@@ -117,8 +118,11 @@ function(narrate_instrument target)
   if(NI_ALL_FUNCTIONS)
     list(APPEND extra --all-functions)
   endif()
-  if(NI_LEAF_HELPERS)
-    list(APPEND extra --leaf-helpers)
+  if(NI_EVERY_CALL)
+    list(APPEND extra --every-call)
+  elseif(NI_ALL_FUNCTIONS)
+    # the compiler the target builds with tells what it inlines
+    list(APPEND extra "--cc=${CMAKE_C_COMPILER}")
   endif()
   if(NI_HEADER_FUNCTIONS)
     list(APPEND extra --header-functions)

@@ -41,6 +41,11 @@
 #define NARR_CFG_BLOCK_NS 10000000ull
 #define NARR_CFG_CALIBRATE_PERIOD_NS 100000000L
 
+/* Whole-project tracing (functions traced by ALL_FUNCTIONS, not marked): one whose calls took
+ * less than this on average over THROTTLE_CALLS in a row is switched off (NARRATE_MIN_DURATION). */
+#define NARR_CFG_MIN_DURATION_NS 1000ull
+#define NARR_CFG_THROTTLE_CALLS 256u
+
 /* Largest formatted message; longer ones are cut and marked. */
 #define NARR_CFG_MSG_MAX 8192u
 #define NARR_CFG_TRUNC_MARK "...[truncated]"

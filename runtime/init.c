@@ -14,7 +14,7 @@ static int atexit_done, clock_done;
 static char program[256];
 /* The configuration in effect, kept so a forked child can start again the same way. */
 static narr_config_t saved;
-static char saved_outputs[1024], saved_filter[1024], saved_overload[64];
+static char saved_outputs[1024], saved_filter[1024], saved_overload[64], saved_min_duration[64];
 static int restart_after_fork;
 
 static void keep(char *dst, size_t cap, const char **field)
@@ -128,6 +128,31 @@ static void at_exit(void)
     (void)narr_shutdown();
 }
 
+/* NARRATE_MIN_DURATION: "0" (off), or a number with ns, us, ms or s ("1us", "500ns", "1.5ms");
+ * anything else is said once and the default used. */
+static void min_duration_parse(const char *v)
+{
+    char *end;
+    double x;
+    narr__min_duration_ns = NARR_CFG_MIN_DURATION_NS;
+    if (v == NULL || v[0] == '\0') return;
+    if (strcmp(v, "0") == 0 || strcmp(v, "off") == 0) {
+        narr__min_duration_ns = 0;
+        return;
+    }
+    x = strtod(v, &end);
+    if (end != v && x >= 0 && v[0] >= '0' && v[0] <= '9') {
+        double unit = strcmp(end, "ns") == 0 ? 1 : strcmp(end, "us") == 0 ? 1e3 : strcmp(end, "ms") == 0 ? 1e6
+                    : strcmp(end, "s") == 0 ? 1e9 : -1;
+        if (unit > 0 && x * unit < 60e9) {
+            narr__min_duration_ns = (uint64_t)(x * unit + 0.5);
+            return;
+        }
+    }
+    fprintf(stderr, "narrate: NARRATE_MIN_DURATION: cannot read '%s' (0, or a duration such as 500ns, 1us, 2ms); "
+                    "using 1us\n", v);
+}
+
 /* "drop" (default), "block" or "block:MS" (wait up to MS ms, default 10), "overwrite". */
 static void overload_parse(const char *v)
 {
@@ -190,6 +215,8 @@ int narr_init(const narr_config_t *cfg)
     narr__max_depth = c.max_depth ? c.max_depth : UINT32_MAX;
     if (c.overload == NULL) c.overload = getenv("NARRATE_OVERLOAD");
     overload_parse(c.overload);
+    if (c.min_duration == NULL) c.min_duration = getenv("NARRATE_MIN_DURATION");
+    min_duration_parse(c.min_duration);
     if (c.filter == NULL) c.filter = getenv("NARRATE_LOG");
     (void)narr__filter_parse(c.filter); /* bad parts are reported and left out, good ones kept */
     if (c.program != NULL) snprintf(program, sizeof program, "%s", c.program);
@@ -211,6 +238,7 @@ int narr_init(const narr_config_t *cfg)
     keep(saved_outputs, sizeof saved_outputs, &saved.outputs);
     keep(saved_filter, sizeof saved_filter, &saved.filter);
     keep(saved_overload, sizeof saved_overload, &saved.overload);
+    keep(saved_min_duration, sizeof saved_min_duration, &saved.min_duration);
     saved.program = NULL; /* the name is kept in program[] */
     narr__fork_install();
     /* With no filter asked for, everything is recorded (files stay complete) but the console

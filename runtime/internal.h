@@ -55,6 +55,7 @@ typedef struct narr__ring_full {
     uint64_t last_mono;           /* consumer only: last timestamp delivered for this thread */
     uint64_t raw_pos;             /* consumer only: raw sinks have the records before this (>= tail) */
     uint64_t text_backlog;        /* consumer only: events raw sinks have and text sinks not yet */
+    uint64_t throttle_pos;        /* consumer only: throttle.c has read the records before this */
     uint64_t marked;              /* thread only: of its dropped, those a loss record stands for */
     struct narr__ring_full *next; /* registry list, guarded by narr__rings_lock */
 } narr__ring_full_t;
@@ -142,6 +143,8 @@ static inline int narr__kind_exits(unsigned kind)
 
 /* ---- site.c ---- */
 narr_site_t *narr__site_get(uint32_t id);
+/* Switches a whole-project function's enter site off for good (NARR_SITE_THROTTLED); 0 or -1. */
+int narr__site_throttle(uint32_t enter_id);
 /* fn for every registered site, under the registry's lock. */
 void narr__sites_describe_all(void (*fn)(const narr_site_t *s, uint32_t id));
 /* The id a site's events carry. */
@@ -275,6 +278,13 @@ size_t narr__sinks_raw(const narr__raw_batch_t *b);
 /* Whether a sink that takes records as they are (the trace file) is added (a ring's first spare). */
 int narr__sinks_raw_on(void);
 void narr__sinks_dispatch(const narr_event_t *ev);
+/* ---- consume/consumer.c, consume/throttle.c ---- */
+/* An event narrate itself tells the sinks of, stamped now (actor "narrate"). */
+void narr__own_event(narr_event_t *ev, uint32_t tid, narr_level_t level, const char *action, const char *msg, int len);
+extern uint64_t narr__min_duration_ns; /* NARRATE_MIN_DURATION; 0: off */
+extern uint64_t narr__throttled_sites;  /* atomic */
+/* Reads the exits of whole-project functions in [pos, end) of a ring, before the sinks do. */
+void narr__throttle_scan(const narr__ring_full_t *rf, uint64_t pos, uint64_t end);
 void narr__sinks_close_all(void);
 void narr__sinks_flush_all(void);
 int narr__outputs_open(const char *spec, narr_level_t console_level);

@@ -210,8 +210,9 @@ class FnFacts:
 class FileFacts:
     """The file-wide answers: built once per translation unit."""
 
-    def __init__(self, tu: ci.TranslationUnit, texts: dict[str, str]) -> None:
+    def __init__(self, tu: ci.TranslationUnit, texts: dict[str, str], never_leaf: set[str] = frozenset()) -> None:
         self._texts = texts
+        self._never_leaf = never_leaf
         self.facts: dict[str, FnFacts] = {}
         self.string_fields: set[str] = set()  # usr of struct members used as strings
         self._union_fields: set[str] = set()
@@ -252,7 +253,7 @@ class FileFacts:
         while changed:
             changed = False
             for usr, f in facts.items():
-                if (usr not in self.leaves and not f.loops and f.nodes <= LEAF_MAX_NODES
+                if (usr not in self.leaves and usr not in self._never_leaf and not f.loops and f.nodes <= LEAF_MAX_NODES
                         and all(c in self.leaves for c in f.callees) and f.name != "main"):
                     self.leaves.add(usr)
                     changed = True

@@ -54,10 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--output", metavar="FILE", help="with one source: write its traced twin to FILE")
     ap.add_argument("--source-root", default=".", help="paths in banners are relative to this")
     ap.add_argument("--actor", default="app", help="actor of the traced functions (NARRATE_ACTOR overrides per file)")
-    ap.add_argument("--all-functions", action="store_true", help="trace every function definition "
-                    "(small leaf helpers excepted: see --leaf-helpers)")
-    ap.add_argument("--leaf-helpers", action="store_true", help="with --all-functions: trace small leaf helpers "
-                    "too (no loop, no call, a few statements; left to the compiler's inlining by default)")
+    ap.add_argument("--all-functions", action="store_true", help="trace every function definition the "
+                    "optimized build calls (static functions it inlines at every call excepted: see --every-call)")
+    ap.add_argument("--every-call", action="store_true", help="with --all-functions: trace the static functions "
+                    "the compiler inlines at every call too")
+    ap.add_argument("--cc", default=os.environ.get("CC") or "cc", help="the build's C compiler: --all-functions "
+                    "compiles each source once with the flags to see what it inlines (default: $CC or cc)")
     ap.add_argument("--header-functions", action="store_true", help="with --all-functions: trace the static "
                     "inline functions of the project's own headers too, in each source that includes them")
     ap.add_argument("--include", action="append", default=[], metavar="GLOB", help="with --all-functions: only these")
@@ -71,8 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("give -o/--out-dir or --output")
     if args.output is not None and len(args.sources) != 1:
         ap.error("--output takes one source")
-    if (args.leaf_helpers or args.header_functions) and not args.all_functions:
-        ap.error("--leaf-helpers and --header-functions go with --all-functions")
+    if (args.every_call or args.header_functions) and not args.all_functions:
+        ap.error("--every-call and --header-functions go with --all-functions")
     try:
         return _generate(args)
     except OSError as e:
@@ -117,7 +119,7 @@ def _generate(args: argparse.Namespace) -> int:
         if args.compile_commands:
             flags += _flags_from_compile_commands(args.compile_commands, source)
         scanner = Scanner(flags, args.actor, args.all_functions, args.include, args.exclude, display,
-                          leaf_helpers=args.leaf_helpers, header_functions=args.header_functions)
+                          every_call=args.every_call, header_functions=args.header_functions, cc=args.cc)
         try:
             src = scanner.scan(source)
         except GenErrors as e:
@@ -129,15 +131,29 @@ def _generate(args: argparse.Namespace) -> int:
         except OSError as e:
             failures.append(f"{source}:1: cannot read: {e.strerror}")
             continue
+        if src.inlined_note:
+            print(f"narrate-gen: {src.display}: {src.inlined_note}", file=sys.stderr)
         for s in src.skipped:
-            print(f"narrate-gen: {src.display}:{s.line}: function {s.name} not traced: {s.reason}", file=sys.stderr)
+            if not s.inlined:
+                print(f"narrate-gen: {s.where or src.display}:{s.line}: function {s.name} not traced: {s.reason}",
+                      file=sys.stderr)
         for fn in src.functions:
             for note in fn.notes:
                 print(f"narrate-gen: {src.display}:{fn.line}: function {fn.name}: {note}", file=sys.stderr)
         if args.all_functions:
-            n_traced, n_skipped = len(src.functions), len(src.skipped)
-            print(f"narrate-gen: {src.display}: {n_traced} of {n_traced + n_skipped} functions traced"
-                  + (f" ({n_skipped} skipped, reasons above)" if n_skipped else ""), file=sys.stderr)
+            n_traced = len(src.functions)
+            n_leaf = sum(1 for s in src.skipped if s.inlined)
+            n_skipped = len(src.skipped) - n_leaf
+            why = []
+            if n_leaf:
+                why.append(f"{n_leaf} static functions {src.inlined_how}: --every-call (EVERY_CALL) traces them")
+            if n_skipped:
+                why.append(f"{n_skipped} skipped, reasons above")
+            if src.header_left:
+                why.append(f"{src.header_left} static inline functions of the project's headers not traced: "
+                           "--header-functions (HEADER_FUNCTIONS) traces them")
+            print(f"narrate-gen: {src.display}: {n_traced} of {n_traced + n_leaf + n_skipped} functions traced"
+                  + (f" ({'; '.join(why)})" if why else ""), file=sys.stderr)
         name = os.path.abspath(args.output) if args.output else _output_name(source, root)
         scanned.append((src, name, source))
         deps.extend(src.includes)

@@ -70,6 +70,14 @@ class Function:
     uses_retaddr: bool = False  # its body asks __builtin_return_address
     setjmps: tuple[str, ...] = ()  # setjmp-family functions its body calls (macros expanded)
     knr_params: str | None = None  # a K&R-style definition: its parameters as a prototype's
+    # a definition whose name (or all of it) comes from a macro: renamed by '#define name
+    # narr__impl_name' before it, traced function written after it from the types
+    by_macro: bool = False
+    macro_prefix: str = ""  # storage and result type of the traced function, from the types
+    macro_params: str = ""  # its parameter list, from the types
+    macro_proto: bool = False  # the types are declared before the macro: a static prototype of the original goes first
+    header: str = ""  # a static inline function of this header (shown path), renamed around its #include
+    whole: bool = False  # traced by whole-project tracing (not marked, not --every-call): may be throttled
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,8 @@ class Skipped:
     name: str
     line: int
     reason: str
+    inlined: bool = False  # a static function the optimizer inlines at every call: counted, not listed
+    where: str = ""  # the file it is defined in, when not the source itself (a header)
 
 
 @dataclass(frozen=True)
@@ -87,3 +97,6 @@ class SourceFile:
     functions: tuple[Function, ...]
     skipped: tuple[Skipped, ...] = field(default=())
     includes: tuple[str, ...] = ()  # every file the parse read, for build dependencies
+    header_left: int = 0  # static inline functions of the project's headers left untraced
+    inlined_how: str = ""  # how the static functions left to the compiler were found
+    inlined_note: str = ""  # why the compiler could not be asked, when it could not

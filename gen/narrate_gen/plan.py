@@ -83,6 +83,8 @@ class Wrapper:
     va_exits: bool = False  # variadic with its returns rewritten: it has exit events
     uses_retaddr: bool = False  # the public function passes its caller to the body (narr__ret_addr)
     setjmps: tuple[str, ...] = ()  # setjmp-family calls in the body, wrapped while it is compiled
+    by_macro: bool = False  # the original was renamed by a macro of its name: undefined first
+    forwarder: bool = False  # below the level, a function of the name that calls the original (a header's)
 
 
 class Pools:
@@ -178,9 +180,22 @@ def _enum_helpers(captures: list[Capture], fn_name: str, enums: list[EnumHelper]
 
 
 def _site(var: str, captures: list[Capture], meta: list[tuple[str, str, str]], fmt: str, kind: str,
-          flags: str, enum_fns: dict[int, str]) -> Site:
+          flags: str, enum_fns: dict[int, str], meta_first: bool = False) -> Site:
+    """meta_first: the metadata values before the captured ones (an exit's @t0 first, where the
+    consumer reads it without walking the values: runtime/consume/throttle.c)."""
     types, lits, keys, puts = [], [], [], []
     need = 16
+
+    def add_meta() -> None:
+        nonlocal need
+        for key, code, stmt in meta:
+            types.append(code)
+            lits.append("0")
+            keys.append(c_string(key))
+            need += 8
+            puts.append(stmt)
+    if meta_first:
+        add_meta()
     for i, c in enumerate(captures):
         types.append(TYPE_CODE[c.kind])
         lits.append(c_string(c.lit) if c.kind == "lit" else "0")
@@ -189,12 +204,8 @@ def _site(var: str, captures: list[Capture], meta: list[tuple[str, str, str]], f
         stmt = _put(c, enum_fns.get(i, ""))
         if stmt:
             puts.append(stmt)
-    for key, code, stmt in meta:
-        types.append(code)
-        lits.append("0")
-        keys.append(c_string(key))
-        need += 8
-        puts.append(stmt)
+    if not meta_first:
+        add_meta()
     types.append("NARR__T_LIT")  # the format's slot
     lits.append("0")
     return Site(var=var, types=tuple(types), lits=tuple(lits), keys=tuple(keys), fmt=c_string(fmt), kind=kind,
@@ -237,23 +248,26 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
     text = src.text
     gates: list[Gate] = []
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement); insertions have start == end
-    wrappers: dict[int, Wrapper] = {}
+    wrappers: dict[int, list[Wrapper]] = {}
     where = _Presumed(text, c_string(line_path))
     pools = Pools()
     for fn in src.functions:
         n = fn.name
         gate_storage = ("extern" if fn.extern_at >= 0 else
                         "static" if fn.storage == "" and not fn.extern_macro and not fn.visibility_macro else "")
-        gates.append(Gate(n, LEVEL[fn.options.level][1], fn.is_variadic, gate_storage))
-        params_text = fn.knr_params or text[fn.params_open + 1:fn.params_close]
+        gates.append(Gate(n, LEVEL[fn.options.level][1], fn.is_variadic or fn.by_macro, gate_storage))
+        params_text = fn.macro_params if fn.by_macro else fn.knr_params or text[fn.params_open + 1:fn.params_close]
         enter_caps = [c for p in fn.params for c in p.captures]
+        # traced by whole-project tracing, not by a mark: NARRATE_MIN_DURATION may switch it off
+        # (its exits then say which enter they close: id - 1, or - 2 for the error exit)
+        whole = "NARR_SITE_WHOLE" if fn.whole and not fn.is_variadic else ""
         enums: list[EnumHelper] = []
         enter_enum_fns = _enum_helpers(enter_caps, n, enums)
         enter = _site(f"narr__se_{n}", enter_caps,
                       [("@caller", "NARR__T_PTR",
                         "narr__p = narr__put_u(narr__p, (uint64_t)(uintptr_t)narr__caller);"),
                        ("@depth", "NARR__T_U64", "narr__p = narr__put_u(narr__p, narr__d0);")],
-                      f"{n} started", "NARR_KIND_FN_ENTER", "0", enter_enum_fns)
+                      f"{n} started", "NARR_KIND_FN_ENTER", whole or "0", enter_enum_fns)
         exit_site = exit_err = None
         ret_decl = ""
         va_exits = fn.is_variadic and fn.va_returns is not None and not fn.is_noreturn
@@ -264,11 +278,11 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
             # a wrapper's exit sites are the file's, linked from the enter (ids id+1, id+2); the
             # variadic exit helper keeps its own
             sx, sx_err = ("narr__sx", "narr__sx_err") if fn.is_variadic else (f"narr__sx_{n}", f"narr__sx_err_{n}")
-            exit_site = _site(sx, list(fn.return_captures), meta, f"{n} completed", "NARR_KIND_FN_EXIT", "0",
-                              exit_enum_fns)
+            exit_site = _site(sx, list(fn.return_captures), meta, f"{n} completed", "NARR_KIND_FN_EXIT",
+                              whole or "0", exit_enum_fns, meta_first=True)
             if fn.options.err:
                 exit_err = _site(sx_err, list(fn.return_captures), meta, f"{n} failed", "NARR_KIND_FN_EXIT",
-                                 "NARR_SITE_ERROR", exit_enum_fns)
+                                 "NARR_SITE_ERROR" + (f" | {whole}" if whole else ""), exit_enum_fns, meta_first=True)
                 if not fn.is_variadic:
                     exit_site = replace(exit_site, next="&" + sx_err)
             if not fn.is_variadic:
@@ -284,10 +298,10 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
             params_text = _drop_ellipsis(params_text)
         args = ", ".join(p.name for p in fn.params)
         prefix_end = fn.prefix_end if fn.prefix_end >= 0 else fn.name_start
-        prefix = text[fn.decl_start:prefix_end]
-        rest = text[fn.params_close + 1:fn.body_open].strip()
+        prefix = fn.macro_prefix if fn.by_macro else text[fn.decl_start:prefix_end]
+        rest = "" if fn.by_macro else text[fn.params_close + 1:fn.body_open].strip()
         suffix = _one_line(rest) if rest.startswith((")", "[", "(")) else ""
-        wrappers[fn.def_end] = Wrapper(
+        wrappers.setdefault(fn.def_end, []).append(Wrapper(
             name=n, line=fn.line, def_line=where.at(fn.decl_start), resume_line=where.at(fn.def_end),
             gate=f"NARR__GEN_ON_{n}", prefix=prefix, params=params_text, suffix=suffix,
             arg_names=tuple(p.name for p in fn.params),
@@ -302,11 +316,32 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
             traced_args=", ".join([p.name for p in fn.params] + ["__builtin_return_address(0)", "narr__st"]),
             resolved_args=", ".join([p.name for p in fn.params] + ["narr__caller", "narr__st"]),
             level=LEVEL[fn.options.level][0],
-            file=c_string(src.display), enums=tuple(enums), enter=enter, exit=exit_site, exit_err=exit_err,
+            file=c_string(fn.header or src.display), enums=tuple(enums), enter=enter, exit=exit_site, exit_err=exit_err,
             err_cond=ERR_COND.get(fn.options.err, ""), ret_decl=ret_decl, noreturn=fn.is_noreturn,
             variadic=fn.is_variadic, va_exits=va_exits, uses_retaddr=fn.uses_retaddr and not fn.is_variadic,
-            setjmps=() if fn.is_variadic else fn.setjmps)
-        if fn.is_variadic:
+            setjmps=() if fn.is_variadic else fn.setjmps, by_macro=fn.by_macro, forwarder=bool(fn.header)))
+        if fn.header:
+            # a header's static inline function: renamed while its header is read (whatever the
+            # level: the twin then always provides the name, traced or forwarding)
+            edits.append((fn.decl_start, fn.decl_start,
+                          f"#define {n} narr__impl_{n}\n#line {where.at(fn.decl_start)}\n"))
+        elif fn.by_macro:
+            # the macro writes the definition: renamed by a macro of the same name, so that what
+            # it writes is the renamed original; the traced function follows the expansion
+            # (with '#undef name' first: _wrapper.c.j2). __func__ keeps the name when the
+            # expansion defines this function alone.
+            alone = sum(1 for g in src.functions if g.by_macro and g.decl_start == fn.decl_start) == 1
+            names = "".join(f"#define {m} {c_string(n)}\n" for m in FUNC_NAMES) if alone else ""
+            if names:
+                names += "#if defined(__func__) && defined(__FUNCTION__) && defined(__PRETTY_FUNCTION__)\n#endif\n"
+            # a non-static original gets internal linkage from a static prototype, when its types
+            # are declared before the macro (else it keeps an external narr__impl_ name)
+            proto = (f"static {fn.return_spelling} narr__impl_{n}({params_text});\n"
+                     if fn.macro_proto and fn.storage != "static" else "")
+            edits.append((fn.decl_start, fn.decl_start,
+                          f"\n#if NARR__GEN_ON_{n}\n#define {n} narr__impl_{n}\n{proto}#endif\n{names}"
+                          f"#line {where.at(fn.decl_start)}\n"))
+        elif fn.is_variadic:
             # a wrapper cannot forward '...': the body records its enter first, and each of its
             # return statements passes its value through the exit recorder
             va_args = ", ".join(p.name for p in fn.params)
@@ -372,7 +407,7 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
             if n == "main" and fn.return_kind == "int":
                 # reaching the end of main returns 0; the renamed one is an ordinary function
                 edits.append((fn.def_end - 1, fn.def_end - 1, " return 0; "))
-    edits.sort()
+    edits.sort(key=lambda e: e[0])  # (stable: insertions at one place keep their order)
     # narrate's block (its headers, the gates, the shared arrays) goes right before the first
     # place that needs it, never earlier: everything the file does first (feature-test macros
     # such as _GNU_SOURCE defined after some code, its own first includes) has taken effect when
@@ -381,20 +416,24 @@ def plan_file(src: SourceFile, version: str, line_path: str, actor: str) -> File
     segments: list[Segment] = []
     pos = 0
     cuts = sorted(set([e[0] for e in edits] + list(wrappers) + [block_at]))
-    pending = {e[0]: e for e in edits}
+    pending: dict[int, list[tuple[int, int, str]]] = {}
+    for e in edits:  # (in order: several insertions at one place, as a macro that defines several)
+        pending.setdefault(e[0], []).append(e)
     for at in cuts:
         segments.append(Segment(text=text[pos:at]))
         pos = at
         if at == block_at:
             segments.append(Segment(block=True))
-        if at in pending:
-            start, end, repl = pending[at]
+        # what ends here first (the traced functions of definitions that end here), then what
+        # starts here (the next definition's edits: 'int a(void){...}int b(void){...}')
+        for w in wrappers.get(at, ()):
+            segments.append(Segment(wrapper=w))
+        for start, end, repl in pending.get(at, ()):
             segments.append(Segment(text=repl))
-            pos = end
-        if at in wrappers:
-            segments.append(Segment(wrapper=wrappers[at]))
+            pos = max(pos, end)
     segments.append(Segment(text=text[pos:]))
-    skipped = tuple(f"{s.name} (line {s.line}) not traced: {s.reason}" for s in src.skipped)
+    skipped = tuple(f"{s.name} ({s.where + ' ' if s.where else ''}line {s.line}) not traced: {s.reason}"
+                    for s in src.skipped)
     return FilePlan(version=version, display=src.display, actor=c_string(actor), line_path=c_string(line_path),
                     gates=tuple(gates),
                     segments=tuple(s for s in segments if s.text or s.wrapper or s.block), skipped=skipped,

@@ -4,6 +4,7 @@ parse: any error diagnostic stops here with its file and line."""
 
 from __future__ import annotations
 
+import ctypes
 import fnmatch
 import os
 import re
@@ -14,6 +15,7 @@ import clang.cindex as ci
 
 from .bodies import FileFacts
 from .errors import GenError, GenErrors
+from .inlined import kept_functions
 from .model import Capture, Function, Options, Param, Skipped, SourceFile
 
 MARK = "narrate:trace"
@@ -292,15 +294,16 @@ class Scanner:
     """Scans one file: call scan(path) per source."""
 
     def __init__(self, flags: list[str], actor: str, all_functions: bool, include: Iterable[str],
-                 exclude: Iterable[str], display: callable, leaf_helpers: bool = False,
-                 header_functions: bool = False) -> None:
+                 exclude: Iterable[str], display: callable, every_call: bool = False,
+                 header_functions: bool = False, cc: str = "") -> None:
         self.flags = list(flags)
         self.actor = actor
         self.all_functions = all_functions
         self.include = tuple(include)
         self.exclude = tuple(exclude)
         self.display = display
-        self.leaf_helpers = leaf_helpers
+        self.every_call = every_call
+        self.cc = cc
         self.header_functions = header_functions
         self.index = ci.Index.create()
 
@@ -329,7 +332,6 @@ class Scanner:
             text = fh.read()
         tu = self._parse(path)
         shown = self.display(path)
-        self.facts = FileFacts(tu, {os.path.abspath(path): text})
         marks: dict[str, str] = {}  # usr -> options text ("" when plain NARR_TRACE_FN)
         defs: list[ci.Cursor] = []
         header_defs: list[ci.Cursor] = []
@@ -350,6 +352,9 @@ class Scanner:
             elif c.is_definition() and c.location.file:
                 header_defs.append(c)
         self._check_macros(tu, text, shown)
+        # (a function that calls a marked one is no leaf helper: that call is traced)
+        self.facts = FileFacts(tu, {os.path.abspath(path): text}, never_leaf=set(marks))
+        self._ask_compiler(path)
 
         functions: list[Function] = []
         skipped: list[Skipped] = []
@@ -362,31 +367,204 @@ class Scanner:
             marked = usr in marks
             if not marked and not (self.all_functions and self._wanted(c.spelling)):
                 continue
+            if not marked and self._inlined_away(c):
+                # the plain program makes no call of it: tracing it would add calls (and their
+                # cost) the program does not make (EVERY_CALL traces it)
+                skipped.append(Skipped(c.spelling, c.location.line, f"one of the static functions {self._inlined_how}: "
+                                       "left to the compiler; --every-call traces it", inlined=True))
+                continue
             options = parse_options(marks.get(usr, ""), shown, c.location.line, c.spelling)
             try:
-                functions.append(self._function(c, text, shown, options))
+                fn = self._function(c, text, shown, options)
+                functions.append(replace(fn, whole=not marked and not self.every_call))
             except _CannotTrace as why:
                 if marked:
                     raise GenError(shown, c.location.line, str(why), c.spelling) from None
                 skipped.append(Skipped(c.spelling, c.location.line, str(why)))
-        for c in header_defs:
-            # marked, but defined in a header: the generator writes traced twins of the files it is
-            # given, so a static inline function in a header stays as it is; say so
-            if c.get_usr() in marks and c.get_usr() not in seen:
-                seen.add(c.get_usr())
-                skipped.append(Skipped(c.spelling, c.location.line,
-                                       f"marked NARR_TRACE_FN but defined in {os.path.basename(c.location.file.name)}: "
-                                       "only definitions in the generated source files are traced (move it to a .c "
-                                       "file, or trace its callers)"))
+        header_left = self._header_functions(tu, text, header_defs, marks, seen, functions, skipped)
         includes = tuple(sorted({os.path.abspath(i.include.name) for i in tu.get_includes()}))
         return SourceFile(path=path, display=shown, text=text, functions=tuple(functions), skipped=tuple(skipped),
-                          includes=includes)
+                          includes=includes, header_left=header_left, inlined_how=self._inlined_how,
+                          inlined_note=self._inlined_note)
+
+    def _ask_compiler(self, path: str) -> None:
+        """Which static functions the optimized build inlines at every call: the compiler's own
+        answer (inlined.py), or, when it cannot be asked, small leaf helpers (bodies.py)."""
+        self._kept, self._inlined_note = None, ""
+        self._inlined_how = "the optimizer inlines at every call"  # (or never calls)
+        if not self.all_functions or self.every_call:
+            return
+        self._kept, why = kept_functions(self.cc or "cc", self.flags, path)
+        if self._kept is None:
+            self._inlined_how = "that are small leaf helpers (no loop, no call, a few statements)"
+            self._inlined_note = (f"could not ask the compiler what it inlines ({why}); small leaf helpers are "
+                                  "left out instead")
+
+    def _inlined_away(self, c: ci.Cursor) -> bool:
+        if not self.all_functions or self.every_call:
+            return False
+        if c.storage_class != ci.StorageClass.STATIC:
+            return False  # called from other files: the program makes its calls
+        if self._kept is None:
+            return self.facts.is_leaf(c.get_usr())
+        return c.spelling not in self._kept
+
+    def _header_functions(self, tu, text: str, header_defs: list, marks: dict, seen: set,
+                          functions: list, skipped: list) -> int:
+        """Static inline functions of the project's own headers (not system headers, not narrate's):
+        the marked ones, and all of them with --header-functions. Each is renamed by a macro before
+        the #include of this file that brings its header in, and its traced function follows that
+        #include (calls from the header itself stay plain). Returns how many were left untraced."""
+        main = tu.spelling
+        narr_dir = None
+        candidates = []
+        for c in header_defs:
+            f = c.location.file.name
+            if c.spelling == "narr__site_state":
+                narr_dir = os.path.dirname(os.path.dirname(os.path.abspath(f)))
+            if c.storage_class != ci.StorageClass.STATIC or _in_system_header(c):
+                continue
+            candidates.append(c)
+        if narr_dir is not None:
+            candidates = [c for c in candidates
+                          if not os.path.abspath(c.location.file.name).startswith(narr_dir + os.sep)]
+        wanted = []
+        left = 0
+        for c in candidates:
+            usr = c.get_usr()
+            if usr in seen:
+                continue
+            seen.add(usr)
+            marked = usr in marks
+            if marked or (self.header_functions and self._wanted(c.spelling) and not self._inlined_away(c)):
+                wanted.append(c)
+            elif self.all_functions and self._wanted(c.spelling) and not self._inlined_away(c):
+                left += 1
+        if not wanted:
+            return left
+        # the #include of this file through which each header came in (its first inclusion)
+        first: dict[str, tuple[str, int]] = {}
+        for inc in tu.get_includes():
+            name = os.path.abspath(inc.include.name)
+            if name not in first:
+                first[name] = (os.path.abspath(inc.source.name), inc.location.offset)
+        main_abs = os.path.abspath(main)
+        # top-level declarations of this file: an #include inside one cannot take a function after it
+        spans = [(k.extent.start.offset, k.extent.end.offset) for k in tu.cursor.get_children()
+                 if k.kind.is_declaration() and k.location.file is not None and k.location.file.name == main
+                 and k.extent.start.file is not None and k.extent.start.file.name == main]
+        names = self._other_names(tu)
+        for c in wanted:
+            shown_h = self.display(c.location.file.name)
+            f, at = os.path.abspath(c.location.file.name), -1
+            for _ in range(64):
+                if f not in first:
+                    break
+                src, off = first[f]
+                if src == main_abs:
+                    at = off
+                    break
+                f = src
+            why = ""
+            if at < 0:
+                why = "its header's #include in this file was not found"
+            elif any(a < at < b for a, b in spans):
+                why = "its header is included inside a declaration of this file"
+            elif c.spelling in names:
+                why = f"the name {c.spelling} also names something else in this file (renaming it would change that)"
+            if not why:
+                line_start = text.rfind("\n", 0, at) + 1
+                line_end = text.find("\n", at)
+                line_end = len(text) if line_end < 0 else line_end + 1
+                options = parse_options(marks.get(c.get_usr(), ""), shown_h, c.location.line, c.spelling)
+                try:
+                    lo = self._macro_made(c, text, options, span=(line_start, line_end))
+                    fn = self._captures(c, text, shown_h, options, lo)
+                    functions.append(replace(fn, header=shown_h, whole=c.get_usr() not in marks and not self.every_call))
+                    continue
+                except _CannotTrace as e:
+                    why = str(e)
+            if c.get_usr() in marks:
+                raise GenError(shown_h, c.location.line, why, c.spelling)
+            skipped.append(Skipped(c.spelling, c.location.line, why, where=shown_h))
+        return left
+
+    @staticmethod
+    def _other_names(tu) -> set[str]:
+        """Names the file gives to anything but a function (members, variables, types, macros)."""
+        kinds = {ci.CursorKind.FIELD_DECL, ci.CursorKind.VAR_DECL, ci.CursorKind.PARM_DECL, ci.CursorKind.TYPEDEF_DECL,
+                 ci.CursorKind.ENUM_CONSTANT_DECL, ci.CursorKind.MACRO_DEFINITION, ci.CursorKind.LABEL_STMT,
+                 ci.CursorKind.STRUCT_DECL, ci.CursorKind.UNION_DECL, ci.CursorKind.ENUM_DECL}
+        return {k.spelling for k in tu.cursor.walk_preorder() if k.kind in kinds}
+
+    def _macro_made(self, c: ci.Cursor, text: str, options: Options, span: tuple[int, int] | None = None) -> dict:
+        """A definition whose name (or all of it) comes from a macro: ZSTD_GEN_DFAST_FN(noDict, 4),
+        QuickJS's X(lc, uc) over its error kinds, '#define re_match sqlite3re_match'. The name is
+        known after expansion: a '#define NAME narr__impl_NAME' before the definition renames
+        what the macro writes, and the traced function is written after it from the types."""
+        name = c.spelling
+        start, end = c.extent.start, c.extent.end
+        main = c.translation_unit.spelling
+        if span is not None:  # a header's function: renamed around the #include that brings it in
+            start_at, end_at = span
+        elif start.file is None or end.file is None or start.file.name != main or end.file.name != main:
+            raise _CannotTrace("its name comes from a macro expansion that spans files")
+        else:
+            start_at, end_at = start.offset, end.offset
+        if c.type.kind == ci.TypeKind.FUNCTIONPROTO and c.type.is_function_variadic():
+            raise _CannotTrace("variadic, and its body is not in this file's text (a macro's, a header's): "
+                               "it cannot record its own enter")
+        if c.type.kind == ci.TypeKind.FUNCTIONNOPROTO and any(True for _ in c.get_arguments()):
+            raise _CannotTrace("a K&R-style definition written by a macro")
+        body = next((k for k in c.get_children() if k.kind == ci.CursorKind.COMPOUND_STMT), None)
+        if body is None:
+            raise _CannotTrace("its body could not be found")
+        for k in body.walk_preorder():
+            if k.spelling == name and k.kind not in (ci.CursorKind.DECL_REF_EXPR, ci.CursorKind.CALL_EXPR,
+                                                     ci.CursorKind.UNEXPOSED_EXPR):
+                raise _CannotTrace(f"its macro also names something else '{name}', which renaming it would change")
+            if k.kind == ci.CursorKind.CALL_EXPR and (k.spelling in SETJMP_NAMES or k.spelling == "__builtin_return_address"):
+                raise _CannotTrace(f"written by a macro and calls {k.spelling}")
+        decls, visible = [], True
+        for i, p in enumerate(c.get_arguments()):
+            if not p.spelling:
+                raise _CannotTrace(f"parameter {i + 1} has no name")
+            spelled = p.type.spelling
+            decls.append(f"__typeof__({spelled}) {p.spelling}" if "(" in spelled or "[" in spelled
+                         else f"{spelled} {p.spelling}")
+            visible = visible and _declared_before(p.type, start_at, main)
+        rt = c.result_type
+        ret = f"__typeof__({rt.spelling})" if "(" in rt.spelling or "[" in rt.spelling else rt.spelling
+        visible = visible and _declared_before(rt, start_at, main)
+        if "(unnamed" in " ".join(decls) + ret or "(anonymous" in " ".join(decls) + ret:
+            raise _CannotTrace("written by a macro with a type that has no name")
+        storage = "static" if c.storage_class == ci.StorageClass.STATIC else ""
+        if span is not None:
+            # (unused in a file that includes the header without calling it: clang would say so)
+            storage = "static NARR__INLINE __attribute__((unused))"
+        is_noreturn = "__attribute__((noreturn))" in c.type.spelling or any(
+            k.kind == ci.CursorKind.UNEXPOSED_ATTR and "noreturn" in k.spelling for k in c.get_children())
+        prefix = (f"{storage} " if storage else "") + ("__attribute__((noreturn)) " if is_noreturn else "") + f"{ret} "
+        return dict(decl_start=start_at, name_start=start_at, prefix_end=start_at, params_open=-1,
+                    params_close=-1, body_open=-1, def_end=end_at, knr_params=None, is_inline=span is not None,
+                    storage="static" if storage else "", extern_at=-1, is_noreturn=is_noreturn, by_macro=True,
+                    macro_prefix=prefix, macro_params=", ".join(decls) or "void", macro_proto=visible,
+                    name_len=0, body=body)
 
     def _function(self, c: ci.Cursor, text: str, shown: str, options: Options) -> Function:
         name = c.spelling
         name_start = c.location.offset
-        if text[name_start:name_start + len(name)] != name:
-            raise _CannotTrace("its name comes from a macro expansion")
+        body = next((k for k in c.get_children() if k.kind == ci.CursorKind.COMPOUND_STMT), None)
+        if (text[name_start:name_start + len(name)] != name or body is None
+                or text[body.extent.start.offset:body.extent.start.offset + 1] != "{"
+                or text[c.extent.end.offset - 1:c.extent.end.offset] != "}"):
+            layout = self._macro_made(c, text, options)
+        else:
+            layout = self._text_layout(c, text, name, name_start, body)
+        return self._captures(c, text, shown, options, layout)
+
+    def _text_layout(self, c: ci.Cursor, text: str, name: str, name_start: int, body) -> dict:
+        """Where the definition's parts are in the source text."""
         decl_start = c.extent.start.offset
         prefix_end = name_start
         params_open = _skip_space(text, name_start + len(name))
@@ -402,12 +580,9 @@ class Scanner:
         if params_open >= len(text) or text[params_open] != "(":
             raise _CannotTrace("its declarator is not 'name(parameters)' in the source text")
         params_close = _matching_paren(text, params_open)
-        body = next((k for k in c.get_children() if k.kind == ci.CursorKind.COMPOUND_STMT), None)
-        if params_close < 0 or body is None:
-            raise _CannotTrace("its parameter list or body could not be found in the source text")
+        if params_close < 0:
+            raise _CannotTrace("its parameter list could not be found in the source text")
         body_open = body.extent.start.offset
-        if text[body_open:body_open + 1] != "{" or text[c.extent.end.offset - 1:c.extent.end.offset] != "}":
-            raise _CannotTrace("its definition comes from a macro expansion")
         knr_params = None
         if ";" in text[params_close + 1:body_open] or (not text[params_open + 1:params_close].strip() and
                                                        c.type.kind == ci.TypeKind.FUNCTIONNOPROTO and
@@ -431,13 +606,24 @@ class Scanner:
         # the function's type)
         is_noreturn = (bool(words & {"_Noreturn", "noreturn", "__noreturn__"}) or "noreturn" in prefix
                        or "__attribute__((noreturn))" in c.type.spelling)
+        return dict(decl_start=decl_start, name_start=name_start, prefix_end=prefix_end, params_open=params_open,
+                    params_close=params_close, body_open=body_open, def_end=c.extent.end.offset,
+                    knr_params=knr_params, is_inline=is_inline, storage=storage, extern_at=extern_at,
+                    is_noreturn=is_noreturn, by_macro=False, macro_prefix="", macro_params="", macro_proto=False,
+                    name_len=len(name), body=body)
 
+    def _captures(self, c: ci.Cursor, text: str, shown: str, options: Options, layout: dict) -> Function:
+        """What the traced function records: its parameters, its result, its exits."""
+        name = c.spelling
+        lo = layout
+        body, storage, extern_at, is_noreturn = lo["body"], lo["storage"], lo["extern_at"], lo["is_noreturn"]
         params: list[Param] = []
         notes: list[str] = []
         is_variadic = c.type.kind == ci.TypeKind.FUNCTIONPROTO and c.type.is_function_variadic()
         va_returns = None
         if is_variadic:
             # a wrapper cannot pass '...' on: the body records its enter and each return its exit
+            # (by_macro functions are never variadic here)
             va_returns, why = _return_statements(body, text)
             if va_returns is None:
                 notes.append(f"variadic: its enter event is recorded from inside its body, its exit is not ({why})")
@@ -500,20 +686,25 @@ class Scanner:
         if options.err == "neg" and rc.kind in UNSIGNED_KINDS:
             raise GenError(shown, c.location.line, f"err=neg on an unsigned result ({rt.spelling}) is never true; "
                            "use err=nonzero, or a signed result type", name)
+        prefix = text[lo["decl_start"]:lo["prefix_end"]]
         return Function(
-            name=name, usr=c.get_usr(), line=c.location.line, storage=storage, is_inline=is_inline,
-            is_noreturn=is_noreturn, is_variadic=c.type.kind == ci.TypeKind.FUNCTIONPROTO and c.type.is_function_variadic(),
-            return_spelling=f"__typeof__({rt.spelling})" if declarator_result else rt.spelling, return_void=return_void, return_captures=ret_caps, return_kind=rkind,
-            params=tuple(params), options=options, decl_start=decl_start, name_start=name_start,
-            name_end=name_start + len(name), params_open=params_open, params_close=params_close,
-            body_open=body_open, def_end=c.extent.end.offset, extern_at=extern_at, notes=tuple(notes),
-            prefix_end=prefix_end, extern_macro=storage == "extern" and extern_at < 0, va_returns=va_returns,
-            uses_retaddr="__builtin_return_address" in text[body_open:c.extent.end.offset],
-            setjmps=_setjmp_calls(body) if self._setjmp_declared else (), knr_params=knr_params,
+            name=name, usr=c.get_usr(), line=c.location.line, storage=storage, is_inline=lo["is_inline"],
+            is_noreturn=is_noreturn, is_variadic=is_variadic,
+            return_spelling=f"__typeof__({rt.spelling})" if declarator_result else rt.spelling, return_void=return_void,
+            return_captures=ret_caps, return_kind=rkind, params=tuple(params), options=options,
+            decl_start=lo["decl_start"], name_start=lo["name_start"], name_end=lo["name_start"] + lo["name_len"],
+            params_open=lo["params_open"], params_close=lo["params_close"], body_open=lo["body_open"],
+            def_end=lo["def_end"], extern_at=extern_at, notes=tuple(notes), prefix_end=lo["prefix_end"],
+            extern_macro=storage == "extern" and extern_at < 0, va_returns=va_returns,
+            uses_retaddr=not lo["by_macro"] and "__builtin_return_address" in text[lo["body_open"]:lo["def_end"]],
+            setjmps=_setjmp_calls(body) if self._setjmp_declared and not lo["by_macro"] else (),
+            knr_params=lo["knr_params"],
             declared_before=(c.canonical != c and c.canonical.semantic_parent is not None
                              and c.canonical.semantic_parent.kind == ci.CursorKind.TRANSLATION_UNIT),
-            visibility_macro=("visibility" not in prefix and
-                              any(k.kind == ci.CursorKind.VISIBILITY_ATTR for k in c.get_children())))
+            visibility_macro=(not lo["by_macro"] and "visibility" not in prefix and
+                              any(k.kind == ci.CursorKind.VISIBILITY_ATTR for k in c.get_children())),
+            by_macro=lo["by_macro"], macro_prefix=lo["macro_prefix"], macro_params=lo["macro_params"],
+            macro_proto=lo["macro_proto"])
 
     _setjmp_declared = False
     # Editorial checks on the narrate macros used in the file: literal texts and actors.
@@ -571,6 +762,43 @@ class Scanner:
                     errors.append(GenError(shown, line, f"{macro}: {name} text is {len(fmt)} characters, "
                                                         f"more than {self.TEXT_MAX[name]}"))
         return errors
+
+
+_SYSTEM_HEADER = None
+
+
+def _in_system_header(c: ci.Cursor) -> bool:
+    """Whether c is declared in a system header (found through a system include path)."""
+    global _SYSTEM_HEADER
+    if _SYSTEM_HEADER is None:
+        _SYSTEM_HEADER = ci.conf.lib.clang_Location_isInSystemHeader
+        _SYSTEM_HEADER.argtypes = [ci.SourceLocation]
+        _SYSTEM_HEADER.restype = ctypes.c_int
+    return bool(_SYSTEM_HEADER(c.location))
+
+
+def _declared_before(t: ci.Type, offset: int, main: str) -> bool:
+    """Whether every type named in t is declared before offset of the main file (or in a header)."""
+    seen = 0
+    while seen < 16:
+        seen += 1
+        d = t.get_declaration()
+        if d is not None and d.kind != ci.CursorKind.NO_DECL_FOUND and d.location.file is not None:
+            if d.location.file.name == main and d.location.offset >= offset:
+                return False
+        k = t.kind
+        if k == ci.TypeKind.POINTER:
+            t = t.get_pointee()
+        elif k in (ci.TypeKind.CONSTANTARRAY, ci.TypeKind.INCOMPLETEARRAY, ci.TypeKind.VARIABLEARRAY):
+            t = t.get_array_element_type()
+        elif k == ci.TypeKind.ELABORATED:
+            t = t.get_named_type()
+        elif k in (ci.TypeKind.FUNCTIONPROTO, ci.TypeKind.FUNCTIONNOPROTO):
+            return all(_declared_before(a, offset, main) for a in t.argument_types()) and \
+                _declared_before(t.get_result(), offset, main)
+        else:
+            return True
+    return True
 
 
 class _CannotTrace(Exception):

@@ -45,6 +45,9 @@ typedef struct narr_config {
                               or "overwrite" the oldest (a flight recorder); NARRATE_OVERLOAD */
     size_t ring_grow_bytes; /* a thread whose ring the consumer finds half full gets one 8x larger, up to
                               this; NARRATE_RING_GROW; 0: default 32 MiB; (size_t)-1: never grow */
+    const char *min_duration; /* functions traced by whole-project tracing (ALL_FUNCTIONS, not marked) whose
+                              calls average less than this over 256 in a row are switched off: "1us"
+                              (default), "500ns", "2ms", "0" (every call recorded); NARRATE_MIN_DURATION */
 } narr_config_t;
 
 NARR_API int narr_init(const narr_config_t *cfg);
@@ -106,6 +109,7 @@ typedef struct narr_stats {
     uint64_t text_skipped; /* events text sinks did not show because they fell behind while a trace
                               file took every event (the file has them; see docs/design.md) */
     uint64_t rings_grown;  /* times a thread moved to a larger ring (NARRATE_RING_GROW) */
+    uint64_t throttled;    /* whole-project functions switched off for short calls (NARRATE_MIN_DURATION) */
 } narr_stats_t;
 NARR_API void narr_stats_get(narr_stats_t *out);
 

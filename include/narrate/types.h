@@ -47,6 +47,11 @@ typedef enum narr_mode { NARR_MODE_HUMAN = 0, NARR_MODE_CUTE = 1, NARR_MODE_STOR
 
 /* Site flags. */
 #define NARR_SITE_ERROR 1u /* an exit whose result matched the function's error rule */
+/* A generated function traced by whole-project tracing (narrate_instrument ALL_FUNCTIONS), not by
+ * a mark: NARRATE_MIN_DURATION switches it off when its first calls are all short (its exits
+ * carry the flag too, and their enter's stamp as their first value). */
+#define NARR_SITE_WHOLE 2u
+#define NARR_SITE_THROTTLED 4u /* such a function, switched off (set by the runtime) */
 
 /* One static descriptor per call site; an event refers to it by id. */
 typedef struct narr_site {

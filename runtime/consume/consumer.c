@@ -103,7 +103,7 @@ void narr__drop_event(narr_event_t *ev, char msg[NARR__DROP_MSG], uint32_t tid, 
 
 /* An event narrate itself tells the sinks of, stamped now: actor "narrate", the action, the
  * message msg[0..len) (snprintf's count, cut to what msg holds). */
-static void own_event(narr_event_t *ev, uint32_t tid, narr_level_t level, const char *action, const char *msg, int len)
+void narr__own_event(narr_event_t *ev, uint32_t tid, narr_level_t level, const char *action, const char *msg, int len)
 {
     uint64_t mono = narr__mono_ns();
     memset(ev, 0, sizeof *ev);
@@ -380,7 +380,7 @@ static int text_falls_behind(cursor_t *c)
     n = c->rf->text_backlog;
     c->rf->text_backlog = 0;
     __atomic_fetch_add(&text_skipped, n, __ATOMIC_RELAXED);
-    own_event(&ev, c->rf->tid, NARR_LEVEL_WARN, "text_skipped", msg,
+    narr__own_event(&ev, c->rf->tid, NARR_LEVEL_WARN, "text_skipped", msg,
               snprintf(msg, sizeof msg, "%llu events of thread %u not shown here: this output fell behind; the trace "
                        "file has them", (unsigned long long)n, c->rf->tid));
     narr__sinks_dispatch(&ev); /* (raw sinks do not get it: they have every record) */
@@ -429,6 +429,10 @@ static size_t drain_all(void)
             continue;
         }
         grow_if_behind(c, c->end - c->pos); /* how full the consumer found it */
+        if (!overwrite && c->end > c->rf->throttle_pos) { /* whole-project tracing's threshold: before the sinks */
+            narr__throttle_scan(c->rf, c->rf->throttle_pos > c->pos ? c->rf->throttle_pos : c->pos, c->end);
+            c->rf->throttle_pos = c->end;
+        }
         if (c->rf->raw_pos < c->pos) c->rf->raw_pos = c->pos;
         if (pass_raw && c->end > c->rf->raw_pos) { /* raw sinks first: they never wait for text */
             narr__raw_batch_t b = {&c->rf->r, c->rf->raw_pos, c->end, c->rf->tid};
@@ -562,7 +566,7 @@ static void crash_drain(void)
     char msg[160];
     while (drain_all() > 0) {}
     report_all_drops();
-    own_event(&ev, narr__crash_tid, NARR_LEVEL_FATAL, "crash", msg,
+    narr__own_event(&ev, narr__crash_tid, NARR_LEVEL_FATAL, "crash", msg,
               snprintf(msg, sizeof msg, "fatal signal %s (%d) on thread %u; what was recorded before it has been written",
                        signal_name(narr__crash_signal), narr__crash_signal, narr__crash_tid));
     narr__sinks_dispatch(&ev);
@@ -724,4 +728,5 @@ void narr_stats_get(narr_stats_t *out)
     out->threads = __atomic_load_n(&narr__rings_attached, __ATOMIC_RELAXED);
     out->text_skipped = __atomic_load_n(&text_skipped, __ATOMIC_RELAXED);
     out->rings_grown = __atomic_load_n(&narr__rings_grown, __ATOMIC_RELAXED);
+    out->throttled = __atomic_load_n(&narr__throttled_sites, __ATOMIC_RELAXED);
 }

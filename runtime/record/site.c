@@ -23,6 +23,7 @@ static int32_t site_resolve_locked(narr_site_t *s);
 static int32_t decide(const narr_site_t *s, int32_t id)
 {
     if (sites_muted) return -id;
+    if (__atomic_load_n(&((narr_site_t *)s)->flags, __ATOMIC_RELAXED) & NARR_SITE_THROTTLED) return -id;
     if (s->kind == NARR_KIND_NARRATE) return id; /* its actor is known per call: narr__narrate filters */
     if (s->kind >= NARR_KIND_CONTEXT) return id; /* the consumer needs every context change */
     if ((narr_level_t)s->level >= narr__filter_for(s->actor, filter_func(s))) return id;
@@ -121,6 +122,19 @@ void narr__sites_fork(int phase)
 {
     if (phase == NARR__FORK_PREPARE) pthread_mutex_lock(&site_lock);
     else pthread_mutex_unlock(&site_lock); /* the registry is the child's too: same code, same sites */
+}
+
+int narr__site_throttle(uint32_t enter_id)
+{
+    narr_site_t *s = narr__site_get(enter_id);
+    if (s == NULL || s->kind != NARR_KIND_FN_ENTER || !(s->flags & NARR_SITE_WHOLE)) return -1;
+    pthread_mutex_lock(&site_lock);
+    /* under the lock: a re-resolve (narr_filter_set) sees the flag; calls already in progress
+       record their exits (their enter's id was read at their start) */
+    __atomic_or_fetch(&s->flags, NARR_SITE_THROTTLED, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->state, -(int32_t)enter_id, __ATOMIC_RELEASE); /* pairs with narr__site_state */
+    pthread_mutex_unlock(&site_lock);
+    return 0;
 }
 
 narr_site_t *narr__site_get(uint32_t id)

@@ -91,18 +91,51 @@ def test_errors_are_located(case, tmp_path, capsys, monkeypatch):
 
 def test_all_functions_mode(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(HERE)
-    rc, out = generate(tmp_path, os.path.join("cases", "markers.c"), extra=["--all-functions", "--exclude", "helper"])
+    rc, out = generate(tmp_path, os.path.join("cases", "markers.c"),
+                       extra=["--all-functions", "--every-call", "--exclude", "helper"])
     assert rc == 0
     text = (out / "cases" / "markers.traced.c").read_text()
     assert "NARR__GEN_NAME_untouched" in text  # traced without a marker
     assert "NARR__GEN_NAME_helper" not in text  # excluded by glob
 
 
+def test_all_functions_leaves_what_the_compiler_inlines(tmp_path, capsys, monkeypatch):
+    """Static functions the optimized build inlines at every call are left to the compiler and
+    counted; marked ones, external ones and the ones it keeps as calls stay traced."""
+    monkeypatch.chdir(HERE)
+    rc, out = generate(tmp_path, os.path.join("cases", "markers.c"), extra=["--all-functions", "--flag=-O2"])
+    err = capsys.readouterr().err
+    assert rc == 0
+    text = (out / "cases" / "markers.traced.c").read_text()
+    assert "NARR__GEN_NAME_helper" not in text  # static, inlined into its one caller
+    assert "NARR__GEN_NAME_untouched" in text  # external: other files call it
+    assert "NARR__GEN_NAME_behind_macro" in text  # marked: always traced
+    assert "1 static functions the optimizer inlines at every call" in err
+    assert "helper (line" in text and "left to the compiler" in text  # said in the file, too
+    # at -O0 nothing is inlined: every function is a call
+    rc, out = generate(tmp_path, os.path.join("cases", "markers.c"), extra=["--all-functions", "--flag=-O0"])
+    assert "NARR__GEN_NAME_helper" in (out / "cases" / "markers.traced.c").read_text()
+
+
+def test_all_functions_without_a_compiler_leaves_leaf_helpers(tmp_path, capsys, monkeypatch):
+    """When the compiler cannot be asked, static small leaf helpers are left out instead, and the
+    log says why, once."""
+    monkeypatch.chdir(HERE)
+    rc, out = generate(tmp_path, os.path.join("cases", "markers.c"),
+                       extra=["--all-functions", "--cc=/nonexistent/cc"])
+    err = capsys.readouterr().err
+    assert rc == 0
+    assert err.count("could not ask the compiler what it inlines") == 1
+    assert "small leaf helpers" in err
+    text = (out / "cases" / "markers.traced.c").read_text()
+    assert "NARR__GEN_NAME_helper" not in text and "NARR__GEN_NAME_use_lookup" in text
+
+
 def test_all_functions_skips_with_reason(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(HERE)
     src = tmp_path / "inl.c"
     src.write_text("inline int shared(int a) { return a; }\nint plain(int a) { return shared(a); }\n")
-    rc, out = generate(tmp_path, str(src), extra=["--all-functions"])
+    rc, out = generate(tmp_path, str(src), extra=["--all-functions", "--every-call"])
     err = capsys.readouterr().err
     assert rc == 0
     assert "function shared not traced: an inline function with external linkage" in err

@@ -74,8 +74,8 @@
 #endif
 static const unsigned char narr__pt0[] __attribute__((used)) = {NARR__T_PTR, NARR__T_I64, NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
 static const char *const narr__pk1[] __attribute__((used)) = {"v", "n", "want", "@caller", "@depth"};
-static const unsigned char narr__pt2[] __attribute__((used)) = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk3[] __attribute__((used)) = {"result", "@t0"};
+static const unsigned char narr__pt2[] __attribute__((used)) = {NARR__T_U64, NARR__T_I64, NARR__T_LIT};
+static const char *const narr__pk3[] __attribute__((used)) = {"@t0", "result"};
 static const unsigned char narr__pt4[] __attribute__((used)) = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
 static const char *const narr__pk5[] __attribute__((used)) = {"code", "@caller", "@depth"};
 static const unsigned char narr__pt6[] __attribute__((used)) = {NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
@@ -148,8 +148,8 @@ static NARR__GEN_NOINLINE int narr__traced_find(const int *v, int n, int want, c
     int narr__ret = narr__impl_find(v, n, want);
     narr__depth = narr__d0;
     if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__commit(&narr__g, narr__p);
     }
     return narr__ret;
@@ -259,8 +259,8 @@ static NARR__GEN_NOINLINE int narr__traced_classify(int code, const void *narr__
     int narr__ret = narr__impl_classify(code);
     narr__depth = narr__d0;
     if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__commit(&narr__g, narr__p);
     }
     return narr__ret;
@@ -360,8 +360,8 @@ static NARR__GEN_NOINLINE unsigned long narr__traced_fact(unsigned n, const void
     unsigned long narr__ret = narr__impl_fact(n);
     narr__depth = narr__d0;
     if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_u(narr__p, (uint64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
+        narr__p = narr__put_u(narr__p, (uint64_t)(narr__ret));
         narr__commit(&narr__g, narr__p);
     }
     return narr__ret;
@@ -562,8 +562,8 @@ static NARR__GEN_NOINLINE int narr__traced_twice(int x, const void *narr__caller
     int narr__ret = narr__impl_twice(x);
     narr__depth = narr__d0;
     if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__commit(&narr__g, narr__p);
     }
     return narr__ret;
@@ -717,8 +717,8 @@ static NARR__INLINE int narr__vx_sum(uint32_t narr__d0, uint64_t narr__t0, int n
         narr__depth = narr__d0;
         if (narr__t0 == 1) narr__t0 = 0; /* the enter was dropped: no elapsed time */
     if ((narr__p = narr__rec_begin(&narr__sx, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__commit(&narr__g, narr__p);
     }
         narr__depth_settle();

@@ -63,15 +63,15 @@
 #endif
 static const unsigned char narr__pt0[] __attribute__((used)) = {NARR__T_I64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
 static const char *const narr__pk1[] __attribute__((used)) = {"a", "@caller", "@depth"};
-static const unsigned char narr__pt2[] __attribute__((used)) = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk3[] __attribute__((used)) = {"result", "@t0"};
+static const unsigned char narr__pt2[] __attribute__((used)) = {NARR__T_U64, NARR__T_I64, NARR__T_LIT};
+static const char *const narr__pk3[] __attribute__((used)) = {"@t0", "result"};
 static const unsigned char narr__pt4[] __attribute__((used)) = {NARR__T_I64, NARR__T_PTR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
 static const char *const narr__pk5[] __attribute__((used)) = {"count", "what", "@caller", "@depth"};
 static const char *const narr__pl6[] __attribute__((used)) = {0, "[REDACTED]", 0, 0, 0};
 static const unsigned char narr__pt7[] __attribute__((used)) = {NARR__T_I64, NARR__T_LIT, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
 static const char *const narr__pk8[] __attribute__((used)) = {"size", "blob", "@caller", "@depth"};
 static const char *const narr__pk9[] __attribute__((used)) = {"key", "@caller", "@depth"};
-static const unsigned char narr__pt10[] __attribute__((used)) = {NARR__T_STR, NARR__T_U64, NARR__T_LIT};
+static const unsigned char narr__pt10[] __attribute__((used)) = {NARR__T_U64, NARR__T_STR, NARR__T_LIT};
 static const char *const narr__pk11[] __attribute__((used)) = {"rc", "@caller", "@depth"};
 #line 8 "cases/markers.c"
 
@@ -124,8 +124,8 @@ static NARR__GEN_NOINLINE int narr__traced_behind_macro(int a, const void *narr_
     int narr__ret = narr__impl_behind_macro(a);
     narr__depth = narr__d0;
     if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__commit(&narr__g, narr__p);
     }
     return narr__ret;
@@ -227,8 +227,8 @@ static NARR__GEN_NOINLINE int narr__traced_declared_first(int count, const char 
     int narr__ret = narr__impl_declared_first(count, what);
     narr__depth = narr__d0;
     if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__commit(&narr__g, narr__p);
     }
     return narr__ret;
@@ -336,8 +336,8 @@ static NARR__GEN_NOINLINE int narr__traced_with_options(int size, const void *bl
     int narr__ret = narr__impl_with_options(size, blob);
     narr__depth = narr__d0;
     if ((narr__p = narr__rec_reserve(narr__st + ((narr__ret < 0) ? 2 : 1), 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__commit(&narr__g, narr__p);
     }
     return narr__ret;
@@ -443,8 +443,8 @@ static NARR__GEN_NOINLINE const char * narr__traced_lookup(int key, const void *
     const char * narr__ret = narr__impl_lookup(key);
     narr__depth = narr__d0;
     if ((narr__p = narr__rec_reserve(narr__st + ((narr__ret == 0) ? 2 : 1), 1056, &narr__g)) != NULL) {
-        narr__p = narr__put_str_copy(narr__p, (const char *)(narr__ret), 1024);
         narr__p = narr__put_u(narr__p, narr__t0);
+        narr__p = narr__put_str_copy(narr__p, (const char *)(narr__ret), 1024);
         narr__commit(&narr__g, narr__p);
     }
     return narr__ret;
@@ -552,8 +552,8 @@ static NARR__GEN_NOINLINE int narr__traced_check(int rc, const void *narr__calle
     int narr__ret = narr__impl_check(rc);
     narr__depth = narr__d0;
     if ((narr__p = narr__rec_reserve(narr__st + ((narr__ret != 0) ? 2 : 1), 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__commit(&narr__g, narr__p);
     }
     return narr__ret;

@@ -97,8 +97,8 @@ typedef int (*combine_fn)(int, int);
 #endif
 static const unsigned char narr__pt0[] __attribute__((used)) = {NARR__T_I64, NARR__T_F64, NARR__T_I64, NARR__T_F64, NARR__T_ENUM, NARR__T_BOOL, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
 static const char *const narr__pk1[] __attribute__((used)) = {"p.x", "p.y", "n.i", "n.f", "m", "flag", "@caller", "@depth"};
-static const unsigned char narr__pt2[] __attribute__((used)) = {NARR__T_I64, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk3[] __attribute__((used)) = {"result", "@t0"};
+static const unsigned char narr__pt2[] __attribute__((used)) = {NARR__T_U64, NARR__T_I64, NARR__T_LIT};
+static const char *const narr__pk3[] __attribute__((used)) = {"@t0", "result"};
 static const char *const narr__pl4[] __attribute__((used)) = {0, "4", 0, 0, 0, 0, 0, 0, 0};
 static const unsigned char narr__pt5[] __attribute__((used)) = {NARR__T_PTR, NARR__T_LIT, NARR__T_PTR, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
 static const char *const narr__pk6[] __attribute__((used)) = {"fixed", "fixed_len", "open", "name", "bytes", "n", "@caller", "@depth"};
@@ -109,18 +109,18 @@ static const char *const narr__pk10[] __attribute__((used)) = {"counter", "wide"
 static const unsigned char narr__pt11[] __attribute__((used)) = {NARR__T_U64, NARR__T_U64, NARR__T_LIT};
 static const unsigned char narr__pt12[] __attribute__((used)) = {NARR__T_I64, NARR__T_F64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
 static const char *const narr__pk13[] __attribute__((used)) = {"x", "y", "@caller", "@depth"};
-static const unsigned char narr__pt14[] __attribute__((used)) = {NARR__T_I64, NARR__T_F64, NARR__T_U64, NARR__T_LIT};
-static const char *const narr__pk15[] __attribute__((used)) = {"result.x", "result.y", "@t0"};
+static const unsigned char narr__pt14[] __attribute__((used)) = {NARR__T_U64, NARR__T_I64, NARR__T_F64, NARR__T_LIT};
+static const char *const narr__pk15[] __attribute__((used)) = {"@t0", "result.x", "result.y"};
 static const unsigned char narr__pt16[] __attribute__((used)) = {NARR__T_ENUM, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
 static const char *const narr__pk17[] __attribute__((used)) = {"m", "@caller", "@depth"};
-static const unsigned char narr__pt18[] __attribute__((used)) = {NARR__T_ENUM, NARR__T_U64, NARR__T_LIT};
+static const unsigned char narr__pt18[] __attribute__((used)) = {NARR__T_U64, NARR__T_ENUM, NARR__T_LIT};
 static const unsigned char narr__pt19[] __attribute__((used)) = {NARR__T_F64, NARR__T_F64, NARR__T_F64, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
 static const char *const narr__pk20[] __attribute__((used)) = {"f", "d", "ld", "@caller", "@depth"};
-static const unsigned char narr__pt21[] __attribute__((used)) = {NARR__T_F64, NARR__T_U64, NARR__T_LIT};
+static const unsigned char narr__pt21[] __attribute__((used)) = {NARR__T_U64, NARR__T_F64, NARR__T_LIT};
 static const char *const narr__pl22[] __attribute__((used)) = {0, "[REDACTED]", "[REDACTED]", "[REDACTED]", 0, 0, 0, 0};
 static const unsigned char narr__pt23[] __attribute__((used)) = {NARR__T_STR, NARR__T_LIT, NARR__T_LIT, NARR__T_LIT, NARR__T_STR, NARR__T_PTR, NARR__T_U64, NARR__T_LIT};
 static const char *const narr__pk24[] __attribute__((used)) = {"user", "password", "api_key", "sessionKey", "monkey", "@caller", "@depth"};
-static const unsigned char narr__pt25[] __attribute__((used)) = {NARR__T_BOOL, NARR__T_U64, NARR__T_LIT};
+static const unsigned char narr__pt25[] __attribute__((used)) = {NARR__T_U64, NARR__T_BOOL, NARR__T_LIT};
 #line 13 "cases/types.c"
 
 #define __func__ "by_value"
@@ -189,8 +189,8 @@ static NARR__GEN_NOINLINE int narr__traced_by_value(point_t p, num_t n, enum mod
     int narr__ret = narr__impl_by_value(p, n, m, flag);
     narr__depth = narr__d0;
     if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__commit(&narr__g, narr__p);
     }
     return narr__ret;
@@ -297,8 +297,8 @@ static NARR__GEN_NOINLINE long narr__traced_arrays(int fixed[4], int open[], cha
     long narr__ret = narr__impl_arrays(fixed, open, name, bytes, n);
     narr__depth = narr__d0;
     if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__commit(&narr__g, narr__p);
     }
     return narr__ret;
@@ -409,8 +409,8 @@ static NARR__GEN_NOINLINE int narr__traced_pointers(int (*raw)(int, int), combin
     int narr__ret = narr__impl_pointers(raw, typed, label, opaque, values);
     narr__depth = narr__d0;
     if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
+        narr__p = narr__put_i(narr__p, (int64_t)(narr__ret));
         narr__commit(&narr__g, narr__p);
     }
     return narr__ret;
@@ -516,8 +516,8 @@ static NARR__GEN_NOINLINE unsigned int narr__traced_atomics(_Atomic int counter,
     unsigned int narr__ret = narr__impl_atomics(counter, wide);
     narr__depth = narr__d0;
     if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_u(narr__p, (uint64_t)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
+        narr__p = narr__put_u(narr__p, (uint64_t)(narr__ret));
         narr__commit(&narr__g, narr__p);
     }
     return narr__ret;
@@ -622,9 +622,9 @@ static NARR__GEN_NOINLINE point_t narr__traced_make_point(int x, double y, const
     point_t narr__ret = narr__impl_make_point(x, y);
     narr__depth = narr__d0;
     if ((narr__p = narr__rec_reserve(narr__st + 1, 40, &narr__g)) != NULL) {
+        narr__p = narr__put_u(narr__p, narr__t0);
         narr__p = narr__put_i(narr__p, (int64_t)(narr__ret.x));
         narr__p = narr__put_f(narr__p, (double)(narr__ret.y));
-        narr__p = narr__put_u(narr__p, narr__t0);
         narr__commit(&narr__g, narr__p);
     }
     return narr__ret;
@@ -742,8 +742,8 @@ static NARR__GEN_NOINLINE enum mode narr__traced_next_mode(enum mode m, const vo
     enum mode narr__ret = narr__impl_next_mode(m);
     narr__depth = narr__d0;
     if ((narr__p = narr__rec_reserve(narr__st + 1, 40, &narr__g)) != NULL) {
-        narr__p = narr__put_e(narr__p, (int64_t)(narr__ret), narr__en_next_mode_1((int64_t)(narr__ret)));
         narr__p = narr__put_u(narr__p, narr__t0);
+        narr__p = narr__put_e(narr__p, (int64_t)(narr__ret), narr__en_next_mode_1((int64_t)(narr__ret)));
         narr__commit(&narr__g, narr__p);
     }
     return narr__ret;
@@ -845,8 +845,8 @@ static NARR__GEN_NOINLINE double narr__traced_scale(float f, double d, long doub
     double narr__ret = narr__impl_scale(f, d, ld);
     narr__depth = narr__d0;
     if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_f(narr__p, (double)(narr__ret));
         narr__p = narr__put_u(narr__p, narr__t0);
+        narr__p = narr__put_f(narr__p, (double)(narr__ret));
         narr__commit(&narr__g, narr__p);
     }
     return narr__ret;
@@ -957,8 +957,8 @@ static NARR__GEN_NOINLINE _Bool narr__traced_login(const char *user, const char 
     _Bool narr__ret = narr__impl_login(user, password, api_key, sessionKey, monkey);
     narr__depth = narr__d0;
     if ((narr__p = narr__rec_reserve(narr__st + 1, 32, &narr__g)) != NULL) {
-        narr__p = narr__put_b(narr__p, (narr__ret) != 0);
         narr__p = narr__put_u(narr__p, narr__t0);
+        narr__p = narr__put_b(narr__p, (narr__ret) != 0);
         narr__commit(&narr__g, narr__p);
     }
     return narr__ret;

@@ -1,4 +1,5 @@
-"""Code written the way real projects write it, traced with --all-functions: each file in this
+"""Code written the way real projects write it, traced with --all-functions --every-call (or its
+own '// gen-flags:' instead of --every-call): each file in this
 folder is built plain and traced (gcc and clang, -Wall -Wextra -Werror, its own '// cflags:'),
 both are run, their output and exit status must match, every JSON line must parse with no key
 twice, the '// expect*:' lines must hold (C89 files: '/* expect...: ... */'), and the traced gcc build runs under valgrind memcheck
@@ -41,7 +42,7 @@ def run(cmd, **kw):
 def check_file(path, work):
     name = os.path.basename(path)
     text = open(path).read()
-    cflags, expects, memcheck = [], [], True
+    cflags, expects, memcheck, gen_flags = [], [], True, ["--every-call"]
     for line in text.splitlines():
         if line.startswith("/* ") and line.endswith(" */"):  # C89 files say it in a block comment
             line = "// " + line[3:-3]
@@ -49,18 +50,23 @@ def check_file(path, work):
             memcheck = False
         if line.startswith("// cflags:"):
             cflags += line.split(":", 1)[1].split()
+        elif line.startswith("// gen-flags:"):
+            gen_flags = line.split(":", 1)[1].split()
         elif line.startswith("// expect"):
             tag, rest = line[3:].split(":", 1)
             expects.append((tag.strip(), rest.split()))
     std = [f for f in cflags if f.startswith("-std=")] or ["-std=gnu11"]
     others = [f for f in cflags if not f.startswith("-std=")]
     out = os.path.join(work, "gen")
-    r = run([sys.executable, gen, "-o", out, "--source-root", here, "--actor", "t", "--all-functions",
-             f"--flag=-I{include}", f"--flag={std[0]}"] + [f"--flag={f}" for f in others] + [path])
+    r = run([sys.executable, gen, "-o", out, "--source-root", here, "--actor", "t", "--all-functions"] + gen_flags +
+            [f"--flag=-I{include}", f"--flag={std[0]}"] + [f"--flag={f}" for f in others] + [path])
     if r.returncode != 0:
         return fail(name, f"generator failed: {r.stderr.strip()}")
     if "Traceback" in r.stderr:
         return fail(name, "generator printed a traceback")
+    for tag, words in expects:
+        if tag == "expect-log" and " ".join(words) not in r.stderr:
+            return fail(name, f"the generator's log lacks {' '.join(words)!r}: {r.stderr.strip()}")
     traced = os.path.join(out, name[:-2] + ".traced.c")
     warn = ["-Wall", "-Wextra", "-Werror"] + std + others
     for cc in compilers:
