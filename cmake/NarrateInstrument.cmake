@@ -6,17 +6,21 @@
 # instead. Without ALL_FUNCTIONS only functions marked NARR_TRACE_FN are traced; INCLUDE and
 # EXCLUDE are globs over function names. ALL_FUNCTIONS traces the calls the optimized build
 # makes: static functions the compiler inlines at every call are left to it (each source is
-# compiled once more with the target's flags to know) and counted in the build log; EVERY_CALL
-# traces them too. HEADER_FUNCTIONS also traces the static inline functions of the project's own
+# compiled once more with the target's flags to know) and counted in the build log, and at run
+# time a function whose calls average under NARRATE_MIN_DURATION (1us) is switched off; EVERY_CALL
+# traces the inlined ones too and never switches one off. HEADER_FUNCTIONS also traces the static inline functions of the project's own
 # headers, in each source that includes them. ACTOR defaults to the target's name; a file can
 # override it with '#define NARRATE_ACTOR "name"'. LEVEL is the target's build level (sites below it
 # compile to nothing), whatever level narrate itself was built with. The target is linked with
 # narrate::narrate unless it is already.
 #
-# Any source CMake compiles for the target is traced: under its source folder or above it, made
-# by the build (add_custom_command, configure_file), with its own source-file properties. Sources
-# given as generator expressions are compiled as they are (a warning says so, except
-# $<TARGET_OBJECTS:...>: instrument that target itself).
+# How: the target's C compiles go through narrate-gen's compiler launcher (C_COMPILER_LAUNCHER; a
+# launcher the target has, such as ccache, still runs), which generates each source's traced
+# twin (<target's build folder>/narrate/<target>/<path>.traced.c) with the compile's own flags and
+# compiles it instead. So any source CMake compiles for the target is traced: under its source
+# folder or above it, made by the build (add_custom_command, configure_file), with its own
+# source-file properties, from whichever directory the target was instrumented; the target's
+# SOURCES stay as written. An object library is instrumented as a target of its own.
 include_guard(GLOBAL)
 
 # gen/ sits beside this file's folder in the source tree and in the installed share/narrate/.
@@ -120,9 +124,6 @@ function(narrate_instrument target)
   endif()
   if(NI_EVERY_CALL)
     list(APPEND extra --every-call)
-  elseif(NI_ALL_FUNCTIONS)
-    # the compiler the target builds with tells what it inlines
-    list(APPEND extra "--cc=${CMAKE_C_COMPILER}")
   endif()
   if(NI_HEADER_FUNCTIONS)
     list(APPEND extra --header-functions)
@@ -142,171 +143,61 @@ function(narrate_instrument target)
   endif()
 endfunction()
 
-# A source file property as the target's directory sees it (source properties are per directory).
-function(_narrate_source_property out target file prop)
-  if(CMAKE_VERSION VERSION_GREATER_EQUAL 3.18)
-    get_source_file_property(v "${file}" TARGET_DIRECTORY ${target} ${prop})
-  else()
-    get_source_file_property(v "${file}" ${prop})
-  endif()
-  if(v STREQUAL "NOTFOUND")
-    set(v "")
-  endif()
-  set(${out} "${v}" PARENT_SCOPE)
-endfunction()
-
-# Where CMake finds a source named in a target: an absolute path as it is; a relative one in the
-# target's source folder, else (a generated file, a configure_file output) in its binary folder.
-function(_narrate_source_path out target src)
-  get_target_property(src_dir ${target} SOURCE_DIR)
-  get_target_property(bin_dir ${target} BINARY_DIR)
-  if(IS_ABSOLUTE "${src}")
-    set(abs "${src}")
-  elseif(EXISTS "${src_dir}/${src}")
-    set(abs "${src_dir}/${src}")
-  else()
-    _narrate_source_property(generated ${target} "${src_dir}/${src}" GENERATED)
-    if(NOT generated AND NOT EXISTS "${bin_dir}/${src}")
-      set(abs "${src_dir}/${src}") # CMake itself reports a missing source
-    else()
-      set(abs "${bin_dir}/${src}")
-    endif()
-  endif()
-  get_filename_component(abs "${abs}" ABSOLUTE)
-  set(${out} "${abs}" PARENT_SCOPE)
-endfunction()
-
+# Where the target's C compiles go: through narrate-gen's launcher (CMake's C_COMPILER_LAUNCHER),
+# which generates each source's traced twin with the compile's own flags and compiles the twin
+# instead. So every source CMake compiles for the target is traced, wherever it is and whoever made
+# it (above the target's folder, add_custom_command, configure_file, object libraries), and from
+# whichever directory the target was instrumented; its SOURCES stay as the project wrote them.
 function(_narrate_instrument_sources target py actor out_dir extra)
   get_property(gen_dir GLOBAL PROPERTY NARRATE_GEN_DIR)
-  get_target_property(sources ${target} SOURCES)
   get_target_property(src_dir ${target} SOURCE_DIR)
   get_target_property(bin_dir ${target} BINARY_DIR)
-  set(flags_file "${out_dir}/flags.txt")
-  set(incs "$<TARGET_PROPERTY:${target},INCLUDE_DIRECTORIES>")
-  set(defs "$<TARGET_PROPERTY:${target},COMPILE_DEFINITIONS>")
-  set(std "$<TARGET_PROPERTY:${target},C_STANDARD>")
-  # C_EXTENSIONS unset means on (CMake's default): C_STANDARD 11 compiles as gnu11
-  set(ext "$<TARGET_PROPERTY:${target},C_EXTENSIONS>")
-  set(std_prefix "$<IF:$<OR:$<STREQUAL:${ext},>,$<BOOL:${ext}>>,gnu,c>")
-  # what the compiler is given besides: the target's options (-include, -D, -f...) and CMAKE_C_FLAGS
-  # with the build type's, so the parse sees the same code the compiler does
-  set(opts "$<TARGET_PROPERTY:${target},COMPILE_OPTIONS>")
-  set(cflags "${CMAKE_C_FLAGS}")
-  if(CMAKE_BUILD_TYPE)
-    string(TOUPPER "${CMAKE_BUILD_TYPE}" bt)
-    string(APPEND cflags " ${CMAKE_C_FLAGS_${bt}}")
+  set(json_args "")
+  foreach(a IN LISTS extra)
+    string(REPLACE "\\" "\\\\" a "${a}")
+    string(REPLACE "\"" "\\\"" a "${a}")
+    string(APPEND json_args "${json_args_sep}\"${a}\"")
+    set(json_args_sep ", ")
+  endforeach()
+  foreach(v actor out_dir src_dir bin_dir)
+    string(REPLACE "\\" "\\\\" j_${v} "${${v}}")
+    string(REPLACE "\"" "\\\"" j_${v} "${j_${v}}")
+  endforeach()
+  file(MAKE_DIRECTORY "${out_dir}")
+  set(info "${out_dir}/launch.json")
+  set(content "{\"actor\": \"${j_actor}\", \"out_dir\": \"${j_out_dir}\", \"source_root\": \"${j_src_dir}\", \"binary_root\": \"${j_bin_dir}\", \"args\": [${json_args}]}\n")
+  set(was "")
+  if(EXISTS "${info}")
+    file(READ "${info}" was)
   endif()
-  separate_arguments(cflags UNIX_COMMAND "${cflags}")
-  list(JOIN cflags "\n" cflags)
-  file(GENERATE OUTPUT "${flags_file}" CONTENT
-    "${cflags}\n$<$<BOOL:${opts}>:$<JOIN:${opts},\n>>\n$<$<BOOL:${incs}>:-I$<JOIN:${incs},\n-I>>\n$<$<BOOL:${defs}>:-D$<JOIN:${defs},\n-D>>\n$<$<BOOL:${std}>:-std=${std_prefix}${std}>\n"
-    TARGET ${target})
+  if(NOT was STREQUAL content) # (rewritten only when it changes: it is every object's dependency)
+    file(WRITE "${info}" "${content}")
+  endif()
+  # a launcher the target has already (ccache) runs the compile narrate-gen gives it
+  get_target_property(old ${target} C_COMPILER_LAUNCHER)
+  if(NOT old)
+    set(old)
+  endif()
+  set_property(TARGET ${target} PROPERTY C_COMPILER_LAUNCHER "${py}" "${gen_dir}/narrate-gen" --launch "${info}" -- ${old})
+  # a changed generator, template or setting compiles the sources again
   file(GLOB_RECURSE gen_files CONFIGURE_DEPENDS "${gen_dir}/narrate_gen/*.py")
   file(GLOB templates CONFIGURE_DEPENDS "${gen_dir}/../templates/*.j2")
-
-  # files the build makes for this target (generated headers among them): the generator parses a
-  # source only after they exist
-  set(made)
+  get_target_property(sources ${target} SOURCES)
+  set(scope)
+  if(NOT src_dir STREQUAL CMAKE_CURRENT_SOURCE_DIR AND CMAKE_VERSION VERSION_GREATER_EQUAL 3.18)
+    set(scope TARGET_DIRECTORY ${target})
+  endif()
   foreach(src IN LISTS sources)
-    if(src MATCHES "\\$<")
+    if(src MATCHES "\\$<" OR NOT src MATCHES "\\.c$")
       continue()
     endif()
-    _narrate_source_path(abs ${target} "${src}")
-    _narrate_source_property(generated ${target} "${abs}" GENERATED)
-    if(generated)
-      list(APPEND made "${abs}")
+    if(NOT IS_ABSOLUTE "${src}" AND NOT EXISTS "${src_dir}/${src}" AND EXISTS "${bin_dir}/${src}")
+      set(src "${bin_dir}/${src}")
+    elseif(NOT IS_ABSOLUTE "${src}")
+      set(src "${src_dir}/${src}")
+    endif()
+    if(scope OR src_dir STREQUAL CMAKE_CURRENT_SOURCE_DIR)
+      set_property(SOURCE "${src}" ${scope} APPEND PROPERTY OBJECT_DEPENDS "${info}" ${gen_files} ${templates})
     endif()
   endforeach()
-
-  # called from another directory than the target's (a project that instruments its library from
-  # the top): the twins' rules live here, so a target of this directory makes them before the
-  # target compiles them, and their properties are set in the target's directory
-  set(elsewhere FALSE)
-  if(NOT src_dir STREQUAL CMAKE_CURRENT_SOURCE_DIR)
-    if(CMAKE_VERSION VERSION_LESS 3.18)
-      message(FATAL_ERROR "narrate_instrument(${target}): call it in the directory that defines "
-        "${target} (${src_dir}); CMake ${CMAKE_VERSION} cannot set its sources' properties from here (3.18 can)")
-    endif()
-    set(elsewhere TRUE)
-    set(dir_scope TARGET_DIRECTORY ${target})
-  else()
-    set(dir_scope)
-  endif()
-  set(new_sources)
-  set(outputs)
-  foreach(src IN LISTS sources)
-    if(src MATCHES "\\$<")
-      # a generator expression: objects of another target, or a source chosen per configuration
-      if(NOT src MATCHES "^\\$<TARGET_OBJECTS:")
-        message(WARNING "narrate_instrument(${target}): source '${src}' is a generator expression; "
-          "it is compiled as it is, not traced (name the file itself to trace it)")
-      endif()
-      list(APPEND new_sources "${src}")
-      continue()
-    endif()
-    _narrate_source_path(abs ${target} "${src}")
-    _narrate_source_property(lang ${target} "${abs}" LANGUAGE)
-    _narrate_source_property(header_only ${target} "${abs}" HEADER_FILE_ONLY)
-    if(header_only OR (lang AND NOT lang STREQUAL "C") OR (NOT lang AND NOT abs MATCHES "\\.c$"))
-      list(APPEND new_sources "${src}")
-      continue()
-    endif()
-    # the twin's name: the source's path under the target's source folder, or its binary folder
-    # (generated sources), else external/<hash>/<name>; always *.traced.c, never the original's
-    # name (a quoted #include in a traced file must not pick up a twin)
-    file(RELATIVE_PATH rel "${src_dir}" "${abs}")
-    file(RELATIVE_PATH rel_bin "${bin_dir}" "${abs}")
-    if(rel MATCHES "^\\.\\./" OR IS_ABSOLUTE "${rel}")
-      set(inside FALSE)
-    else()
-      set(inside TRUE)
-    endif()
-    if(inside)
-      # (under the source folder)
-    elseif(NOT rel_bin MATCHES "^\\.\\./" AND NOT IS_ABSOLUTE "${rel_bin}")
-      set(rel "generated/${rel_bin}")
-    else()
-      string(MD5 h "${abs}")
-      string(SUBSTRING "${h}" 0 8 h)
-      get_filename_component(base "${abs}" NAME)
-      set(rel "external/${h}/${base}")
-    endif()
-    string(REGEX REPLACE "\\.[^./]*$" "" rel "${rel}")
-    set(out "${out_dir}/${rel}.traced.c")
-    # what the source itself is compiled with besides the target's flags
-    set(src_flags)
-    foreach(prop COMPILE_DEFINITIONS COMPILE_OPTIONS INCLUDE_DIRECTORIES COMPILE_FLAGS)
-      _narrate_source_property(v_${prop} ${target} "${abs}" ${prop})
-    endforeach()
-    foreach(d IN LISTS v_COMPILE_DEFINITIONS)
-      list(APPEND src_flags "--flag=-D${d}")
-    endforeach()
-    foreach(d IN LISTS v_INCLUDE_DIRECTORIES)
-      list(APPEND src_flags "--flag=-I${d}")
-    endforeach()
-    separate_arguments(flags_list UNIX_COMMAND "${v_COMPILE_FLAGS}")
-    foreach(o IN LISTS v_COMPILE_OPTIONS flags_list)
-      list(APPEND src_flags "--flag=${o}")
-    endforeach()
-    get_filename_component(abs_dir "${abs}" DIRECTORY)
-    add_custom_command(OUTPUT "${out}"
-      COMMAND "${py}" "${gen_dir}/narrate-gen" --output "${out}" --source-root "${src_dir}"
-              --actor "${actor}" --flags-file "${flags_file}" ${src_flags} --depfile "${out}.d" ${extra} "${abs}"
-      DEPENDS "${abs}" "${flags_file}" ${made} ${gen_files} ${templates}
-      DEPFILE "${out}.d"
-      COMMENT "narrate-gen ${target}: ${rel}.c"
-      VERBATIM)
-    # the traced twin includes the user's headers as the original did, and is compiled as it was
-    list(APPEND outputs "${out}")
-    set_source_files_properties("${out}" ${dir_scope} PROPERTIES GENERATED TRUE
-      COMPILE_OPTIONS "-iquote;${abs_dir};${v_COMPILE_OPTIONS}"
-      COMPILE_DEFINITIONS "${v_COMPILE_DEFINITIONS}" INCLUDE_DIRECTORIES "${v_INCLUDE_DIRECTORIES}"
-      COMPILE_FLAGS "${v_COMPILE_FLAGS}")
-    list(APPEND new_sources "${out}")
-  endforeach()
-  if(elsewhere AND outputs)
-    add_custom_target(narrate_gen_${target} DEPENDS ${outputs})
-    add_dependencies(${target} narrate_gen_${target})
-  endif()
-  set_property(TARGET ${target} PROPERTY SOURCES ${new_sources})
 endfunction()

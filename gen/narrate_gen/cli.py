@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shlex
+import subprocess
 import sys
 
 
@@ -35,17 +35,48 @@ def _flags_from_compile_commands(path: str, source: str) -> list[str]:
 
 
 def _output_name(source: str, root: str) -> str:
-    """x/y.c -> x/y.traced.c: never the original's name, so a quoted #include in a traced file
-    (even of another .c file) cannot pick up a traced twin from the output folder."""
-    rel = os.path.relpath(os.path.realpath(source), os.path.realpath(root))
-    if rel.startswith(".."):
-        digest = hashlib.sha1(os.path.realpath(source).encode()).hexdigest()[:8]
-        rel = f"external-{digest}-{os.path.basename(source)}"
-    stem, ext = os.path.splitext(rel)
-    return f"{stem}.traced{ext or '.c'}"
+    """x/y.c -> x/y.traced.c (launch.py's twin_name, relative to the output folder)."""
+    from .launch import twin_name
+    return twin_name(source, root, "", "")
+
+
+def _launch(argv: list[str]) -> int:
+    """narrate-gen --launch INFO -- COMPILER ARGS...: narrate_instrument's compiler launcher
+    (launch.py). INFO is the target's settings (JSON, written by NarrateInstrument.cmake)."""
+    from .launch import expand_response_files, fix_depfile, parse_compile, twin_command, twin_name
+    if len(argv) < 3 or argv[1] != "--":
+        print("narrate-gen: --launch INFO -- COMPILER ARGS...", file=sys.stderr)
+        return 2
+    with open(argv[0], encoding="utf-8") as fh:
+        info = json.load(fh)
+    command = expand_response_files(argv[2:], os.getcwd())
+    c = parse_compile(command)
+    if not c.source:  # not one C compile (preprocessing only, another language): as it is
+        return subprocess.call(command)
+    twin = twin_name(c.source, info["source_root"], info["binary_root"], info["out_dir"])
+    gen = [c.source, "--output", twin, "--source-root", info["source_root"], "--actor", info["actor"],
+           "--cc", shlex.join(c.compiler)] + info["args"] + [f"--flag={f}" for f in c.parse_flags]
+    rc = main(gen)
+    if rc != 0:
+        return rc
+    rc = subprocess.call(twin_command(c, twin))
+    if rc == 0 and c.depfile and os.path.exists(c.depfile):
+        with open(c.depfile, encoding="utf-8", errors="surrogateescape") as fh:
+            deps = fh.read()
+        with open(c.depfile, "w", encoding="utf-8", errors="surrogateescape") as fh:
+            fh.write(fix_depfile(deps, twin, os.path.abspath(c.source)))
+    return rc
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv and argv[0] == "--launch":
+        try:
+            return _launch(argv[1:])
+        except OSError as e:
+            print(f"narrate-gen: {e.filename + ': ' if e.filename else ''}{e.strerror or e}", file=sys.stderr)
+            return 1
     ap = argparse.ArgumentParser(prog="narrate-gen", description="Emit traced versions of C sources whose "
                                  "functions are marked NARR_TRACE_FN (or all of them).")
     ap.add_argument("sources", nargs="+", help="C files to scan")

@@ -291,6 +291,12 @@ static narr__ring_t *ring_move(narr__ring_t *r)
     if (next == NULL || narr__in_slow) return r;
     next->altstack = rf->altstack;
     next->exit_rounds = rf->exit_rounds;
+    /* drops of the old ring no loss record told of yet (it was full until now): the successor's
+     * first record is preceded by a loss record for them, so the trace places them here and not
+     * at the thread's end (readers would take the calls whose exits they were for as unwound by
+     * a longjmp). Counted by the old ring (its total is what the consumer reports), so the new
+     * loss record's total stays the new ring's own: marked starts that far below it. */
+    next->marked = (uint64_t)0 - (__atomic_load_n(&r->dropped, __ATOMIC_RELAXED) - rf->marked);
     narr__tls_ring = &next->r; /* its limit reads busy: a handler from here on drops */
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     rf->altstack = NULL;

@@ -304,6 +304,32 @@ static void leave(narr_calls_t *c, const narr_trace_t *t, const narr_site_t *s, 
     c->depth = j;
 }
 
+/* "narrate throttled" (runtime/consume/throttle.c): its target is the function switched off. */
+static int note_throttled(narr_calls_t *c, narr_trace_t *t, const narr_tevent_t *e)
+{
+    const narr_event_t *ev = narr_trace_decode(t, e);
+    char *name;
+    if (ev == NULL || ev->target == NULL || narr_calls_throttled(c, ev->target)) return 0;
+    if (c->nthrottled == c->thcap) {
+        size_t want = c->thcap ? c->thcap * 2 : 16;
+        char **fresh = realloc(c->throttled, want * sizeof *fresh);
+        if (fresh == NULL) return -1;
+        c->throttled = fresh;
+        c->thcap = want;
+    }
+    if ((name = strdup(ev->target)) == NULL) return -1;
+    c->throttled[c->nthrottled++] = name;
+    return 0;
+}
+
+int narr_calls_throttled(const narr_calls_t *c, const char *fn)
+{
+    size_t i;
+    for (i = 0; i < c->nthrottled; i++)
+        if (strcmp(c->throttled[i], fn) == 0) return 1;
+    return 0;
+}
+
 int narr_calls_feed(narr_calls_t *c, narr_trace_t *t, const narr_tevent_t *e, size_t index)
 {
     const narr_site_t *s = e->site < t->nsites ? t->sites[e->site] : NULL;
@@ -317,6 +343,9 @@ int narr_calls_feed(narr_calls_t *c, narr_trace_t *t, const narr_tevent_t *e, si
     }
     if (e->site == 0 || s == NULL) return 0;
     if (narr__kind_enters(s->kind)) return enter(c, t, s, e, index);
+    if (s->kind == NARR_KIND_LOG && s->actor != NULL && s->action != NULL && strcmp(s->actor, "narrate") == 0 &&
+        strcmp(s->action, "throttled") == 0)
+        return note_throttled(c, t, e);
     if (narr__kind_exits(s->kind)) {
         leave(c, t, s, e);
         return 0;
@@ -356,6 +385,8 @@ void narr_calls_free(narr_calls_t *c)
 {
     size_t i;
     for (i = 0; i < c->n; i++) free(c->v[i].corr);
+    for (i = 0; i < c->nthrottled; i++) free(c->throttled[i]);
+    free(c->throttled);
     free(c->v);
     free(c->st);
     free(c->tloss);
@@ -550,6 +581,10 @@ void narr_calls_say_unmatched(const narr_calls_t *c, const char *prefix)
         printf("(%s%zu calls still open when the trace ended are counted up to their thread's last event)\n", prefix,
                c->unmatched_enter);
     if (c->unmatched_exit) printf("(%s%zu exits without an enter are not counted)\n", prefix, c->unmatched_exit);
+    if (c->nthrottled)
+        printf("(%s%zu functions traced by whole-project tracing were switched off once their calls averaged under "
+               "NARRATE_MIN_DURATION: only their calls before it are here; stats marks them *)\n", prefix,
+               c->nthrottled);
 }
 
 void narr_calls_say_incomplete(const narr_calls_t *c, const narr_trace_t *t, const char *consequence)

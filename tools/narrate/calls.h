@@ -80,6 +80,10 @@ typedef struct narr_calls {
     /* when set: each root call's subtree, paths merged (calls counted as they completed), when
      * the root ends; the forest is freed after */
     void (*root_fn)(const narr_call_t *root, const narr_forest_t *subtree, void *ctx);
+    /* functions whole-project tracing switched off ("narrate throttled" events): their later
+       calls are not in the trace */
+    char **throttled;
+    size_t nthrottled, thcap;
     /* matching state */
     int keep;
     narr_call_done_fn done;
@@ -109,6 +113,8 @@ int narr_calls_visit(narr_trace_t *t, const narr_tevent_t *e, void *ctx);
 /* What became of calls without a matching exit (unwound, still open) and exits without an enter. */
 void narr_calls_say_unmatched(const narr_calls_t *c, const char *prefix);
 void narr_calls_say_incomplete(const narr_calls_t *c, const narr_trace_t *t, const char *consequence);
+/* Whether fn was switched off by whole-project tracing's NARRATE_MIN_DURATION. */
+int narr_calls_throttled(const narr_calls_t *c, const char *fn);
 
 int narr_forest_build(const narr_calls_t *calls, narr_forest_t *f, narr_forest_by_t by);
 /* Before feeding: build the per-thread forest (and the per-correlation one, when not NULL) as

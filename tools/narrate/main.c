@@ -38,7 +38,7 @@ static const char usage_text[] =
     "                 [--by all|thread|corr]: threads merged, or a band per thread or correlation\n"
     "  recover DIR [-o OUT.trace]   what a killed program left in NARRATE_RECOVER_DIR\n"
     "\n"
-    "filters (cat, check, stats, tree, export, flame):\n"
+    "filters (cat, check, stats, tree, replay, export, flame):\n"
     "  --tid TID         one thread\n"
     "  --fn NAME         calls of NAME and everything recorded inside them\n"
     "  --corr ID         events with this correlation id\n"
@@ -146,6 +146,9 @@ static int cmd_check(const char *path)
     if (t->skipped_regions > 0)
         printf("skipped: %zu bytes in %zu damaged regions (%llu events legible in their headers)\n", t->skipped_bytes,
                t->skipped_regions, (unsigned long long)t->skipped_events);
+    if (run.calls.nthrottled > 0)
+        printf("throttled: %zu functions (whole-project tracing: recorded until their calls averaged under "
+               "NARRATE_MIN_DURATION)\n", run.calls.nthrottled);
     printf("status: %s\n", t->damaged ? "damaged"
                             : t->dropped || t->skipped_regions || run.calls.unmatched_exit ? "incomplete"
                                                                                                   : "ok");
@@ -354,17 +357,45 @@ static int many_files(const char *cmd, int n, char **args, int cat_mode, const c
 enum { O_JSON = 1, O_PLAIN, O_SORT, O_TOP, O_FORMAT, O_OUT, O_DEPTH, O_TID, O_FN, O_CORR, O_SINCE, O_UNTIL, O_HELP,
        O_VERSION, O_BY };
 #define FILTERS "tid,fn,corr,since,until"
-static const struct { const char *cmd, *takes; } commands[] = {
-    {"cat", "json,plain," FILTERS},
-    {"check", FILTERS},
-    {"stats", "sort,top," FILTERS},
-    {"diff", "sort,top," FILTERS},
-    {"tree", "depth," FILTERS},
-    {"replay", "depth," FILTERS},
-    {"export", "format,o," FILTERS},
-    {"flame", "o,depth,by," FILTERS},
-    {"recover", "o"},
+/* Each command: its name, the options it takes, and its own --help. */
+static const struct { const char *cmd, *takes, *help; } commands[] = {
+    {"cat", "json,plain," FILTERS,
+     "usage: narrate cat [--plain|--json] [FILTERS] FILE...\n"
+     "  every event, with its time from the start and thread id; --plain: as the console printed it;\n"
+     "  --json: as JSON lines. Several files (or a directory) are merged by wall clock, with each line's pid.\n"},
+    {"check", FILTERS,
+     "usage: narrate check [FILTERS] FILE...\n"
+     "  integrity: events, drops, calls without an exit and why (unwound by a longjmp, open at the end,\n"
+     "  cut short by a loss), exits without an enter, damaged blocks, functions throttled by\n"
+     "  NARRATE_MIN_DURATION; the last line says ok, incomplete or damaged. Exit status 1 on damage.\n"},
+    {"stats", "sort,top," FILTERS,
+     "usage: narrate stats [--sort calls|total|self|p50|p95|p99|errors] [--top N] [FILTERS] FILE...\n"
+     "  per function: calls, total (outermost calls of a recursion), self, P50/P95/P99 of the call\n"
+     "  durations, errors; '*' marks a function switched off by NARRATE_MIN_DURATION.\n"},
+    {"diff", "sort,top," FILTERS,
+     "usage: narrate diff [--sort KEY] [--top N] [FILTERS] A B\n"
+     "  per function: calls, total and p99 of run A and of run B, and the change.\n"},
+    {"tree", "depth," FILTERS,
+     "usage: narrate tree [--depth N] [FILTERS] FILE...\n"
+     "  per thread and per correlation id, the call tree with calls, total and self time; several\n"
+     "  processes are linked where a traceparent continues a call.\n"},
+    {"replay", "depth," FILTERS,
+     "usage: narrate replay [--depth N] [FILTERS] FILE\n"
+     "  every call in time order, nested per thread, with its arguments, result and duration.\n"},
+    {"export", "format,o," FILTERS,
+     "usage: narrate export --format chrome|ctf|jsonl|otlp-json [FILTERS] FILE -o OUT\n"
+     "  formats other tools read: chrome (Perfetto, speedscope), ctf (babeltrace2), jsonl, otlp-json.\n"},
+    {"flame", "o,depth,by," FILTERS,
+     "usage: narrate flame [--depth N] [--by all|thread|corr] [FILTERS] FILE -o OUT.svg\n"
+     "  a flame graph that zooms (click) and searches; threads merged, or a band per thread or\n"
+     "  correlation id.\n"},
+    {"recover", "o",
+     "usage: narrate recover DIR [-o OUT.trace]\n"
+     "  what a killed program left in NARRATE_RECOVER_DIR, as a trace file.\n"},
 };
+static const char filters_text[] =
+    "\nFILTERS: --tid TID, --fn NAME (its calls and everything inside them), --corr ID,\n"
+    "  --since TIME, --until TIME (from the trace's start: 250ms, 1.5s, 300us; a plain number is seconds)\n";
 
 static int takes(const char *list, const char *opt)
 {
@@ -422,8 +453,12 @@ int main(int argc, char **argv)
             return usage_error("unknown option '%s'", argv[optind]); /* argv + 1's optind - 1 */
         }
         if (c == ':') return usage_error("option '%s' needs a value", argv[optind]);
-        if (c == 'h' || c == O_HELP) {
-            fputs(usage_text, stdout);
+        if (c == 'h' || c == O_HELP) { /* the command's own help */
+            for (k = 0; k < sizeof commands / sizeof commands[0]; k++)
+                if (strcmp(commands[k].cmd, cmd) == 0) {
+                    fputs(commands[k].help, stdout);
+                    if (takes(commands[k].takes, "tid")) fputs(filters_text, stdout);
+                }
             return 0;
         }
         if (c == O_VERSION) {

@@ -189,7 +189,11 @@ int narrate_stats(const char *path, const char *sort, size_t top)
         narr_duration(c, sizeof c, fs[i].p50);
         narr_duration(d, sizeof d, fs[i].p95);
         narr_duration(e, sizeof e, fs[i].p99);
-        printf("%-32s %8llu %12s %12s %12s %12s %12s %7llu\n", narr_safe(fs[i].fn, safe, sizeof safe), (unsigned long long)fs[i].calls, a, b, c, d, e,
+        char name[1040];
+        /* '*': switched off by whole-project tracing, its calls after that are not counted */
+        snprintf(name, sizeof name, "%s%s", narr_safe(fs[i].fn, safe, sizeof safe),
+                 narr_calls_throttled(&run.calls, fs[i].fn) ? "*" : "");
+        printf("%-32s %8llu %12s %12s %12s %12s %12s %7llu\n", name, (unsigned long long)fs[i].calls, a, b, c, d, e,
                (unsigned long long)fs[i].errors);
     }
     say_unmatched_and_losses(&run, t, "");

@@ -1,4 +1,4 @@
-/* tests/e2e/lossy/lossy.c - usage: lossy N
+/* tests/e2e/lossy/lossy.c - usage: lossy N [nojump]
  * Nested traced calls at full speed (every function traced), with a longjmp through three
  * traced frames every 100 rounds. Run into rings too small to hold them, events are lost in
  * bursts: check_lossy.sh checks that the readers tell calls cut short by a loss from calls a
@@ -45,15 +45,18 @@ void deep1(int i)
     deep2(i + 1);
 }
 
+static int jumps = 1;
+
 int round_(int i)
 {
-    if (i % 100 == 0 && setjmp(env) == 0) deep1(i);
+    if (jumps && i % 100 == 0 && setjmp(env) == 0) deep1(i);
     return mid(i);
 }
 
 int main(int argc, char **argv)
 {
     int i, n = argc > 1 ? atoi(argv[1]) : 1000;
+    jumps = !(argc > 2 && argv[2][0] == 'n'); /* "nojump": no longjmp at all */
     long total = 0;
     for (i = 0; i < n; i++) total += round_(i);
     printf("total %ld\n", total);

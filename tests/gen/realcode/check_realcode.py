@@ -2,8 +2,11 @@
 own '// gen-flags:' instead of --every-call): each file in this
 folder is built plain and traced (gcc and clang, -Wall -Wextra -Werror, its own '// cflags:'),
 both are run, their output and exit status must match, every JSON line must parse with no key
-twice, the '// expect*:' lines must hold (C89 files: '/* expect...: ... */'), and the traced gcc build runs under valgrind memcheck
+twice, the '// expect*:' lines must hold (expect-log: a line of the generator's log) (C89 files: '/* expect...: ... */'), and the traced gcc build runs under valgrind memcheck
 with no error (unless its '// no-memcheck:' line says why).
+
+Run on the whole folder, it also builds the layouts/ project through narrate_instrument
+(check_layouts.py): sources above the target, generated, configured, from an object library.
 
 usage: check_realcode.py NARRATE_GEN INCLUDE_DIR LIBNARRATE [FILE.c ...]"""
 
@@ -40,6 +43,18 @@ def run(cmd, **kw):
 
 
 def check_file(path, work):
+    before = len(failures)
+    check_one(path, work)
+    if len(failures) == before:
+        print(f"ok {os.path.basename(path)}: {', '.join(compilers)}, output equal, JSON valid, expectations hold, "
+              + ("memcheck clean" if _memchecked else "no memcheck (its file says why)"))
+
+
+_memchecked = True
+
+
+def check_one(path, work):
+    global _memchecked
     name = os.path.basename(path)
     text = open(path).read()
     cflags, expects, memcheck, gen_flags = [], [], True, ["--every-call"]
@@ -102,6 +117,12 @@ def check_file(path, work):
                 if not any(e.get("action") == action and e.get("kind") == kind and
                            e.get("args", {}).get(key) == value for e in events):
                     fail(name, f"[{cc}] no {kind} of {action} with args.{key} = {value!r}")
+            elif tag == "expect-addr":
+                action, kind, key = words
+                vals = [e.get("args", {}).get(key) for e in events if e.get("action") == action and
+                        e.get("kind") == kind]
+                if not vals or not all(isinstance(v, str) and v.startswith("0x") for v in vals):
+                    fail(name, f"[{cc}] {kind} of {action}: args.{key} should be an address, not {vals[:3]!r}")
             elif tag == "expect-depth":
                 action, depth, count = words
                 got = sum(1 for e in events if e.get("action") == action and e.get("kind") == "fn_enter"
@@ -113,15 +134,14 @@ def check_file(path, work):
                 if not any(e.get("action") == action and e.get("kind") == kind and e.get(key) == value
                            for e in events):
                     fail(name, f"[{cc}] no {kind} of {action} with {key} = {value!r}")
+    _memchecked = memcheck
     if not memcheck:
-        print(f"ok {name}: {', '.join(compilers)}, output equal, JSON valid, expectations hold (no memcheck: its file says why)")
         return
     exe = os.path.join(work, f"traced_{compilers[0]}")
     r = run(["valgrind", "--quiet", "--error-exitcode=99", "--leak-check=no", exe],
             env=dict(os.environ, NARRATE_LOG="", NARRATE_OUTPUT=f"jsonl:{os.path.join(work, 'vg.jsonl')}"))
     if r.returncode == 99:
         fail(name, f"valgrind memcheck found errors in the traced run: {r.stderr[:800]}")
-    print(f"ok {name}: {', '.join(compilers)}, output equal, JSON valid, expectations hold, memcheck clean")
 
 
 if shutil.which("valgrind") is None:
@@ -129,5 +149,9 @@ if shutil.which("valgrind") is None:
 for f in files:
     with tempfile.TemporaryDirectory() as work:
         check_file(f, work)
+if len(sys.argv) == 4:  # the whole folder: the CMake layouts project too (check_layouts.py)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(gen)))
+    if subprocess.run([sys.executable, os.path.join(here, "check_layouts.py"), root]).returncode != 0:
+        failures.append("layouts")
 if failures:
     sys.exit(f"{len(failures)} failure(s)")

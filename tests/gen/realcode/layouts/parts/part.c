@@ -1,0 +1,2 @@
+int part_twice(int x);
+int part_twice(int x) { return 2 * x; }
