@@ -69,15 +69,21 @@ build_variant() {
 row() {
   label=$1 cwd=$2 out=$3 trace=$4
   shift 4
-  times=""
+  times="" hung=""
   for i in $(seq "$runs"); do
-    rm -rf "$trace" "$trace.d" "$work/db.sqlite"
+    rm -rf "$trace" "$trace.d" "$work/db.sqlite" "$work/uftrace.data"
     t0=$(now)
-    (cd "$cwd" && "$@" > "$out" 2> "$out.err") || true
+    # (uftrace record did not exit after QuickJS's run-test262 ended: a bound, then said)
+    (cd "$cwd" && timeout "${ROW_TIMEOUT:-900}" "$@" > "$out" 2> "$out.err") || { [ $? = 124 ] && hung=1; } || true
     t1=$(now)
     times="$times $(((t1 - t0) / 1000000))"
+    [ -n "$hung" ] && break
   done
   ms=$(echo $times | tr ' ' '\n' | median)
+  if [ -n "$hung" ]; then
+    echo "| $label | did not exit within ${ROW_TIMEOUT:-900} s | - | - | - | - |"
+    return 0
+  fi
   events=- dropped=-
   if [ -f "$trace" ]; then
     "$narrate" check "$trace" > "$trace.check" 2>&1 || true
@@ -102,6 +108,15 @@ traced_count() {
   awk '/functions traced/ { t += $3; a += $5 } END { printf "%d of %d", t, a }' "$1"
 }
 
+# configure + build seconds of each variant (all cores)
+build_times() {
+  printf "build seconds (configure + compile, %s cores):" "$(nproc)"
+  for v in plain default every cyg pg; do
+    printf " %s %s" "$v" "$(awk '{ printf "%.0f", $1 / 1000 }' "$work/build-$1-$v.seconds_ms")"
+  done
+  echo
+}
+
 # ---- zstd: zstd -19 on 2 MB of C ----
 if echo "$only" | grep -q zstd; then
   head -c 2000000 "$sqlite_src/sqlite3.c" > "$work/input.txt"
@@ -119,6 +134,7 @@ if echo "$only" | grep -q zstd; then
   row "-finstrument-functions, empty hooks" "$work" "$work/t.out" "$work/none" "$(z cyg)" -q -19 -c "$work/input.txt"
   row "uftrace record (-pg build)" "$work" "$work/t.out" "$work/none" uftrace record -d "$work/uftrace.data" "$(z pg)" -q -19 -c "$work/input.txt"
   rm -rf "$work/uftrace.data"
+  build_times zstd
 fi
 
 # ---- QuickJS-ng: its test suite ----
@@ -138,6 +154,7 @@ if echo "$only" | grep -q quickjs; then
   row "-finstrument-functions, empty hooks" "$qd" "$work/t.out" "$work/none" "$(q cyg)" -c tests.conf
   row "uftrace record (-pg build)" "$qd" "$work/t.out" "$work/none" uftrace record -d "$work/uftrace.data" "$(q pg)" -c tests.conf
   rm -rf "$work/uftrace.data" "$work/t.trace"
+  build_times quickjs
 fi
 
 # ---- SQLite: its shell on a SQL script ----
@@ -158,17 +175,17 @@ DELETE FROM t WHERE a % 3 = 0;
 SELECT count(*), sum(length(b)) FROM t WHERE b LIKE 'row-0001%';
 SQL
   s() { echo "$work/build-sqlite-$1/sqlite3"; }
-  sq() { sh -c "exec \"\$@\" \"$work/db.sqlite\" < \"$work/script.sql\"" sh "$@"; }
   echo
   echo "SQLite $(awk -F'"' '/define SQLITE_VERSION / { print $2 }' "$sqlite_src/sqlite3.h"): $(traced_count "$work/build-sqlite-default.log") functions traced by default (EVERY_CALL: $(traced_count "$work/build-sqlite-every.log")); workload: its shell on a 200,000-row script"
   table "SQLite shell, 200,000 rows" .
-  row plain "$work" "$work/plain.out" "$work/none" sq "$(s plain)"
+  row plain "$work" "$work/plain.out" "$work/none" sh -c "exec \"$(s plain)\" \"$work/db.sqlite\" < \"$work/script.sql\""
   row "narrate ALL_FUNCTIONS, trace file" "$work" "$work/t.out" "$work/t.trace" env NARRATE_OUTPUT="trace:$work/t.trace" sh -c "exec \"$(s default)\" \"$work/db.sqlite\" < \"$work/script.sql\""
   row "narrate ALL_FUNCTIONS, NARRATE_LOG=off" "$work" "$work/t.out" "$work/none" env NARRATE_LOG=off sh -c "exec \"$(s default)\" \"$work/db.sqlite\" < \"$work/script.sql\""
   row "narrate EVERY_CALL, trace file" "$work" "$work/t.out" "$work/t.trace" env NARRATE_OUTPUT="trace:$work/t.trace" sh -c "exec \"$(s every)\" \"$work/db.sqlite\" < \"$work/script.sql\""
   row "-finstrument-functions, empty hooks" "$work" "$work/t.out" "$work/none" sh -c "exec \"$(s cyg)\" \"$work/db.sqlite\" < \"$work/script.sql\""
-  row "uftrace record (-pg build)" "$work" "$work/t.out" "$work/none" uftrace record -d "$work/uftrace.data" sh -c "exec \"$(s pg)\" \"$work/db.sqlite\" < \"$work/script.sql\""
+  row "uftrace record (-pg build)" "$work" "$work/t.out" "$work/none" sh -c "exec uftrace record -d \"$work/uftrace.data\" \"$(s pg)\" \"$work/db.sqlite\" < \"$work/script.sql\""
   rm -rf "$work/uftrace.data" "$work/t.trace"
+  build_times sqlite
 fi
 echo
 echo "(builds and traces in $work)"

@@ -44,6 +44,9 @@
  *                 stamps are raw; RAWEVENTS). mono = mono_ns + (raw' - raw) * ns_per_tick, or
  *                 mono_ns - (raw - raw') * ns_per_tick before the point; the exact double, when
  *                 present, gives the live consumer's numbers to the nanosecond.
+ * END    payload: v how (0: closed at exit or narr_shutdown, 1: flushed by the crash handler):
+ *                 the writer finished the file; a file without it was cut, is still being
+ *                 written, or its program was killed (readers say so).
  * v = unsigned LEB128; s = v length + bytes. */
 #ifndef NARR_RUNTIME_TRACE_FORMAT_H
 #define NARR_RUNTIME_TRACE_FORMAT_H
@@ -59,7 +62,7 @@
 #define NARR_TRACE_BLOCK_MAX (1u << 20) /* larger lengths mean damage */
 
 enum { NARR_TB_SITES = 1, NARR_TB_CALIB = 2, NARR_TB_EVENTS = 3, NARR_TB_DROPS = 4, NARR_TB_META = 5, NARR_TB_CLOCK = 6,
-       NARR_TB_RAWEVENTS = 7, NARR_TB_THREAD = 8, NARR_TB_PRAWEVENTS = 9 };
+       NARR_TB_RAWEVENTS = 7, NARR_TB_THREAD = 8, NARR_TB_PRAWEVENTS = 9, NARR_TB_END = 10 };
 
 /* PRAWEVENTS: the prediction table of a block (a slot per site and value, hashed) */
 #define NARR_TRACE_PRED_SLOTS 4096u

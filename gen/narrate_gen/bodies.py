@@ -238,25 +238,15 @@ class FileFacts:
                         bound = g.strings[j]
                         f.strings[i] = "" if bound.startswith("#") else bound
                         changed = True
-        # results that are strings
-        self.string_results: set[str] = set()
-        changed = True
-        while changed:
-            changed = False
-            for usr, f in facts.items():
-                if usr not in self.string_results and f.returns and all(self._return_ok(f, r) for r in f.returns):
-                    self.string_results.add(usr)
-                    changed = True
-        # small leaf helpers
+        # results that are strings (a call of this file's function counts once that one does)
+        self.string_results: set[str] = set()  # (what _return_ok reads while it grows)
+        _grow(facts, self.string_results,
+              lambda usr, f: bool(f.returns) and all(self._return_ok(f, r) for r in f.returns))
+        # small leaf helpers (calls only to builtins and to others like them)
         self.leaves: set[str] = set()
-        changed = True
-        while changed:
-            changed = False
-            for usr, f in facts.items():
-                if (usr not in self.leaves and usr not in self._never_leaf and not f.loops and f.nodes <= LEAF_MAX_NODES
-                        and all(c in self.leaves for c in f.callees) and f.name != "main"):
-                    self.leaves.add(usr)
-                    changed = True
+        _grow(facts, self.leaves, lambda usr, f: (usr not in self._never_leaf and not f.loops
+                                                  and f.nodes <= LEAF_MAX_NODES and f.name != "main"
+                                                  and all(c in self.leaves for c in f.callees)))
 
     def _return_ok(self, f: FnFacts, r: tuple) -> bool:
         kind = r[0]
@@ -662,6 +652,18 @@ class _Body:
             if len(kids) == 3:
                 return ("cond", (self.classify_return(kids[1]), self.classify_return(kids[2])))
         return ("?",)
+
+
+def _grow(facts: dict[str, FnFacts], found: set[str], holds) -> None:
+    """Adds to found the functions for which holds(usr, facts) is true, until no more are: holds
+    may ask about found as it grows (a fixed point over calls within the file)."""
+    changed = True
+    while changed:
+        changed = False
+        for usr, f in facts.items():
+            if usr not in found and holds(usr, f):
+                found.add(usr)
+                changed = True
 
 
 def _wider(a: str, b: str) -> str:

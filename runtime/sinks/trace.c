@@ -60,6 +60,7 @@ typedef struct trace {
     int fd;
     int failed;
     int any_raw; /* records came straight from the rings (their loss records place the losses) */
+    int ended;   /* the END block is written */
     tbuf_t *threads;
     size_t nthreads;
     uint64_t last_calib;
@@ -780,6 +781,13 @@ static void trace_ctl(void *user, narr_sink_op_t op)
             if (t->threads[i].lost_reported > t->threads[i].lost_written)
                 emit_drops(t, &t->threads[i], narr__mono_ns(), t->threads[i].lost_reported - t->threads[i].lost_written);
     if (op == NARR_SINK_CLOSE || narr__mono_ns() - t->last_calib > 1000000000u) emit_calib(t);
+    if (op == NARR_SINK_CLOSE || (__atomic_load_n(&narr__crash_state, __ATOMIC_ACQUIRE) != 0 && !t->ended)) {
+        /* the file is whole: readers tell a file cut at a block's end from a finished one */
+        t->scratch.len = 0;
+        narr__put_v(&t->scratch, op == NARR_SINK_CLOSE ? 0u : 1u);
+        emit_block(t, NARR_TB_END, &t->scratch);
+        t->ended = 1;
+    }
     flush_meta(t);
     if (op == NARR_SINK_FLUSH) return;
     close(t->fd);

@@ -91,7 +91,8 @@ echo "a file truncated under the reader: one clear line, exit status 1"
 
 # 4. damage: every truncation is reported (exit 1) and the prefix still reads
 size=$(wc -c < "$tmp/orch.trace")
-for cut in 10 17 40 100 1000 $((size / 2)) $((size - 1)); do
+# (size - 17: exactly before the END block, a cut at a block's end the file itself must tell)
+for cut in 10 17 40 100 1000 $((size / 2)) $((size - 17)) $((size - 1)); do
   head -c "$cut" "$tmp/orch.trace" > "$tmp/cut.trace"
   if "$narrate" check "$tmp/cut.trace" > "$tmp/c.txt" 2> "$tmp/c.err"; then fail "truncated at $cut: check said ok"; fi
   grep -q "narrate: " "$tmp/c.err" || fail "truncated at $cut: no message"

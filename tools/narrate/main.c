@@ -149,11 +149,19 @@ static int cmd_check(const char *path)
     if (run.calls.nthrottled > 0)
         printf("throttled: %zu functions (whole-project tracing: recorded until their calls averaged under "
                "NARRATE_MIN_DURATION)\n", run.calls.nthrottled);
+    if (!t->ended && !t->damaged) {
+        printf("end: missing (its writer did not finish the file: the program was killed or is still running, "
+               "or the file was cut)\n");
+        fprintf(stderr, "narrate: %s: no end block: the file is not finished (its program was killed or still "
+                        "writes it, or the file was cut)\n", path);
+    }
+    else if (t->ended == 2)
+        printf("end: written by the crash handler (the program died of a fatal signal)\n");
     printf("status: %s\n", t->damaged ? "damaged"
-                            : t->dropped || t->skipped_regions || run.calls.unmatched_exit ? "incomplete"
+                            : !t->ended || t->dropped || t->skipped_regions || run.calls.unmatched_exit ? "incomplete"
                                                                                                   : "ok");
     narr_calls_free(&run.calls);
-    rc = t->damaged ? 1 : 0;
+    rc = t->damaged || !t->ended ? 1 : 0;
     narr_trace_free(t);
     return rc;
 }

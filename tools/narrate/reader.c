@@ -1006,6 +1006,13 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
             }
             break;
         }
+        case NARR_TB_END: {
+            const unsigned char *p = payload;
+            uint64_t how = 0;
+            (void)narr__get_v(&p, payload + hdr[2], &how);
+            t->ended = how == 1 ? 2 : 1;
+            break;
+        }
         default: break; /* a later version's block: skip it */
         }
         if (bad == -2) break; /* the visitor stopped the read */

@@ -117,6 +117,7 @@ typedef struct narr_trace {
     /* integrity */
     size_t blocks, bytes_ok;
     int damaged;
+    int ended;        /* the file's END block was read (its writer finished it); 2: at a crash */
     char damage[256];
     uint64_t dropped, unknown_sites;
     size_t skipped_regions, skipped_bytes; /* damage read past: the next good block was found */
