@@ -98,12 +98,13 @@ expect bad "after-shutdown exported=0 dropped=0 failed=200 retried=0"
 echo "400: failed at once, not retried"
 
 # a queue of 50 behind a server that never answers: at most 50 waiting + 10 in flight, the
-# rest dropped; every span is counted once
+# rest dropped; every span is counted once (batches may go out short of 10: the schedule delay
+# sends what waits, and a slow run, under TSan, makes short ones)
 start_receiver full hang
 load full "$port" OTEL_BSP_MAX_QUEUE_SIZE=50 OTEL_BSP_MAX_EXPORT_BATCH_SIZE=10 OTEL_BSP_SCHEDULE_DELAY=10 \
   OTEL_EXPORTER_OTLP_TIMEOUT=300 OTEL_BSP_EXPORT_TIMEOUT=600 NARRATE_OTLP_SHUTDOWN_MS=1000
 sed -n 's/^after-shutdown exported=\([0-9]*\) dropped=\([0-9]*\) failed=\([0-9]*\) retried=.*/\1 \2 \3/p' "$tmp/full.out" |
-  awk '{ if ($1 + $2 + $3 != 200 || $2 < 140 || $3 < 10 || $3 % 10 != 0) exit 1 }' ||
+  awk '{ if ($1 + $2 + $3 != 200 || $2 < 140 || $3 < 1 || $3 > 60) exit 1 }' ||
   { cat "$tmp/full.out"; fail "full queue: counters do not add up"; }
 echo "full queue: $(sed -n 's/^after-shutdown //p' "$tmp/full.out") (sums to 200)"
 
