@@ -126,8 +126,10 @@ double narr__clock_ns_per_tick(void); /* consumer: the current rate (1.0 without
 /* Consumer side: convert a raw stamp to CLOCK_MONOTONIC ns and to CLOCK_REALTIME ns. */
 void narr__clock_calibrate(void);
 uint64_t narr__clock_to_mono(uint64_t raw);
-/* Consumer: the point narr__clock_to_mono converts by; returns a number that changes with it. */
-uint64_t narr__clock_point(uint64_t *raw, uint64_t *mono, double *rate);
+/* Consumer: the conversion's segments (0 without a TSC): segment k converts the raw stamps from
+ * its raw to the next one's; -1 when k is not kept any more. */
+uint64_t narr__clock_segments(void);
+int narr__clock_segment(uint64_t k, uint64_t *raw, uint64_t *mono, double *rate);
 uint64_t narr__clock_mono_to_real(uint64_t mono);
 uint64_t narr__mono_ns(void);
 

@@ -41,9 +41,12 @@
  *                 and again when it changes; the latest one read is the thread's name
  * CLOCK  payload: v is_tsc, v raw, v mono_ns, v ns_per_tick (32.32 fixed point)[, f64 ns_per_tick]:
  *                 a point of the recorder's raw clock (recovery files, runtime/recover.c: ring
- *                 stamps are raw; RAWEVENTS). mono = mono_ns + (raw' - raw) * ns_per_tick, or
- *                 mono_ns - (raw - raw') * ns_per_tick before the point; the exact double, when
- *                 present, gives the live consumer's numbers to the nanosecond.
+ *                 stamps are raw; RAWEVENTS). A stamp raw' converts by the last point read
+ *                 whose raw <= raw' (the first point for a stamp below them all):
+ *                 mono = mono_ns + (raw' - raw) * ns_per_tick, or mono_ns - (raw - raw') *
+ *                 ns_per_tick below the point; the exact double, when present, gives the live
+ *                 consumer's numbers to the nanosecond (it converts every stamp the same way,
+ *                 whenever it converts it, runtime/record/clock.c).
  * END    payload: v how (0: closed at exit or narr_shutdown, 1: flushed by the crash handler):
  *                 the writer finished the file; a file without it was cut, is still being
  *                 written, or its program was killed (readers say so).

@@ -16,12 +16,36 @@ int narr__clock_is_tsc; /* set once at init, before any ring exists */
 
 /* The mapping raw -> mono is a line from an anchor; each calibration starts a new segment where
  * the old one ends (continuous, so time never jumps back) and slews toward the measured clock:
- * the slope is the long-run rate plus the error spread over the next period, bounded. */
+ * the slope is the long-run rate plus the error spread over the next period, bounded.
+ * A stamp converts by the segment its raw value falls in, whenever it is converted: a sink that
+ * decodes late, the trace file's readers (each segment is a CLOCK block) and the live consumer
+ * all get the same nanoseconds for it. Segments are kept for a consumer that lags; one older
+ * than that converts by the oldest kept (CLOCK_SEGS x the period: 6.8 minutes). */
+#define CLOCK_SEGS 4096u
+static struct clock_seg {
+    uint64_t raw, mono;
+    double rate;
+} segs[CLOCK_SEGS];
+static uint64_t nsegs;                  /* consumer only: segments made; the current is the last */
 static uint64_t first_raw, first_mono; /* long baseline */
-static uint64_t anchor_raw, anchor_mono;
-static double ns_per_tick = 1.0;        /* consumer only after init */
-static uint64_t generation = 1;         /* consumer only: changes with the anchor or the rate */
+/* CLOCK_REALTIME - CLOCK_MONOTONIC, taken once: a run's wall stamps are its monotonic ones plus
+ * this, so their gaps are the elapsed times every output shows (a wall-clock step during the run
+ * is not followed; NTP's slewing moves CLOCK_MONOTONIC too) */
 static int64_t real_minus_mono;
+
+static struct clock_seg *seg_now(void)
+{
+    return &segs[(nsegs - 1) % CLOCK_SEGS];
+}
+
+static void seg_add(uint64_t raw, uint64_t mono, double rate)
+{
+    struct clock_seg *s = &segs[nsegs % CLOCK_SEGS];
+    s->raw = raw;
+    s->mono = mono;
+    s->rate = rate;
+    nsegs++;
+}
 
 uint64_t narr__mono_ns(void)
 {
@@ -80,15 +104,16 @@ void narr__clock_init(void)
     tsc = 0;
 #endif
     narr__clock_is_tsc = tsc;
-    first_mono = anchor_mono = narr__mono_ns();
-    first_raw = anchor_raw = narr__clock_raw();
+    first_mono = narr__mono_ns();
+    first_raw = narr__clock_raw();
     real_minus_mono = (int64_t)(real_ns() - narr__mono_ns());
-    ns_per_tick = 1.0;
+    nsegs = 0;
+    seg_add(first_raw, first_mono, 1.0);
 }
 
 double narr__clock_ns_per_tick(void)
 {
-    return narr__clock_is_tsc ? ns_per_tick : 1.0;
+    return narr__clock_is_tsc ? seg_now()->rate : 1.0;
 }
 
 void narr__clock_first_estimate(void)
@@ -101,49 +126,67 @@ void narr__clock_first_estimate(void)
      * calibration refines it */
     struct timespec d = {0, 200000};
     uint64_t m, r;
-    if (!narr__clock_is_tsc || done) return;
+    if (!narr__clock_is_tsc || done || nsegs != 1) return;
     done = 1;
     nanosleep(&d, NULL);
     m = narr__mono_ns();
     r = narr__clock_raw();
-    if (r > first_raw && m > first_mono) ns_per_tick = (double)(m - first_mono) / (double)(r - first_raw);
-    generation++;
+    /* nothing was converted yet: the first segment's rate is replaced, not followed */
+    if (r > first_raw && m > first_mono) segs[0].rate = (double)(m - first_mono) / (double)(r - first_raw);
 }
 
 void narr__clock_calibrate(void)
 {
-    uint64_t m, r;
+    uint64_t m, r, anchor;
     double rate, err, corr;
-    real_minus_mono = (int64_t)(real_ns() - narr__mono_ns());
     if (!narr__clock_is_tsc) return;
     m = narr__mono_ns();
     r = narr__clock_raw();
-    if (r <= first_raw || m <= first_mono || r <= anchor_raw) return;
+    if (r <= first_raw || m <= first_mono || r <= seg_now()->raw) return;
     rate = (double)(m - first_mono) / (double)(r - first_raw);
-    anchor_mono = narr__clock_to_mono(r); /* continuity */
-    generation++;
-    anchor_raw = r;
+    anchor = narr__clock_to_mono(r); /* continuity */
     /* close the gap to the measured clock over the next calibration period, at most 1% faster
      * or slower than the long-run rate */
-    err = (double)((int64_t)(m - anchor_mono));
+    err = (double)((int64_t)(m - anchor));
     corr = err / ((double)NARR_CFG_CALIBRATE_PERIOD_NS / rate);
     if (corr > rate * 0.01) corr = rate * 0.01;
     if (corr < -rate * 0.01) corr = -rate * 0.01;
-    ns_per_tick = rate + corr;
+    seg_add(r, anchor, rate + corr);
 }
 
 uint64_t narr__clock_to_mono(uint64_t raw)
 {
+    const struct clock_seg *s;
+    uint64_t lo, hi;
     if (!narr__clock_is_tsc) return raw;
-    return narr__raw_to_mono(raw, anchor_raw, anchor_mono, ns_per_tick);
+    s = seg_now();
+    if (raw < s->raw && nsegs > 1) { /* recorded before the latest calibration: its own segment */
+        lo = nsegs > CLOCK_SEGS ? nsegs - CLOCK_SEGS : 0; /* the oldest kept */
+        hi = nsegs - 1;                                     /* segs[hi] starts above raw */
+        while (lo + 1 < hi) {
+            uint64_t mid = lo + (hi - lo) / 2;
+            if (segs[mid % CLOCK_SEGS].raw <= raw) lo = mid;
+            else hi = mid;
+        }
+        s = &segs[lo % CLOCK_SEGS];
+    }
+    return narr__raw_to_mono(raw, s->raw, s->mono, s->rate);
 }
 
-uint64_t narr__clock_point(uint64_t *raw, uint64_t *mono, double *rate)
+uint64_t narr__clock_segments(void)
 {
-    *raw = anchor_raw;
-    *mono = anchor_mono;
-    *rate = narr__clock_ns_per_tick();
-    return generation;
+    return narr__clock_is_tsc ? nsegs : 0;
+}
+
+int narr__clock_segment(uint64_t k, uint64_t *raw, uint64_t *mono, double *rate)
+{
+    const struct clock_seg *s;
+    if (k >= nsegs || nsegs - k > CLOCK_SEGS) return -1;
+    s = &segs[k % CLOCK_SEGS];
+    *raw = s->raw;
+    *mono = s->mono;
+    *rate = s->rate;
+    return 0;
 }
 
 uint64_t narr__clock_mono_to_real(uint64_t mono)

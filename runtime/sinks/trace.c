@@ -68,7 +68,7 @@ typedef struct trace {
     site_secrets_t *secrets; /* by site id, beside plans */
     size_t nplans;
     narr_level_t min_level;
-    uint64_t clock_gen; /* of the calibration the CLOCK block last written describes */
+    uint64_t clock_segs; /* the clock's segments written as CLOCK blocks */
     narr__buf_t block, scratch;
     narr__buf_t meta; /* framed site and clock blocks not written yet (flush_meta) */
     int keep_secrets; /* NARRATE_TRACE_KEEP_SECRETS=1: strings written as recorded (local debugging) */
@@ -285,25 +285,23 @@ static void emit_drops(trace_t *t, tbuf_t *tb, uint64_t mono, uint64_t n)
     emit_block(t, NARR_TB_DROPS, &t->scratch);
 }
 
-/* The conversion the live consumer uses now, as a CLOCK block, when it changed; the events
- * buffered before it were converted by the previous one, so they are written first. */
+/* The live consumer's conversion segments made since the last CLOCK block, one CLOCK block each
+ * (a stamp converts by the last point at or below it, as live), before any events that need them. */
 static void emit_clock(trace_t *t)
 {
-    uint64_t raw, mono, gen;
+    uint64_t raw, mono, k, n = narr__clock_segments();
     double rate;
-    size_t i;
-    gen = narr__clock_point(&raw, &mono, &rate);
-    if (gen == t->clock_gen) return;
-    for (i = 0; i < t->nthreads; i++)
-        if (t->threads[i].raw) emit_events(t, &t->threads[i]);
-    t->clock_gen = gen;
-    t->scratch.len = 0;
-    narr__put_v(&t->scratch, (uint64_t)narr__clock_is_tsc);
-    narr__put_v(&t->scratch, raw);
-    narr__put_v(&t->scratch, mono);
-    narr__put_v(&t->scratch, (uint64_t)(rate * 4294967296.0)); /* 32.32, as recovery files */
-    narr__buf_put(&t->scratch, &rate, 8);                       /* the exact rate */
-    emit_block(t, NARR_TB_CLOCK, &t->scratch);
+    for (k = t->clock_segs; k < n; k++) {
+        if (narr__clock_segment(k, &raw, &mono, &rate) != 0) continue; /* not kept: the next one serves */
+        t->scratch.len = 0;
+        narr__put_v(&t->scratch, (uint64_t)narr__clock_is_tsc);
+        narr__put_v(&t->scratch, raw);
+        narr__put_v(&t->scratch, mono);
+        narr__put_v(&t->scratch, (uint64_t)(rate * 4294967296.0)); /* 32.32, as recovery files */
+        narr__buf_put(&t->scratch, &rate, 8);                       /* the exact rate */
+        emit_block(t, NARR_TB_CLOCK, &t->scratch);
+    }
+    t->clock_segs = n;
 }
 
 /* What to do with a site's records; described in the file at its first. s: the site, or NULL
@@ -842,7 +840,7 @@ int narr_sink_trace_add(const char *path, narr_level_t min_level)
         return NARR_EIO;
     }
     t->min_level = min_level;
-    t->clock_gen = UINT64_MAX; /* the first raw records write the conversion (on the consumer) */
+    t->clock_segs = 0; /* the first raw records write the conversion (on the consumer) */
     write_all(t, NARR_TRACE_MAGIC, 8);
     write_all(t, hdr, sizeof hdr);
     {

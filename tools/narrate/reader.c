@@ -431,16 +431,29 @@ static int skip_varints(const unsigned char **pp, const unsigned char *end, int 
     return 0;
 }
 
-/* CLOCK_MONOTONIC ns of a RAWEVENTS stamp by the CLOCK point last read (none: the stamps are
- * CLOCK_MONOTONIC already), never before the thread's previous one: what the live consumer
- * computed. */
+/* CLOCK_MONOTONIC ns of a raw stamp by the first n CLOCK points: the last one at or below it
+ * (the first for a stamp before them all), as the live consumer converted it. */
+static uint64_t clock_conv(const narr_trace_t *t, size_t n, uint64_t raw)
+{
+    const struct narr_tclock *c;
+    size_t lo = 0, hi = n;
+    if (n == 0 || !t->clock_is_tsc) return raw; /* stamped with CLOCK_MONOTONIC itself */
+    if (t->clock[n - 1].raw <= raw) lo = n - 1; /* the usual case: the latest */
+    else
+        while (lo + 1 < hi) { /* clock[lo].raw <= raw < clock[hi].raw, or lo is the first */
+            size_t mid = lo + (hi - lo) / 2;
+            if (t->clock[mid].raw <= raw) lo = mid;
+            else hi = mid;
+        }
+    c = &t->clock[lo];
+    return narr__raw_to_mono(raw, c->raw, c->mono, c->ns_per_tick);
+}
+
+/* CLOCK_MONOTONIC ns of a RAWEVENTS stamp, never before the thread's previous one: what the live
+ * consumer computed. */
 static uint64_t raw_event_mono(narr_trace_t *t, uint32_t tid, uint64_t raw, narr_tstate_t **last)
 {
-    uint64_t mono = raw;
-    if (t->nclock > 0 && t->clock_is_tsc) {
-        const struct narr_tclock *c = &t->clock[t->nclock - 1];
-        mono = narr__raw_to_mono(raw, c->raw, c->mono, c->ns_per_tick);
-    }
+    uint64_t mono = clock_conv(t, t->nclock, raw);
     if ((*last == NULL || (*last)->tid != tid) && (*last = state_of(t, tid)) == NULL) return mono;
     if (mono < (*last)->raw_mono) mono = (*last)->raw_mono;
     (*last)->raw_mono = mono;
@@ -1167,8 +1180,7 @@ const narr_event_t *narr_trace_decode(narr_trace_t *t, const narr_tevent_t *e)
     t->dec.ev.tid = e->tid;
     if (t->dec.t0_raw != 0 && e->rawfmt) { /* RAWEVENTS: stamp - t0 + 1 */
         uint64_t t0 = e->raw - (t->dec.t0_raw - 1);
-        const struct narr_tclock *c = e->clock >= 0 ? &t->clock[e->clock] : NULL;
-        narr__decoded_elapsed(&t->dec, c ? narr__raw_to_mono(t0, c->raw, c->mono, c->ns_per_tick) : t0);
+        narr__decoded_elapsed(&t->dec, e->clock >= 0 ? clock_conv(t, (size_t)e->clock + 1, t0) : t0);
     } else if (t->dec.t0_raw != 0) {
         narr__decoded_elapsed(&t->dec, t->dec.t0_raw);
     }
@@ -1177,12 +1189,7 @@ const narr_event_t *narr_trace_decode(narr_trace_t *t, const narr_tevent_t *e)
 
 uint64_t narr_trace_raw_to_mono(const narr_trace_t *t, uint64_t raw)
 {
-    const struct narr_tclock *p = NULL;
-    size_t i;
-    if (!t->clock_is_tsc || t->nclock == 0) return raw; /* stamped with CLOCK_MONOTONIC itself */
-    for (i = 0; i < t->nclock; i++) /* the latest point at or before the stamp, else the first */
-        if (t->clock[i].raw <= raw || p == NULL) p = &t->clock[i];
-    return (uint64_t)((double)p->mono + ((double)raw - (double)p->raw) * p->ns_per_tick);
+    return clock_conv(t, t->nclock, raw);
 }
 
 const char *narr_trace_thread_name(const narr_trace_t *t, uint32_t tid)

@@ -20,7 +20,7 @@ typedef struct narr_tevent {
     size_t vlen;
     uint64_t dropped;
     uint64_t raw;   /* RAWEVENTS: the recorder's raw stamp (for an exit's "@t0" delta) */
-    int32_t clock;  /* RAWEVENTS: the CLOCK point that converted it (-1: none, or EVENTS) */
+    int32_t clock;  /* RAWEVENTS: CLOCK points read before it, less one (-1: none, or EVENTS) */
     int rawfmt;     /* from a RAWEVENTS block (its values' encoding: trace_format.h) */
     uint32_t ctx;   /* its thread's context when it was recorded: index + 1 in the trace's ctxs, 0: none */
 } narr_tevent_t;
@@ -59,7 +59,7 @@ typedef struct narr_titem {
     size_t off;      /* its payload in the image (events); where its block was (drops, damage) */
     uint32_t len;
     uint32_t type;   /* NARR_TB_EVENTS, _RAWEVENTS, _PRAWEVENTS; NARR_TB_DROPS; 0: a damaged block's events */
-    size_t nclock;   /* CLOCK points before it (its raw stamps convert by the last of them) */
+    size_t nclock;   /* CLOCK points before it (its raw stamps convert by the last at or below each) */
     uint64_t mono, count; /* drops: when and how many; damage: how many (placed at the thread's last event) */
 } narr_titem_t;
 
