@@ -40,6 +40,9 @@
 /* Block mode: how long a producer waits for room before it drops (NARRATE_OVERLOAD=block:MS). */
 #define NARR_CFG_BLOCK_NS 10000000ull
 #define NARR_CFG_CALIBRATE_PERIOD_NS 100000000L
+/* Exit (and narr_shutdown): how long text outputs may take to write what the rings still hold
+ * before the rest is skipped for them (counted and said; the trace file always gets it all). */
+#define NARR_CFG_EXIT_WAIT_NS 10000000000ull
 
 /* Whole-project tracing (functions traced by ALL_FUNCTIONS, not marked): one whose calls took
  * less than this on average over THROTTLE_CALLS in a row is switched off (NARRATE_MIN_DURATION). */

@@ -213,6 +213,10 @@ int narr_init(const narr_config_t *cfg)
         else c.max_depth = (unsigned)d;
     }
     narr__max_depth = c.max_depth ? c.max_depth : UINT32_MAX;
+    if ((env = getenv("NARRATE_SKIP")) != NULL && env[0] != '\0' && strcmp(env, "auto") != 0 && strcmp(env, "off") != 0)
+        fprintf(stderr, "narrate: NARRATE_SKIP: '%s' is not auto or off; auto used\n", env);
+    /* off: no text output skips to keep up, a terminal's or a network sink's included */
+    narr__skip_off = env != NULL && strcmp(env, "off") == 0;
     if (c.overload == NULL) c.overload = getenv("NARRATE_OVERLOAD");
     overload_parse(c.overload);
     if (c.min_duration == NULL) c.min_duration = getenv("NARRATE_MIN_DURATION");

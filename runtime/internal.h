@@ -257,6 +257,9 @@ void narr__otlp_request(narr__buf_t *out, int json, const narr__buf_t *resource_
  * (free everything, write nothing: the buffers hold the parent's events). */
 #define NARR__SINK_CONTEXTS 1u
 #define NARR__SINK_ABANDONS 2u
+/* COMPLETE: a file (or pipe) the user named: it gets every event at or above its level; the
+ * consumer never skips records for it to keep up, and rings grow for it as for a trace file */
+#define NARR__SINK_COMPLETE 4u
 #define NARR__SINK_ABANDON ((narr_sink_op_t)2)
 int narr__sink_add_ex(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_t min_level, unsigned flags);
 /* A thread's committed records [pos, end) of its ring, in order: each one whole at
@@ -274,11 +277,14 @@ int narr__sink_add_raw(narr__raw_fn raw, narr_sink_fn fn, narr_sink_ctl_fn ctl, 
                        unsigned flags);
 /* Consumer, once a pass: whether raw sinks take records this pass (*raw; only when raw_allowed)
  * and the lowest level any other sink wants decoded (NARR_LEVEL_OFF + 1: none). */
-narr_level_t narr__sinks_plan(int raw_allowed, int *raw);
+/* raw: raw sinks take records this pass; complete: a sink that decodes them is COMPLETE (or
+ * NARRATE_SKIP=off made every one so) */
+narr_level_t narr__sinks_plan(int raw_allowed, int *raw, int *complete);
+extern int narr__skip_off; /* NARRATE_SKIP=off: no text output skips to keep up */
 /* Hands a batch to every raw sink; returns the events in it. */
 size_t narr__sinks_raw(const narr__raw_batch_t *b);
 /* Whether a sink that takes records as they are (the trace file) is added (a ring's first spare). */
-int narr__sinks_raw_on(void);
+int narr__sinks_keep_all(void); /* a raw sink or a COMPLETE one: rings get spares from the start */
 void narr__sinks_dispatch(const narr_event_t *ev);
 /* ---- consume/consumer.c, consume/throttle.c ---- */
 /* An event narrate itself tells the sinks of, stamped now (actor "narrate"). */

@@ -91,6 +91,8 @@ static cursor_t *cursors;
 static size_t ncursors_cap;
 static narr__decoded_t dec;
 static int pass_raw;               /* this pass: raw sinks took the records (and counted them) */
+static int pass_complete;          /* this pass: a text sink that must get every record (a file) */
+static uint64_t stop_deadline;     /* stopping: text sinks get everything until then (0: running) */
 static narr_level_t pass_decode_min; /* this pass: records below this level are not decoded */
 
 void narr__drop_event(narr_event_t *ev, char msg[NARR__DROP_MSG], uint32_t tid, uint64_t count, uint64_t mono,
@@ -379,19 +381,26 @@ static void skip_keeping_contexts(cursor_t *c)
 
 /* Text sinks behind while a raw sink takes every record: a ring more than a quarter full with
  * records only text sinks still need would soon drop for the trace file too, so text sinks
- * skip them (counted, and told in one event); the file has them all. */
+ * skip them (counted, and told in one event); the file has them all. Not when a text sink is a
+ * file the user named (or NARRATE_SKIP=off): rings grow for it instead, and at exit it gets
+ * everything, for NARR_CFG_EXIT_WAIT_NS at most. */
 static int text_falls_behind(cursor_t *c)
 {
     narr_event_t ev;
-    char msg[160];
+    char msg[200];
     uint64_t n;
+    int late = stop_deadline != 0 && narr__mono_ns() > stop_deadline;
     if (c->end - c->pos <= c->rf->r.cap / 4) return 0;
+    if ((pass_complete || stop_deadline != 0) && !late) return 0;
     n = c->rf->text_backlog;
     c->rf->text_backlog = 0;
     __atomic_fetch_add(&text_skipped, n, __ATOMIC_RELAXED);
     narr__own_event(&ev, c->rf->tid, NARR_LEVEL_WARN, "text_skipped", msg,
-              snprintf(msg, sizeof msg, "%llu events of thread %u not shown here: this output fell behind; the trace "
-                       "file has them", (unsigned long long)n, c->rf->tid));
+              snprintf(msg, sizeof msg,
+                       late ? "%llu events of thread %u not shown here: the program was ending and narrate's exit wait "
+                              "(%u s) ran out; the trace file has them"
+                            : "%llu events of thread %u not shown here: this output fell behind; the trace file has them",
+                       (unsigned long long)n, c->rf->tid, (unsigned)(NARR_CFG_EXIT_WAIT_NS / 1000000000u)));
     narr__sinks_dispatch(&ev); /* (raw sinks do not get it: they have every record) */
     return 1;
 }
@@ -404,7 +413,7 @@ static int text_falls_behind(cursor_t *c)
  * long: forks wait for it). */
 static void grow_if_behind(cursor_t *c, uint64_t behind)
 {
-    if (pass_raw && !c->orphaned && narr__ring_grow_max > c->rf->r.cap &&
+    if ((pass_raw || pass_complete) && !c->orphaned && narr__ring_grow_max > c->rf->r.cap &&
         (behind >= c->rf->r.cap / 8 || __atomic_load_n(&c->rf->r.dropped, __ATOMIC_RELAXED) != c->rf->dropped_reported))
         narr__ring_grow(c->rf);
 }
@@ -437,7 +446,7 @@ static size_t drain_all(void)
     uint64_t budget_end;
     int overwrite = narr__overload == NARR__OVERLOAD_OVERWRITE, sampling = narr__sample_on(), decode;
     /* overwrite mode claims records one by one, sampling holds them: both need decoded events */
-    pass_decode_min = narr__sinks_plan(!overwrite && !sampling, &pass_raw);
+    pass_decode_min = narr__sinks_plan(!overwrite && !sampling, &pass_raw, &pass_complete);
     if (sampling) pass_decode_min = NARR_LEVEL_TRACE; /* an ERROR decides a tree's fate */
     decode = pass_decode_min <= NARR_LEVEL_OFF;
     narr__sample_count_delivered(!pass_raw);
@@ -497,6 +506,8 @@ static size_t drain_all(void)
         consume_record(best);
         peek(best);
         delivered++;
+        if ((k & 63) == 63 && !pass_raw) /* text alone: a thread filling its ring meanwhile gets a spare */
+            grow_if_behind(best, __atomic_load_n(&best->rf->r.head, __ATOMIC_ACQUIRE) - best->pos);
         if ((k & 63) == 63 && narr__mono_ns() >= budget_end) {
             deferred = 1; /* records left for the next pass: a flush waits for it */
             break;
@@ -633,6 +644,7 @@ static void *consumer_main(void *arg)
         req = flush_req;
         stopping = stop_req;
         pthread_mutex_unlock(&cmu);
+        if (stopping && stop_deadline == 0) stop_deadline = narr__mono_ns() + NARR_CFG_EXIT_WAIT_NS;
 
         if (__atomic_load_n(&narr__crash_state, __ATOMIC_ACQUIRE) == 1) crash_drain();
         now = narr__mono_ns();
@@ -686,6 +698,7 @@ int narr__consumer_start(void)
         return 0;
     }
     stop_req = 0;
+    stop_deadline = 0;
     if (forked) {
         /* in a forked child the copied thread list still names the parent's consumer, and glibc
          * would hand the new thread that thread's stack and id (which TSan, for one, refuses):

@@ -151,10 +151,11 @@ static narr__ring_t *ring_attach(void)
     pthread_mutex_unlock(&narr__rings_lock);
     __atomic_fetch_add(&narr__rings_attached, 1, __ATOMIC_RELAXED);
     rf->altstack = narr__altstack_attach(); /* fatal signals, even a stack overflow, find a stack */
-    /* while a trace file takes every record, the thread's first spare waits from the start: a
+    /* while a trace file (or a text file output) takes every record, the thread's first spare
+     * waits from the start: a
      * burst that fills its first ring before the consumer has run (asleep, or not scheduled for
      * a millisecond) moves on instead of dropping. Address space only until then. */
-    if (narr__sinks_raw_on()) narr__ring_grow(rf);
+    if (narr__sinks_keep_all()) narr__ring_grow(rf);
     narr__tls_ring = &rf->r;
     return &rf->r;
 }

@@ -138,7 +138,8 @@ int narr_sink_console_add(int fd, narr_color_t color, narr_level_t min_level)
     c->fd = fd;
     if (color == NARR_COLOR_ALWAYS) c->color = 1;
     else if (color == NARR_COLOR_AUTO) c->color = isatty(fd) && (nc == NULL || nc[0] == '\0');
-    id = narr__sink_add_ex(console_write, console_ctl, c, min_level, NARR__SINK_ABANDONS);
+    /* redirected to a file or a pipe: every event; on a terminal it may skip to keep up */
+    id = narr__sink_add_ex(console_write, console_ctl, c, min_level, NARR__SINK_ABANDONS | (isatty(fd) ? 0 : NARR__SINK_COMPLETE));
     if (id < 0) free(c);
     return id;
 }

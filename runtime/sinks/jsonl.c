@@ -290,7 +290,8 @@ int narr_sink_jsonl_add(const char *path, narr_level_t min_level)
         errno = e;
         return NARR_EIO;
     }
-    id = narr__sink_add_ex(jsonl_write, jsonl_ctl, j, min_level, NARR__SINK_ABANDONS);
+    /* a file, or a pipe to a program, gets every event; a terminal may be skipped to keep up */
+    id = narr__sink_add_ex(jsonl_write, jsonl_ctl, j, min_level, NARR__SINK_ABANDONS | (isatty(j->fd) ? 0 : NARR__SINK_COMPLETE));
     if (id < 0) jsonl_ctl(j, NARR_SINK_CLOSE);
     return id;
 }

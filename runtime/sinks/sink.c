@@ -82,21 +82,23 @@ int narr__sink_add_ex(narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_le
     return narr__sink_add_raw(NULL, fn, ctl, user, min_level, flags);
 }
 
-/* Whether a raw sink is added, for threads attaching a ring: read without the lock, which the
- * consumer holds while sinks run (a sink that records attaches the consumer's ring). */
-static int raw_added;
+/* Whether a sink that keeps every record is added (raw or COMPLETE), for threads attaching a
+ * ring: read without the lock, which the consumer holds while sinks run (a sink that records
+ * attaches the consumer's ring). */
+static int keep_all;
+int narr__skip_off;
 
-static void raw_added_locked(void)
+static void keep_all_locked(void)
 {
     size_t i;
     int any = 0;
-    for (i = 0; i < nsinks; i++) any |= sinks[i].raw != NULL;
-    __atomic_store_n(&raw_added, any, __ATOMIC_RELAXED);
+    for (i = 0; i < nsinks; i++) any |= sinks[i].raw != NULL || (sinks[i].flags & NARR__SINK_COMPLETE) || narr__skip_off;
+    __atomic_store_n(&keep_all, any, __ATOMIC_RELAXED);
 }
 
-int narr__sinks_raw_on(void)
+int narr__sinks_keep_all(void)
 {
-    return __atomic_load_n(&raw_added, __ATOMIC_RELAXED);
+    return __atomic_load_n(&keep_all, __ATOMIC_RELAXED);
 }
 
 int narr__sink_add_raw(narr__raw_fn raw, narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_t min_level,
@@ -125,7 +127,7 @@ int narr__sink_add_raw(narr__raw_fn raw, narr_sink_fn fn, narr_sink_ctl_fn ctl, 
     sinks[nsinks].id = id;
     sinks[nsinks].flags = flags;
     nsinks++;
-    raw_added_locked();
+    keep_all_locked();
     pthread_mutex_unlock(&sink_lock);
     return id;
 }
@@ -143,7 +145,7 @@ int narr_sink_remove(int sink_id)
             gone = sinks[i];
             memmove(&sinks[i], &sinks[i + 1], (nsinks - i - 1) * sizeof sinks[0]);
             nsinks--;
-            raw_added_locked();
+            keep_all_locked();
             found = 1;
             break;
         }
@@ -209,25 +211,27 @@ void narr__sinks_fork(int phase)
             free(sinks[i].opts);
         }
         nsinks = 0; /* a program's own sinks are dropped without a call: they never learn of forks */
-        raw_added_locked();
+        keep_all_locked();
     }
     pthread_mutex_unlock(&sink_lock);
 }
 
-narr_level_t narr__sinks_plan(int raw_allowed, int *raw)
+narr_level_t narr__sinks_plan(int raw_allowed, int *raw, int *complete)
 {
     size_t i;
-    int need = NARR_LEVEL_OFF + 1, any_raw = 0;
+    int need = NARR_LEVEL_OFF + 1, any_raw = 0, all = 0;
     pthread_mutex_lock(&sink_lock);
     for (i = 0; i < nsinks; i++) any_raw |= raw_allowed && sinks[i].raw != NULL;
     for (i = 0; i < nsinks; i++) {
         if (any_raw && sinks[i].raw != NULL) continue;
         if (sinks[i].flags & NARR__SINK_CONTEXTS) need = NARR_LEVEL_TRACE; /* every record, for its contexts */
         if ((int)sinks[i].min_level < need) need = (int)sinks[i].min_level;
+        if (sinks[i].min_level < NARR_LEVEL_OFF) all |= (sinks[i].flags & NARR__SINK_COMPLETE) || narr__skip_off;
     }
     raw_on = any_raw;
     pthread_mutex_unlock(&sink_lock);
     *raw = any_raw;
+    *complete = all;
     return (narr_level_t)need;
 }
 
@@ -272,7 +276,7 @@ void narr__sinks_close_all(void)
     n = nsinks;
     memcpy(copy, sinks, n * sizeof sinks[0]);
     nsinks = 0;
-    raw_added_locked();
+    keep_all_locked();
     pthread_mutex_unlock(&sink_lock);
     for (i = 0; i < n; i++) {
         if (copy[i].ctl) copy[i].ctl(copy[i].user, NARR_SINK_CLOSE);

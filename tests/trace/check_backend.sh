@@ -54,18 +54,26 @@ grown=$(field rings_grown "$tmp/g.out")
   last[tid] = n } END { exit bad }' || fail "growing rings: a thread's events out of order"
 echo "trace file, rings that grow ($grown moves): $del written + $drop dropped = $rec recorded, every thread in order"
 
-# 3. the file and JSON lines together: every event in the file is in the JSON lines or counted as
-#    skipped there; the JSON lines say when they skipped
+# 3. the file and JSON lines together: a file the user named gets every event the trace file
+#    has, however far it falls behind (rings grow for it; at exit it is written out)
 NARRATE_OUTPUT="trace:$tmp/c.trace,jsonl:$tmp/c.jsonl" "$flood" 2 100000 > "$tmp/c.out" 2> /dev/null
 del=$(field delivered "$tmp/c.out"); skipped=$(field text_skipped "$tmp/c.out")
 fev=$(file_count "$tmp/c.trace" events)
 shown=$(grep -c '"actor":"flood"' "$tmp/c.jsonl" || true)
 [ "$fev" = "$del" ] || fail "file $fev events, delivered $del"
-[ "$((shown + skipped))" = "$fev" ] || fail "JSON lines show $shown + skipped $skipped != file $fev"
-if [ "$skipped" -gt 0 ]; then
-  grep -q '"action":"text_skipped"' "$tmp/c.jsonl" || fail "JSON lines skipped $skipped events without saying so"
+[ "$skipped" = 0 ] && [ "$shown" = "$fev" ] || fail "JSON lines show $shown (skipped $skipped), the file $fev"
+echo "trace file + JSON lines: file $fev events; JSON lines $shown, none skipped"
+
+# 3b. a console on a terminal beside the file may skip to keep up: what it skips is counted, and
+#     it says so (script(1) gives the program a terminal)
+if command -v script > /dev/null 2>&1; then
+  NARRATE_LOG=trace NARRATE_OUTPUT="trace:$tmp/t.trace,console" script -qec "$flood 2 100000 > $tmp/t.out" /dev/null > "$tmp/t.tty" 2>&1
+  skipped=$(field text_skipped "$tmp/t.out"); fev=$(file_count "$tmp/t.trace" events)
+  shown=$(grep -c 'flood' "$tmp/t.tty" || true)
+  [ "$((shown + skipped))" = "$fev" ] || fail "terminal: shown $shown + skipped $skipped != file $fev"
+  if [ "$skipped" -gt 0 ]; then grep -q "not shown here: this output fell behind" "$tmp/t.tty" || fail "terminal skipped $skipped events without saying so"; fi
+  echo "trace file + console on a terminal: file $fev events; console $shown shown + $skipped skipped"
 fi
-echo "trace file + JSON lines: file $fev events; JSON lines $shown shown + $skipped skipped"
 
 # 4. a program that records at a pace its outputs keep up with: nothing skipped, nothing dropped,
 #    and the JSON lines hold exactly the file's events
