@@ -94,16 +94,21 @@
 #define NARR__PUT_ITEM(d, i, x) if (NARR__HOLD(d, i)) narr__p = narr__put_val(narr__p, narr__types[i], NARR__CAT(narr__v, i));
 
 /* __VA_ARGS__ = npre prefix values, the format, the format's arguments. */
-#define NARR__REC(lvl, kind, actor_, action_, npre_, ...) do {                                        \
+#define NARR__REC(lvl, kind, actor_, action_, npre_, ...)                                           \
+    NARR__REC_X(lvl, kind, actor_, action_, 0, 0, (void)0, npre_, __VA_ARGS__)
+/* keys_: a name per prefix value (or 0); flags_: NARR_SITE_*; on: a statement run once the site
+ * records */
+#define NARR__REC_X(lvl, kind, actor_, action_, keys_, flags_, on, npre_, ...) do {                  \
     static const unsigned char narr__types[] = {NARR__FE(NARR__TC_ITEM, npre_, __VA_ARGS__)};      \
     static const char *const narr__lits[] = {NARR__FE(NARR__LIT_ITEM, npre_, __VA_ARGS__)};        \
     static narr_site_t narr__site = {actor_, action_, NARR__CAT(NARR__ARG_, npre_)(__VA_ARGS__, ~), \
         __FILE__, __func__, narr__types, narr__lits, __LINE__, (lvl), (kind),                       \
-        (unsigned char)sizeof(narr__types), (npre_), 0, 0, 0, 0, 0};                                 \
+        (unsigned char)sizeof(narr__types), (npre_), 0, keys_, flags_, 0, 0};                             \
     narr__rec_t narr__g;                                                                            \
     unsigned char *narr__p;                                                                         \
     int32_t narr__st = narr__site_enabled(&narr__site);                                             \
     if (narr__st < 0) break;                                                                        \
+    on;                                                                                             \
     {                                                                                               \
         NARR__FE(NARR__VAL_ITEM, npre_, __VA_ARGS__)                                                \
         narr__p = narr__rec_reserve(narr__st,                                                       \
@@ -181,12 +186,17 @@
                              correlation_id, __VA_ARGS__))
 
 /* Hand-written function boundaries; fn is a literal (or __func__). */
+/* The enter records the thread's depth of traced calls (as generated functions do), so readers
+ * rebuild calls soundly after a loss; the exit gives it back. */
 #define NARR_TRACE_ENTER(actor, fn, ...)                                                            \
     NARR__AT_TRACE(NARR__DEAD(actor, fn, (0), __VA_ARGS__),                                         \
-                   NARR__REC(NARR_LEVEL_TRACE, NARR_KIND_ENTER, actor, fn, 0, __VA_ARGS__))
+                   NARR__REC_X(NARR_LEVEL_TRACE, NARR_KIND_ENTER, actor, fn, narr__enter_keys,      \
+                               NARR_SITE_MACRO_ENTER,                                                \
+                               narr__depth++, 1, narr__depth - 1u, __VA_ARGS__))
 #define NARR_TRACE_EXIT(actor, fn, ...)                                                             \
     NARR__AT_TRACE(NARR__DEAD(actor, fn, (0), __VA_ARGS__),                                         \
-                   NARR__REC(NARR_LEVEL_TRACE, NARR_KIND_EXIT, actor, fn, 0, __VA_ARGS__))
+                   NARR__REC_X(NARR_LEVEL_TRACE, NARR_KIND_EXIT, actor, fn, 0, 0,                    \
+                               narr__depth -= narr__depth != 0, 0, __VA_ARGS__))
 
 /* One loop iteration: TRACE actor action iter="index/total" "message" */
 #define NARR_TRACE_LOOP(actor, action, index, total, ...)                                           \

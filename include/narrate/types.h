@@ -52,6 +52,9 @@ typedef enum narr_mode { NARR_MODE_HUMAN = 0, NARR_MODE_CUTE = 1, NARR_MODE_STOR
  * carry the flag too, and their enter's stamp as their first value). */
 #define NARR_SITE_WHOLE 2u
 #define NARR_SITE_THROTTLED 4u /* such a function, switched off (set by the runtime) */
+/* NARR_TRACE_ENTER's site: its one prefix value is the thread's depth ("@depth"), the rest are
+ * the format's, shown as any macro's */
+#define NARR_SITE_MACRO_ENTER 8u
 
 /* One static descriptor per call site; an event refers to it by id. */
 typedef struct narr_site {

@@ -501,7 +501,7 @@ int narr__decode(const narr_site_t *site, const unsigned char *payload, size_t l
     if (n < 0 || n < npre) return NARR_EINVAL;
 
     narr__buf_putc(&d->vals, '\0'); /* offset 0 means "none" */
-    if (site->keys != NULL) {
+    if (site->keys != NULL && !(site->flags & NARR_SITE_MACRO_ENTER)) {
         /* generated sites: every prefix value has a name; "@..." names are metadata */
         int j;
         for (j = 0; j < npre; j++) {
@@ -560,6 +560,7 @@ int narr__decode(const narr_site_t *site, const unsigned char *payload, size_t l
         size_t at = d->vals.len;
         narr__buf_put(&d->vals, site->kind == NARR_KIND_ENTER ? "enter" : "exit", site->kind == NARR_KIND_ENTER ? 5 : 4);
         add_kv(d, "phase", at, NARR_KV_FIELD);
+        if ((site->flags & NARR_SITE_MACRO_ENTER) && npre >= 1) d->ev.depth = (uint32_t)vals[0].v.u;
         break;
     }
     default: break;

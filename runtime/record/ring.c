@@ -15,6 +15,7 @@
 /* A limit of 0 or NARR__LIMIT_BUSY (the only values ever stored in it) sends a thread's first
  * event to narr__reserve_slow, which attaches a ring. */
 NARR_API narr__ring_t narr__ring_none;
+NARR_API const char *const narr__enter_keys[] = {"@depth"};
 /* The same for a thread whose ring went to the consumer at its exit: its events are dropped. */
 narr__ring_t narr__ring_dead;
 NARR_API NARR__THREAD_LOCAL narr__tls_block_t narr__tls NARR__TLS_MODEL = {&narr__ring_none, 0, 0, NULL};

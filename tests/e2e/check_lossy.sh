@@ -5,7 +5,7 @@
 # short, no more calls count as unwound than the program unwound, and the tree never nests deeper
 # than the program's five levels.
 set -eu
-prog=$1 narrate=$2
+prog=$1 narrate=$2 macros=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -24,9 +24,12 @@ dropped=$(field dropped "$tmp/lossy.txt") unwound=$(field "unwound calls" "$tmp/
 [ "$cut" -gt 0 ] || fail "events lost but no call cut short: $(cat "$tmp/lossy.txt")"
 [ "$unwound" -le $jumps ] || fail "$unwound calls counted as unwound, the program unwound $jumps: $(cat "$tmp/lossy.txt")"
 "$narrate" tree "$tmp/lossy.trace" > "$tmp/tree.txt"
-deepest=$(python3 -c 'import sys
+depth() {
+  python3 -c 'import sys
 lv = [len(l) - len(l.lstrip("│├└─ ")) for l in open(sys.argv[1], encoding="utf-8") if " call" in l and "total" in l]
-print(max(lv) // 4 + 1 if lv else 0)' "$tmp/tree.txt")
+print(max(lv) // 4 + 1 if lv else 0)' "$1"
+}
+deepest=$(depth "$tmp/tree.txt")
 [ "$deepest" -le 5 ] || fail "the tree nests $deepest levels deep; the program 5: $(head -30 "$tmp/tree.txt")"
 grep -q "^incomplete: $dropped events were lost while recording" "$tmp/tree.txt" || fail "tree does not say what was lost: $(tail -3 "$tmp/tree.txt")"
 # a program that never longjmps, losing events into rings that grow (from 4K, once): no call is
@@ -37,4 +40,13 @@ for k in 1 2 3; do
   "$narrate" check "$tmp/grow.trace" > "$tmp/grow.txt"
   [ "$(field "unwound calls" "$tmp/grow.txt")" = 0 ] || fail "no longjmp, yet calls counted as unwound: $(cat "$tmp/grow.txt")"
 done
+# calls recorded with NARR_TRACE_ENTER / _EXIT (main -> mid -> leaf, two levels traced), lost in
+# bursts: the enters carry the thread's depth as generated ones do, so no call nests deeper
+NARRATE_RING_SIZE=4K NARRATE_RING_GROW=off NARRATE_OUTPUT="trace:$tmp/m.trace" "$macros" $n > /dev/null 2>&1
+"$narrate" check "$tmp/m.trace" > "$tmp/m.txt"
+[ "$(field dropped "$tmp/m.txt")" -gt 0 ] || fail "macros: 4K rings lost nothing: the test needs losses"
+"$narrate" tree "$tmp/m.trace" > "$tmp/mtree.txt"
+mdeep=$(depth "$tmp/mtree.txt")
+[ "$mdeep" -le 2 ] || fail "macros: the tree nests $mdeep levels deep; the program 2: $(head -20 "$tmp/mtree.txt")"
+grep -q "mid (" "$tmp/mtree.txt" && grep -q "leaf (" "$tmp/mtree.txt" || fail "macros: tree lacks mid or leaf: $(head "$tmp/mtree.txt")"
 echo "losses and longjmps: lossless $jumps unwound, 0 cut short; lossy ($dropped lost) $cut cut short, $unwound unwound, the tree at most $deepest levels deep"

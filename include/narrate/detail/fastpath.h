@@ -115,6 +115,8 @@ extern NARR_API NARR__THREAD_LOCAL narr__tls_block_t narr__tls NARR__TLS_MODEL;
 extern NARR_API uint32_t narr__max_depth;
 NARR_API void narr__depth_report(void);
 extern NARR_API narr__ring_t narr__ring_none;
+/* NARR_TRACE_ENTER's value names: its depth, as metadata ({"@depth"}) */
+extern NARR_API const char *const narr__enter_keys[];
 
 /* Attaches a ring (updating narr__tls_ring), refreshes the limit, or counts a drop. lim: the
  * limit the caller read before marking the ring busy. Returns the record with its timestamp
