@@ -153,7 +153,8 @@ static void min_duration_parse(const char *v)
                     "using 1us\n", v);
 }
 
-/* "drop" (default), "block" or "block:MS" (wait up to MS ms, default 10), "overwrite". */
+/* "drop" (default), "block" (wait for room as long as it takes), "block:MS" (wait up to MS ms,
+ * then drop), "overwrite". */
 static void overload_parse(const char *v)
 {
     narr__overload = NARR__OVERLOAD_DROP;
@@ -163,10 +164,11 @@ static void overload_parse(const char *v)
         narr__overload = NARR__OVERLOAD_OVERWRITE;
     } else if (strncmp(v, "block", 5) == 0 && (v[5] == '\0' || v[5] == ':')) {
         narr__overload = NARR__OVERLOAD_BLOCK;
+        narr__block_ns = UINT64_MAX; /* every event kept: the program waits as long as it takes */
         if (v[5] == ':') {
             char *end;
             unsigned long ms = strtoul(v + 6, &end, 10);
-            if (*end != '\0' || end == v + 6 || ms > 60000) fprintf(stderr, "narrate: NARRATE_OVERLOAD: '%s': block:MS takes 0..60000; 10 used\n", v);
+            if (*end != '\0' || end == v + 6 || ms > 60000) fprintf(stderr, "narrate: NARRATE_OVERLOAD: '%s': block:MS takes 0..60000; block (no limit) used\n", v);
             else narr__block_ns = (uint64_t)ms * 1000000u;
         }
     } else {

@@ -110,6 +110,9 @@ typedef struct narr_stats {
                               file took every event (the file has them; see docs/design.md) */
     uint64_t rings_grown;  /* times a thread moved to a larger ring (NARRATE_RING_GROW) */
     uint64_t throttled;    /* whole-project functions switched off for short calls (NARRATE_MIN_DURATION) */
+    uint64_t block_waits;   /* NARRATE_OVERLOAD=block: times a thread waited for room in its ring */
+    uint64_t block_wait_ns; /* the time those waits took, all threads together */
+    uint64_t block_wait_max_ns; /* the longest one */
 } narr_stats_t;
 NARR_API void narr_stats_get(narr_stats_t *out);
 

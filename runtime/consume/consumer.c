@@ -160,6 +160,10 @@ void narr__drop_summary(void)
     size_t i, len = 0;
     uint64_t ringless = __atomic_load_n(&narr__dropped_ringless, __ATOMIC_RELAXED), full;
     narr_stats_get(&st);
+    if (st.block_waits > 0) /* what keeping every event cost the program */
+        fprintf(stderr, "narrate: NARRATE_OVERLOAD=block: threads waited %llu times for room in their rings, %.3f s in all "
+                        "(longest %.3f ms)%s\n", (unsigned long long)st.block_waits, (double)st.block_wait_ns / 1e9,
+                (double)st.block_wait_max_ns / 1e6, st.dropped == 0 ? "; no event was dropped" : "");
     if (st.dropped == 0 && st.echo_dropped == 0) return;
     full = st.dropped - ringless;
     threads[0] = '\0';
@@ -171,10 +175,14 @@ void narr__drop_summary(void)
             (unsigned long long)st.dropped, (unsigned long long)(st.dropped + st.events),
             100.0 * (double)st.dropped / (double)(st.dropped + st.events ? st.dropped + st.events : 1));
     if (full > 0) {
-        if (narr__overload == NARR__OVERLOAD_BLOCK)
-            fprintf(stderr, ": rings full for longer than the block wait (thread%s %s); a longer NARRATE_OVERLOAD=block:MS "
-                    "or a larger NARRATE_RING_SIZE (now %zuK) would have kept them", drop_nthreads > 1 ? "s" : "", threads,
+        if (narr__overload == NARR__OVERLOAD_BLOCK && narr__block_ns != UINT64_MAX)
+            fprintf(stderr, ": rings full for longer than the block wait, %llu ms (thread%s %s); NARRATE_OVERLOAD=block "
+                    "(no limit) or a larger NARRATE_RING_SIZE (now %zuK) would have kept them",
+                    (unsigned long long)(narr__block_ns / 1000000u), drop_nthreads > 1 ? "s" : "", threads,
                     narr__ring_bytes >> 10);
+        else if (narr__overload == NARR__OVERLOAD_BLOCK)
+            fprintf(stderr, ": rings full while narrate could not wait (thread%s %s: recorded by its consumer thread, or "
+                    "before it started or after it stopped)", drop_nthreads > 1 ? "s" : "", threads);
         else if (narr__ring_grow_max > narr__ring_bytes)
             fprintf(stderr, ": rings full (thread%s %s) before they grew (from %zuK up to NARRATE_RING_GROW=%zuM); a larger "
                     "NARRATE_RING_SIZE or NARRATE_OVERLOAD=block would have kept them", drop_nthreads > 1 ? "s" : "", threads,
@@ -772,4 +780,7 @@ void narr_stats_get(narr_stats_t *out)
     out->text_skipped = __atomic_load_n(&text_skipped, __ATOMIC_RELAXED);
     out->rings_grown = __atomic_load_n(&narr__rings_grown, __ATOMIC_RELAXED);
     out->throttled = __atomic_load_n(&narr__throttled_sites, __ATOMIC_RELAXED);
+    out->block_waits = __atomic_load_n(&narr__block_waits, __ATOMIC_RELAXED);
+    out->block_wait_ns = __atomic_load_n(&narr__block_wait_ns, __ATOMIC_RELAXED);
+    out->block_wait_max_ns = __atomic_load_n(&narr__block_wait_max, __ATOMIC_RELAXED);
 }

@@ -196,6 +196,16 @@ void narr__ring_free(narr__ring_full_t *rf)
 
 int narr__overload = NARR__OVERLOAD_DROP;
 uint64_t narr__block_ns = NARR_CFG_BLOCK_NS;
+/* block mode: times a producer waited for room, the time it took (ns), the longest (atomic) */
+uint64_t narr__block_waits, narr__block_wait_ns, narr__block_wait_max;
+
+static void block_waited(uint64_t since)
+{
+    uint64_t took = narr__mono_ns() - since, max = __atomic_load_n(&narr__block_wait_max, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&narr__block_waits, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&narr__block_wait_ns, took, __ATOMIC_RELAXED);
+    while (took > max && !__atomic_compare_exchange_n(&narr__block_wait_max, &max, took, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
+}
 _Thread_local int narr__on_consumer;
 
 /* The ring is full: wait for the consumer (block mode) or take the oldest records' place
@@ -210,11 +220,12 @@ static int make_room(narr__ring_t *r, uint32_t need, uint64_t *t)
                    !__atomic_load_n(&start_waited, __ATOMIC_RELAXED); /* (overwrite mode never waits) */
     if (narr__overload == NARR__OVERLOAD_BLOCK || starting) {
         unsigned spins;
-        uint64_t until, wait = starting && narr__overload != NARR__OVERLOAD_BLOCK ? NARR_CFG_START_WAIT_NS : narr__block_ns;
+        uint64_t since, until, wait = starting && narr__overload != NARR__OVERLOAD_BLOCK ? NARR_CFG_START_WAIT_NS : narr__block_ns;
         /* the consumer cannot wait for itself; a stopped runtime has no consumer to wait for */
         if (narr__on_consumer || !narr__consumer_running()) return 0;
         if (wait == 0) return 0;
-        until = narr__mono_ns() + wait;
+        since = narr__mono_ns();
+        until = wait == UINT64_MAX ? UINT64_MAX : since + wait;
         narr__consumer_wake(); /* it may be asleep */
         for (spins = 0;; spins++) {
             /* the consumer frees space continuously: look often at first, then sleep */
@@ -227,9 +238,14 @@ static int make_room(narr__ring_t *r, uint32_t need, uint64_t *t)
                 nanosleep(&nap, NULL);
             }
             *t = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
-            if (r->head + need <= *t + r->cap) return 1;
-            if ((spins & 15) == 15 && narr__mono_ns() >= until) {
+            if (r->head + need <= *t + r->cap) {
+                if (!starting) block_waited(since);
+                return 1;
+            }
+            /* (the consumer stopped meanwhile: nobody will make room) */
+            if ((spins & 15) == 15 && (narr__mono_ns() >= until || !narr__consumer_running())) {
                 if (starting) __atomic_store_n(&start_waited, 1, __ATOMIC_RELAXED);
+                else block_waited(since);
                 return 0;
             }
             if (starting && __atomic_load_n(&narr__consumer_ready, __ATOMIC_ACQUIRE) &&
