@@ -636,6 +636,20 @@ static narr_trace_t *trace_new(unsigned char *image, size_t size, narr_trace_vis
     return t;
 }
 
+/* Pages of the mapped file the read is done with, [from, to) rounded out to pages, given back:
+ * a streaming read's memory stays bounded however large the file (a page read again later is
+ * read again from the file, so giving one back too early costs time, never data). */
+static void release_pages(narr_trace_t *t, size_t from, size_t to)
+{
+    static size_t pg;
+    if (!t->mapped || !(t->indexing || t->visit != NULL) || to <= from) return;
+    if (pg == 0) pg = (size_t)sysconf(_SC_PAGESIZE);
+    from &= ~(pg - 1);
+    to = (to + pg - 1) & ~(pg - 1);
+    if (to > t->size) to = t->size;
+    if (to > from) (void)madvise(t->image + from, to - from, MADV_DONTNEED);
+}
+
 static int trace_read(narr_trace_t *t, char *err, size_t errlen);
 static narr_trace_t *trace_load(const char *path, narr_trace_visit_fn visit, void *ctx, int indexing, char *err,
                                 size_t errlen);
@@ -664,7 +678,10 @@ static narr_trace_t *trace_load(const char *path, narr_trace_visit_fn visit, voi
         return NULL;
     }
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        /* a streaming read (visited, or indexed and merged) gives pages back as it goes
+         * (release_pages): not populated up front */
+        int streamed = indexing || visit != NULL;
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | (streamed ? 0 : MAP_POPULATE), fd, 0);
         if (m != MAP_FAILED) {
             image = m;
             size = (size_t)st.st_size;
@@ -1037,6 +1054,10 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
         t->blocks++;
         off += NARR_TRACE_BLOCK_HEADER + hdr[2];
         t->bytes_ok += NARR_TRACE_BLOCK_HEADER + hdr[2];
+        if ((t->indexing || t->visit != NULL) && off - t->released >= (16u << 20)) { /* visited, or indexed (read again when merged) */
+            release_pages(t, t->released, off - NARR_TRACE_BLOCK_HEADER - hdr[2]);
+            t->released = off - NARR_TRACE_BLOCK_HEADER - hdr[2];
+        }
     }
     if (showing) narr_trace_progress(t->size, t->size);
     if (!t->damaged) t->bytes_ok = t->size;
@@ -1051,6 +1072,8 @@ static int cursor_fill(narr_trace_t *t, narr_tstate_t *c)
         const narr_titem_t *it;
         size_t cap = c->evcap, nclock = t->nclock;
         int rc;
+        if (c->at >= 2 && c->items[c->at - 2].type != NARR_TB_DROPS && c->items[c->at - 2].type != 0)
+            release_pages(t, c->items[c->at - 2].off, c->items[c->at - 2].off + c->items[c->at - 2].len); /* done with */
         if (c->at == c->nitems) return 0;
         it = &c->items[c->at++];
         t->events = c->ev; /* got_event keeps the block's events here */

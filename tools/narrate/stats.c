@@ -1,16 +1,84 @@
 /* tools/narrate/stats.c - narrate stats: per function calls, total, self, P50/P95/P99 of the
- * call durations (nearest rank), errors; sortable, top N. */
+ * call durations (nearest rank), errors; sortable, top N. Memory does not grow with the number
+ * of calls: a function's first EXACT_CALLS durations are kept (its percentiles exact), beyond
+ * that they go into a log-linear histogram (64 buckets per power of two: each percentile within
+ * 0.8% of the exact one), whose size depends on the range of the durations only. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "calls.h"
 
+#define EXACT_CALLS 1024u
+
+/* Bucket of a duration: d itself below 64; above, 64 per power of two (the 6 bits after the
+ * leading one), so a bucket is at most 1/64 of its lower bound wide. */
+static unsigned bucket_of(uint64_t d)
+{
+    unsigned e;
+    if (d < 64) return (unsigned)d;
+    e = 63u - (unsigned)__builtin_clzll(d); /* 6..63 */
+    return 64u + (e - 6u) * 64u + (unsigned)((d >> (e - 6u)) - 64u);
+}
+
+/* A bucket's middle: within 1/128 of every duration it counts. */
+static uint64_t bucket_value(unsigned b)
+{
+    unsigned e, sub;
+    uint64_t low, width;
+    if (b < 64) return b;
+    e = (b - 64u) / 64u + 6u;
+    sub = (b - 64u) % 64u;
+    low = (uint64_t)(64u + sub) << (e - 6u);
+    width = (uint64_t)1 << (e - 6u);
+    return low + width / 2;
+}
+
+/* Counts of buckets [lo, lo + n): grown on either side as durations arrive. */
+typedef struct hist {
+    uint64_t *n;
+    unsigned lo, len;
+} hist_t;
+
+static int hist_add(hist_t *h, uint64_t d, uint64_t count)
+{
+    unsigned b = bucket_of(d);
+    if (h->len == 0) {
+        if ((h->n = calloc(16, sizeof *h->n)) == NULL) return -1;
+        h->lo = b >= 8 ? b - 8 : 0;
+        h->len = 16;
+    }
+    if (b < h->lo || b >= h->lo + h->len) { /* grow to cover b, with room to spare */
+        unsigned lo = b < h->lo ? (b >= 16 ? b - 16 : 0) : h->lo;
+        unsigned hi = b >= h->lo + h->len ? b + 17 : h->lo + h->len;
+        uint64_t *fresh = calloc(hi - lo, sizeof *fresh);
+        if (fresh == NULL) return -1;
+        memcpy(fresh + (h->lo - lo), h->n, h->len * sizeof *fresh);
+        free(h->n);
+        h->n = fresh;
+        h->lo = lo;
+        h->len = hi - lo;
+    }
+    h->n[b - h->lo] += count;
+    return 0;
+}
+
+/* The nearest-rank duration of rank (1-based) by the histogram. */
+static uint64_t hist_rank(const hist_t *h, uint64_t rank)
+{
+    uint64_t seen = 0;
+    unsigned i;
+    for (i = 0; i < h->len; i++)
+        if ((seen += h->n[i]) >= rank) return bucket_value(h->lo + i);
+    return h->len ? bucket_value(h->lo + h->len - 1) : 0;
+}
+
 typedef struct fstat {
     const char *fn;
     uint64_t calls, total, self, errors, p50, p95, p99;
-    uint64_t *durs;
+    uint64_t *durs; /* the first EXACT_CALLS durations; then NULL and hist counts them all */
     size_t ndurs, cap;
+    hist_t hist;
 } fstat_t;
 
 static const char *sort_key = "total";
@@ -57,11 +125,13 @@ static int by_key(const void *a, const void *b)
     return strcmp(((const fstat_t *)a)->fn, ((const fstat_t *)b)->fn);
 }
 
-/* Nearest-rank percentile. */
-static uint64_t pct(uint64_t *v, size_t n, unsigned p)
+/* Nearest-rank percentile: exact while every duration is kept, else by the histogram. */
+static uint64_t pct(fstat_t *f, unsigned p)
 {
-    size_t rank = (n * p + 99) / 100;
-    return n == 0 ? 0 : select_k(v, n, rank == 0 ? 0 : rank - 1);
+    uint64_t n = f->hist.len ? f->calls : f->ndurs, rank = (n * p + 99) / 100;
+    if (n == 0) return 0;
+    if (f->hist.len) return hist_rank(&f->hist, rank == 0 ? 1 : rank);
+    return select_k(f->durs, (size_t)n, rank == 0 ? 0 : (size_t)rank - 1);
 }
 
 
@@ -90,17 +160,29 @@ static void add_call(const narr_call_t *c, void *ctx)
     }
     f = &r->fs[c->fn_id];
     f->fn = c->fn;
-    if (f->ndurs == f->cap) {
-        size_t want = f->cap ? f->cap * 2 : 64;
-        uint64_t *fresh = realloc(f->durs, want * sizeof *fresh);
-        if (fresh == NULL) {
-            r->oom = 1;
-            return;
-        }
-        f->durs = fresh;
-        f->cap = want;
+    if (f->hist.len == 0 && f->ndurs == EXACT_CALLS) { /* from here on, the histogram */
+        size_t i;
+        for (i = 0; i < f->ndurs; i++)
+            if (hist_add(&f->hist, f->durs[i], 1) != 0) r->oom = 1;
+        free(f->durs);
+        f->durs = NULL;
+        f->ndurs = f->cap = 0;
     }
-    f->durs[f->ndurs++] = c->end - c->start;
+    if (f->hist.len) {
+        if (hist_add(&f->hist, c->end - c->start, 1) != 0) r->oom = 1;
+    } else {
+        if (f->ndurs == f->cap) {
+            size_t want = f->cap ? f->cap * 2 : 16;
+            uint64_t *fresh = realloc(f->durs, want * sizeof *fresh);
+            if (fresh == NULL) {
+                r->oom = 1;
+                return;
+            }
+            f->durs = fresh;
+            f->cap = want;
+        }
+        f->durs[f->ndurs++] = c->end - c->start;
+    }
     f->calls++;
     /* a recursive call's time is inside its outermost call's: counted once */
     if (!c->nested) f->total += c->end - c->start;
@@ -129,7 +211,7 @@ static int stats_table(const char *path, stats_run_t *run, size_t *nfs, narr_tra
     narr_calls_end(&run->calls);
     if (t == NULL || run->oom) {
         if (run->oom) fprintf(stderr, "narrate stats: out of memory\n");
-        for (i = 0; i < run->cap; i++) free(run->fs[i].durs);
+        for (i = 0; i < run->cap; i++) free(run->fs[i].durs), free(run->fs[i].hist.n);
         free(run->fs);
         narr_calls_free(&run->calls);
         narr_trace_free(t);
@@ -138,11 +220,11 @@ static int stats_table(const char *path, stats_run_t *run, size_t *nfs, narr_tra
     fs = run->fs;
     for (i = 0; i < run->cap; i++) /* the functions that completed a call, packed */
         if (fs[i].calls > 0) fs[n++] = fs[i];
-        else free(fs[i].durs);
+        else free(fs[i].durs), free(fs[i].hist.n);
     for (i = 0; i < n; i++) {
-        fs[i].p50 = pct(fs[i].durs, fs[i].ndurs, 50);
-        fs[i].p95 = pct(fs[i].durs, fs[i].ndurs, 95);
-        fs[i].p99 = pct(fs[i].durs, fs[i].ndurs, 99);
+        fs[i].p50 = pct(&fs[i], 50);
+        fs[i].p95 = pct(&fs[i], 95);
+        fs[i].p99 = pct(&fs[i], 99);
     }
     if (n > 1) qsort(fs, n, sizeof *fs, by_key);
     *nfs = n;
@@ -153,7 +235,7 @@ static int stats_table(const char *path, stats_run_t *run, size_t *nfs, narr_tra
 static void stats_free(stats_run_t *run, size_t nfs, narr_trace_t *t)
 {
     size_t i;
-    for (i = 0; i < nfs; i++) free(run->fs[i].durs);
+    for (i = 0; i < nfs; i++) free(run->fs[i].durs), free(run->fs[i].hist.n);
     free(run->fs);
     narr_calls_free(&run->calls);
     narr_trace_free(t);
@@ -196,6 +278,8 @@ int narrate_stats(const char *path, const char *sort, size_t top)
         printf("%-32s %8llu %12s %12s %12s %12s %12s %7llu\n", name, (unsigned long long)fs[i].calls, a, b, c, d, e,
                (unsigned long long)fs[i].errors);
     }
+    for (i = 0; i < nfs && fs[i].hist.len == 0; i++) {}
+    if (i < nfs) printf("p50, p95 and p99 of functions with more than %u calls are within 0.8%% (a histogram, not every duration)\n", EXACT_CALLS);
     say_unmatched_and_losses(&run, t, "");
     rc = t->damaged ? 1 : 0;
     stats_free(&run, nfs, t);
