@@ -39,6 +39,9 @@
 #define NARR_CFG_START_WAIT_NS 50000000ull
 /* Block mode: how long a producer waits for room before it drops (NARRATE_OVERLOAD=block:MS). */
 #define NARR_CFG_BLOCK_NS 10000000ull
+/* Default overload (auto), while an output keeps every event (a trace file, a text file): how
+ * long a thread whose ring is full waits for the consumer before it drops (counted and said). */
+#define NARR_CFG_AUTO_WAIT_NS 1000000000ull
 #define NARR_CFG_CALIBRATE_PERIOD_NS 100000000L
 /* Exit (and narr_shutdown): how long text outputs may take to write what the rings still hold
  * before the rest is skipped for them (counted and said; the trace file always gets it all). */

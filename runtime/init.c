@@ -153,13 +153,18 @@ static void min_duration_parse(const char *v)
                     "using 1us\n", v);
 }
 
-/* "drop" (default), "block" (wait for room as long as it takes), "block:MS" (wait up to MS ms,
- * then drop), "overwrite". */
+/* "auto" (default: drop, but wait while an output keeps every event), "drop", "block" (wait for
+ * room as long as it takes), "block:MS" (wait up to MS ms, then drop), "overwrite". */
 static void overload_parse(const char *v)
 {
     narr__overload = NARR__OVERLOAD_DROP;
+    narr__overload_auto = 0;
     narr__block_ns = NARR_CFG_BLOCK_NS;
-    if (v == NULL || v[0] == '\0' || strcmp(v, "drop") == 0) return;
+    if (v == NULL || v[0] == '\0' || strcmp(v, "auto") == 0) {
+        narr__overload_auto = 1;
+        return;
+    }
+    if (strcmp(v, "drop") == 0) return;
     if (strcmp(v, "overwrite") == 0) {
         narr__overload = NARR__OVERLOAD_OVERWRITE;
     } else if (strncmp(v, "block", 5) == 0 && (v[5] == '\0' || v[5] == ':')) {
@@ -172,7 +177,8 @@ static void overload_parse(const char *v)
             else narr__block_ns = (uint64_t)ms * 1000000u;
         }
     } else {
-        fprintf(stderr, "narrate: NARRATE_OVERLOAD: '%s' is not drop, block[:MS] or overwrite; drop used\n", v);
+        fprintf(stderr, "narrate: NARRATE_OVERLOAD: '%s' is not auto, drop, block[:MS] or overwrite; auto used\n", v);
+        narr__overload_auto = 1;
     }
 }
 

@@ -161,9 +161,13 @@ void narr__drop_summary(void)
     uint64_t ringless = __atomic_load_n(&narr__dropped_ringless, __ATOMIC_RELAXED), full;
     narr_stats_get(&st);
     if (st.block_waits > 0) /* what keeping every event cost the program */
-        fprintf(stderr, "narrate: NARRATE_OVERLOAD=block: threads waited %llu times for room in their rings, %.3f s in all "
-                        "(longest %.3f ms)%s\n", (unsigned long long)st.block_waits, (double)st.block_wait_ns / 1e9,
-                (double)st.block_wait_max_ns / 1e6, st.dropped == 0 ? "; no event was dropped" : "");
+        fprintf(stderr, "narrate: %s threads waited %llu times for room in their rings, %.3f s in all "
+                        "(longest %.3f ms)%s\n",
+                narr__overload == NARR__OVERLOAD_BLOCK ? "NARRATE_OVERLOAD=block:"
+                                                       : "to keep every event for the outputs that keep them all,",
+                (unsigned long long)st.block_waits, (double)st.block_wait_ns / 1e9, (double)st.block_wait_max_ns / 1e6,
+                st.dropped == 0 ? "; no event was dropped"
+                : narr__overload == NARR__OVERLOAD_BLOCK ? "" : " (NARRATE_OVERLOAD=drop never waits)");
     if (st.dropped == 0 && st.echo_dropped == 0) return;
     full = st.dropped - ringless;
     threads[0] = '\0';
@@ -183,6 +187,10 @@ void narr__drop_summary(void)
         else if (narr__overload == NARR__OVERLOAD_BLOCK)
             fprintf(stderr, ": rings full while narrate could not wait (thread%s %s: recorded by its consumer thread, or "
                     "before it started or after it stopped)", drop_nthreads > 1 ? "s" : "", threads);
+        else if (narr__overload_auto && narr__sinks_keep_all())
+            fprintf(stderr, ": rings full for longer than narrate waits (%.0f s), or while it could not wait (thread%s %s); "
+                    "NARRATE_OVERLOAD=block waits as long as it takes", (double)NARR_CFG_AUTO_WAIT_NS / 1e9,
+                    drop_nthreads > 1 ? "s" : "", threads);
         else if (narr__ring_grow_max > narr__ring_bytes)
             fprintf(stderr, ": rings full (thread%s %s) before they grew (from %zuK up to NARRATE_RING_GROW=%zuM); a larger "
                     "NARRATE_RING_SIZE or NARRATE_OVERLOAD=block would have kept them", drop_nthreads > 1 ? "s" : "", threads,

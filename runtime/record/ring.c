@@ -208,19 +208,28 @@ static void block_waited(uint64_t since)
 }
 _Thread_local int narr__on_consumer;
 
-/* The ring is full: wait for the consumer (block mode) or take the oldest records' place
- * (overwrite mode). 1 when there is room now (*t updated), 0 to drop. */
+int narr__overload_auto = 1;
+
+/* The ring is full: wait for the consumer (block mode; by default, while an output keeps every
+ * event: a trace file, a text file) or take the oldest records' place (overwrite mode). 1 when
+ * there is room now (*t updated), 2 when a larger ring is ready for the thread (move to it), 0 to
+ * drop. */
 static int make_room(narr__ring_t *r, uint32_t need, uint64_t *t)
 {
     /* Until the consumer thread runs (it may take milliseconds to be scheduled, and a thread
      * recording at full speed fills a ring in less than one), a full ring waits for it, at most
      * NARR_CFG_START_WAIT_NS in all: this is start-up, not overload. */
     static int start_waited; /* atomic: the wait timed out once; never again */
-    int starting = narr__overload == NARR__OVERLOAD_DROP && !__atomic_load_n(&narr__consumer_ready, __ATOMIC_ACQUIRE) &&
+    /* default (auto): an output that keeps every event is written, so a full ring waits for
+     * the consumer, or for the larger ring it makes, as block mode would, for a bounded time */
+    int wait_auto = narr__overload == NARR__OVERLOAD_DROP && narr__overload_auto && narr__sinks_keep_all();
+    int blocking = narr__overload == NARR__OVERLOAD_BLOCK || wait_auto;
+    int starting = !blocking && narr__overload == NARR__OVERLOAD_DROP && !__atomic_load_n(&narr__consumer_ready, __ATOMIC_ACQUIRE) &&
                    !__atomic_load_n(&start_waited, __ATOMIC_RELAXED); /* (overwrite mode never waits) */
-    if (narr__overload == NARR__OVERLOAD_BLOCK || starting) {
+    narr__ring_full_t *rf = (narr__ring_full_t *)(void *)r;
+    if (blocking || starting) {
         unsigned spins;
-        uint64_t since, until, wait = starting && narr__overload != NARR__OVERLOAD_BLOCK ? NARR_CFG_START_WAIT_NS : narr__block_ns;
+        uint64_t since, until, wait = starting ? NARR_CFG_START_WAIT_NS : wait_auto ? NARR_CFG_AUTO_WAIT_NS : narr__block_ns;
         /* the consumer cannot wait for itself; a stopped runtime has no consumer to wait for */
         if (narr__on_consumer || !narr__consumer_running()) return 0;
         if (wait == 0) return 0;
@@ -242,14 +251,17 @@ static int make_room(narr__ring_t *r, uint32_t need, uint64_t *t)
                 if (!starting) block_waited(since);
                 return 1;
             }
+            if (wait_auto && r != &narr__ring_discard && __atomic_load_n(&rf->successor, __ATOMIC_ACQUIRE) != NULL) {
+                block_waited(since);
+                return 2;
+            }
             /* (the consumer stopped meanwhile: nobody will make room) */
             if ((spins & 15) == 15 && (narr__mono_ns() >= until || !narr__consumer_running())) {
                 if (starting) __atomic_store_n(&start_waited, 1, __ATOMIC_RELAXED);
                 else block_waited(since);
                 return 0;
             }
-            if (starting && __atomic_load_n(&narr__consumer_ready, __ATOMIC_ACQUIRE) &&
-                narr__overload != NARR__OVERLOAD_BLOCK)
+            if (starting && __atomic_load_n(&narr__consumer_ready, __ATOMIC_ACQUIRE))
                 return 0; /* running now: from here on a full ring is overload */
         }
     }
@@ -393,7 +405,19 @@ static unsigned char *reserve_slow(narr__ring_t *r, uint64_t lim, uint32_t need)
             h = r->head;
         }
     }
-    if (need > NARR_CFG_RING_SLACK || (h + need > t + r->cap && !make_room(r, need, &t))) {
+    if (need <= NARR_CFG_RING_SLACK && h + need > t + r->cap) {
+        int room = make_room(r, need, &t);
+        if (room == 2) { /* the larger ring the thread waited for: empty */
+            r = ring_move(r);
+            lim = 0;
+            t = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+            h = r->head;
+            if (h + need > t + r->cap) need = UINT32_MAX; /* (not moved after all) */
+        } else if (room == 0) {
+            need = UINT32_MAX; /* dropped below */
+        }
+    }
+    if (need > NARR_CFG_RING_SLACK) {
         __atomic_fetch_add(&r->dropped, 1, __ATOMIC_RELAXED);
         __atomic_store_n(&r->limit, lim, __ATOMIC_RELAXED); /* no longer busy */
         return NULL;

@@ -17,7 +17,7 @@ NARRATE_OVERLOAD=block NARRATE_RING_SIZE=64M NARRATE_OUTPUT="trace:$tmp/all.trac
 [ "$(field "unwound calls" "$tmp/all.txt")" = $jumps ] || fail "lossless: want $jumps unwound calls: $(cat "$tmp/all.txt")"
 [ "$(field "cut short by losses" "$tmp/all.txt")" = 0 ] || fail "lossless: calls cut short: $(cat "$tmp/all.txt")"
 [ "$(field "open at the end" "$tmp/all.txt")" = 0 ] || fail "lossless: calls left open: $(cat "$tmp/all.txt")"
-NARRATE_RING_SIZE=4K NARRATE_RING_GROW=off NARRATE_OUTPUT="trace:$tmp/lossy.trace" "$prog" $n > /dev/null 2>&1
+NARRATE_OVERLOAD=drop NARRATE_RING_SIZE=4K NARRATE_RING_GROW=off NARRATE_OUTPUT="trace:$tmp/lossy.trace" "$prog" $n > /dev/null 2>&1
 "$narrate" check "$tmp/lossy.trace" > "$tmp/lossy.txt"
 dropped=$(field dropped "$tmp/lossy.txt") unwound=$(field "unwound calls" "$tmp/lossy.txt") cut=$(field "cut short by losses" "$tmp/lossy.txt")
 [ "$dropped" -gt 0 ] || fail "4K rings lost nothing: the test needs losses"
@@ -36,13 +36,13 @@ grep -q "^incomplete: $dropped events were lost while recording" "$tmp/tree.txt"
 # unwound; each loss is placed where it happened, also the ones of a ring the thread left full
 # for its larger successor (issue 22: 1-9 calls counted as unwound in such runs)
 for k in 1 2 3; do
-  NARRATE_RING_SIZE=4K NARRATE_RING_GROW=32K NARRATE_OUTPUT="trace:$tmp/grow.trace" "$prog" $n nojump > /dev/null 2>&1
+  NARRATE_OVERLOAD=drop NARRATE_RING_SIZE=4K NARRATE_RING_GROW=32K NARRATE_OUTPUT="trace:$tmp/grow.trace" "$prog" $n nojump > /dev/null 2>&1
   "$narrate" check "$tmp/grow.trace" > "$tmp/grow.txt"
   [ "$(field "unwound calls" "$tmp/grow.txt")" = 0 ] || fail "no longjmp, yet calls counted as unwound: $(cat "$tmp/grow.txt")"
 done
 # calls recorded with NARR_TRACE_ENTER / _EXIT (main -> mid -> leaf, two levels traced), lost in
 # bursts: the enters carry the thread's depth as generated ones do, so no call nests deeper
-NARRATE_RING_SIZE=4K NARRATE_RING_GROW=off NARRATE_OUTPUT="trace:$tmp/m.trace" "$macros" $n > /dev/null 2>&1
+NARRATE_OVERLOAD=drop NARRATE_RING_SIZE=4K NARRATE_RING_GROW=off NARRATE_OUTPUT="trace:$tmp/m.trace" "$macros" $n > /dev/null 2>&1
 "$narrate" check "$tmp/m.trace" > "$tmp/m.txt"
 [ "$(field dropped "$tmp/m.txt")" -gt 0 ] || fail "macros: 4K rings lost nothing: the test needs losses"
 "$narrate" tree "$tmp/m.trace" > "$tmp/mtree.txt"

@@ -257,7 +257,7 @@ def check_gaps(bundle_js, work):
 
 def check_lossy(bundle_js, work):
     tr, cj = os.path.join(work, "lossy.trace"), os.path.join(work, "lossy.chrome.json")
-    run([lossy, "20000"], env={"NARRATE_RING_SIZE": "4K", "NARRATE_RING_GROW": "off", "NARRATE_OUTPUT": f"trace:{tr}"})
+    run([lossy, "20000"], env={"NARRATE_OVERLOAD": "drop", "NARRATE_RING_SIZE": "4K", "NARRATE_RING_GROW": "off", "NARRATE_OUTPUT": f"trace:{tr}"})
     got, read = exported(bundle_js, tr, cj, "the lossy run"), stats_of(tr)
     if got is None or read is None:
         return

@@ -51,7 +51,7 @@ case_ output.empty "NARRATE_OUTPUT=," "NARRATE_OUTPUT: ',' names no output" "$I"
 case_ output.missing-dir "NARRATE_OUTPUT=trace:/nonexistent-dir/x,console" \
       "cannot open '/nonexistent-dir/x' for the trace: No such file or directory; left out" "$I"
 case_ output.unknown "NARRATE_OUTPUT=consol" "unknown or unavailable output 'consol'" "no output could be opened"
-case_ overload.bad "NARRATE_OVERLOAD=blok" "NARRATE_OVERLOAD: 'blok' is not drop, block[:MS] or overwrite; drop used" "$I"
+case_ overload.bad "NARRATE_OVERLOAD=blok" "NARRATE_OVERLOAD: 'blok' is not auto, drop, block[:MS] or overwrite; auto used" "$I"
 case_ mode.bad "NARRATE_MODE=loud" "NARRATE_MODE: 'loud' is not human, cute or story; using human" "$I"
 case_ sample.bad "NARRATE_SAMPLE=0.5x" "NARRATE_SAMPLE='0.5x' is not a ratio from 0 to 1; sampling off" "$I"
 case_ sample.slow "NARRATE_SAMPLE_SLOW_MS=-3" "NARRATE_SAMPLE_SLOW_MS='-3' is not a number of milliseconds from 0; 100 used" "$I"

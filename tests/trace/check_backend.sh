@@ -13,7 +13,7 @@ file_count() { "$narrate" check "$1" | awk -v k="$2:" '$1 == k { print $2 }'; }
 
 # 1. the trace file alone, rings small enough to overflow (and that do not grow: a thread's first
 #    spare waits from its first event): file + drops = recorded
-NARRATE_RING_SIZE=4K NARRATE_RING_GROW=off NARRATE_OUTPUT="trace:$tmp/a.trace" "$flood" 3 100000 > "$tmp/a.out" 2> "$tmp/a.err"
+NARRATE_OVERLOAD=drop NARRATE_RING_SIZE=4K NARRATE_RING_GROW=off NARRATE_OUTPUT="trace:$tmp/a.trace" "$flood" 3 100000 > "$tmp/a.out" 2> "$tmp/a.err"
 rec=$(field recorded "$tmp/a.out"); del=$(field delivered "$tmp/a.out"); drop=$(field dropped "$tmp/a.out")
 fev=$(file_count "$tmp/a.trace" events); fdrop=$(file_count "$tmp/a.trace" dropped)
 [ "$drop" -gt 0 ] || fail "a 4K ring did not overflow; the case is not exercised"
@@ -23,6 +23,19 @@ fev=$(file_count "$tmp/a.trace" events); fdrop=$(file_count "$tmp/a.trace" dropp
 grep -q "^narrate: $drop of $rec events dropped" "$tmp/a.err" || fail "no drop summary at exit: $(cat "$tmp/a.err")"
 [ "$(grep -c '^narrate: ' "$tmp/a.err")" = 1 ] || fail "the summary is not one line: $(cat "$tmp/a.err")"
 echo "trace file, 4K rings: $fev written + $drop dropped = $rec recorded; one summary line at exit"
+# 1b. the same rings at the default overload (auto): a trace file keeps every event, so a full
+#     ring waits for the consumer instead of dropping; the waits are counted and said at exit
+NARRATE_RING_SIZE=4K NARRATE_RING_GROW=off NARRATE_OUTPUT="trace:$tmp/w.trace" "$flood" 3 100000 > "$tmp/w.out" 2> "$tmp/w.err"
+wrec=$(field recorded "$tmp/w.out"); wdrop=$(field dropped "$tmp/w.out")
+[ "$wdrop" = 0 ] && [ "$(file_count "$tmp/w.trace" events)" = "$wrec" ] || fail "default overload dropped $wdrop of $wrec: $(cat "$tmp/w.err")"
+grep -q "^narrate: to keep every event for the outputs that keep them all, threads waited [0-9]* times .*; no event was dropped$" "$tmp/w.err" ||
+  fail "no wait summary at exit: $(cat "$tmp/w.err")"
+echo "trace file, 4K rings, default overload: $wrec of $wrec written; $(sed -n 's/.*waited \([0-9]*\) times.*/\1/p' "$tmp/w.err") waits"
+# a console on a terminal alone never makes the program wait: it drops (script(1) gives a terminal)
+if command -v script > /dev/null 2>&1; then
+  NARRATE_LOG=trace NARRATE_RING_SIZE=4K NARRATE_RING_GROW=off NARRATE_OUTPUT=console script -qec "$flood 2 50000 > $tmp/tt.out" /dev/null > /dev/null 2>&1
+  [ "$(field dropped "$tmp/tt.out")" -gt 0 ] || fail "a terminal's console alone made the program wait: $(cat "$tmp/tt.out")"
+fi
 # the same file with its many losses in CTF: babeltrace2 reads every event and counts every loss
 if command -v babeltrace2 > /dev/null 2>&1; then
   "$narrate" export --format ctf "$tmp/a.trace" -o "$tmp/a.ctf"

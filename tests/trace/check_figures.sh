@@ -9,10 +9,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 NARRATE_OVERLOAD=block NARRATE_RING_SIZE=64M NARRATE_OUTPUT="trace:$tmp/lossless.trace" "$lossy" 50000 > /dev/null
-NARRATE_RING_SIZE=4K NARRATE_RING_GROW=off NARRATE_OUTPUT="trace:$tmp/lossy.trace" "$lossy" 50000 > /dev/null 2>&1
-NARRATE_RING_SIZE=64K NARRATE_RING_GROW=off NARRATE_OUTPUT="trace:$tmp/lossy64.trace" "$lossy" 50000 > /dev/null 2>&1
+NARRATE_OVERLOAD=drop NARRATE_RING_SIZE=4K NARRATE_RING_GROW=off NARRATE_OUTPUT="trace:$tmp/lossy.trace" "$lossy" 50000 > /dev/null 2>&1
+NARRATE_OVERLOAD=drop NARRATE_RING_SIZE=64K NARRATE_RING_GROW=off NARRATE_OUTPUT="trace:$tmp/lossy64.trace" "$lossy" 50000 > /dev/null 2>&1
 NARRATE_OUTPUT="trace:$tmp/calls.trace" "$calls" > /dev/null
-NARRATE_RING_SIZE=4K NARRATE_RING_GROW=off NARRATE_OUTPUT="trace:$tmp/calls_lossy.trace" "$calls" > /dev/null 2>&1
+NARRATE_OVERLOAD=drop NARRATE_RING_SIZE=4K NARRATE_RING_GROW=off NARRATE_OUTPUT="trace:$tmp/calls_lossy.trace" "$calls" > /dev/null 2>&1
 "$py" "$here/make_trace.py" "$tmp/synthetic.trace"
 "$py" "$here/make_trace.py" --predicted "$tmp/predicted.trace"
 "$py" "$here/make_trace.py" --gap "$tmp/gap.trace"
