@@ -40,7 +40,16 @@ build_variant() {
   name=$1 src=$2 variant=$3 lists=$4 traced=$5 targets=$6
   shift 6
   s=$work/src-$name-$variant b=$work/build-$name-$variant
-  if [ -x "$b/.built" ]; then return 0; fi
+  if [ -x "$b/.built" ]; then
+    # built before: the traced variants are brought up to the narrate just installed (its
+    # library, headers and generator; the build's own dependencies say what to redo)
+    case $variant in default|every)
+      for t in $targets; do
+        cmake --build "$b" -j "$(nproc)" --target "$t" >> "$b.log" 2>&1 || { tail -40 "$b.log"; exit 1; }
+      done ;;
+    esac
+    return 0
+  fi
   rm -rf "$s" "$b"
   cp -r "$src" "$s"
   rm -rf "$s/.git"
@@ -74,14 +83,14 @@ row() {
     rm -rf "$trace" "$trace.d" "$work/db.sqlite" "$work/uftrace.data"
     t0=$(now)
     # (uftrace record did not exit after QuickJS's run-test262 ended: a bound, then said)
-    (cd "$cwd" && timeout "${ROW_TIMEOUT:-900}" "$@" > "$out" 2> "$out.err") || { [ $? = 124 ] && hung=1; } || true
+    (cd "$cwd" && /usr/bin/time -f %M -o "$out.rss" timeout "${ROW_TIMEOUT:-900}" "$@" > "$out" 2> "$out.err") || { [ $? = 124 ] && hung=1; } || true
     t1=$(now)
     times="$times $(((t1 - t0) / 1000000))"
     [ -n "$hung" ] && break
   done
   ms=$(echo $times | tr ' ' '\n' | median)
   if [ -n "$hung" ]; then
-    echo "| $label | did not exit within ${ROW_TIMEOUT:-900} s | - | - | - | - |"
+    echo "| $label | did not exit within ${ROW_TIMEOUT:-900} s | - | - | - | - | - |"
     return 0
   fi
   events=- dropped=-
@@ -93,15 +102,16 @@ row() {
   same=yes
   cmp -s "$out" "$work/plain.out" || same=NO
   [ "$label" = plain ] && base=$ms
-  echo "| $label | $(awk -v m="$ms" 'BEGIN { printf "%.2f", m / 1000 }') | $(awk -v m="$ms" -v b="$base" 'BEGIN { printf "%.2f", m / b }') | $events | $dropped | $same |"
+  rss=$(tail -1 "$out.rss" 2> /dev/null | awk '{ printf "%.0f", $1 / 1024 }')
+  echo "| $label | $(awk -v m="$ms" 'BEGIN { printf "%.2f", m / 1000 }') | $(awk -v m="$ms" -v b="$base" 'BEGIN { printf "%.2f", m / b }') | $events | $dropped | $same | $rss |"
 }
 
 table() {
   name=$1 cwd=$2
   shift 2
   echo
-  echo "| $name | seconds (median of $runs) | x plain | events written | dropped | output as plain |"
-  echo "|---|---:|---:|---:|---:|---|"
+  echo "| $name | seconds (median of $runs) | x plain | events written | dropped | output as plain | peak RSS MB (last run) |"
+  echo "|---|---:|---:|---:|---:|---|---:|"
 }
 
 traced_count() {
@@ -131,6 +141,7 @@ if echo "$only" | grep -q zstd; then
   row "narrate ALL_FUNCTIONS, trace file" "$work" "$work/t.out" "$work/t.trace" env NARRATE_OUTPUT="trace:$work/t.trace" "$(z default)" -q -19 -c "$work/input.txt"
   row "narrate ALL_FUNCTIONS, NARRATE_LOG=off" "$work" "$work/t.out" "$work/none" env NARRATE_LOG=off "$(z default)" -q -19 -c "$work/input.txt"
   row "narrate EVERY_CALL, trace file" "$work" "$work/t.out" "$work/t.trace" env NARRATE_OUTPUT="trace:$work/t.trace" "$(z every)" -q -19 -c "$work/input.txt"
+  row "narrate EVERY_CALL, trace file, NARRATE_OVERLOAD=drop" "$work" "$work/t.out" "$work/t.trace" env NARRATE_OVERLOAD=drop NARRATE_OUTPUT="trace:$work/t.trace" "$(z every)" -q -19 -c "$work/input.txt"
   row "-finstrument-functions, empty hooks" "$work" "$work/t.out" "$work/none" "$(z cyg)" -q -19 -c "$work/input.txt"
   row "uftrace record (-pg build)" "$work" "$work/t.out" "$work/none" uftrace record -d "$work/uftrace.data" "$(z pg)" -q -19 -c "$work/input.txt"
   rm -rf "$work/uftrace.data"
@@ -151,6 +162,7 @@ if echo "$only" | grep -q quickjs; then
   row "narrate ALL_FUNCTIONS, trace file" "$qd" "$work/t.out" "$work/t.trace" env NARRATE_OUTPUT="trace:$work/t.trace" "$(q default)" -c tests.conf
   row "narrate ALL_FUNCTIONS, NARRATE_LOG=off" "$qd" "$work/t.out" "$work/none" env NARRATE_LOG=off "$(q default)" -c tests.conf
   row "narrate EVERY_CALL, trace file" "$qd" "$work/t.out" "$work/t.trace" env NARRATE_OUTPUT="trace:$work/t.trace" "$(q every)" -c tests.conf
+  row "narrate EVERY_CALL, trace file, NARRATE_OVERLOAD=drop" "$qd" "$work/t.out" "$work/t.trace" env NARRATE_OVERLOAD=drop NARRATE_OUTPUT="trace:$work/t.trace" "$(q every)" -c tests.conf
   row "-finstrument-functions, empty hooks" "$qd" "$work/t.out" "$work/none" "$(q cyg)" -c tests.conf
   row "uftrace record (-pg build)" "$qd" "$work/t.out" "$work/none" uftrace record -d "$work/uftrace.data" "$(q pg)" -c tests.conf
   rm -rf "$work/uftrace.data" "$work/t.trace"
@@ -182,6 +194,7 @@ SQL
   row "narrate ALL_FUNCTIONS, trace file" "$work" "$work/t.out" "$work/t.trace" env NARRATE_OUTPUT="trace:$work/t.trace" sh -c "exec \"$(s default)\" \"$work/db.sqlite\" < \"$work/script.sql\""
   row "narrate ALL_FUNCTIONS, NARRATE_LOG=off" "$work" "$work/t.out" "$work/none" env NARRATE_LOG=off sh -c "exec \"$(s default)\" \"$work/db.sqlite\" < \"$work/script.sql\""
   row "narrate EVERY_CALL, trace file" "$work" "$work/t.out" "$work/t.trace" env NARRATE_OUTPUT="trace:$work/t.trace" sh -c "exec \"$(s every)\" \"$work/db.sqlite\" < \"$work/script.sql\""
+  row "narrate EVERY_CALL, trace file, NARRATE_OVERLOAD=drop" "$work" "$work/t.out" "$work/t.trace" env NARRATE_OVERLOAD=drop NARRATE_OUTPUT="trace:$work/t.trace" sh -c "exec \"$(s every)\" \"$work/db.sqlite\" < \"$work/script.sql\""
   row "-finstrument-functions, empty hooks" "$work" "$work/t.out" "$work/none" sh -c "exec \"$(s cyg)\" \"$work/db.sqlite\" < \"$work/script.sql\""
   row "uftrace record (-pg build)" "$work" "$work/t.out" "$work/none" sh -c "exec uftrace record -d \"$work/uftrace.data\" \"$(s pg)\" \"$work/db.sqlite\" < \"$work/script.sql\""
   rm -rf "$work/uftrace.data" "$work/t.trace"

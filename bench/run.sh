@@ -151,5 +151,7 @@ fi
 echo
 sh "$(dirname "$0")/run_backend.sh" "${1}"
 echo
+sh "$(dirname "$0")/text_outputs.sh" "${1}"
+echo
 echo "LTTng enabled: $lttng_note"
 echo "Compiled out (below NARRATE_LEVEL): identical .text, checked by ctest -L codegen."

@@ -159,6 +159,7 @@ static void overload_parse(const char *v)
 {
     narr__overload = NARR__OVERLOAD_DROP;
     narr__overload_auto = 0;
+    narr__auto_gave_up = 0;
     narr__block_ns = NARR_CFG_BLOCK_NS;
     if (v == NULL || v[0] == '\0' || strcmp(v, "auto") == 0) {
         narr__overload_auto = 1;

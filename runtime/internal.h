@@ -86,6 +86,7 @@ extern uint64_t narr__block_ns; /* UINT64_MAX: no limit (plain "block") */
 /* NARRATE_OVERLOAD unset or "auto": drop, but wait (NARR_CFG_AUTO_WAIT_NS at most) while an
  * output that keeps every event is written */
 extern int narr__overload_auto;
+extern int narr__auto_gave_up; /* atomic: an auto wait ran out once; full rings drop from then on */
 extern uint64_t narr__block_waits, narr__block_wait_ns, narr__block_wait_max; /* atomic */
 extern _Thread_local int narr__on_consumer; /* 1 on the consumer thread */
 extern _Thread_local int narr__in_slow;     /* inside a slow path that takes a lock */

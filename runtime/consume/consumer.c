@@ -188,9 +188,11 @@ void narr__drop_summary(void)
             fprintf(stderr, ": rings full while narrate could not wait (thread%s %s: recorded by its consumer thread, or "
                     "before it started or after it stopped)", drop_nthreads > 1 ? "s" : "", threads);
         else if (narr__overload_auto && narr__sinks_keep_all())
-            fprintf(stderr, ": rings full for longer than narrate waits (%.0f s), or while it could not wait (thread%s %s); "
+            fprintf(stderr, ": rings full for longer than narrate waits (%.0f s), or while it could not wait (thread%s %s)%s; "
                     "NARRATE_OVERLOAD=block waits as long as it takes", (double)NARR_CFG_AUTO_WAIT_NS / 1e9,
-                    drop_nthreads > 1 ? "s" : "", threads);
+                    drop_nthreads > 1 ? "s" : "", threads,
+                    __atomic_load_n(&narr__auto_gave_up, __ATOMIC_RELAXED)
+                        ? "; a wait ran out, so narrate stopped waiting for the rest of the run" : "");
         else if (narr__ring_grow_max > narr__ring_bytes)
             fprintf(stderr, ": rings full (thread%s %s) before they grew (from %zuK up to NARRATE_RING_GROW=%zuM); a larger "
                     "NARRATE_RING_SIZE or NARRATE_OVERLOAD=block would have kept them", drop_nthreads > 1 ? "s" : "", threads,

@@ -209,6 +209,9 @@ static void block_waited(uint64_t since)
 _Thread_local int narr__on_consumer;
 
 int narr__overload_auto = 1;
+/* a default (auto) wait ran its full time once: the consumer is stuck (a sink waiting on
+ * something this program holds?), so from then on full rings drop instead (atomic; said at exit) */
+int narr__auto_gave_up;
 
 /* The ring is full: wait for the consumer (block mode; by default, while an output keeps every
  * event: a trace file, a text file) or take the oldest records' place (overwrite mode). 1 when
@@ -222,7 +225,8 @@ static int make_room(narr__ring_t *r, uint32_t need, uint64_t *t)
     static int start_waited; /* atomic: the wait timed out once; never again */
     /* default (auto): an output that keeps every event is written, so a full ring waits for
      * the consumer, or for the larger ring it makes, as block mode would, for a bounded time */
-    int wait_auto = narr__overload == NARR__OVERLOAD_DROP && narr__overload_auto && narr__sinks_keep_all();
+    int wait_auto = narr__overload == NARR__OVERLOAD_DROP && narr__overload_auto && narr__sinks_keep_all() &&
+                    !__atomic_load_n(&narr__auto_gave_up, __ATOMIC_RELAXED);
     int blocking = narr__overload == NARR__OVERLOAD_BLOCK || wait_auto;
     int starting = !blocking && narr__overload == NARR__OVERLOAD_DROP && !__atomic_load_n(&narr__consumer_ready, __ATOMIC_ACQUIRE) &&
                    !__atomic_load_n(&start_waited, __ATOMIC_RELAXED); /* (overwrite mode never waits) */
@@ -259,6 +263,7 @@ static int make_room(narr__ring_t *r, uint32_t need, uint64_t *t)
             if ((spins & 15) == 15 && (narr__mono_ns() >= until || !narr__consumer_running())) {
                 if (starting) __atomic_store_n(&start_waited, 1, __ATOMIC_RELAXED);
                 else block_waited(since);
+                if (wait_auto && narr__consumer_running()) __atomic_store_n(&narr__auto_gave_up, 1, __ATOMIC_RELAXED);
                 return 0;
             }
             if (starting && __atomic_load_n(&narr__consumer_ready, __ATOMIC_ACQUIRE))
