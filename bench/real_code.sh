@@ -44,8 +44,8 @@ build_variant() {
     # built before: the traced variants are brought up to the narrate just installed (its
     # library, headers and generator; the build's own dependencies say what to redo)
     case $variant in default|every)
-      for t in $targets; do
-        cmake --build "$b" -j "$(nproc)" --target "$t" >> "$b.log" 2>&1 || { tail -40 "$b.log"; exit 1; }
+      for t in $targets; do # (its own log: $b.log keeps the first build's summary lines)
+        cmake --build "$b" -j "$(nproc)" --target "$t" > "$b.update.log" 2>&1 || { tail -40 "$b.update.log"; exit 1; }
       done ;;
     esac
     return 0
