@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "trace_format.h"
 #include "calls.h"
 #include "narrate/redact.h"
 #include "reader.h"
@@ -442,7 +443,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
-        printf("narrate %s (trace format versions 1 to 3)\n", NARR_VERSION_STRING);
+        printf("narrate %s (trace format versions 1 to %u)\n", NARR_VERSION_STRING, NARR_TRACE_VERSION);
         return 0;
     }
     cmd = argv[1];
@@ -470,7 +471,7 @@ int main(int argc, char **argv)
             return 0;
         }
         if (c == O_VERSION) {
-            printf("narrate %s (trace format versions 1 to 3)\n", NARR_VERSION_STRING);
+            printf("narrate %s (trace format versions 1 to %u)\n", NARR_VERSION_STRING, NARR_TRACE_VERSION);
             return 0;
         }
         if (opt == NULL || !takes(takes_list, opt)) {
