@@ -41,8 +41,10 @@ typedef struct narr_config {
     const char *recover_dir; /* rings in files there, so `narrate recover DIR` gets back what a
                                 kill -9 left unwritten; NARRATE_RECOVER_DIR; NULL: memory */
     int no_crash_handler;  /* 1: leave SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT alone; NARRATE_CRASH=off */
-    const char *overload;  /* a full ring: "drop" the event (default), "block[:MS]" up to MS ms (10) then drop,
-                              or "overwrite" the oldest (a flight recorder); NARRATE_OVERLOAD */
+    const char *overload;  /* a full ring: "auto" (default, NULL): wait for the consumer (1 s at most) while an
+                              output that keeps every event is written (a trace file, a text file), else drop;
+                              "drop" the event, never wait; "block" until there is room; "block:MS" up to MS ms
+                              then drop; or "overwrite" the oldest (a flight recorder); NARRATE_OVERLOAD */
     size_t ring_grow_bytes; /* a thread whose ring the consumer finds half full gets one 8x larger, up to
                               this; NARRATE_RING_GROW; 0: default 32 MiB; (size_t)-1: never grow */
     const char *min_duration; /* functions traced by whole-project tracing (ALL_FUNCTIONS, not marked) whose
