@@ -77,6 +77,14 @@ shown=$(grep -c '"actor":"flood"' "$tmp/c.jsonl" || true)
 [ "$skipped" = 0 ] && [ "$shown" = "$fev" ] || fail "JSON lines show $shown (skipped $skipped), the file $fev"
 echo "trace file + JSON lines: file $fev events; JSON lines $shown, none skipped"
 
+# 3a. JSON lines alone, the same flood: every event in the file (rings grow for it, and the
+#     program waits for it at the rings' bound instead of dropping)
+NARRATE_OUTPUT="jsonl:$tmp/j.jsonl" "$flood" 2 100000 > "$tmp/j.out" 2> /dev/null
+rec=$(field recorded "$tmp/j.out"); jdrop=$(field dropped "$tmp/j.out")
+shown=$(grep -c '"actor":"flood"' "$tmp/j.jsonl" || true)
+[ "$jdrop" = 0 ] && [ "$shown" = "$rec" ] || fail "JSON lines alone: $shown of $rec written, $jdrop dropped"
+echo "JSON lines alone: $shown of $rec events written"
+
 # 3b. a console on a terminal beside the file may skip to keep up: what it skips is counted, and
 #     it says so (script(1) gives the program a terminal)
 if command -v script > /dev/null 2>&1; then
