@@ -111,8 +111,10 @@ static const tail_t *cached_tail(tails_t *c, const narr_site_t *site)
     uint32_t id;
     tail_t *t;
     narr__buf_t b = {0};
-    if (c == NULL || site == NULL || site->id <= 0) return NULL;
-    id = (uint32_t)site->id;
+    int32_t sid;
+    /* (the id is written by the recording thread that registers the site: atomic) */
+    if (c == NULL || site == NULL || (sid = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE)) <= 0) return NULL;
+    id = (uint32_t)sid;
     if (id >= c->n) {
         size_t want = (size_t)id * 2 + 64;
         tail_t *fresh = realloc(c->v, want * sizeof *fresh);

@@ -238,16 +238,18 @@ static const narr__head_t *head_get(narr__heads_t *c, const narr_event_t *ev, un
     const narr_site_t *site = ev->site;
     size_t tlen = ev->target != NULL ? strlen(ev->target) : 0;
     narr__head_t *h;
-    if (c == NULL || site == NULL || site->id <= 0 || ev->actor != site->actor || ev->action != site->action) return NULL;
-    if ((uint32_t)site->id >= c->n) {
-        size_t want = (size_t)site->id * 2 + 64;
+    /* (the id is written by the recording thread that registers the site: atomic) */
+    int32_t id = site != NULL ? __atomic_load_n(&site->id, __ATOMIC_ACQUIRE) : 0;
+    if (c == NULL || site == NULL || id <= 0 || ev->actor != site->actor || ev->action != site->action) return NULL;
+    if ((uint32_t)id >= c->n) {
+        size_t want = (size_t)id * 2 + 64;
         narr__head_t *fresh = realloc(c->v, want * sizeof *fresh);
         if (fresh == NULL) return NULL;
         memset(fresh + c->n, 0, (want - c->n) * sizeof *fresh);
         c->v = fresh;
         c->n = want;
     }
-    h = &c->v[site->id];
+    h = &c->v[id];
     if (h->site == site) { /* made already: for this target, level, colour and policy? */
         int same = (h->target == NULL) == (ev->target == NULL) &&
                    (ev->target == NULL || (h->target_len == tlen && memcmp(h->target, ev->target, tlen) == 0));
