@@ -280,16 +280,16 @@ typedef struct narr__raw_batch {
 typedef size_t (*narr__raw_fn)(const narr__raw_batch_t *b, void *user);
 int narr__sink_add_raw(narr__raw_fn raw, narr_sink_fn fn, narr_sink_ctl_fn ctl, void *user, narr_level_t min_level,
                        unsigned flags);
-/* Consumer, once a pass: whether raw sinks take records this pass (*raw; only when raw_allowed)
+/* Consumer, once a pass: whether raw sinks take records this pass (*raw; only when raw_allowed),
+ * whether a sink that decodes them is COMPLETE (*complete; NARRATE_SKIP=off makes every one so)
  * and the lowest level any other sink wants decoded (NARR_LEVEL_OFF + 1: none). */
-/* raw: raw sinks take records this pass; complete: a sink that decodes them is COMPLETE (or
- * NARRATE_SKIP=off made every one so) */
 narr_level_t narr__sinks_plan(int raw_allowed, int *raw, int *complete);
 extern int narr__skip_off; /* NARRATE_SKIP=off: no text output skips to keep up */
 /* Hands a batch to every raw sink; returns the events in it. */
 size_t narr__sinks_raw(const narr__raw_batch_t *b);
-/* Whether a sink that takes records as they are (the trace file) is added (a ring's first spare). */
-int narr__sinks_keep_all(void); /* a raw sink or a COMPLETE one: rings get spares from the start */
+/* Whether a sink that keeps every record is added, raw (the trace file) or COMPLETE: rings get
+ * their first spare from the start, and the default overload waits rather than drops. */
+int narr__sinks_keep_all(void);
 void narr__sinks_dispatch(const narr_event_t *ev);
 /* ---- consume/consumer.c, consume/throttle.c ---- */
 /* An event narrate itself tells the sinks of, stamped now (actor "narrate"). */

@@ -407,8 +407,9 @@ static int text_falls_behind(cursor_t *c)
     narr_event_t ev;
     char msg[200];
     uint64_t n;
-    int late = stop_deadline != 0 && narr__mono_ns() > stop_deadline;
+    int late;
     if (c->end - c->pos <= c->rf->r.cap / 4) return 0;
+    late = stop_deadline != 0 && narr__mono_ns() > stop_deadline; /* (the clock only when behind and stopping) */
     if ((pass_complete || stop_deadline != 0) && !late) return 0;
     n = c->rf->text_backlog;
     c->rf->text_backlog = 0;

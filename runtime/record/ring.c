@@ -153,9 +153,9 @@ static narr__ring_t *ring_attach(void)
     __atomic_fetch_add(&narr__rings_attached, 1, __ATOMIC_RELAXED);
     rf->altstack = narr__altstack_attach(); /* fatal signals, even a stack overflow, find a stack */
     /* while a trace file (or a text file output) takes every record, the thread's first spare
-     * waits from the start: a
-     * burst that fills its first ring before the consumer has run (asleep, or not scheduled for
-     * a millisecond) moves on instead of dropping. Address space only until then. */
+     * waits from the start: a burst that fills its first ring before the consumer has run
+     * (asleep, or not scheduled for a millisecond) moves on instead of dropping. Address space
+     * only until then. */
     if (narr__sinks_keep_all()) narr__ring_grow(rf);
     narr__tls_ring = &rf->r;
     return &rf->r;
@@ -255,7 +255,7 @@ static int make_room(narr__ring_t *r, uint32_t need, uint64_t *t)
                 if (!starting) block_waited(since);
                 return 1;
             }
-            if (wait_auto && r != &narr__ring_discard && __atomic_load_n(&rf->successor, __ATOMIC_ACQUIRE) != NULL) {
+            if (wait_auto && __atomic_load_n(&rf->successor, __ATOMIC_ACQUIRE) != NULL) {
                 block_waited(since);
                 return 2;
             }
@@ -370,6 +370,7 @@ static unsigned char *reserve_slow(narr__ring_t *r, uint64_t lim, uint32_t need)
 {
     unsigned char *rec;
     uint64_t t, h;
+    int drop;
     if (r == &narr__ring_discard) {
         __atomic_store_n(&narr__echo_dropped, narr__echo_dropped + 1, __ATOMIC_RELAXED);
         return NULL;
@@ -410,19 +411,18 @@ static unsigned char *reserve_slow(narr__ring_t *r, uint64_t lim, uint32_t need)
             h = r->head;
         }
     }
-    if (need <= NARR_CFG_RING_SLACK && h + need > t + r->cap) {
+    drop = need > NARR_CFG_RING_SLACK;
+    if (!drop && h + need > t + r->cap) {
         int room = make_room(r, need, &t);
         if (room == 2) { /* the larger ring the thread waited for: empty */
             r = ring_move(r);
             lim = 0;
             t = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
             h = r->head;
-            if (h + need > t + r->cap) need = UINT32_MAX; /* (not moved after all) */
-        } else if (room == 0) {
-            need = UINT32_MAX; /* dropped below */
         }
+        drop = h + need > t + r->cap; /* (room 0; or 2, not moved after all) */
     }
-    if (need > NARR_CFG_RING_SLACK) {
+    if (drop) {
         __atomic_fetch_add(&r->dropped, 1, __ATOMIC_RELAXED);
         __atomic_store_n(&r->limit, lim, __ATOMIC_RELAXED); /* no longer busy */
         return NULL;

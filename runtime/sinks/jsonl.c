@@ -111,10 +111,7 @@ static const tail_t *cached_tail(tails_t *c, const narr_site_t *site)
     uint32_t id;
     tail_t *t;
     narr__buf_t b = {0};
-    int32_t sid;
-    /* (the id is written by the recording thread that registers the site: atomic) */
-    if (c == NULL || site == NULL || (sid = __atomic_load_n(&site->id, __ATOMIC_ACQUIRE)) <= 0) return NULL;
-    id = (uint32_t)sid;
+    if (c == NULL || site == NULL || (id = narr__site_id(site)) == 0) return NULL;
     if (id >= c->n) {
         size_t want = (size_t)id * 2 + 64;
         tail_t *fresh = realloc(c->v, want * sizeof *fresh);

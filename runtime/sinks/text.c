@@ -238,10 +238,9 @@ static const narr__head_t *head_get(narr__heads_t *c, const narr_event_t *ev, un
     const narr_site_t *site = ev->site;
     size_t tlen = ev->target != NULL ? strlen(ev->target) : 0;
     narr__head_t *h;
-    /* (the id is written by the recording thread that registers the site: atomic) */
-    int32_t id = site != NULL ? __atomic_load_n(&site->id, __ATOMIC_ACQUIRE) : 0;
-    if (c == NULL || site == NULL || id <= 0 || ev->actor != site->actor || ev->action != site->action) return NULL;
-    if ((uint32_t)id >= c->n) {
+    uint32_t id = site != NULL ? narr__site_id(site) : 0;
+    if (c == NULL || id == 0 || ev->actor != site->actor || ev->action != site->action) return NULL;
+    if (id >= c->n) {
         size_t want = (size_t)id * 2 + 64;
         narr__head_t *fresh = realloc(c->v, want * sizeof *fresh);
         if (fresh == NULL) return NULL;

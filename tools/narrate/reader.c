@@ -639,10 +639,15 @@ static narr_trace_t *trace_new(unsigned char *image, size_t size, narr_trace_vis
 /* Pages of the mapped file the read is done with, [from, to) rounded out to pages, given back:
  * a streaming read's memory stays bounded however large the file (a page read again later is
  * read again from the file, so giving one back too early costs time, never data). */
+static int streamed(int indexing, narr_trace_visit_fn visit)
+{
+    return indexing || visit != NULL; /* visited as read, or indexed and merged */
+}
+
 static void release_pages(narr_trace_t *t, size_t from, size_t to)
 {
     static size_t pg;
-    if (!t->mapped || !(t->indexing || t->visit != NULL) || to <= from) return;
+    if (!t->mapped || !streamed(t->indexing, t->visit) || to <= from) return;
     if (pg == 0) pg = (size_t)sysconf(_SC_PAGESIZE);
     from &= ~(pg - 1);
     to = (to + pg - 1) & ~(pg - 1);
@@ -678,10 +683,9 @@ static narr_trace_t *trace_load(const char *path, narr_trace_visit_fn visit, voi
         return NULL;
     }
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-        /* a streaming read (visited, or indexed and merged) gives pages back as it goes
-         * (release_pages): not populated up front */
-        int streamed = indexing || visit != NULL;
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | (streamed ? 0 : MAP_POPULATE), fd, 0);
+        /* a streaming read gives pages back as it goes (release_pages): not populated up front */
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | (streamed(indexing, visit) ? 0 : MAP_POPULATE),
+                       fd, 0);
         if (m != MAP_FAILED) {
             image = m;
             size = (size_t)st.st_size;
@@ -1054,7 +1058,7 @@ static int trace_read(narr_trace_t *t, char *err, size_t errlen)
         t->blocks++;
         off += NARR_TRACE_BLOCK_HEADER + hdr[2];
         t->bytes_ok += NARR_TRACE_BLOCK_HEADER + hdr[2];
-        if ((t->indexing || t->visit != NULL) && off - t->released >= (16u << 20)) { /* visited, or indexed (read again when merged) */
+        if (off - t->released >= (16u << 20)) { /* (an indexed read comes back to them when it merges) */
             release_pages(t, t->released, off - NARR_TRACE_BLOCK_HEADER - hdr[2]);
             t->released = off - NARR_TRACE_BLOCK_HEADER - hdr[2];
         }

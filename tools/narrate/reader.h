@@ -89,7 +89,7 @@ typedef struct narr_trace {
     unsigned char *image;
     size_t size;
     int mapped;       /* image is a file mapping */
-    size_t released;  /* narr_trace_open: mapped bytes below this were given back (index pass) */
+    size_t released;  /* a streamed read: mapped bytes below this were given back (first pass) */
     unsigned version; /* of the file format */
     char program[256];
     uint32_t pid;     /* the recording process (0: a file from before pids were written) */

@@ -40,7 +40,7 @@ typedef struct hist {
     unsigned lo, len;
 } hist_t;
 
-static int hist_add(hist_t *h, uint64_t d, uint64_t count)
+static int hist_add(hist_t *h, uint64_t d)
 {
     unsigned b = bucket_of(d);
     if (h->len == 0) {
@@ -59,7 +59,7 @@ static int hist_add(hist_t *h, uint64_t d, uint64_t count)
         h->lo = lo;
         h->len = hi - lo;
     }
-    h->n[b - h->lo] += count;
+    h->n[b - h->lo]++;
     return 0;
 }
 
@@ -80,6 +80,12 @@ typedef struct fstat {
     size_t ndurs, cap;
     hist_t hist;
 } fstat_t;
+
+static void fstat_free(fstat_t *f)
+{
+    free(f->durs);
+    free(f->hist.n);
+}
 
 static const char *sort_key = "total";
 
@@ -163,13 +169,13 @@ static void add_call(const narr_call_t *c, void *ctx)
     if (f->hist.len == 0 && f->ndurs == EXACT_CALLS) { /* from here on, the histogram */
         size_t i;
         for (i = 0; i < f->ndurs; i++)
-            if (hist_add(&f->hist, f->durs[i], 1) != 0) r->oom = 1;
+            if (hist_add(&f->hist, f->durs[i]) != 0) r->oom = 1;
         free(f->durs);
         f->durs = NULL;
         f->ndurs = f->cap = 0;
     }
     if (f->hist.len) {
-        if (hist_add(&f->hist, c->end - c->start, 1) != 0) r->oom = 1;
+        if (hist_add(&f->hist, c->end - c->start) != 0) r->oom = 1;
     } else {
         if (f->ndurs == f->cap) {
             size_t want = f->cap ? f->cap * 2 : 16;
@@ -211,7 +217,7 @@ static int stats_table(const char *path, stats_run_t *run, size_t *nfs, narr_tra
     narr_calls_end(&run->calls);
     if (t == NULL || run->oom) {
         if (run->oom) fprintf(stderr, "narrate stats: out of memory\n");
-        for (i = 0; i < run->cap; i++) free(run->fs[i].durs), free(run->fs[i].hist.n);
+        for (i = 0; i < run->cap; i++) fstat_free(&run->fs[i]);
         free(run->fs);
         narr_calls_free(&run->calls);
         narr_trace_free(t);
@@ -220,7 +226,7 @@ static int stats_table(const char *path, stats_run_t *run, size_t *nfs, narr_tra
     fs = run->fs;
     for (i = 0; i < run->cap; i++) /* the functions that completed a call, packed */
         if (fs[i].calls > 0) fs[n++] = fs[i];
-        else free(fs[i].durs), free(fs[i].hist.n);
+        else fstat_free(&fs[i]);
     for (i = 0; i < n; i++) {
         fs[i].p50 = pct(&fs[i], 50);
         fs[i].p95 = pct(&fs[i], 95);
@@ -235,7 +241,7 @@ static int stats_table(const char *path, stats_run_t *run, size_t *nfs, narr_tra
 static void stats_free(stats_run_t *run, size_t nfs, narr_trace_t *t)
 {
     size_t i;
-    for (i = 0; i < nfs; i++) free(run->fs[i].durs), free(run->fs[i].hist.n);
+    for (i = 0; i < nfs; i++) fstat_free(&run->fs[i]);
     free(run->fs);
     narr_calls_free(&run->calls);
     narr_trace_free(t);
